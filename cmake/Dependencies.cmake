@@ -1,0 +1,36 @@
+# Finds the chosen dependencies and gathers them in one interface target,
+# ds_deps. A missing one stops the configure step with the Debian package to
+# install, because "package not found" alone helps nobody.
+find_package(PkgConfig)
+if(NOT PKG_CONFIG_FOUND)
+  message(FATAL_ERROR "pkg-config not found: apt-get install pkg-config")
+endif()
+
+add_library(ds_deps INTERFACE)
+
+function(ds_require_pkg module debian_pkg)
+  pkg_check_modules(DS_${module} QUIET IMPORTED_TARGET ${module})
+  if(NOT DS_${module}_FOUND)
+    message(FATAL_ERROR "${module} not found: apt-get install ${debian_pkg}")
+  endif()
+  target_link_libraries(ds_deps INTERFACE PkgConfig::DS_${module})
+endfunction()
+
+ds_require_pkg(capstone libcapstone-dev)
+ds_require_pkg(jansson libjansson-dev)
+ds_require_pkg(zlib zlib1g-dev)
+ds_require_pkg(libelf libelf-dev)
+
+# Debian 12's libdwarf-dev ships no .pc file: look for the header and library.
+pkg_check_modules(DS_libdwarf QUIET IMPORTED_TARGET libdwarf)
+if(DS_libdwarf_FOUND)
+  target_link_libraries(ds_deps INTERFACE PkgConfig::DS_libdwarf)
+else()
+  find_path(LIBDWARF_INCLUDE_DIR libdwarf.h PATH_SUFFIXES libdwarf libdwarf-0)
+  find_library(LIBDWARF_LIBRARY dwarf)
+  if(NOT LIBDWARF_INCLUDE_DIR OR NOT LIBDWARF_LIBRARY)
+    message(FATAL_ERROR "libdwarf not found: apt-get install libdwarf-dev")
+  endif()
+  target_include_directories(ds_deps INTERFACE ${LIBDWARF_INCLUDE_DIR})
+  target_link_libraries(ds_deps INTERFACE ${LIBDWARF_LIBRARY})
+endif()

@@ -1,0 +1,325 @@
+/*
+ * dumpscan: offline Windows crash-dump analysis.
+ *
+ * Public API of libdumpscan. One prefix (ds_), no global state, errors returned
+ * as values with a message. The library owns everything it hands out through a
+ * ds_dump; the caller frees only what it opened (ds_close) and strings it asked
+ * to be allocated for it (ds_free).
+ *
+ * Pipeline: bytes -> format reader -> crash model (this header) -> images ->
+ * report. A ds_crash is the same for every dump format: later stages never look
+ * at the file layout again, only at the model and its memory view (ds_read).
+ */
+#ifndef DUMPSCAN_DUMPSCAN_H
+#define DUMPSCAN_DUMPSCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DS_VERSION_STRING "0.1.0"
+
+/* JSON schema version of ds_report_json(); bumped only on incompatible change. */
+#define DS_JSON_SCHEMA_VERSION 1
+
+/* ---------------------------------------------------------------- errors */
+
+typedef struct ds_error {
+    char text[256];
+} ds_error;
+
+/* ----------------------------------------------------- small value types */
+
+/*
+ * A fact read from the dump that may be absent. Kernel headers are pre-filled
+ * with the bytes "PAGE"; a field still holding that pattern was never written,
+ * so it is reported unknown (known = false), never as a value.
+ */
+typedef struct ds_u64 {
+    uint64_t value;
+    bool known;
+} ds_u64;
+
+typedef enum ds_arch {
+    DS_ARCH_UNKNOWN = 0,
+    DS_ARCH_X86,
+    DS_ARCH_X64,
+    DS_ARCH_ARM64,
+    DS_ARCH_ARM
+} ds_arch;
+
+typedef enum ds_format {
+    DS_FORMAT_UNKNOWN = 0,
+    DS_FORMAT_KERNEL32, /* PAGEDUMP */
+    DS_FORMAT_KERNEL64, /* PAGEDU64 */
+    DS_FORMAT_MINIDUMP  /* MDMP (user mode) */
+} ds_format;
+
+/* Kernel DumpType values (formats.md 1.4). */
+enum {
+    DS_DUMP_FULL = 1,
+    DS_DUMP_SUMMARY = 2,
+    DS_DUMP_HEADER = 3,
+    DS_DUMP_TRIAGE = 4,
+    DS_DUMP_BITMAP_FULL = 5,
+    DS_DUMP_BITMAP_KERNEL = 6,
+    DS_DUMP_AUTOMATIC = 7,
+    DS_DUMP_RANGE_KERNEL = 8,
+    DS_DUMP_RANGE_KERNEL_USER = 9,
+    DS_DUMP_RANGE_FULL = 10
+};
+
+/* ------------------------------------------------------------- registers */
+
+/*
+ * Register numbering inside ds_context.regs, per architecture:
+ *   x64:   0..15 = rax rcx rdx rbx rsp rbp rsi rdi r8..r15 (unwind numbering),
+ *          16 = rip, 17 = rflags
+ *   x86:   0..7 = eax ecx edx ebx esp ebp esi edi, 16 = eip, 17 = eflags
+ *   arm64: 0..28 = x0..x28, 29 = fp, 30 = lr, 31 = sp, 32 = pc, 33 = cpsr
+ *   arm:   0..12 = r0..r12, 13 = sp, 14 = lr, 15 = pc, 16 = cpsr
+ * pc/sp/fp are copies of the architectural registers for format-blind code.
+ */
+#define DS_MAX_REGS 34
+
+typedef struct ds_context {
+    ds_arch arch;
+    uint64_t pc, sp, fp;
+    uint64_t regs[DS_MAX_REGS];
+    uint64_t valid; /* bit n set: regs[n] holds a value from the dump */
+    uint32_t flags; /* the raw ContextFlags */
+} ds_context;
+
+/* -------------------------------------------------------------- records */
+
+typedef struct ds_exception {
+    uint32_t code;
+    uint32_t flags;
+    uint64_t record; /* VA of a chained record, 0 if none */
+    uint64_t address;
+    uint32_t nparams;
+    uint64_t params[15];
+    uint32_t thread_id; /* minidump only; 0 when unknown */
+} ds_exception;
+
+typedef struct ds_bugcheck {
+    uint32_t code;
+    uint64_t params[4];
+} ds_bugcheck;
+
+typedef struct ds_codeview {
+    bool present;
+    bool is_pdb70; /* RSDS; otherwise NB10 */
+    uint8_t guid[16]; /* RSDS: GUID as stored; NB10: signature in bytes 0..3 */
+    uint32_t age;
+    char pdb_name[260]; /* path as recorded, UTF-8, NUL-terminated */
+} ds_codeview;
+
+/* ds_module.flags */
+enum {
+    DS_MOD_UNLOADED = 1u << 0,        /* a former range, from an unloaded list */
+    DS_MOD_HEADER_IN_DUMP = 1u << 1,  /* the image's PE header page was readable */
+    DS_MOD_FROM_DRIVER_LIST = 1u << 2,/* triage driver list */
+    DS_MOD_FROM_LOADER_LIST = 1u << 3,/* PsLoadedModuleList walk */
+    DS_MOD_FROM_MINIDUMP = 1u << 4    /* MDMP module list */
+};
+
+typedef struct ds_module {
+    uint64_t base;
+    uint64_t size;
+    char *name;  /* base name ("amdppm.sys"), never NULL ("" if unknown) */
+    char *path;  /* full path as recorded, never NULL ("" if unknown) */
+    ds_u64 timestamp;     /* TimeDateStamp (PE header first, then list entry) */
+    ds_u64 image_size;    /* SizeOfImage from the PE header when readable */
+    ds_u64 checksum;
+    uint16_t machine;     /* PE FILE_HEADER.Machine, 0 if unknown */
+    ds_codeview cv;
+    uint32_t flags;
+} ds_module;
+
+/* --------------------------------------------------------- integrity notes */
+
+typedef enum ds_severity {
+    DS_INFO = 0,
+    DS_WARNING,
+    DS_DAMAGE  /* part of the dump is missing or corrupt */
+} ds_severity;
+
+typedef struct ds_note {
+    ds_severity severity;
+    char *code; /* stable machine-readable id, e.g. "file_truncated" */
+    char *text; /* human sentence */
+} ds_note;
+
+/* -------------------------------------------------------------- threads */
+
+typedef struct ds_thread {
+    uint32_t id;
+    uint64_t teb;
+    uint64_t stack_base, stack_size; /* captured stack memory */
+    ds_context context;
+    bool has_context;
+    char *name; /* NULL if unknown */
+} ds_thread;
+
+/* --------------------------------------------------------- kernel facts */
+
+typedef struct ds_triage_info {
+    bool present;
+    uint32_t size_of_dump;
+    bool valid_marker; /* "TRGD" found at ValidOffset */
+    uint32_t driver_count;
+    uint32_t data_blocks;
+    uint64_t stack_low, stack_size; /* copied call stack */
+    uint32_t triage_options;
+    char *broken_driver; /* NULL if none named */
+    uint32_t secondary_blobs; /* "DumpBlob" records after SizeOfDump */
+    bool kdbg_copy;       /* plain KDBG copy present */
+} ds_triage_info;
+
+typedef struct ds_kernel_info {
+    uint32_t major_version; /* 0xF free build, 0xC checked build */
+    uint32_t build;         /* MinorVersion = NtBuildNumber & 0xFFFF */
+    ds_u64 directory_table_base;
+    ds_u64 pfn_database;
+    ds_u64 ps_loaded_module_list;
+    ds_u64 ps_active_process_head;
+    ds_u64 kd_debugger_data_block;
+    ds_u64 product_type;
+    ds_u64 suite_mask;
+    ds_u64 writer_status;
+    ds_u64 secondary_data_state;
+    ds_u64 attributes;
+    ds_u64 boot_id;
+    ds_u64 mini_dump_fields;
+    ds_u64 required_dump_space;
+    ds_u64 kd_secondary_version;
+    bool pae; /* x86 only */
+    char comment[129];
+    uint64_t physical_pages; /* pages stored in the file (0 for triage) */
+    uint64_t highest_pfn;    /* highest PFN the map covers + 1 */
+    ds_triage_info triage;
+} ds_kernel_info;
+
+/* ------------------------------------------------------ user-mode facts */
+
+typedef struct ds_minidump_info {
+    uint32_t streams;
+    uint32_t version;
+    uint64_t flags;
+    ds_u64 process_id;
+    ds_u64 process_create_time; /* time_t */
+    uint32_t platform_id;
+    uint16_t processor_arch_raw;
+    char *csd_version; /* NULL if none */
+    char *os_text;     /* e.g. Breakpad/Crashpad Linux uname; NULL if none */
+} ds_minidump_info;
+
+/* ----------------------------------------------------------- the model */
+
+typedef struct ds_crash {
+    ds_format format;
+    uint32_t dump_type;       /* kernel DumpType; 0 for minidumps */
+    const char *dump_kind;    /* "triage", "bitmap_kernel", "minidump", ... */
+    ds_arch arch;
+    uint32_t machine;         /* IMAGE_FILE_MACHINE_* as recorded */
+    uint32_t cpus;
+    uint32_t os_major, os_minor, os_build; /* os_major/minor 0 if unknown */
+    ds_u64 crash_time;        /* FILETIME (100 ns since 1601) */
+    ds_u64 uptime;            /* 100 ns units */
+
+    bool has_bugcheck;
+    ds_bugcheck bugcheck;
+    bool has_exception;
+    ds_exception exception;
+    bool has_context;
+    ds_context context;       /* the crashing CPU / thread */
+
+    ds_module *modules;
+    size_t nmodules;
+    ds_module *unloaded;
+    size_t nunloaded;
+    ds_thread *threads;
+    size_t nthreads;
+    uint32_t crashing_thread; /* thread id, 0 if unknown */
+
+    ds_kernel_info kernel;    /* kernel dumps only */
+    ds_minidump_info mdmp;    /* minidumps only */
+
+    uint64_t file_size;
+    bool compressed;          /* read through gzip */
+    ds_note *notes;
+    size_t nnotes;
+    bool damaged;             /* any DS_DAMAGE note */
+} ds_crash;
+
+/* --------------------------------------------------------------- opening */
+
+typedef struct ds_dump ds_dump;
+
+typedef struct ds_open_options {
+    /* Upper bound on modules read from a loader list (default 4096). */
+    uint32_t max_modules;
+} ds_open_options;
+
+/*
+ * Open a dump file (optionally gzip-compressed). Returns NULL with err filled
+ * only when nothing at all can be read (not a dump, unreadable file). A damaged
+ * dump opens and carries notes instead.
+ */
+ds_dump *ds_open(const char *path, const ds_open_options *opt, ds_error *err);
+
+/* Same, over a caller-owned buffer that must outlive the ds_dump. */
+ds_dump *ds_open_memory(const void *data, size_t size, const ds_open_options *opt,
+                        ds_error *err);
+
+void ds_close(ds_dump *d);
+
+const ds_crash *ds_dump_crash(const ds_dump *d);
+
+/*
+ * Read virtual memory of the crashed system. Copies at most len bytes from va
+ * and returns how many contiguous bytes from va were present in the dump (0 if
+ * the first byte is not). Never reads past what the file holds.
+ */
+size_t ds_read(const ds_dump *d, uint64_t va, void *buf, size_t len);
+
+/* Physical memory of kernel dumps (0 for formats without it). */
+size_t ds_read_physical(const ds_dump *d, uint64_t pa, void *buf, size_t len);
+
+/* Identify a file by its first bytes: returns a format, or UNKNOWN. */
+ds_format ds_detect(const void *head, size_t len, bool *gzip);
+
+/* ------------------------------------------------------------- reporting */
+
+/*
+ * The facts as one JSON document (UTF-8, NUL-terminated). Caller frees with
+ * ds_free(). Returns NULL on allocation failure.
+ */
+enum { DS_JSON_PRETTY = 1 };
+char *ds_report_json(const ds_dump *d, unsigned flags);
+
+/* The text report, same ownership rules. */
+enum { DS_TEXT_VERBOSE = 1 };
+char *ds_report_text(const ds_dump *d, unsigned flags);
+
+void ds_free(void *p);
+
+/* ------------------------------------------------------------- lookups */
+
+const char *ds_arch_name(ds_arch a);
+const char *ds_dump_type_name(uint32_t dump_type); /* "triage", ... or "unknown" */
+/* Module containing va, or NULL. Loaded modules only. */
+const ds_module *ds_module_at(const ds_crash *c, uint64_t va);
+/* FILETIME to "YYYY-MM-DD HH:MM:SS" UTC in buf (>= 20 bytes). */
+void ds_format_filetime(uint64_t ft, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

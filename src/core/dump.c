@@ -1,0 +1,118 @@
+/* ds_open and friends: run the pipeline stages in order over one file. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/format.h"
+#include "image/image.h"
+#include "io/source.h"
+#include "model/model.h"
+
+#include "core/dump.h"
+
+ds_format ds_detect(const void *head, size_t len, bool *gzip)
+{
+    const uint8_t *p = head;
+    if (gzip)
+        *gzip = len >= 3 && p[0] == 0x1F && p[1] == 0x8B && p[2] == 8;
+    if (len >= 8 && memcmp(p, "PAGEDU64", 8) == 0)
+        return DS_FORMAT_KERNEL64;
+    if (len >= 8 && memcmp(p, "PAGEDUMP", 8) == 0)
+        return DS_FORMAT_KERNEL32;
+    if (len >= 8 && memcmp(p, "MDMP", 4) == 0 && ds_le16(p + 4) == 0xA793)
+        return DS_FORMAT_MINIDUMP;
+    return DS_FORMAT_UNKNOWN;
+}
+
+static ds_dump *open_source(ds_dump *d, const ds_open_options *opt, ds_error *err)
+{
+    ds_bytes f = d->src.bytes;
+    ds_crash *c = &d->crash;
+    c->file_size = f.size;
+    c->compressed = d->src.compressed;
+    ds_mem_init(&d->mem, f);
+
+    ds_format fmt = ds_detect(f.data, f.size, NULL);
+    if (fmt == DS_FORMAT_UNKNOWN) {
+        ds_set_error(err, "not a crash dump (no PAGEDU64, PAGEDUMP or MDMP signature)");
+        ds_close(d);
+        return NULL;
+    }
+    ds_reader r = {f, c, &d->mem, opt && opt->max_modules ? opt->max_modules : 4096};
+    int rc = fmt == DS_FORMAT_MINIDUMP ? ds_minidump_read(&r, err) : ds_kernel_read(&r, err);
+    if (rc == 0)
+        rc = ds_image_enrich(c, &d->mem);
+    if (rc != 0) {
+        if (!err || !err->text[0])
+            ds_set_error(err, "out of memory");
+        ds_close(d);
+        return NULL;
+    }
+    if (!c->dump_kind)
+        c->dump_kind = "unknown";
+    return d;
+}
+
+ds_dump *ds_open(const char *path, const ds_open_options *opt, ds_error *err)
+{
+    if (err)
+        err->text[0] = '\0';
+    ds_dump *d = calloc(1, sizeof *d);
+    if (!d) {
+        ds_set_error(err, "out of memory");
+        return NULL;
+    }
+    if (ds_source_open_file(&d->src, path, err) != 0) {
+        free(d);
+        return NULL;
+    }
+    d->path = strdup(path);
+    return open_source(d, opt, err);
+}
+
+ds_dump *ds_open_memory(const void *data, size_t size, const ds_open_options *opt,
+                        ds_error *err)
+{
+    if (err)
+        err->text[0] = '\0';
+    ds_dump *d = calloc(1, sizeof *d);
+    if (!d) {
+        ds_set_error(err, "out of memory");
+        return NULL;
+    }
+    if (ds_source_open_memory(&d->src, data, size, err) != 0) {
+        free(d);
+        return NULL;
+    }
+    return open_source(d, opt, err);
+}
+
+void ds_close(ds_dump *d)
+{
+    if (!d)
+        return;
+    ds_crash_free(&d->crash);
+    ds_mem_free(&d->mem);
+    ds_source_close(&d->src);
+    free(d->path);
+    free(d);
+}
+
+const ds_crash *ds_dump_crash(const ds_dump *d)
+{
+    return &d->crash;
+}
+
+size_t ds_read(const ds_dump *d, uint64_t va, void *buf, size_t len)
+{
+    return ds_mem_read(&d->mem, va, buf, len);
+}
+
+size_t ds_read_physical(const ds_dump *d, uint64_t pa, void *buf, size_t len)
+{
+    return ds_phys_read(&d->mem, pa, buf, len);
+}
+
+void ds_free(void *p)
+{
+    free(p);
+}

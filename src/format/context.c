@@ -1,0 +1,105 @@
+#include <string.h>
+
+#include "format/context.h"
+#include "io/bytes.h"
+
+/* A run of registers stored back to back: regs[first..first+count) at off. */
+typedef struct reg_run {
+    uint8_t first, count, size;
+    uint16_t off;
+} reg_run;
+
+typedef struct ctx_layout {
+    ds_arch arch;
+    uint16_t min_size;
+    uint8_t pc, sp, fp;
+    reg_run runs[12];
+} ctx_layout;
+
+/* Offsets: formats.md 4.1 (x64), 4.2 (x86); ARM64/ARM from the SDK CONTEXT. */
+static const ctx_layout layouts[] = {
+    {DS_ARCH_X64, 0x100, 16, 4, 5,
+     {{0, 16, 8, 0x78}, {16, 1, 8, 0xF8}, {17, 1, 4, 0x44}}},
+    {DS_ARCH_X86, 0xCC, 16, 4, 5,
+     {{0, 1, 4, 0xB0}, {1, 1, 4, 0xAC}, {2, 1, 4, 0xA8}, {3, 1, 4, 0xA4},
+      {4, 1, 4, 0xC4}, {5, 1, 4, 0xB4}, {6, 1, 4, 0xA0}, {7, 1, 4, 0x9C},
+      {16, 1, 4, 0xB8}, {17, 1, 4, 0xC0}}},
+    {DS_ARCH_ARM64, 0x110, 32, 31, 29, {{0, 33, 8, 0x08}, {33, 1, 4, 0x04}}},
+    {DS_ARCH_ARM, 0x48, 15, 13, 11, {{0, 16, 4, 0x04}, {16, 1, 4, 0x44}}},
+};
+
+static const ctx_layout *layout_for(ds_arch arch)
+{
+    for (size_t i = 0; i < sizeof layouts / sizeof *layouts; i++)
+        if (layouts[i].arch == arch)
+            return &layouts[i];
+    return NULL;
+}
+
+size_t ds_context_min_size(ds_arch arch)
+{
+    const ctx_layout *l = layout_for(arch);
+    return l ? l->min_size : 0;
+}
+
+bool ds_context_decode(ds_arch arch, const uint8_t *p, size_t len, ds_context *out)
+{
+    const ctx_layout *l = layout_for(arch);
+    memset(out, 0, sizeof *out);
+    if (!l || !p || len < l->min_size)
+        return false;
+    out->arch = arch;
+    /* ARM64 and ARM keep ContextFlags at 0 too. */
+    out->flags = ds_le32(p + (arch == DS_ARCH_X64 ? 0x30 : 0));
+    for (size_t i = 0; i < sizeof l->runs / sizeof *l->runs && l->runs[i].count; i++) {
+        const reg_run *r = &l->runs[i];
+        for (unsigned k = 0; k < r->count; k++) {
+            const uint8_t *q = p + r->off + (size_t)k * r->size;
+            out->regs[r->first + k] = r->size == 8 ? ds_le64(q) : ds_le32(q);
+            out->valid |= 1ull << (r->first + k);
+        }
+    }
+    out->pc = out->regs[l->pc];
+    out->sp = out->regs[l->sp];
+    out->fp = out->regs[l->fp];
+    return true;
+}
+
+size_t ds_exception_record_size(unsigned ptr_size)
+{
+    return ptr_size == 8 ? 0x98 : 0x50;
+}
+
+void ds_exception_decode(const uint8_t *p, unsigned ptr_size, ds_exception *out)
+{
+    /* Pointer-sized fields follow the two u32s; 64-bit pads NumberParameters. */
+    bool wide = ptr_size == 8;
+    memset(out, 0, sizeof *out);
+    out->code = ds_le32(p);
+    out->flags = ds_le32(p + 4);
+    size_t info;
+    if (wide) {
+        out->record = ds_le64(p + 0x08);
+        out->address = ds_le64(p + 0x10);
+        out->nparams = ds_le32(p + 0x18);
+        info = 0x20;
+    } else {
+        out->record = ds_le32(p + 0x08);
+        out->address = ds_le32(p + 0x0C);
+        out->nparams = ds_le32(p + 0x10);
+        info = 0x14;
+    }
+    for (unsigned i = 0; i < 15; i++)
+        out->params[i] = wide ? ds_le64(p + info + 8 * i) : ds_le32(p + info + 4 * i);
+}
+
+ds_arch ds_arch_from_machine(uint32_t machine)
+{
+    switch (machine) {
+    case 0x014C: return DS_ARCH_X86;
+    case 0x8664: return DS_ARCH_X64;
+    case 0xAA64: return DS_ARCH_ARM64;
+    case 0x01C4: return DS_ARCH_ARM;
+    default: return DS_ARCH_UNKNOWN;
+    }
+}

@@ -1,0 +1,20 @@
+/* CPU context and exception records: raw bytes -> crash model. Shared by the
+ * kernel and minidump readers. */
+#ifndef DS_FORMAT_CONTEXT_H
+#define DS_FORMAT_CONTEXT_H
+
+#include "dumpscan/dumpscan.h"
+
+/* Smallest buffer from which a context of this arch can be decoded. */
+size_t ds_context_min_size(ds_arch arch);
+/* Decode a CONTEXT; false if len is too small or the arch unknown. */
+bool ds_context_decode(ds_arch arch, const uint8_t *p, size_t len, ds_context *out);
+
+/* EXCEPTION_RECORD64 (ptr_size 8, 0x98 bytes) or EXCEPTION_RECORD32 (4, 0x50). */
+size_t ds_exception_record_size(unsigned ptr_size);
+void ds_exception_decode(const uint8_t *p, unsigned ptr_size, ds_exception *out);
+
+/* Architecture from an IMAGE_FILE_MACHINE_* value. */
+ds_arch ds_arch_from_machine(uint32_t machine);
+
+#endif

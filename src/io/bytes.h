@@ -1,0 +1,82 @@
+/*
+ * Little-endian field access with bounds checks. Every size or offset taken
+ * from a dump goes through ds_span() before it is dereferenced: the file is
+ * hostile until proven otherwise.
+ */
+#ifndef DS_IO_BYTES_H
+#define DS_IO_BYTES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline uint16_t ds_le16(const void *p)
+{
+    const uint8_t *b = p;
+    return (uint16_t)(b[0] | (b[1] << 8));
+}
+
+static inline uint32_t ds_le32(const void *p)
+{
+    const uint8_t *b = p;
+    return (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) |
+           ((uint32_t)b[3] << 24);
+}
+
+static inline uint64_t ds_le64(const void *p)
+{
+    const uint8_t *b = p;
+    return (uint64_t)ds_le32(b) | ((uint64_t)ds_le32(b + 4) << 32);
+}
+
+/* True when [off, off+len) lies inside a buffer of size total (no overflow). */
+static inline bool ds_in_bounds(uint64_t off, uint64_t len, uint64_t total)
+{
+    return off <= total && len <= total - off;
+}
+
+/*
+ * A read-only view of bytes: the mapped file, or a piece of it. Accessors
+ * return false / NULL instead of reading outside it.
+ */
+typedef struct ds_bytes {
+    const uint8_t *data;
+    uint64_t size;
+} ds_bytes;
+
+static inline const uint8_t *ds_span(ds_bytes b, uint64_t off, uint64_t len)
+{
+    return ds_in_bounds(off, len, b.size) ? b.data + off : NULL;
+}
+
+static inline bool ds_get32(ds_bytes b, uint64_t off, uint32_t *out)
+{
+    const uint8_t *p = ds_span(b, off, 4);
+    if (p)
+        *out = ds_le32(p);
+    return p != NULL;
+}
+
+static inline bool ds_get64(ds_bytes b, uint64_t off, uint64_t *out)
+{
+    const uint8_t *p = ds_span(b, off, 8);
+    if (p)
+        *out = ds_le64(p);
+    return p != NULL;
+}
+
+/* Kernel headers are pre-filled with "PAGE": such a field was never written. */
+#define DS_PAGE_FILL32 0x45474150u
+#define DS_PAGE_FILL64 0x4547415045474150ull
+
+/*
+ * UTF-16LE (nchars code units) to a new NUL-terminated UTF-8 string; invalid
+ * sequences become U+FFFD; stops at the first NUL. NULL only when out of memory.
+ */
+char *ds_utf16_to_utf8(const uint8_t *p, size_t nchars);
+
+/* Copy of an ASCII/UTF-8 field of at most max bytes (stops at NUL). */
+char *ds_strndup_field(const uint8_t *p, size_t max);
+
+#endif

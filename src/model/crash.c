@@ -1,0 +1,151 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model.h"
+
+/*
+ * Make room for element n of an array that only ever grows by one: capacity
+ * is implicit (8, then powers of two), so reallocate exactly when n reaches it.
+ */
+static void *grow(void *arr, size_t n, size_t elem)
+{
+    if (n != 0 && (n < 8 || (n & (n - 1)) != 0))
+        return arr;
+    size_t cap = n < 8 ? 8 : n * 2;
+    return realloc(arr, cap * elem);
+}
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+int ds_note_add(ds_crash *c, ds_severity sev, const char *code, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    ds_note *n = grow(c->notes, c->nnotes, sizeof *n);
+    if (!n)
+        return -1;
+    c->notes = n;
+    ds_note *slot = &n[c->nnotes];
+    slot->severity = sev;
+    slot->code = xstrdup(code);
+    slot->text = xstrdup(buf);
+    if (!slot->code || !slot->text) {
+        free(slot->code);
+        free(slot->text);
+        return -1;
+    }
+    c->nnotes++;
+    if (sev == DS_DAMAGE)
+        c->damaged = true;
+    return 0;
+}
+
+bool ds_note_has(const ds_crash *c, const char *code)
+{
+    for (size_t i = 0; i < c->nnotes; i++)
+        if (strcmp(c->notes[i].code, code) == 0)
+            return true;
+    return false;
+}
+
+ds_module *ds_module_add(ds_crash *c, bool unloaded)
+{
+    ds_module **arr = unloaded ? &c->unloaded : &c->modules;
+    size_t *n = unloaded ? &c->nunloaded : &c->nmodules;
+    ds_module *a = grow(*arr, *n, sizeof **arr);
+    if (!a)
+        return NULL;
+    *arr = a;
+    ds_module *m = &a[*n];
+    memset(m, 0, sizeof *m);
+    m->name = xstrdup("");
+    m->path = xstrdup("");
+    if (!m->name || !m->path) {
+        free(m->name);
+        free(m->path);
+        return NULL;
+    }
+    if (unloaded)
+        m->flags |= DS_MOD_UNLOADED;
+    (*n)++;
+    return m;
+}
+
+void ds_module_set_name(ds_module *m, char *s)
+{
+    if (!s)
+        s = xstrdup("");
+    if (!s)
+        return; /* keep the old string rather than leave NULL */
+    free(m->name);
+    m->name = s;
+}
+
+void ds_module_set_path(ds_module *m, char *s)
+{
+    if (!s)
+        s = xstrdup("");
+    if (!s)
+        return;
+    free(m->path);
+    m->path = s;
+}
+
+ds_thread *ds_thread_add(ds_crash *c)
+{
+    ds_thread *a = grow(c->threads, c->nthreads, sizeof *a);
+    if (!a)
+        return NULL;
+    c->threads = a;
+    ds_thread *t = &a[c->nthreads++];
+    memset(t, 0, sizeof *t);
+    return t;
+}
+
+char *ds_basename_dup(const char *path)
+{
+    const char *b = path;
+    for (const char *p = path; *p; p++)
+        if (*p == '\\' || *p == '/')
+            b = p + 1;
+    return xstrdup(b);
+}
+
+static void free_modules(ds_module *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(m[i].name);
+        free(m[i].path);
+    }
+    free(m);
+}
+
+void ds_crash_free(ds_crash *c)
+{
+    free_modules(c->modules, c->nmodules);
+    free_modules(c->unloaded, c->nunloaded);
+    for (size_t i = 0; i < c->nthreads; i++)
+        free(c->threads[i].name);
+    free(c->threads);
+    for (size_t i = 0; i < c->nnotes; i++) {
+        free(c->notes[i].code);
+        free(c->notes[i].text);
+    }
+    free(c->notes);
+    free(c->kernel.triage.broken_driver);
+    free(c->mdmp.csd_version);
+    free(c->mdmp.os_text);
+    memset(c, 0, sizeof *c);
+}

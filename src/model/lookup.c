@@ -1,0 +1,60 @@
+/* Small public lookups over the crash model. */
+#include <stdio.h>
+#include <time.h>
+
+#include "model/model.h"
+
+const char *ds_arch_name(ds_arch a)
+{
+    static const char *const names[] = {"unknown", "x86", "x64", "arm64", "arm"};
+    return (unsigned)a < sizeof names / sizeof *names ? names[a] : "unknown";
+}
+
+/* Indexed by DumpType; names are ours, stable, and used in JSON. */
+static const char *const dump_type_names[] = {
+    "unknown",            /* 0 */
+    "full",               /* 1 complete, run-list layout */
+    "summary",            /* 2 kernel, legacy bitmap layout */
+    "header_only",        /* 3 */
+    "triage",             /* 4 small memory dump */
+    "bitmap_full",        /* 5 complete / active, bitmap layout */
+    "bitmap_kernel",      /* 6 kernel / automatic / live kernel */
+    "automatic",          /* 7 */
+    "range_kernel",       /* 8 dbgeng .dump /k */
+    "range_kernel_user",  /* 9 dbgeng .dump /ka */
+    "range_full",         /* 10 dbgeng .dump /f */
+};
+
+const char *ds_dump_type_name(uint32_t t)
+{
+    return t < sizeof dump_type_names / sizeof *dump_type_names ? dump_type_names[t]
+                                                                 : "unknown";
+}
+
+const ds_module *ds_module_at(const ds_crash *c, uint64_t va)
+{
+    for (size_t i = 0; i < c->nmodules; i++) {
+        const ds_module *m = &c->modules[i];
+        if (va >= m->base && va - m->base < m->size)
+            return m;
+    }
+    return NULL;
+}
+
+void ds_format_filetime(uint64_t ft, char *buf, size_t len)
+{
+    /* 11644473600 s between 1601-01-01 and 1970-01-01. */
+    const uint64_t epoch_diff = 11644473600ull;
+    uint64_t secs = ft / 10000000ull;
+    if (secs < epoch_diff || secs - epoch_diff > 253402300799ull) { /* past 9999 */
+        snprintf(buf, len, "invalid");
+        return;
+    }
+    time_t t = (time_t)(secs - epoch_diff);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(buf, len, "invalid");
+        return;
+    }
+    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+}

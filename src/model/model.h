@@ -1,0 +1,32 @@
+/* Building and freeing the crash model (ds_crash). Used by the format readers
+ * and the image stage; everything they allocate hangs off the ds_crash. */
+#ifndef DS_MODEL_MODEL_H
+#define DS_MODEL_MODEL_H
+
+#include "dumpscan/dumpscan.h"
+
+/* Append a note; text is printf-formatted. Returns -1 when out of memory. */
+int ds_note_add(ds_crash *c, ds_severity sev, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+bool ds_note_has(const ds_crash *c, const char *code);
+
+/* Append a zeroed module (name/path set to ""); NULL when out of memory. */
+ds_module *ds_module_add(ds_crash *c, bool unloaded);
+/* Replace a module string, taking ownership of s (NULL means ""). */
+void ds_module_set_name(ds_module *m, char *s);
+void ds_module_set_path(ds_module *m, char *s);
+
+ds_thread *ds_thread_add(ds_crash *c);
+
+/* Base name of a Windows or POSIX path, as a new string. */
+char *ds_basename_dup(const char *path);
+
+void ds_crash_free(ds_crash *c);
+
+static inline ds_u64 ds_known(uint64_t v)
+{
+    ds_u64 r = {v, true};
+    return r;
+}
+
+#endif

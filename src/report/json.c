@@ -1,0 +1,264 @@
+/*
+ * The crash model as JSON (schema documented in man/dumpscan-json.5).
+ * Rules: names never change meaning; unknown facts are null, not omitted;
+ * 64-bit addresses and values are "0x..." strings because JSON numbers lose
+ * precision past 2^53; counts and small enumerations are numbers.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/dump.h"
+#include "report/regnames.h"
+
+static json_t *hex(uint64_t v)
+{
+    char b[24];
+    snprintf(b, sizeof b, "0x%llx", (unsigned long long)v);
+    return json_string(b);
+}
+
+static json_t *opt_hex(ds_u64 v)
+{
+    return v.known ? hex(v.value) : json_null();
+}
+
+static json_t *opt_int(ds_u64 v)
+{
+    return v.known ? json_integer((json_int_t)v.value) : json_null();
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s && *s ? json_string(s) : json_null();
+}
+
+static json_t *filetime_json(ds_u64 ft)
+{
+    if (!ft.known || ft.value == 0)
+        return json_null();
+    char b[32], iso[40];
+    ds_format_filetime(ft.value, b, sizeof b);
+    if (b[0] == 'i') /* "invalid" */
+        return json_null();
+    snprintf(iso, sizeof iso, "%.10sT%sZ", b, b + 11);
+    return json_string(iso);
+}
+
+static const char *format_name(ds_format f)
+{
+    static const char *const n[] = {"unknown", "kernel32", "kernel64", "minidump"};
+    return (unsigned)f < 4 ? n[f] : "unknown";
+}
+
+static const char *severity_name(ds_severity s)
+{
+    static const char *const n[] = {"info", "warning", "damage"};
+    return (unsigned)s < 3 ? n[s] : "info";
+}
+
+static json_t *codeview_json(const ds_codeview *cv)
+{
+    if (!cv->present)
+        return json_null();
+    char guid[40];
+    const uint8_t *g = cv->guid;
+    if (cv->is_pdb70)
+        /* Symbol-store order: Data1..3 are little-endian integers. */
+        snprintf(guid, sizeof guid,
+                 "%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X",
+                 g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11],
+                 g[12], g[13], g[14], g[15]);
+    else
+        snprintf(guid, sizeof guid, "%02X%02X%02X%02X", g[3], g[2], g[1], g[0]);
+    return json_pack("{s:s, s:s, s:s, s:I}", "format", cv->is_pdb70 ? "RSDS" : "NB10",
+                     "name", cv->pdb_name, "guid", guid, "age", (json_int_t)cv->age);
+}
+
+static const char *module_source(uint32_t f)
+{
+    if (f & DS_MOD_FROM_DRIVER_LIST)
+        return "triage_driver_list";
+    if (f & DS_MOD_FROM_LOADER_LIST)
+        return "loaded_module_list";
+    if (f & DS_MOD_FROM_MINIDUMP)
+        return "minidump_module_list";
+    return "unknown";
+}
+
+static json_t *module_json(const ds_module *m)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "name", json_string(m->name));
+    json_object_set_new(o, "path", str_or_null(m->path));
+    json_object_set_new(o, "base", hex(m->base));
+    json_object_set_new(o, "size", hex(m->size));
+    json_object_set_new(o, "end", hex(m->base + m->size));
+    if (m->flags & DS_MOD_UNLOADED)
+        return o;
+    json_object_set_new(o, "timestamp", opt_hex(m->timestamp));
+    json_object_set_new(o, "image_size", opt_hex(m->image_size));
+    json_object_set_new(o, "checksum", opt_hex(m->checksum));
+    json_object_set_new(o, "header_in_dump", json_boolean(m->flags & DS_MOD_HEADER_IN_DUMP));
+    json_object_set_new(o, "source", json_string(module_source(m->flags)));
+    json_object_set_new(o, "pdb", codeview_json(&m->cv));
+    return o;
+}
+
+static json_t *modules_json(const ds_module *m, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, module_json(&m[i]));
+    return a;
+}
+
+static json_t *hex_array(const uint64_t *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, hex(v[i]));
+    return a;
+}
+
+static json_t *context_json(const ds_crash *c)
+{
+    if (!c->has_context)
+        return json_null();
+    const ds_context *x = &c->context;
+    json_t *regs = json_object();
+    for (unsigned i = 0; i < DS_MAX_REGS; i++) {
+        const char *n = ds_reg_name(x->arch, i);
+        if (n && (x->valid >> i & 1))
+            json_object_set_new(regs, n, hex(x->regs[i]));
+    }
+    const ds_module *m = ds_module_at(c, x->pc);
+    return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "arch", ds_arch_name(x->arch), "pc",
+                     hex(x->pc), "sp", hex(x->sp), "fp", hex(x->fp), "pc_module",
+                     m ? json_string(m->name) : json_null(), "registers", regs);
+}
+
+static json_t *triage_json(const ds_triage_info *t)
+{
+    if (!t->present)
+        return json_null();
+    return json_pack("{s:I, s:b, s:I, s:I, s:o, s:I, s:o, s:o, s:I, s:b}", "size_of_dump",
+                     (json_int_t)t->size_of_dump, "valid_marker", t->valid_marker,
+                     "driver_count", (json_int_t)t->driver_count, "data_blocks",
+                     (json_int_t)t->data_blocks, "stack_base", hex(t->stack_low),
+                     "stack_size", (json_int_t)t->stack_size, "triage_options",
+                     hex(t->triage_options), "broken_driver",
+                     str_or_null(t->broken_driver), "secondary_data_blobs",
+                     (json_int_t)t->secondary_blobs, "kdbg_copy", t->kdbg_copy);
+}
+
+static json_t *kernel_json(const ds_crash *c)
+{
+    if (c->format != DS_FORMAT_KERNEL32 && c->format != DS_FORMAT_KERNEL64)
+        return json_null();
+    const ds_kernel_info *k = &c->kernel;
+    json_t *o = json_object();
+    json_object_set_new(o, "major_version", hex(k->major_version));
+    json_object_set_new(o, "build_flavor", json_string(k->major_version == 0xF   ? "free"
+                                                       : k->major_version == 0xC ? "checked"
+                                                                                 : "unknown"));
+    json_object_set_new(o, "directory_table_base", opt_hex(k->directory_table_base));
+    json_object_set_new(o, "pfn_database", opt_hex(k->pfn_database));
+    json_object_set_new(o, "ps_loaded_module_list", opt_hex(k->ps_loaded_module_list));
+    json_object_set_new(o, "ps_active_process_head", opt_hex(k->ps_active_process_head));
+    json_object_set_new(o, "kd_debugger_data_block", opt_hex(k->kd_debugger_data_block));
+    json_object_set_new(o, "writer_status", opt_int(k->writer_status));
+    json_object_set_new(o, "secondary_data_state", opt_hex(k->secondary_data_state));
+    json_object_set_new(o, "attributes", opt_hex(k->attributes));
+    json_object_set_new(o, "boot_id", opt_int(k->boot_id));
+    json_object_set_new(o, "mini_dump_fields", opt_hex(k->mini_dump_fields));
+    json_object_set_new(o, "required_dump_space", opt_int(k->required_dump_space));
+    json_object_set_new(o, "kd_secondary_version", opt_int(k->kd_secondary_version));
+    json_object_set_new(o, "pae", c->arch == DS_ARCH_X86 ? json_boolean(k->pae) : json_null());
+    json_object_set_new(o, "comment", str_or_null(k->comment));
+    json_object_set_new(o, "physical_pages", json_integer((json_int_t)k->physical_pages));
+    json_object_set_new(o, "highest_pfn", json_integer((json_int_t)k->highest_pfn));
+    json_object_set_new(o, "triage", triage_json(&k->triage));
+    return o;
+}
+
+static json_t *integrity_json(const ds_crash *c)
+{
+    json_t *notes = json_array();
+    for (size_t i = 0; i < c->nnotes; i++)
+        json_array_append_new(notes, json_pack("{s:s, s:s, s:s}", "severity",
+                                               severity_name(c->notes[i].severity), "code",
+                                               c->notes[i].code, "text", c->notes[i].text));
+    return json_pack("{s:b, s:I, s:o, s:o}", "damaged", c->damaged, "file_size",
+                     (json_int_t)c->file_size, "required_size",
+                     c->kernel.required_dump_space.known
+                         ? json_integer((json_int_t)c->kernel.required_dump_space.value)
+                         : json_null(),
+                     "notes", notes);
+}
+
+static json_t *os_json(const ds_crash *c)
+{
+    json_t *o = json_object();
+    char ver[32];
+    snprintf(ver, sizeof ver, "%u.%u", c->os_major, c->os_minor);
+    json_object_set_new(o, "version", c->os_major ? json_string(ver) : json_null());
+    json_object_set_new(o, "build", c->os_build ? json_integer(c->os_build) : json_null());
+    json_object_set_new(o, "product_type", opt_int(c->kernel.product_type));
+    json_object_set_new(o, "suite_mask", opt_hex(c->kernel.suite_mask));
+    json_object_set_new(o, "csd_version", str_or_null(c->mdmp.csd_version));
+    return o;
+}
+
+static json_t *exception_json(const ds_crash *c)
+{
+    if (!c->has_exception)
+        return json_null();
+    const ds_exception *e = &c->exception;
+    unsigned n = e->nparams > 15 ? 15 : e->nparams;
+    return json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o}", "code", hex(e->code), "flags",
+                     hex(e->flags), "address", hex(e->address), "record", hex(e->record),
+                     "number_parameters", (json_int_t)e->nparams, "parameters",
+                     hex_array(e->params, n), "thread_id",
+                     e->thread_id ? json_integer(e->thread_id) : json_null());
+}
+
+char *ds_report_json(const ds_dump *d, unsigned flags)
+{
+    const ds_crash *c = &d->crash;
+    json_t *root = json_object();
+    json_object_set_new(root, "schema_version", json_integer(DS_JSON_SCHEMA_VERSION));
+    json_object_set_new(root, "tool", json_pack("{s:s, s:s}", "name", "dumpscan", "version",
+                                                DS_VERSION_STRING));
+    json_object_set_new(root, "file", json_pack("{s:o, s:I, s:b}", "path",
+                                                str_or_null(d->path), "size",
+                                                (json_int_t)c->file_size, "compressed",
+                                                c->compressed));
+    json_object_set_new(root, "dump",
+                        json_pack("{s:s, s:I, s:s, s:s, s:o, s:o}", "format",
+                                  format_name(c->format), "type", (json_int_t)c->dump_type,
+                                  "kind", c->dump_kind, "arch", ds_arch_name(c->arch),
+                                  "machine", hex(c->machine), "cpus",
+                                  c->cpus ? json_integer(c->cpus) : json_null()));
+    json_object_set_new(root, "os", os_json(c));
+    json_object_set_new(root, "crash_time", filetime_json(c->crash_time));
+    json_object_set_new(root, "uptime_seconds",
+                        c->uptime.known ? json_integer((json_int_t)(c->uptime.value / 10000000))
+                                        : json_null());
+    json_object_set_new(root, "bugcheck",
+                        c->has_bugcheck
+                            ? json_pack("{s:o, s:o}", "code", hex(c->bugcheck.code),
+                                        "parameters", hex_array(c->bugcheck.params, 4))
+                            : json_null());
+    json_object_set_new(root, "exception", exception_json(c));
+    json_object_set_new(root, "context", context_json(c));
+    json_object_set_new(root, "modules", modules_json(c->modules, c->nmodules));
+    json_object_set_new(root, "unloaded_modules", modules_json(c->unloaded, c->nunloaded));
+    json_object_set_new(root, "kernel", kernel_json(c));
+    json_object_set_new(root, "integrity", integrity_json(c));
+
+    size_t jf = JSON_PRESERVE_ORDER | (flags & DS_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT);
+    char *s = json_dumps(root, jf);
+    json_decref(root);
+    return s;
+}

@@ -1,0 +1,141 @@
+/* The human report. Short by default: what the dump is and what it says. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "core/dump.h"
+#include "report/regnames.h"
+#include "report/strbuf.h"
+
+static void where(ds_strbuf *b, const ds_crash *c, uint64_t va)
+{
+    const ds_module *m = ds_module_at(c, va);
+    if (m)
+        ds_sb_printf(b, " (%s+0x%" PRIx64 ")", m->name, va - m->base);
+}
+
+static void header_lines(ds_strbuf *b, const ds_dump *d)
+{
+    const ds_crash *c = &d->crash;
+    char t[32];
+    ds_sb_printf(b, "File:         %s%s\n", d->path ? d->path : "(memory)",
+                 c->compressed ? " (gzip)" : "");
+    if (c->format == DS_FORMAT_MINIDUMP)
+        ds_sb_printf(b, "Dump:         user-mode minidump (MDMP), %u streams\n",
+                     c->mdmp.streams);
+    else
+        ds_sb_printf(b, "Dump:         kernel %s (DumpType %u), %s\n", c->dump_kind,
+                     c->dump_type, c->format == DS_FORMAT_KERNEL64 ? "PAGEDU64" : "PAGEDUMP");
+    ds_sb_printf(b, "System:       ");
+    if (c->os_major)
+        ds_sb_printf(b, "Windows NT %u.%u ", c->os_major, c->os_minor);
+    if (c->os_build)
+        ds_sb_printf(b, "build %u, ", c->os_build);
+    ds_sb_printf(b, "%s", ds_arch_name(c->arch));
+    if (c->cpus)
+        ds_sb_printf(b, ", %u CPU%s", c->cpus, c->cpus == 1 ? "" : "s");
+    if (c->arch == DS_ARCH_X86 && c->format == DS_FORMAT_KERNEL32)
+        ds_sb_printf(b, ", %s", c->kernel.pae ? "PAE" : "non-PAE");
+    ds_sb_printf(b, "\n");
+    if (c->crash_time.known && c->crash_time.value) {
+        ds_format_filetime(c->crash_time.value, t, sizeof t);
+        ds_sb_printf(b, "Crash time:   %s UTC\n", t);
+    } else {
+        ds_sb_printf(b, "Crash time:   unknown\n");
+    }
+    if (c->uptime.known) {
+        uint64_t s = c->uptime.value / 10000000;
+        ds_sb_printf(b, "Uptime:       %" PRIu64 "d %02u:%02u:%02u\n", s / 86400,
+                     (unsigned)(s / 3600 % 24), (unsigned)(s / 60 % 60), (unsigned)(s % 60));
+    }
+}
+
+static void crash_lines(ds_strbuf *b, const ds_crash *c)
+{
+    if (c->has_bugcheck) {
+        ds_sb_printf(b, "BUGCHECK_CODE: %x\n", c->bugcheck.code);
+        for (int i = 0; i < 4; i++)
+            ds_sb_printf(b, "BUGCHECK_P%d:   %" PRIx64 "\n", i + 1, c->bugcheck.params[i]);
+    }
+    if (c->has_exception) {
+        const ds_exception *e = &c->exception;
+        ds_sb_printf(b, "EXCEPTION:     code %08x at %" PRIx64, e->code, e->address);
+        where(b, c, e->address);
+        ds_sb_printf(b, "\n");
+    }
+    if (c->has_context) {
+        ds_sb_printf(b, "CONTEXT:       pc %" PRIx64, c->context.pc);
+        where(b, c, c->context.pc);
+        ds_sb_printf(b, ", sp %" PRIx64 "\n", c->context.sp);
+    }
+}
+
+static void register_lines(ds_strbuf *b, const ds_crash *c)
+{
+    if (!c->has_context)
+        return;
+    unsigned col = 0;
+    ds_sb_printf(b, "\nRegisters:\n");
+    for (unsigned i = 0; i < DS_MAX_REGS; i++) {
+        const char *n = ds_reg_name(c->context.arch, i);
+        if (!n || !(c->context.valid >> i & 1))
+            continue;
+        ds_sb_printf(b, "  %-6s %016" PRIx64 "%s", n, c->context.regs[i],
+                     ++col % 3 == 0 ? "\n" : "");
+    }
+    if (col % 3)
+        ds_sb_printf(b, "\n");
+}
+
+static void integrity_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
+{
+    static const char *const sev[] = {"info", "warning", "DAMAGE"};
+    size_t shown = 0;
+    for (size_t i = 0; i < c->nnotes; i++)
+        if (verbose || c->notes[i].severity != DS_INFO)
+            shown++;
+    ds_sb_printf(b, "DUMP_INTEGRITY: %s\n",
+                 c->damaged ? "damaged (partial report)" : shown ? "usable" : "ok");
+    for (size_t i = 0; i < c->nnotes; i++)
+        if (verbose || c->notes[i].severity != DS_INFO)
+            ds_sb_printf(b, "  %-7s %s\n", sev[c->notes[i].severity], c->notes[i].text);
+}
+
+static void module_lines(ds_strbuf *b, const ds_crash *c)
+{
+    ds_sb_printf(b, "\nModules (%zu):\n", c->nmodules);
+    ds_sb_printf(b, "  %-18s %-18s %-8s %-24s %s\n", "start", "end", "stamp", "name",
+                 "pdb");
+    for (size_t i = 0; i < c->nmodules; i++) {
+        const ds_module *m = &c->modules[i];
+        char stamp[12] = "unknown";
+        if (m->timestamp.known)
+            snprintf(stamp, sizeof stamp, "%08x", (unsigned)m->timestamp.value);
+        ds_sb_printf(b, "  %016" PRIx64 "   %016" PRIx64 "   %-8s %-24s %s\n", m->base,
+                     m->base + m->size, stamp, m->name[0] ? m->name : "(unknown)",
+                     m->cv.present ? m->cv.pdb_name : "");
+    }
+    if (c->nunloaded) {
+        ds_sb_printf(b, "\nUnloaded modules (%zu):\n", c->nunloaded);
+        for (size_t i = 0; i < c->nunloaded; i++)
+            ds_sb_printf(b, "  %016" PRIx64 "   %016" PRIx64 "   %s\n",
+                         c->unloaded[i].base, c->unloaded[i].base + c->unloaded[i].size,
+                         c->unloaded[i].name);
+    }
+}
+
+char *ds_report_text(const ds_dump *d, unsigned flags)
+{
+    const ds_crash *c = &d->crash;
+    bool verbose = flags & DS_TEXT_VERBOSE;
+    ds_strbuf b = {0};
+    header_lines(&b, d);
+    ds_sb_printf(&b, "\n");
+    crash_lines(&b, c);
+    integrity_lines(&b, c, verbose);
+    if (c->kernel.triage.present && c->kernel.triage.broken_driver)
+        ds_sb_printf(&b, "BROKEN_DRIVER: %s\n", c->kernel.triage.broken_driver);
+    if (verbose)
+        register_lines(&b, c);
+    module_lines(&b, c);
+    return ds_sb_finish(&b);
+}
