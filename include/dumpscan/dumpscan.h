@@ -168,6 +168,16 @@ typedef struct ds_thread {
 
 /* --------------------------------------------------------- kernel facts */
 
+/* One CPU of a kernel dump, found through KDBG.KiProcessorBlock. */
+typedef struct ds_processor {
+    uint32_t index;
+    uint64_t prcb;           /* VA of its KPRCB */
+    uint64_t current_thread; /* VA of the KTHREAD it ran, 0 if unknown */
+    uint64_t current_process;/* VA of that thread's EPROCESS, 0 if unknown */
+    bool has_context;
+    ds_context context;      /* saved at bug-check time (KPRCB context) */
+} ds_processor;
+
 typedef struct ds_triage_info {
     bool present;
     uint32_t size_of_dump;
@@ -203,6 +213,12 @@ typedef struct ds_kernel_info {
     uint64_t physical_pages; /* pages stored in the file (0 for triage) */
     uint64_t highest_pfn;    /* highest PFN the map covers + 1 */
     ds_triage_info triage;
+    bool kdbg_plain;         /* KDBG readable and not encoded */
+    uint64_t kernel_base;    /* KDBG.KernBase, 0 if unknown */
+    ds_processor *processors;/* CPUs whose KPRCB was readable */
+    size_t nprocessors;
+    int crashing_cpu;        /* index into processors, -1 if unknown */
+    const char *crashing_cpu_reason; /* how it was chosen (static string) */
 } ds_kernel_info;
 
 /* ------------------------------------------------------ user-mode facts */

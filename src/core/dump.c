@@ -37,7 +37,8 @@ static ds_dump *open_source(ds_dump *d, const ds_open_options *opt, ds_error *er
         ds_close(d);
         return NULL;
     }
-    ds_reader r = {f, c, &d->mem, opt && opt->max_modules ? opt->max_modules : 4096};
+    ds_reader r = {.file = f, .crash = c, .mem = &d->mem,
+                   .max_modules = opt && opt->max_modules ? opt->max_modules : 4096};
     int rc = fmt == DS_FORMAT_MINIDUMP ? ds_minidump_read(&r, err) : ds_kernel_read(&r, err);
     if (rc == 0)
         rc = ds_image_enrich(c, &d->mem);

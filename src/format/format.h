@@ -11,6 +11,12 @@ typedef struct ds_reader {
     ds_crash *crash;
     ds_memview *mem;
     uint32_t max_modules;
+    /* Triage copies of the crashing CPU's KPRCB, EPROCESS and ETHREAD: file
+     * offsets and the room before the next piece (0 when absent). Their VAs
+     * are only known once KDBG has been read (ds_kdbg_read). */
+    struct {
+        uint32_t off, room;
+    } blob_prcb, blob_process, blob_thread;
 } ds_reader;
 
 /*
@@ -37,6 +43,10 @@ int ds_kphys_range(ds_reader *r, const ds_klayout *l, const uint8_t *hdr);
 int ds_triage_read(ds_reader *r, const ds_klayout *l, const uint8_t *hdr);
 /* Walk PsLoadedModuleList through the memory view. */
 int ds_kldr_walk(ds_reader *r, unsigned ptr_size, uint64_t head);
+
+/* KDBG: check it, then find the CPUs, their bug-check contexts and the
+ * crashing CPU; map the triage blobs at their VAs. */
+int ds_kdbg_read(ds_reader *r, unsigned ptr_size);
 
 int ds_minidump_read(ds_reader *r, ds_error *err);
 

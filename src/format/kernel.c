@@ -168,37 +168,6 @@ static int read_header_facts(ds_reader *r, const ds_klayout *l, const uint8_t *h
     return 0;
 }
 
-static int check_kdbg(ds_reader *r, unsigned ptr)
-{
-    ds_crash *c = r->crash;
-    ds_u64 va = c->kernel.kd_debugger_data_block;
-    uint32_t tag;
-    if (!va.known || va.value == 0)
-        return 0;
-    if (!ds_mem_u32(r->mem, va.value + 0x10, &tag))
-        return ds_note_add(c, DS_INFO, "kdbg_missing",
-                           "the debugger data block (KDBG) is not in the dump");
-    if (tag != 0x4742444Bu) /* "KDBG" */
-        return ds_note_add(c, DS_WARNING, "kdbg_encoded",
-                           "the debugger data block is encoded or damaged; its fields "
-                           "are not used");
-    c->kernel.triage.kdbg_copy = c->dump_type == DS_DUMP_TRIAGE;
-    /* KDBG repeats PsLoadedModuleList: a mismatch means one of them is wrong. */
-    uint64_t list;
-    if (ds_mem_u64(r->mem, va.value + 0x48, &list) &&
-        c->kernel.ps_loaded_module_list.known) {
-        uint64_t want = c->kernel.ps_loaded_module_list.value;
-        if (ptr == 4)
-            list &= 0xFFFFFFFFu; /* x86 stores sign-extended pointers */
-        if (list != want)
-            return ds_note_add(c, DS_WARNING, "kdbg_mismatch",
-                               "KDBG.PsLoadedModuleList 0x%llx differs from the header's "
-                               "0x%llx",
-                               (unsigned long long)list, (unsigned long long)want);
-    }
-    return 0;
-}
-
 static int check_sizes(ds_reader *r)
 {
     ds_crash *c = r->crash;
@@ -310,7 +279,7 @@ int ds_kernel_read(ds_reader *r, ds_error *err)
         if (run->pfn + run->count > c->kernel.highest_pfn)
             c->kernel.highest_pfn = run->pfn + run->count;
     }
-    if (check_sizes(r) < 0 || check_kdbg(r, l->ptr) < 0)
+    if (check_sizes(r) < 0 || ds_kdbg_read(r, l->ptr) < 0)
         goto out;
     if (c->dump_type != DS_DUMP_TRIAGE && r->mem->paging != DS_PAGING_NONE &&
         c->kernel.ps_loaded_module_list.known &&

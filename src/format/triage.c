@@ -42,7 +42,7 @@ static const triage_layout triage32 = {
 
 enum {
     T_SIZE_OF_DUMP = 0x04, T_VALID_OFFSET = 0x08, T_CONTEXT = 0x0C, T_EXCEPTION = 0x10,
-    T_UNLOADED = 0x18, T_CALLSTACK = 0x28, T_CALLSTACK_SIZE = 0x2C, T_DRIVERS = 0x30,
+    T_UNLOADED = 0x18, T_PRCB = 0x1C, T_PROCESS = 0x20, T_THREAD = 0x24, T_CALLSTACK = 0x28, T_CALLSTACK_SIZE = 0x2C, T_DRIVERS = 0x30,
     T_DRIVER_COUNT = 0x34, T_STRINGS = 0x38, T_STRINGS_SIZE = 0x3C, T_BROKEN = 0x40,
     T_OPTIONS = 0x44,
 };
@@ -258,6 +258,32 @@ static int read_trailer(ds_reader *r, const uint8_t *t)
     return 0;
 }
 
+/*
+ * The KPRCB/EPROCESS/ETHREAD copies carry no size: each may extend at most
+ * to the next piece of the triage dump that starts after it.
+ */
+static void note_blobs(ds_reader *r, const triage_layout *tl, const uint8_t *t)
+{
+    const unsigned fields[] = {T_CONTEXT,  T_EXCEPTION, 0x14 /* Mm */, T_UNLOADED,
+                               T_PRCB,     T_PROCESS,   T_THREAD,      T_CALLSTACK,
+                               T_DRIVERS,  T_STRINGS,   tl->kdbg_off,  tl->blocks_off,
+                               tl->data_page_off};
+    uint32_t off[3] = {ds_le32(t + T_PRCB), ds_le32(t + T_PROCESS), ds_le32(t + T_THREAD)};
+    uint32_t room[3];
+    for (int i = 0; i < 3; i++) {
+        uint64_t next = r->file.size;
+        for (size_t k = 0; k < sizeof fields / sizeof *fields; k++) {
+            uint32_t o = ds_le32(t + fields[k]);
+            if (o > off[i] && o < next)
+                next = o;
+        }
+        room[i] = off[i] && off[i] < next ? (uint32_t)(next - off[i]) : 0;
+    }
+    r->blob_prcb.off = off[0], r->blob_prcb.room = room[0];
+    r->blob_process.off = off[1], r->blob_process.room = room[1];
+    r->blob_thread.off = off[2], r->blob_thread.room = room[2];
+}
+
 int ds_triage_read(ds_reader *r, const ds_klayout *l, const uint8_t *h)
 {
     const triage_layout *tl = l->ptr == 8 ? &triage64 : &triage32;
@@ -270,6 +296,7 @@ int ds_triage_read(ds_reader *r, const ds_klayout *l, const uint8_t *h)
     ti->present = true;
     ti->triage_options = ds_le32(t + T_OPTIONS);
     read_context(r, tl, t);
+    note_blobs(r, tl, t);
     if (read_drivers(r, tl, t) < 0 || read_unloaded(r, tl, t) < 0 ||
         read_blobs(r, tl, t) < 0 || read_trailer(r, t) < 0)
         return -1;

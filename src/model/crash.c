@@ -145,6 +145,7 @@ void ds_crash_free(ds_crash *c)
     }
     free(c->notes);
     free(c->kernel.triage.broken_driver);
+    free(c->kernel.processors);
     free(c->mdmp.csd_version);
     free(c->mdmp.os_text);
     memset(c, 0, sizeof *c);

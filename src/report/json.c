@@ -121,11 +121,10 @@ static json_t *hex_array(const uint64_t *v, size_t n)
     return a;
 }
 
-static json_t *context_json(const ds_crash *c)
+static json_t *context_json(const ds_crash *c, const ds_context *x, bool present)
 {
-    if (!c->has_context)
+    if (!present)
         return json_null();
-    const ds_context *x = &c->context;
     json_t *regs = json_object();
     for (unsigned i = 0; i < DS_MAX_REGS; i++) {
         const char *n = ds_reg_name(x->arch, i);
@@ -150,6 +149,22 @@ static json_t *triage_json(const ds_triage_info *t)
                      hex(t->triage_options), "broken_driver",
                      str_or_null(t->broken_driver), "secondary_data_blobs",
                      (json_int_t)t->secondary_blobs, "kdbg_copy", t->kdbg_copy);
+}
+
+static json_t *processors_json(const ds_crash *c)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < c->kernel.nprocessors; i++) {
+        const ds_processor *p = &c->kernel.processors[i];
+        json_array_append_new(
+            a, json_pack("{s:I, s:o, s:o, s:o, s:o}", "index", (json_int_t)p->index, "prcb",
+                         hex(p->prcb), "current_thread",
+                         p->current_thread ? hex(p->current_thread) : json_null(),
+                         "current_process",
+                         p->current_process ? hex(p->current_process) : json_null(),
+                         "context", context_json(c, &p->context, p->has_context)));
+    }
+    return a;
 }
 
 static json_t *kernel_json(const ds_crash *c)
@@ -178,6 +193,14 @@ static json_t *kernel_json(const ds_crash *c)
     json_object_set_new(o, "comment", str_or_null(k->comment));
     json_object_set_new(o, "physical_pages", json_integer((json_int_t)k->physical_pages));
     json_object_set_new(o, "highest_pfn", json_integer((json_int_t)k->highest_pfn));
+    json_object_set_new(o, "kdbg_plain", json_boolean(k->kdbg_plain));
+    json_object_set_new(o, "kernel_base", k->kernel_base ? hex(k->kernel_base) : json_null());
+    json_object_set_new(o, "processors", processors_json(c));
+    json_object_set_new(o, "crashing_cpu",
+                        k->crashing_cpu >= 0
+                            ? json_integer(k->processors[k->crashing_cpu].index)
+                            : json_null());
+    json_object_set_new(o, "crashing_cpu_evidence", str_or_null(k->crashing_cpu_reason));
     json_object_set_new(o, "triage", triage_json(&k->triage));
     return o;
 }
@@ -251,7 +274,7 @@ char *ds_report_json(const ds_dump *d, unsigned flags)
                                         "parameters", hex_array(c->bugcheck.params, 4))
                             : json_null());
     json_object_set_new(root, "exception", exception_json(c));
-    json_object_set_new(root, "context", context_json(c));
+    json_object_set_new(root, "context", context_json(c, &c->context, c->has_context));
     json_object_set_new(root, "modules", modules_json(c->modules, c->nmodules));
     json_object_set_new(root, "unloaded_modules", modules_json(c->unloaded, c->nunloaded));
     json_object_set_new(root, "kernel", kernel_json(c));

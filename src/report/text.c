@@ -67,6 +67,14 @@ static void crash_lines(ds_strbuf *b, const ds_crash *c)
         where(b, c, c->context.pc);
         ds_sb_printf(b, ", sp %" PRIx64 "\n", c->context.sp);
     }
+    int cpu = c->kernel.crashing_cpu;
+    if (cpu >= 0 && c->kernel.processors[cpu].has_context) {
+        const ds_processor *p = &c->kernel.processors[cpu];
+        ds_sb_printf(b, "CPU_CONTEXT:   CPU %u at bug check: pc %" PRIx64, p->index,
+                     p->context.pc);
+        where(b, c, p->context.pc);
+        ds_sb_printf(b, ", sp %" PRIx64 "\n", p->context.sp);
+    }
 }
 
 static void register_lines(ds_strbuf *b, const ds_crash *c)
