@@ -113,10 +113,13 @@ typedef struct ds_bugcheck {
 
 typedef struct ds_codeview {
     bool present;
-    bool is_pdb70; /* RSDS; otherwise NB10 */
+    bool is_pdb70; /* RSDS; otherwise NB10 (unless is_elf) */
+    bool is_elf;   /* Breakpad/Crashpad "BpEL": an ELF build id, no PDB */
     uint8_t guid[16]; /* RSDS: GUID as stored; NB10: signature in bytes 0..3 */
     uint32_t age;
     char pdb_name[260]; /* path as recorded, UTF-8, NUL-terminated */
+    uint8_t build_id[32]; /* is_elf: the build id bytes as stored */
+    uint8_t build_id_len;
 } ds_codeview;
 
 /* ds_module.flags */
@@ -164,6 +167,12 @@ typedef struct ds_thread {
     ds_context context;
     bool has_context;
     char *name; /* NULL if unknown */
+    uint32_t suspend_count;
+    /* MINIDUMP_THREAD_INFO (ThreadInfoList), when the dump has one */
+    bool has_info;
+    uint32_t dump_flags;   /* 0x1 error thread, 0x2 writing thread, 0x4 exited, ... */
+    ds_u64 start_address;
+    ds_u64 create_time;    /* FILETIME */
 } ds_thread;
 
 /* --------------------------------------------------------- kernel facts */
@@ -226,13 +235,32 @@ typedef struct ds_kernel_info {
 typedef struct ds_minidump_info {
     uint32_t streams;
     uint32_t version;
-    uint64_t flags;
-    ds_u64 process_id;
+    uint64_t flags;            /* header Flags (MINIDUMP_TYPE used to write it) */
+    ds_u64 process_id;         /* MiscInfo, else Linux /proc status */
     ds_u64 process_create_time; /* time_t */
     uint32_t platform_id;
+    const char *platform;      /* "windows_nt", "linux", ... (static); "unknown" */
     uint16_t processor_arch_raw;
-    char *csd_version; /* NULL if none */
+    bool has_system_info;
+    ds_u64 product_type;
+    ds_u64 suite_mask;
+    char cpu_info[64];         /* "GenuineIntel family 6 model 13 stepping 8" or "" */
+    char build_string[128];    /* MiscInfo 4 BuildString, or "" */
+    char *csd_version; /* NULL if none (Windows platforms only) */
     char *os_text;     /* e.g. Breakpad/Crashpad Linux uname; NULL if none */
+    /* Memory captured: ranges from MemoryList / Memory64List, bytes present. */
+    uint32_t memory_ranges;
+    uint64_t memory_bytes;
+    ds_u64 handle_count;       /* HandleData descriptors */
+    /* Breakpad extension streams */
+    ds_u64 breakpad_dump_thread;       /* thread that wrote the dump */
+    ds_u64 breakpad_requesting_thread; /* thread that asked for it (crashed) */
+    char lsb_release[128];     /* DISTRIB_DESCRIPTION / PRETTY_NAME, or "" */
+    ds_u64 linux_maps_entries; /* lines of /proc/self/maps */
+    /* Crashpad info stream */
+    bool crashpad;
+    char crashpad_report_id[37], crashpad_client_id[37];
+    uint32_t crashpad_annotations; /* simple annotations recorded */
 } ds_minidump_info;
 
 /* ----------------------------------------------------------- the model */

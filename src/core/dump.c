@@ -29,6 +29,7 @@ static ds_dump *open_source(ds_dump *d, const ds_open_options *opt, ds_error *er
     ds_crash *c = &d->crash;
     c->file_size = f.size;
     c->compressed = d->src.compressed;
+    c->kernel.crashing_cpu = -1; /* 0 would name a CPU */
     ds_mem_init(&d->mem, f);
 
     ds_format fmt = ds_detect(f.data, f.size, NULL);

@@ -80,10 +80,12 @@ bool ds_codeview_parse(const uint8_t *p, size_t len, ds_codeview *out)
     return true;
 }
 
+/* out is left untouched unless a record is found: a caller may already hold
+ * one from elsewhere (a minidump's module list). */
 bool ds_pe_codeview(ds_read_fn rd, void *ctx, uint64_t base, const ds_pe *pe,
                     ds_codeview *out)
 {
-    memset(out, 0, sizeof *out);
+    ds_codeview found;
     if (pe->ndirs <= DS_PE_DIR_DEBUG)
         return false;
     uint32_t rva = pe->dirs[DS_PE_DIR_DEBUG].rva, size = pe->dirs[DS_PE_DIR_DEBUG].size;
@@ -105,8 +107,10 @@ bool ds_pe_codeview(ds_read_fn rd, void *ctx, uint64_t base, const ds_pe *pe,
         if (!at || at >= pe->size_of_image)
             continue;
         size_t got = rd(ctx, base + at, rec, len);
-        if (ds_codeview_parse(rec, got, out))
+        if (ds_codeview_parse(rec, got, &found)) {
+            *out = found;
             return true;
+        }
     }
     return false;
 }

@@ -25,7 +25,8 @@ typedef struct ds_pe {
 bool ds_pe_parse(const uint8_t *buf, size_t len, ds_pe *out);
 /* Read headers of the image mapped at base. */
 bool ds_pe_read(ds_read_fn rd, void *ctx, uint64_t base, ds_pe *out);
-/* CodeView record (RSDS / NB10) through the debug directory. */
+/* CodeView record (RSDS / NB10) through the debug directory; out is only
+ * written when one is found. */
 bool ds_pe_codeview(ds_read_fn rd, void *ctx, uint64_t base, const ds_pe *pe,
                     ds_codeview *out);
 /* Decode a CodeView record already in memory. */

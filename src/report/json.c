@@ -61,6 +61,14 @@ static json_t *codeview_json(const ds_codeview *cv)
 {
     if (!cv->present)
         return json_null();
+    if (cv->is_elf) {
+        char id[2 * sizeof cv->build_id + 1];
+        for (unsigned i = 0; i < cv->build_id_len && i < sizeof cv->build_id; i++)
+            snprintf(id + 2 * i, 3, "%02x", cv->build_id[i]);
+        id[2 * (cv->build_id_len < sizeof cv->build_id ? cv->build_id_len
+                                                       : sizeof cv->build_id)] = '\0';
+        return json_pack("{s:s, s:s}", "format", "BpEL", "build_id", id);
+    }
     char guid[40];
     const uint8_t *g = cv->guid;
     if (cv->is_pdb70)
@@ -197,7 +205,7 @@ static json_t *kernel_json(const ds_crash *c)
     json_object_set_new(o, "kernel_base", k->kernel_base ? hex(k->kernel_base) : json_null());
     json_object_set_new(o, "processors", processors_json(c));
     json_object_set_new(o, "crashing_cpu",
-                        k->crashing_cpu >= 0
+                        k->crashing_cpu >= 0 && (size_t)k->crashing_cpu < k->nprocessors
                             ? json_integer(k->processors[k->crashing_cpu].index)
                             : json_null());
     json_object_set_new(o, "crashing_cpu_evidence", str_or_null(k->crashing_cpu_reason));
@@ -227,10 +235,83 @@ static json_t *os_json(const ds_crash *c)
     snprintf(ver, sizeof ver, "%u.%u", c->os_major, c->os_minor);
     json_object_set_new(o, "version", c->os_major ? json_string(ver) : json_null());
     json_object_set_new(o, "build", c->os_build ? json_integer(c->os_build) : json_null());
-    json_object_set_new(o, "product_type", opt_int(c->kernel.product_type));
-    json_object_set_new(o, "suite_mask", opt_hex(c->kernel.suite_mask));
+    bool md = c->format == DS_FORMAT_MINIDUMP;
+    json_object_set_new(o, "product_type",
+                        opt_int(md ? c->mdmp.product_type : c->kernel.product_type));
+    json_object_set_new(o, "suite_mask", opt_hex(md ? c->mdmp.suite_mask : c->kernel.suite_mask));
     json_object_set_new(o, "csd_version", str_or_null(c->mdmp.csd_version));
     return o;
+}
+
+/* MDMP header time_t -> the FILETIME filetime_json() takes. */
+static ds_u64 time_t_to_filetime(ds_u64 t)
+{
+    ds_u64 r = {(t.value + 11644473600ull) * 10000000ull, t.known && t.value};
+    return r;
+}
+
+static json_t *minidump_json(const ds_crash *c)
+{
+    if (c->format != DS_FORMAT_MINIDUMP)
+        return json_null();
+    const ds_minidump_info *m = &c->mdmp;
+    json_t *o = json_object();
+    json_object_set_new(o, "streams", json_integer(m->streams));
+    json_object_set_new(o, "version", hex(m->version));
+    json_object_set_new(o, "flags", hex(m->flags));
+    json_object_set_new(o, "platform_id", m->has_system_info ? hex(m->platform_id) : json_null());
+    json_object_set_new(o, "platform", json_string(m->platform ? m->platform : "unknown"));
+    json_object_set_new(o, "processor_architecture",
+                        m->has_system_info ? json_integer(m->processor_arch_raw) : json_null());
+    json_object_set_new(o, "cpu_info", str_or_null(m->cpu_info));
+    json_object_set_new(o, "os_text", str_or_null(m->os_text));
+    json_object_set_new(o, "build_string", str_or_null(m->build_string));
+    json_object_set_new(o, "process_id", opt_int(m->process_id));
+    json_object_set_new(o, "process_create_time",
+                        filetime_json(time_t_to_filetime(m->process_create_time)));
+    json_object_set_new(o, "memory_ranges", json_integer(m->memory_ranges));
+    json_object_set_new(o, "memory_bytes", json_integer((json_int_t)m->memory_bytes));
+    json_object_set_new(o, "handle_count", opt_int(m->handle_count));
+    json_object_set_new(o, "breakpad_dump_thread_id", opt_int(m->breakpad_dump_thread));
+    json_object_set_new(o, "breakpad_requesting_thread_id",
+                        opt_int(m->breakpad_requesting_thread));
+    json_object_set_new(o, "lsb_release", str_or_null(m->lsb_release));
+    json_object_set_new(o, "linux_maps_entries", opt_int(m->linux_maps_entries));
+    json_object_set_new(o, "crashpad",
+                        m->crashpad ? json_pack("{s:o, s:o, s:I}", "report_id",
+                                                str_or_null(m->crashpad_report_id),
+                                                "client_id",
+                                                str_or_null(m->crashpad_client_id),
+                                                "simple_annotations",
+                                                (json_int_t)m->crashpad_annotations)
+                                    : json_null());
+    return o;
+}
+
+static json_t *threads_json(const ds_crash *c)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < c->nthreads; i++) {
+        const ds_thread *t = &c->threads[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_integer(t->id));
+        json_object_set_new(o, "name", str_or_null(t->name));
+        json_object_set_new(o, "crashing",
+                            json_boolean(c->crashing_thread && t->id == c->crashing_thread));
+        json_object_set_new(o, "teb", hex(t->teb));
+        json_object_set_new(o, "stack_base", t->stack_size ? hex(t->stack_base) : json_null());
+        json_object_set_new(o, "stack_size", json_integer((json_int_t)t->stack_size));
+        json_object_set_new(o, "pc", t->has_context ? hex(t->context.pc) : json_null());
+        json_object_set_new(o, "sp", t->has_context ? hex(t->context.sp) : json_null());
+        const ds_module *m = t->has_context ? ds_module_at(c, t->context.pc) : NULL;
+        json_object_set_new(o, "pc_module", m ? json_string(m->name) : json_null());
+        json_object_set_new(o, "suspend_count", json_integer(t->suspend_count));
+        json_object_set_new(o, "start_address", opt_hex(t->start_address));
+        json_object_set_new(o, "create_time", filetime_json(t->create_time));
+        json_object_set_new(o, "dump_flags", t->has_info ? hex(t->dump_flags) : json_null());
+        json_array_append_new(a, o);
+    }
+    return a;
 }
 
 static json_t *exception_json(const ds_crash *c)
@@ -278,6 +359,8 @@ char *ds_report_json(const ds_dump *d, unsigned flags)
     json_object_set_new(root, "modules", modules_json(c->modules, c->nmodules));
     json_object_set_new(root, "unloaded_modules", modules_json(c->unloaded, c->nunloaded));
     json_object_set_new(root, "kernel", kernel_json(c));
+    json_object_set_new(root, "minidump", minidump_json(c));
+    json_object_set_new(root, "threads", threads_json(c));
     json_object_set_new(root, "integrity", integrity_json(c));
 
     size_t jf = JSON_PRESERVE_ORDER | (flags & DS_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT);

@@ -19,9 +19,18 @@ static void header_lines(ds_strbuf *b, const ds_dump *d)
     char t[32];
     ds_sb_printf(b, "File:         %s%s\n", d->path ? d->path : "(memory)",
                  c->compressed ? " (gzip)" : "");
-    if (c->format == DS_FORMAT_MINIDUMP)
+    if (c->format == DS_FORMAT_MINIDUMP) {
         ds_sb_printf(b, "Dump:         user-mode minidump (MDMP), %u streams\n",
                      c->mdmp.streams);
+        const ds_minidump_info *m = &c->mdmp;
+        if (m->os_text || m->csd_version || m->lsb_release[0])
+            ds_sb_printf(b, "OS:           %s%s%s%s%s\n", m->platform,
+                         m->os_text || m->csd_version ? ", " : "",
+                         m->os_text ? m->os_text : m->csd_version ? m->csd_version : "",
+                         m->lsb_release[0] ? ", " : "", m->lsb_release);
+        if (m->process_id.known)
+            ds_sb_printf(b, "Process:      pid %" PRIu64 "\n", m->process_id.value);
+    }
     else
         ds_sb_printf(b, "Dump:         kernel %s (DumpType %u), %s\n", c->dump_kind,
                      c->dump_type, c->format == DS_FORMAT_KERNEL64 ? "PAGEDU64" : "PAGEDUMP");
@@ -68,7 +77,8 @@ static void crash_lines(ds_strbuf *b, const ds_crash *c)
         ds_sb_printf(b, ", sp %" PRIx64 "\n", c->context.sp);
     }
     int cpu = c->kernel.crashing_cpu;
-    if (cpu >= 0 && c->kernel.processors[cpu].has_context) {
+    if (cpu >= 0 && (size_t)cpu < c->kernel.nprocessors &&
+        c->kernel.processors[cpu].has_context) {
         const ds_processor *p = &c->kernel.processors[cpu];
         ds_sb_printf(b, "CPU_CONTEXT:   CPU %u at bug check: pc %" PRIx64, p->index,
                      p->context.pc);
@@ -108,26 +118,54 @@ static void integrity_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
             ds_sb_printf(b, "  %-7s %s\n", sev[c->notes[i].severity], c->notes[i].text);
 }
 
+/* Address columns as wide as the dump's pointers. */
+static int addr_width(const ds_crash *c)
+{
+    return c->arch == DS_ARCH_X86 || c->arch == DS_ARCH_ARM ? 8 : 16;
+}
+
 static void module_lines(ds_strbuf *b, const ds_crash *c)
 {
+    int w = addr_width(c);
     ds_sb_printf(b, "\nModules (%zu):\n", c->nmodules);
-    ds_sb_printf(b, "  %-18s %-18s %-8s %-24s %s\n", "start", "end", "stamp", "name",
+    ds_sb_printf(b, "  %-*s   %-*s   %-8s %-24s %s\n", w, "start", w, "end", "stamp", "name",
                  "pdb");
     for (size_t i = 0; i < c->nmodules; i++) {
         const ds_module *m = &c->modules[i];
         char stamp[12] = "unknown";
         if (m->timestamp.known)
             snprintf(stamp, sizeof stamp, "%08x", (unsigned)m->timestamp.value);
-        ds_sb_printf(b, "  %016" PRIx64 "   %016" PRIx64 "   %-8s %-24s %s\n", m->base,
-                     m->base + m->size, stamp, m->name[0] ? m->name : "(unknown)",
+        ds_sb_printf(b, "  %0*" PRIx64 "   %0*" PRIx64 "   %-8s %-24s %s\n", w, m->base,
+                     w, m->base + m->size, stamp, m->name[0] ? m->name : "(unknown)",
                      m->cv.present ? m->cv.pdb_name : "");
     }
     if (c->nunloaded) {
         ds_sb_printf(b, "\nUnloaded modules (%zu):\n", c->nunloaded);
         for (size_t i = 0; i < c->nunloaded; i++)
-            ds_sb_printf(b, "  %016" PRIx64 "   %016" PRIx64 "   %s\n",
-                         c->unloaded[i].base, c->unloaded[i].base + c->unloaded[i].size,
+            ds_sb_printf(b, "  %0*" PRIx64 "   %0*" PRIx64 "   %s\n", w,
+                         c->unloaded[i].base, w, c->unloaded[i].base + c->unloaded[i].size,
                          c->unloaded[i].name);
+    }
+}
+
+static void thread_lines(ds_strbuf *b, const ds_crash *c)
+{
+    if (c->format != DS_FORMAT_MINIDUMP && !c->nthreads)
+        return;
+    ds_sb_printf(b, "\nThreads (%zu):\n", c->nthreads);
+    for (size_t i = 0; i < c->nthreads; i++) {
+        const ds_thread *t = &c->threads[i];
+        ds_sb_printf(b, "  %c %-8u", c->crashing_thread && t->id == c->crashing_thread
+                                         ? '*' : ' ', t->id);
+        if (t->has_context) {
+            ds_sb_printf(b, " pc %016" PRIx64, t->context.pc);
+            where(b, c, t->context.pc);
+        } else {
+            ds_sb_printf(b, " pc unknown");
+        }
+        if (t->name)
+            ds_sb_printf(b, " \"%s\"", t->name);
+        ds_sb_printf(b, "\n");
     }
 }
 
@@ -144,6 +182,7 @@ char *ds_report_text(const ds_dump *d, unsigned flags)
         ds_sb_printf(&b, "BROKEN_DRIVER: %s\n", c->kernel.triage.broken_driver);
     if (verbose)
         register_lines(&b, c);
+    thread_lines(&b, c);
     module_lines(&b, c);
     return ds_sb_finish(&b);
 }

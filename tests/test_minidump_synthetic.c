@@ -1,0 +1,701 @@
+/*
+ * The MDMP reader over small minidumps built here, byte by byte, from the
+ * layouts in formats.md 8: x86, x64 and ARM64 dumps with threads, modules,
+ * memory lists and an exception; a Memory64List with a hostile size; a
+ * directory cut short; a stream past the end of the file; no SystemInfo
+ * (arch from the context size); and the padded-count variant of the lists.
+ */
+#include "check.h"
+#include "dumpscan/dumpscan.h"
+
+/* ------------------------------------------------------------- builder */
+
+typedef struct mb {
+    uint8_t *b;
+    size_t len, cap;
+    uint32_t nstreams, maxstreams;
+} mb;
+
+static void mb_reserve(mb *m, size_t n)
+{
+    if (m->len + n <= m->cap)
+        return;
+    size_t cap = m->cap ? m->cap : 256;
+    while (cap < m->len + n)
+        cap *= 2;
+    m->b = realloc(m->b, cap);
+    if (!m->b)
+        abort();
+    memset(m->b + m->cap, 0, cap - m->cap);
+    m->cap = cap;
+}
+
+static uint32_t mb_here(const mb *m)
+{
+    return (uint32_t)m->len;
+}
+
+static uint32_t mb_zero(mb *m, size_t n)
+{
+    uint32_t at = mb_here(m);
+    mb_reserve(m, n);
+    memset(m->b + m->len, 0, n);
+    m->len += n;
+    return at;
+}
+
+static void set16(mb *m, size_t off, uint16_t v)
+{
+    m->b[off] = (uint8_t)v;
+    m->b[off + 1] = (uint8_t)(v >> 8);
+}
+
+static void set32(mb *m, size_t off, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        m->b[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+static void set64(mb *m, size_t off, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        m->b[off + i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t put32(mb *m, uint32_t v)
+{
+    uint32_t at = mb_zero(m, 4);
+    set32(m, at, v);
+    return at;
+}
+
+static uint32_t put64(mb *m, uint64_t v)
+{
+    uint32_t at = mb_zero(m, 8);
+    set64(m, at, v);
+    return at;
+}
+
+/* MINIDUMP_STRING: u32 length in bytes, UTF-16LE, NUL. */
+static uint32_t put_string(mb *m, const char *s)
+{
+    size_t n = strlen(s);
+    uint32_t at = put32(m, (uint32_t)(2 * n));
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = mb_zero(m, 2);
+        set16(m, c, (uint8_t)s[i]);
+    }
+    mb_zero(m, 2);
+    return at;
+}
+
+static void mb_begin(mb *m, uint32_t maxstreams, uint32_t time_t_stamp)
+{
+    memset(m, 0, sizeof *m);
+    m->maxstreams = maxstreams;
+    mb_zero(m, 32 + 12 * maxstreams);
+    memcpy(m->b, "MDMP", 4);
+    set32(m, 4, 0xA793);
+    set32(m, 8, maxstreams);
+    set32(m, 12, 32);
+    set32(m, 20, time_t_stamp);
+}
+
+/* Directory entry for a stream already written at [rva, rva+size). */
+static void mb_stream(mb *m, uint32_t type, uint32_t rva, uint32_t size)
+{
+    if (m->nstreams >= m->maxstreams)
+        abort();
+    size_t e = 32 + 12 * (size_t)m->nstreams++;
+    set32(m, e, type);
+    set32(m, e + 4, size);
+    set32(m, e + 8, rva);
+}
+
+/* ------------------------------------------------- what the dumps hold */
+
+typedef struct arch_desc {
+    uint16_t raw;       /* SystemInfo ProcessorArchitecture */
+    ds_arch arch;
+    uint32_t ctx_size;  /* CONTEXT bytes */
+    uint16_t pc_off, sp_off, pc_size;
+} arch_desc;
+
+static const arch_desc X86 = {0, DS_ARCH_X86, 0x2CC, 0xB8, 0xC4, 4};
+static const arch_desc X64 = {9, DS_ARCH_X64, 0x4D0, 0xF8, 0x98, 8};
+static const arch_desc ARM64 = {12, DS_ARCH_ARM64, 0x390, 0x108, 0x100, 8};
+/* Breakpad's MDRawContextARM64_Old: u64 flags, x0..sp, pc, then cpsr */
+static const arch_desc ARM64_OLD = {0x8003, DS_ARCH_ARM64, 0x31C, 0x108, 0x100, 8};
+#define OLD_CPSR 0x60000000u
+
+static uint32_t put_context(mb *m, const arch_desc *a, uint64_t pc, uint64_t sp)
+{
+    uint32_t at = mb_zero(m, a->ctx_size);
+    if (a->raw == 0x8003) {
+        set64(m, at, 0x80000006ull); /* MD_CONTEXT_ARM64_FULL_OLD */
+        set32(m, at + 0x110, OLD_CPSR);
+    }
+    if (a->pc_size == 4) {
+        set32(m, at + a->pc_off, (uint32_t)pc);
+        set32(m, at + a->sp_off, (uint32_t)sp);
+    } else {
+        set64(m, at + a->pc_off, pc);
+        set64(m, at + a->sp_off, sp);
+    }
+    return at;
+}
+
+static uint32_t put_system_info(mb *m, uint16_t arch_raw)
+{
+    uint32_t csd = put_string(m, "Service Pack 9");
+    uint32_t at = mb_zero(m, 56);
+    set16(m, at, arch_raw);
+    set16(m, at + 2, 6);      /* level */
+    set16(m, at + 4, 0x0D08); /* model 13 stepping 8 */
+    m->b[at + 6] = 4;         /* CPUs */
+    m->b[at + 7] = 1;         /* workstation */
+    set32(m, at + 8, 10);
+    set32(m, at + 12, 0);
+    set32(m, at + 16, 19041);
+    set32(m, at + 20, 2);
+    set32(m, at + 24, csd);
+    memcpy(m->b + at + 0x20, "GenuineIntel", 12);
+    mb_stream(m, 7, at, 56);
+    return at;
+}
+
+#define STACK_VA 0x7000000ull
+#define CODE_VA 0x400000ull
+#define T1 0x111
+#define T2 0x222
+
+/* Two threads with stacks and contexts, one module, code memory, an
+ * exception on T2, MiscInfo, ThreadNames, ThreadInfoList, BreakpadInfo. */
+static void build_full(mb *m, const arch_desc *a, bool with_sysinfo, bool memory64)
+{
+    mb_begin(m, 15, 1700000000);
+    if (with_sysinfo)
+        put_system_info(m, a->raw);
+
+    /* stacks: 0x100 bytes each, byte i = i ^ thread */
+    uint32_t stack[2];
+    for (int t = 0; t < 2; t++) {
+        stack[t] = mb_zero(m, 0x100);
+        for (int i = 0; i < 0x100; i++)
+            m->b[stack[t] + i] = (uint8_t)(i ^ (t + 1));
+    }
+    uint32_t ctx1 = put_context(m, a, CODE_VA + 0x100, STACK_VA + 0x10);
+    uint32_t ctx2 = put_context(m, a, CODE_VA + 0x200, STACK_VA + 0x1010);
+    uint32_t tl = put32(m, 2);
+    for (int t = 0; t < 2; t++) {
+        uint32_t e = mb_zero(m, 48);
+        set32(m, e, t ? T2 : T1);
+        set64(m, e + 0x10, 0x7ffde000ull + 0x1000ull * (unsigned)t); /* TEB */
+        set64(m, e + 0x18, STACK_VA + 0x1000ull * (unsigned)t);
+        set32(m, e + 0x20, 0x100);
+        set32(m, e + 0x24, stack[t]);
+        set32(m, e + 0x28, a->ctx_size);
+        set32(m, e + 0x2C, t ? ctx2 : ctx1);
+    }
+    mb_stream(m, 3, tl, mb_here(m) - tl);
+
+    /* module with an RSDS record */
+    uint32_t name = put_string(m, "C:\\app\\app.exe");
+    uint32_t cv = mb_zero(m, 0x18);
+    memcpy(m->b + cv, "RSDS", 4);
+    for (int i = 0; i < 16; i++)
+        m->b[cv + 4 + i] = (uint8_t)(0xA0 + i);
+    set32(m, cv + 0x14, 3);
+    const char *pdb = "app.pdb";
+    uint32_t p = mb_zero(m, strlen(pdb) + 1);
+    memcpy(m->b + p, pdb, strlen(pdb));
+    uint32_t cvsize = mb_here(m) - cv;
+    uint32_t ml = put32(m, 1);
+    uint32_t e = mb_zero(m, 108);
+    set64(m, e, CODE_VA);
+    set32(m, e + 8, 0x10000);
+    set32(m, e + 0x0C, 0xABCD);
+    set32(m, e + 0x10, 0x5F000000);
+    set32(m, e + 0x14, name);
+    set32(m, e + 0x4C, cvsize);
+    set32(m, e + 0x50, cv);
+    mb_stream(m, 4, ml, mb_here(m) - ml);
+
+    /* code memory: 0x300 bytes at CODE_VA, byte i = i * 7 */
+    uint32_t code = mb_zero(m, 0x300);
+    for (int i = 0; i < 0x300; i++)
+        m->b[code + i] = (uint8_t)(i * 7);
+    if (!memory64) {
+        uint32_t l = put32(m, 1);
+        uint32_t d = mb_zero(m, 16);
+        set64(m, d, CODE_VA);
+        set32(m, d + 8, 0x300);
+        set32(m, d + 12, code);
+        mb_stream(m, 5, l, mb_here(m) - l);
+    }
+
+    /* exception on T2 with its own context */
+    uint32_t xctx = put_context(m, a, CODE_VA + 0x234, STACK_VA + 0x1020);
+    uint32_t x = mb_zero(m, 0xA8);
+    set32(m, x, T2);
+    set32(m, x + 0x08, 0xC0000005);
+    set64(m, x + 0x18, 0xFFFFFFFF00000000ull | (CODE_VA + 0x234));
+    set32(m, x + 0x20, 2);
+    set64(m, x + 0x28, 1);
+    set64(m, x + 0x30, 0xFFFFFFFF00000010ull);
+    set32(m, x + 0xA0, a->ctx_size);
+    set32(m, x + 0xA4, xctx);
+    mb_stream(m, 6, x, 0xA8);
+
+    /* MiscInfo (24 bytes): pid + times */
+    uint32_t mi = mb_zero(m, 24);
+    set32(m, mi, 24);
+    set32(m, mi + 4, 0x3);
+    set32(m, mi + 8, 4321);
+    set32(m, mi + 12, 1699999000);
+    mb_stream(m, 15, mi, 24);
+
+    /* ThreadNames: T1 "worker" */
+    uint32_t tn = put_string(m, "worker");
+    uint32_t nl = put32(m, 1);
+    put32(m, T1);
+    put64(m, tn);
+    mb_stream(m, 24, nl, mb_here(m) - nl);
+
+    /* ThreadInfoList: T2 start address and flags */
+    uint32_t ti = mb_zero(m, 12 + 64);
+    set32(m, ti, 12);
+    set32(m, ti + 4, 64);
+    set32(m, ti + 8, 1);
+    set32(m, ti + 12, T2);
+    set32(m, ti + 12 + 4, 0x1);
+    set64(m, ti + 12 + 0x10, 133000000000000000ull);
+    set64(m, ti + 12 + 0x30, CODE_VA + 0x50);
+    mb_stream(m, 17, ti, 12 + 64);
+
+    /* BreakpadInfo: both ids valid */
+    uint32_t bp = put32(m, 3);
+    put32(m, T1);
+    put32(m, T2);
+    mb_stream(m, 0x47670001, bp, 12);
+
+    /* UnloadedModuleList: one entry, 32-byte stride (larger than known) */
+    uint32_t uname = put_string(m, "C:\\old\\gone.dll");
+    uint32_t ul = mb_zero(m, 12 + 32);
+    set32(m, ul, 12);
+    set32(m, ul + 4, 32);
+    set32(m, ul + 8, 1);
+    set64(m, ul + 12, 0x30000000);
+    set32(m, ul + 12 + 8, 0x5000);
+    set32(m, ul + 12 + 0x10, 0x12345678);
+    set32(m, ul + 12 + 0x14, uname);
+    mb_stream(m, 14, ul, 12 + 32);
+
+    /* HandleData: 3 descriptors of 40 bytes declared, 2 present */
+    uint32_t hd = mb_zero(m, 16 + 2 * 40);
+    set32(m, hd, 16);
+    set32(m, hd + 4, 40);
+    set32(m, hd + 8, 3);
+    mb_stream(m, 12, hd, 16 + 2 * 40);
+
+    /* CrashpadInfo with two simple annotations */
+    uint32_t dict = put32(m, 2);
+    mb_zero(m, 16);
+    uint32_t cp = mb_zero(m, 52);
+    set32(m, cp, 1);
+    for (int i = 0; i < 16; i++)
+        m->b[cp + 4 + i] = (uint8_t)(0x10 + i);
+    set32(m, cp + 36, 4 + 16);
+    set32(m, cp + 40, dict);
+    mb_stream(m, 0x43500001, cp, 52);
+
+    if (memory64) {
+        /* Memory64List: two ranges back to back, then a hostile third. */
+        uint32_t l = mb_zero(m, 16 + 3 * 16);
+        uint32_t base = mb_here(m);
+        uint32_t d0 = mb_zero(m, 0x200), d1 = mb_zero(m, 0x100);
+        for (int i = 0; i < 0x200; i++)
+            m->b[d0 + i] = (uint8_t)(i * 7);
+        for (int i = 0; i < 0x100; i++)
+            m->b[d1 + i] = (uint8_t)(i * 7 + 0x200 * 7);
+        set64(m, l, 3);
+        set64(m, l + 8, base);
+        set64(m, l + 16, CODE_VA);
+        set64(m, l + 24, 0x200);
+        set64(m, l + 32, CODE_VA + 0x200);
+        set64(m, l + 40, 0x100);
+        set64(m, l + 48, 0xdeadbeefcafeull);
+        set64(m, l + 56, 0x4141414141414141ull);
+        mb_stream(m, 9, l, 16 + 3 * 16);
+    }
+}
+
+static void close_mb(ds_dump *d, const uint8_t *copy)
+{
+    ds_close(d);
+    free((void *)copy);
+}
+
+static bool has_note(const ds_crash *c, const char *code)
+{
+    for (size_t i = 0; i < c->nnotes; i++)
+        if (strcmp(c->notes[i].code, code) == 0)
+            return true;
+    return false;
+}
+
+static const ds_thread *thread_by_id(const ds_crash *c, uint32_t id)
+{
+    for (size_t i = 0; i < c->nthreads; i++)
+        if (c->threads[i].id == id)
+            return &c->threads[i];
+    return NULL;
+}
+
+static void render(const ds_dump *d)
+{
+    char *j = ds_report_json(d, 0), *t = ds_report_text(d, DS_TEXT_VERBOSE);
+    CHECK(j && strstr(j, "\"threads\""));
+    CHECK(t && strstr(t, "Threads ("));
+    ds_free(j);
+    ds_free(t);
+}
+
+/* The facts every build_full dump must yield. */
+static void check_full(const arch_desc *a, bool with_sysinfo, bool memory64)
+{
+    fprintf(stderr, "-- arch %u sysinfo %d memory64 %d\n", a->raw, with_sysinfo, memory64);
+    mb m;
+    build_full(&m, a, with_sysinfo, memory64);
+    ds_error err;
+    uint8_t *copy = malloc(m.len);
+    memcpy(copy, m.b, m.len);
+    ds_dump *d = ds_open_memory(copy, m.len, NULL, &err);
+    CHECK(d != NULL);
+    if (!d) {
+        fprintf(stderr, "open: %s\n", err.text);
+        free(copy);
+        free(m.b);
+        return;
+    }
+    const ds_crash *c = ds_dump_crash(d);
+    bool x86 = a->arch == DS_ARCH_X86;
+    CHECK_EQ_U64(c->format, DS_FORMAT_MINIDUMP);
+    CHECK_EQ_U64(c->arch, a->arch);
+    CHECK_EQ_U64(c->crash_time.value, (1700000000ull + 11644473600ull) * 10000000ull);
+    if (with_sysinfo) {
+        CHECK_EQ_U64(c->os_major, 10);
+        CHECK_EQ_U64(c->os_build, 19041);
+        CHECK_EQ_U64(c->cpus, 4);
+        CHECK_STR(c->mdmp.csd_version, "Service Pack 9");
+        CHECK_STR(c->mdmp.platform, "windows_nt");
+        if (a->raw == 0)
+            CHECK_STR(c->mdmp.cpu_info, "GenuineIntel family 6 model 13 stepping 8");
+    } else {
+        CHECK(has_note(c, "arch_from_context"));
+        CHECK(has_note(c, "system_info_missing"));
+    }
+    CHECK(c->damaged == (!with_sysinfo || memory64));
+
+    /* exception: 32-bit dumps drop the upper halves */
+    CHECK(c->has_exception);
+    CHECK_EQ_U64(c->exception.code, 0xC0000005);
+    CHECK_EQ_U64(c->exception.thread_id, T2);
+    CHECK_EQ_U64(c->crashing_thread, T2);
+    CHECK_EQ_U64(c->exception.address,
+                 x86 ? CODE_VA + 0x234 : 0xFFFFFFFF00000000ull | (CODE_VA + 0x234));
+    CHECK_EQ_U64(c->exception.params[1], x86 ? 0x10 : 0xFFFFFFFF00000010ull);
+    CHECK(c->has_context);
+    CHECK_EQ_U64(c->context.pc, CODE_VA + 0x234);
+    CHECK_EQ_U64(c->context.sp, STACK_VA + 0x1020);
+
+    /* threads */
+    CHECK_EQ_U64(c->nthreads, 2);
+    const ds_thread *t1 = thread_by_id(c, T1), *t2 = thread_by_id(c, T2);
+    CHECK(t1 && t2);
+    if (t1 && t2) {
+        CHECK_STR(t1->name, "worker");
+        CHECK(t2->name == NULL);
+        CHECK(t1->has_context && t2->has_context);
+        CHECK_EQ_U64(t1->context.pc, CODE_VA + 0x100);
+        CHECK_EQ_U64(t2->context.sp, STACK_VA + 0x1010);
+        CHECK_EQ_U64(t2->teb, 0x7ffdf000);
+        CHECK_EQ_U64(t2->stack_base, STACK_VA + 0x1000);
+        CHECK_EQ_U64(t2->stack_size, 0x100);
+        CHECK(t2->has_info && t2->dump_flags == 1);
+        CHECK(t2->start_address.known && t2->start_address.value == CODE_VA + 0x50);
+        CHECK(!t1->has_info);
+    }
+
+    /* module */
+    CHECK_EQ_U64(c->nmodules, 1);
+    const ds_module *mod = ds_module_at(c, c->exception.address & 0xFFFFFFFF);
+    CHECK(mod != NULL);
+    if (mod) {
+        CHECK_STR(mod->name, "app.exe");
+        CHECK_STR(mod->path, "C:\\app\\app.exe");
+        CHECK(mod->timestamp.known && mod->timestamp.value == 0x5F000000);
+        CHECK(mod->checksum.known && mod->checksum.value == 0xABCD);
+        CHECK(mod->cv.present && mod->cv.is_pdb70);
+        CHECK_STR(mod->cv.pdb_name, "app.pdb");
+        CHECK_EQ_U64(mod->cv.age, 3);
+    }
+
+    /* facts from the small streams */
+    CHECK(c->mdmp.process_id.known && c->mdmp.process_id.value == 4321);
+    CHECK(c->mdmp.process_create_time.known &&
+          c->mdmp.process_create_time.value == 1699999000);
+    CHECK(c->mdmp.breakpad_dump_thread.value == T1 && c->mdmp.breakpad_requesting_thread.value == T2);
+
+    CHECK_EQ_U64(c->nunloaded, 1);
+    if (c->nunloaded) {
+        CHECK_STR(c->unloaded[0].name, "gone.dll");
+        CHECK_EQ_U64(c->unloaded[0].base, 0x30000000);
+        CHECK_EQ_U64(c->unloaded[0].size, 0x5000);
+        CHECK(c->unloaded[0].flags & DS_MOD_UNLOADED);
+        CHECK(c->unloaded[0].timestamp.known && c->unloaded[0].timestamp.value == 0x12345678);
+    }
+    CHECK(c->mdmp.handle_count.known && c->mdmp.handle_count.value == 2);
+    CHECK(c->mdmp.crashpad);
+    CHECK_STR(c->mdmp.crashpad_report_id, "13121110-1514-1716-1819-1a1b1c1d1e1f");
+    CHECK_EQ_U64(c->mdmp.crashpad_annotations, 2);
+    if (a->raw == 0x8003) {
+        CHECK(c->context.valid >> 33 & 1);
+        CHECK_EQ_U64(c->context.regs[33], OLD_CPSR);
+    }
+
+    /* memory: stacks and code, nothing in between */
+    uint8_t b[0x400];
+    CHECK_EQ_U64(ds_read(d, STACK_VA + 0x1000, b, 0x200), 0x100);
+    CHECK_EQ_U64(b[5], 5 ^ 2);
+    CHECK_EQ_U64(ds_read(d, STACK_VA + 0xFF, b, 4), 1);
+    CHECK_EQ_U64(ds_read(d, STACK_VA + 0x100, b, 4), 0);
+    CHECK_EQ_U64(ds_read(d, CODE_VA, b, sizeof b), 0x300);
+    bool same = true;
+    for (int i = 0; i < 0x300; i++)
+        same = same && b[i] == (uint8_t)(i * 7);
+    CHECK(same);
+    CHECK_EQ_U64(ds_read(d, CODE_VA - 1, b, 4), 0);
+    if (memory64) {
+        CHECK(has_note(c, "memory_truncated"));
+        CHECK_EQ_U64(ds_read(d, 0xdeadbeefcafeull, b, 8), 0);
+        CHECK_EQ_U64(c->mdmp.memory_ranges, 3);
+        CHECK_EQ_U64(c->mdmp.memory_bytes, 0x300);
+    } else {
+        CHECK_EQ_U64(c->mdmp.memory_ranges, 1);
+    }
+    render(d);
+    close_mb(d, copy);
+    free(m.b);
+}
+
+static void check_truncated_directory(void)
+{
+    fprintf(stderr, "-- directory cut\n");
+    mb m;
+    build_full(&m, &X64, true, false);
+    /* keep the header and two and a half directory entries */
+    size_t cut = 32 + 12 * 2 + 6;
+    uint8_t *copy = malloc(cut);
+    memcpy(copy, m.b, cut);
+    ds_error err;
+    ds_dump *d = ds_open_memory(copy, cut, NULL, &err);
+    CHECK(d != NULL);
+    if (d) {
+        const ds_crash *c = ds_dump_crash(d);
+        CHECK(c->damaged);
+        CHECK(has_note(c, "directory_truncated"));
+        CHECK(has_note(c, "stream_outside_file")); /* the two entries read */
+        CHECK_EQ_U64(c->nthreads, 0);
+        render(d);
+        ds_close(d);
+    }
+    free(copy);
+    free(m.b);
+}
+
+static void check_stream_past_eof(void)
+{
+    fprintf(stderr, "-- stream past EOF\n");
+    mb m;
+    build_full(&m, &X64, true, false);
+    /* point the ModuleList (entry 2: SystemInfo, ThreadList, ModuleList) away */
+    size_t e = 32 + 12 * 2;
+    CHECK_EQ_U64(m.b[e], 4);
+    set32(&m, e + 8, (uint32_t)m.len + 100);
+    ds_error err;
+    uint8_t *copy = malloc(m.len);
+    memcpy(copy, m.b, m.len);
+    ds_dump *d = ds_open_memory(copy, m.len, NULL, &err);
+    CHECK(d != NULL);
+    if (d) {
+        const ds_crash *c = ds_dump_crash(d);
+        CHECK(c->damaged);
+        CHECK(has_note(c, "stream_outside_file"));
+        CHECK_EQ_U64(c->nmodules, 0);
+        CHECK(c->has_exception); /* the rest still reads */
+        CHECK_EQ_U64(c->nthreads, 2);
+        render(d);
+        ds_close(d);
+    }
+    free(copy);
+    free(m.b);
+}
+
+/* A stream that runs past EOF is cut to what is there and reported. */
+static void check_stream_cut(void)
+{
+    fprintf(stderr, "-- stream cut by EOF\n");
+    mb m;
+    mb_begin(&m, 2, 0);
+    put_system_info(&m, 9);
+    uint32_t l = put32(&m, 2);
+    uint32_t d0 = mb_zero(&m, 16), d1 = mb_zero(&m, 16);
+    uint32_t data = mb_zero(&m, 0x60);
+    set64(&m, d0, 0x1000);
+    set32(&m, d0 + 8, 0x20);
+    set32(&m, d0 + 12, data);
+    set64(&m, d1, 0x2000);
+    set32(&m, d1 + 8, 0x40);
+    set32(&m, d1 + 12, data + 0x20);
+    mb_stream(&m, 5, l, 4 + 32);
+    ds_error err;
+    size_t cut = m.len - 0x10; /* the second range loses 16 bytes */
+    uint8_t *copy = malloc(cut);
+    memcpy(copy, m.b, cut);
+    ds_dump *d = ds_open_memory(copy, cut, NULL, &err);
+    CHECK(d != NULL);
+    if (d) {
+        const ds_crash *c = ds_dump_crash(d);
+        uint8_t b[0x40];
+        CHECK(has_note(c, "memory_truncated"));
+        CHECK_EQ_U64(ds_read(d, 0x1000, b, sizeof b), 0x20);
+        CHECK_EQ_U64(ds_read(d, 0x2000, b, sizeof b), 0x30);
+        CHECK_EQ_U64(c->mdmp.memory_bytes, 0x50);
+        ds_close(d);
+    }
+    free(copy);
+    free(m.b);
+}
+
+/* Lists whose count is padded to 8 bytes (DataSize = 8 + n * entry). */
+static void check_padded_lists(void)
+{
+    fprintf(stderr, "-- padded lists\n");
+    mb m;
+    mb_begin(&m, 3, 0);
+    put_system_info(&m, 0);
+    uint32_t name = put_string(&m, "/usr/lib/libx.so");
+    uint32_t cv = mb_zero(&m, 4 + 20);
+    set32(&m, cv, 0x4270454C); /* "LEpB" on disk */
+    for (int i = 0; i < 20; i++)
+        m.b[cv + 4 + i] = (uint8_t)(i + 1);
+    uint32_t ml = put32(&m, 2);
+    put32(&m, 0); /* padding */
+    for (int i = 0; i < 2; i++) {
+        uint32_t e = mb_zero(&m, 108);
+        set64(&m, e, 0x10000000ull * (unsigned)(i + 1));
+        set32(&m, e + 8, 0x1000);
+        set32(&m, e + 0x14, name);
+        set32(&m, e + 0x4C, 24);
+        set32(&m, e + 0x50, cv);
+    }
+    mb_stream(&m, 4, ml, 8 + 2 * 108);
+    uint32_t data = mb_zero(&m, 8);
+    memcpy(m.b + data, "ABCDEFGH", 8);
+    uint32_t l = put32(&m, 1);
+    put32(&m, 0);
+    uint32_t dd = mb_zero(&m, 16);
+    set64(&m, dd, 0x5000);
+    set32(&m, dd + 8, 8);
+    set32(&m, dd + 12, data);
+    mb_stream(&m, 5, l, 8 + 16);
+    ds_error err;
+    uint8_t *copy = malloc(m.len);
+    memcpy(copy, m.b, m.len);
+    ds_dump *d = ds_open_memory(copy, m.len, NULL, &err);
+    CHECK(d != NULL);
+    if (d) {
+        const ds_crash *c = ds_dump_crash(d);
+        CHECK_EQ_U64(c->nmodules, 2);
+        if (c->nmodules == 2) {
+            CHECK_EQ_U64(c->modules[1].base, 0x20000000);
+            CHECK_STR(c->modules[1].name, "libx.so");
+            CHECK(c->modules[1].cv.is_elf);
+            CHECK_EQ_U64(c->modules[1].cv.build_id_len, 20);
+            CHECK_EQ_U64(c->modules[1].cv.build_id[19], 20);
+        }
+        char b[8];
+        CHECK_EQ_U64(ds_read(d, 0x5000, b, 8), 8);
+        CHECK(memcmp(b, "ABCDEFGH", 8) == 0);
+        CHECK(!c->damaged);
+        char *j = ds_report_json(d, 0);
+        CHECK(j && strstr(j, "\"build_id\":\"0102030405060708090a0b0c0d0e0f1011121314\""));
+        ds_free(j);
+        ds_close(d);
+    }
+    free(copy);
+    free(m.b);
+}
+
+/* Hostile counts: a list claiming 4 billion entries, a directory claiming
+ * 4 billion streams; both bounded by the file. */
+static void check_hostile_counts(void)
+{
+    fprintf(stderr, "-- hostile counts\n");
+    mb m;
+    mb_begin(&m, 3, 0);
+    put_system_info(&m, 9);
+    uint32_t tl = put32(&m, 0xFFFFFFFFu);
+    mb_zero(&m, 48);
+    mb_stream(&m, 3, tl, 0xFFFFFFF0u);
+    uint32_t x = put32(&m, 0xFFFFFFFFu);
+    mb_stream(&m, 4, x, 4);
+    set32(&m, 8, 0xFFFFFFFFu); /* NumberOfStreams */
+    ds_error err;
+    uint8_t *copy = malloc(m.len);
+    memcpy(copy, m.b, m.len);
+    ds_dump *d = ds_open_memory(copy, m.len, NULL, &err);
+    CHECK(d != NULL);
+    if (d) {
+        const ds_crash *c = ds_dump_crash(d);
+        CHECK(c->damaged);
+        CHECK(has_note(c, "list_truncated"));
+        CHECK(has_note(c, "stream_truncated"));
+        CHECK(c->nthreads <= 1);
+        CHECK_EQ_U64(c->nmodules, 0);
+        render(d);
+        ds_close(d);
+    }
+    free(copy);
+    free(m.b);
+}
+
+static void check_too_short(void)
+{
+    fprintf(stderr, "-- too short\n");
+    static const uint8_t tiny[12] = {'M', 'D', 'M', 'P', 0x93, 0xA7, 0, 0, 1, 0, 0, 0};
+    ds_error err;
+    ds_dump *d = ds_open_memory(tiny, sizeof tiny, NULL, &err);
+    CHECK(d == NULL);
+    CHECK(strstr(err.text, "minidump") != NULL);
+    ds_close(d);
+}
+
+int main(void)
+{
+    check_full(&X86, true, false);
+    check_full(&X64, true, false);
+    check_full(&ARM64, true, false);
+    check_full(&ARM64_OLD, true, false);
+    check_full(&X64, true, true);
+    check_full(&X86, false, false); /* arch from the 0x2CC context size */
+    check_full(&ARM64, false, true);
+    check_truncated_directory();
+    check_stream_past_eof();
+    check_stream_cut();
+    check_padded_lists();
+    check_hostile_counts();
+    check_too_short();
+    return check_report("test_minidump_synthetic");
+}
