@@ -1,0 +1,124 @@
+/*
+ * dsgen: synthetic Windows kernel crash-dump generator (test data for dumpscan).
+ *
+ * An independent writer of the formats in reference/formats.md: it builds a
+ * small kernel world (sparse physical memory, real page tables, PE images,
+ * loader list, KDBG, a kernel stack whose frames match the images' unwind
+ * data) and serializes it as any supported DumpType. Every fact it writes is
+ * either in the spec or reported back in the out_* fields, so tests can compare
+ * what a reader recovers against what was written.
+ *
+ * Supported combinations (dump_type):
+ *   x64    1 2 3 4 5 6 7 8 9 10
+ *   x86    1 2 3 4 5 6 7        (pae true or false)
+ *   arm64  1 3 4 5 6 7
+ * Everything is deterministic: the same spec gives the same bytes.
+ */
+#ifndef DSGEN_H
+#define DSGEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dumpscan/dumpscan.h" /* DS_ARCH_*, DS_DUMP_* constants only */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GEN_MAX_MODULES 16
+#define GEN_MAX_UNLOADED 8
+#define GEN_MAX_FRAMES 8
+
+typedef struct gen_module {
+    const char *name;      /* "mydrv.sys" */
+    const char *path;      /* "\\SystemRoot\\System32\\drivers\\mydrv.sys" */
+    uint64_t base; uint32_t size;        /* size = SizeOfImage, page multiple */
+    uint32_t timestamp, checksum;
+    bool header_in_dump;   /* PE image pages written into the dump's memory */
+    uint8_t guid[16]; uint32_t age; const char *pdb_name; /* CodeView RSDS */
+} gen_module;
+
+typedef struct gen_unloaded { const char *name; uint64_t start, end; } gen_unloaded;
+
+typedef struct gen_spec {
+    int arch;             /* DS_ARCH_X64 / DS_ARCH_X86 / DS_ARCH_ARM64 */
+    bool pae;             /* x86 only */
+    uint32_t dump_type;   /* see the table above */
+    uint32_t build, cpus, product_type, suite_mask;
+    uint32_t bugcheck_code; uint64_t bugcheck_params[4];
+    uint64_t system_time, uptime;     /* FILETIME, 100ns */
+    uint64_t ctx_pc, ctx_sp, ctx_fp;  /* context written in the header (0 = derive) */
+    gen_module modules[GEN_MAX_MODULES]; size_t nmodules;  /* [0] is the kernel */
+    gen_unloaded unloaded[GEN_MAX_UNLOADED]; size_t nunloaded;
+    const char *broken_driver;        /* triage BrokenDriver name or NULL */
+    uint64_t phys_bytes;              /* physical address space to describe; 0 = just the
+                                         pages written (compact). >= 64 MiB otherwise */
+    bool sparse_file;                 /* types 1/10 with big phys_bytes: write only real
+                                         pages, ftruncate the rest (a sparse file) */
+    /* stack shape: frame 0 is in crash_module (its DsgWorker), frame 2 is in
+       caller_module, frames 3-4 in modules[0] (the kernel) */
+    size_t crash_module, caller_module;
+    const char *comment;              /* header Comment; NULL = default text */
+    /* corruption */
+    uint64_t truncate_at;             /* 0 = none: cut the file to this many bytes */
+    bool modlist_loop;                /* last loader entry's Flink -> 2nd entry, not the head */
+    bool bad_triage_offsets;          /* triage: driver list/string pool offsets past EOF */
+    bool gzip;                        /* write gzip-compressed */
+    /* written facts for tests to compare against (filled by gen_write): */
+    uint64_t out_dtb, out_kdbg_va, out_ps_loaded_module_list, out_file_size;
+    uint64_t out_stack_low, out_stack_size;   /* kernel stack VA range written (triage:
+                                                 the call-stack copy); size 0 for type 3 */
+    uint64_t out_known_va, out_known_len;     /* a VA range whose bytes are gen_pattern(va):
+                                                 2 small pages + 2 pages of a large page;
+                                                 len 0 for type 3 */
+    uint64_t out_required_dump_space;         /* header RequiredDumpSpace (untruncated size) */
+    uint64_t out_ps_active_process_head, out_pfn_database;
+    uint64_t out_large_page_va;        /* start of the large-page mapping inside the known range */
+    uint64_t out_transition_va;        /* x64: page mapped by a transition PTE, bytes are
+                                          gen_pattern(va); 0 on other arches, types 3/4 */
+    uint64_t out_prototype_va;         /* x64: page whose PTE is a prototype PTE: must NOT be
+                                          readable; 0 on other arches, types 3/4 */
+    uint64_t out_exception_record_va, out_context_record_va; /* on the stack (P3/P4 of 0x7E) */
+    uint64_t out_physical_pages;       /* pages stored in the file (0 for triage/header) */
+    uint64_t out_highest_pfn;          /* highest PFN the physical map covers + 1 */
+    /* expected call stack: [0] = the context; pc = return address for the rest,
+       sp = stack pointer value in that frame after unwinding the callee */
+    uint64_t out_frame_pc[GEN_MAX_FRAMES], out_frame_sp[GEN_MAX_FRAMES];
+    size_t out_nframes;
+    uint32_t out_triage_data_blocks;   /* triage: number of TRIAGE_DATA_BLOCKs */
+} gen_spec;
+
+/* A realistic BSOD (0x1000007E in mydrv.sys) for this arch/type. */
+void gen_spec_default(gen_spec *s, int arch, bool pae, uint32_t dump_type);
+
+/* Named variations applied on top of a spec: "default", "irql" (0xA), "pagefault"
+   (0x50), "kmode" (0x1E), "manual" (0xE2), "ntcrash" (pc in ntoskrnl, mydrv below it
+   on the stack), "noimages" (no PE image pages in memory), "nobroken" (no triage
+   BrokenDriver). Returns 0, or -1 for an unknown name. */
+int gen_spec_scenario(gen_spec *s, const char *name);
+
+/* Vary timestamps, GUIDs, times and slide module bases deterministically. */
+void gen_spec_seed(gen_spec *s, uint64_t seed);
+
+/* Recompute ctx_pc/sp/fp and the bug-check parameters that depend on the layout
+   (after changing modules, crash_module, caller_module or the bug check). */
+void gen_spec_update_context(gen_spec *s);
+
+int gen_write(gen_spec *s, const char *path, char *err, size_t errlen);       /* 0 ok */
+
+uint8_t gen_pattern(uint64_t va); /* deterministic byte for the "known" data region */
+
+/* The three functions every generated image exports (idx 0..2):
+   "DsgWorker" (frame 0 faults inside it), "DsgDispatch", "DsgStart".
+   gen_func_rva: RVA of the function start; gen_func_size: its length in bytes. */
+const char *gen_func_name(unsigned idx);
+uint32_t gen_func_rva(int arch, unsigned idx);
+uint32_t gen_func_size(int arch, unsigned idx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,340 @@
+/*
+ * Small but valid PE images, laid out as mapped in memory (RVA = offset):
+ *
+ *   0x0000 headers (DOS header + stub, NT headers, section table)
+ *   0x1000 .text   three functions: DsgWorker, DsgDispatch (calls Worker),
+ *                  DsgStart (calls Dispatch), real x64 / x86 / ARM64 code
+ *   0x2000 .rdata  debug directory + RSDS, export directory, x64 UNWIND_INFO
+ *   0x3000 .pdata  RUNTIME_FUNCTIONs (x64: 12-byte entries; ARM64: packed 8-byte)
+ *   ...    .data   kernel only (modules[0]): one page for kernel globals/KDBG
+ *   ...    PAGE    if SizeOfImage is larger: the rest, never present in the dump
+ */
+#include "gen_internal.h"
+
+#include <stdlib.h>
+
+#define RD_DEBUG 0x000
+#define RD_RSDS 0x020
+#define RD_EXPORT 0x140
+#define RD_UNWIND 0x300
+#define PDB_MAX 255
+#define MODNAME_MAX 63
+
+uint32_t pe_min_size(int arch, bool kernel)
+{
+    uint32_t n = arch == DS_ARCH_X86 ? 3 : 4; /* headers, .text, .rdata, (.pdata) */
+    return (n + (kernel ? 1 : 0)) * PG;
+}
+
+static bool name_is_dll(const char *n)
+{
+    size_t l = strlen(n);
+    if (l < 4) return false;
+    const char *e = n + l - 4;
+    return e[0] == '.' && (e[1] | 0x20) == 'd' && (e[2] | 0x20) == 'l' && (e[3] | 0x20) == 'l';
+}
+
+/* ---------------------------------------------------------------- code */
+
+static void code_x64(uint8_t *t)
+{
+    static const uint8_t f0[] = {0x48, 0x83, 0xEC, 0x28,  /* sub rsp,28h        */
+                                 0x48, 0x8B, 0x01,        /* mov rax,[rcx]      */
+                                 0x48, 0x83, 0xC4, 0x28,  /* add rsp,28h        */
+                                 0xC3};                   /* ret                */
+    static const uint8_t f1[] = {0x53,                    /* push rbx           */
+                                 0x48, 0x83, 0xEC, 0x20,  /* sub rsp,20h        */
+                                 0x48, 0x8B, 0xD9,        /* mov rbx,rcx        */
+                                 0xE8, 0, 0, 0, 0,        /* call DsgWorker     */
+                                 0x48, 0x83, 0xC4, 0x20,  /* add rsp,20h        */
+                                 0x5B,                    /* pop rbx            */
+                                 0xC3};
+    static const uint8_t f2[] = {0x55,                    /* push rbp           */
+                                 0x48, 0x83, 0xEC, 0x20,  /* sub rsp,20h        */
+                                 0x48, 0x8D, 0x6C, 0x24, 0x20, /* lea rbp,[rsp+20h] */
+                                 0xE8, 0, 0, 0, 0,        /* call DsgDispatch   */
+                                 0x48, 0x83, 0xC4, 0x20,  /* add rsp,20h        */
+                                 0x5D,                    /* pop rbp            */
+                                 0xC3};
+    memset(t, 0xCC, 0x60);
+    memcpy(t + 0x00, f0, sizeof f0);
+    memcpy(t + 0x20, f1, sizeof f1);
+    memcpy(t + 0x40, f2, sizeof f2);
+    put32(t + 0x29, (uint32_t)(0x00 - 0x2D)); /* call at 0x28, next insn 0x2D */
+    put32(t + 0x4B, (uint32_t)(0x20 - 0x4F)); /* call at 0x4A, next insn 0x4F */
+}
+
+static void code_x86(uint8_t *t)
+{
+    static const uint8_t f0[] = {0x55, 0x8B, 0xEC,        /* push ebp; mov ebp,esp */
+                                 0x8B, 0x01,              /* mov eax,[ecx]      */
+                                 0x5D, 0xC3};             /* pop ebp; ret       */
+    static const uint8_t f1[] = {0x55, 0x8B, 0xEC,        /* push ebp; mov ebp,esp */
+                                 0x83, 0xEC, 0x08,        /* sub esp,8          */
+                                 0xE8, 0, 0, 0, 0,        /* call               */
+                                 0x8B, 0xE5, 0x5D, 0xC3}; /* mov esp,ebp; pop ebp; ret */
+    memset(t, 0xCC, 0x30);
+    memcpy(t + 0x00, f0, sizeof f0);
+    memcpy(t + 0x10, f1, sizeof f1);
+    memcpy(t + 0x20, f1, sizeof f1);
+    put32(t + 0x17, (uint32_t)(0x00 - 0x1B)); /* DsgDispatch -> DsgWorker */
+    put32(t + 0x27, (uint32_t)(0x10 - 0x2B)); /* DsgStart -> DsgDispatch */
+}
+
+static void code_arm64(uint8_t *t)
+{
+    static const uint32_t f0[5] = {0xA9BF7BFD,  /* stp x29,x30,[sp,#-16]! */
+                                   0x910003FD,  /* mov x29,sp             */
+                                   0xF9400000,  /* ldr x0,[x0]            */
+                                   0xA8C17BFD,  /* ldp x29,x30,[sp],#16   */
+                                   0xD65F03C0}; /* ret                    */
+    memset(t, 0, 0x60);
+    for (unsigned f = 0; f < 3; f++)
+        for (unsigned i = 0; i < 5; i++) put32(t + 0x20 * f + 4 * i, f0[i]);
+    /* bl: imm26 = (target - pc) / 4 */
+    put32(t + 0x28, 0x94000000u | (((uint32_t)((int32_t)(0x00 - 0x28) / 4)) & 0x3FFFFFFu));
+    put32(t + 0x48, 0x94000000u | (((uint32_t)((int32_t)(0x20 - 0x48) / 4)) & 0x3FFFFFFu));
+}
+
+/* x64 UNWIND_INFO for the three functions; returns bytes written */
+static uint32_t unwind_x64(uint8_t *u, uint32_t off[3])
+{
+    /* DsgWorker: sub rsp,28h (ends at 4) -> UWOP_ALLOC_SMALL (op 2), info (0x28-8)/8 = 4 */
+    static const uint8_t w[] = {0x01, 4, 1, 0x00, 4, 0x42, 0, 0};
+    /* DsgDispatch: push rbx (1), sub rsp,20h (5) -> codes descending by offset */
+    static const uint8_t d[] = {0x01, 5, 2, 0x00, 5, 0x32, 1, 0x30};
+    /* DsgStart: push rbp (1), sub rsp,20h (5), lea rbp,[rsp+20h] (10):
+       FrameRegister 5 (rbp), FrameOffset 2 (x16 = 0x20); UWOP_SET_FPREG op 3 */
+    static const uint8_t s[] = {0x01, 10, 3, 0x25, 10, 0x03, 5, 0x32, 1, 0x50, 0, 0};
+    memcpy(u, w, sizeof w);
+    off[0] = 0;
+    memcpy(u + 8, d, sizeof d);
+    off[1] = 8;
+    memcpy(u + 16, s, sizeof s);
+    off[2] = 16;
+    return 16 + sizeof s;
+}
+
+/* ------------------------------------------------------------ builder */
+
+typedef struct sect {
+    const char *name;
+    uint32_t rva, vsize, chars;
+} sect;
+
+int pe_build(const gen_spec *s, size_t modidx, gen_image *img, char *err, size_t errlen)
+{
+    const gen_module *m = &s->modules[modidx];
+    bool kernel = modidx == 0;
+    bool pe64 = gen_arch_is64(s->arch);
+    memset(img, 0, sizeof *img);
+
+    if (!m->name || !*m->name || strlen(m->name) > MODNAME_MAX) {
+        gen_seterr(err, errlen, "module %zu: name missing or longer than %d", modidx,
+                   MODNAME_MAX);
+        return -1;
+    }
+    if (m->pdb_name && strlen(m->pdb_name) > PDB_MAX) {
+        gen_seterr(err, errlen, "module %s: pdb_name too long", m->name);
+        return -1;
+    }
+    uint32_t content = pe_min_size(s->arch, kernel);
+    if (m->size < content || m->size % PG) {
+        gen_seterr(err, errlen, "module %s: size 0x%x must be a page multiple >= 0x%x", m->name,
+                   m->size, content);
+        return -1;
+    }
+    img->bytes = calloc(1, content);
+    if (!img->bytes) {
+        gen_seterr(err, errlen, "out of memory");
+        return -1;
+    }
+    img->content_size = content;
+    img->text_rva = 0x1000;
+    img->rdata_rva = 0x2000;
+    img->pdata_rva = pe64 ? 0x3000 : 0;
+    img->data_rva = kernel ? content - PG : 0;
+    img->entry_rva = gen_func_rva(s->arch, 2);
+    uint8_t *b = img->bytes;
+
+    /* .text */
+    uint32_t text_vsize;
+    if (s->arch == DS_ARCH_X64) { code_x64(b + 0x1000); text_vsize = 0x55; }
+    else if (s->arch == DS_ARCH_X86) { code_x86(b + 0x1000); text_vsize = 0x2F; }
+    else { code_arm64(b + 0x1000); text_vsize = 0x54; }
+
+    /* .rdata: debug directory + RSDS */
+    uint8_t *rd = b + 0x2000;
+    const char *pdb = m->pdb_name ? m->pdb_name : "";
+    uint32_t rsds_len = 0x18 + (uint32_t)strlen(pdb) + 1;
+    put32(rd + RD_DEBUG + 0x04, m->timestamp);
+    put32(rd + RD_DEBUG + 0x0C, 2); /* IMAGE_DEBUG_TYPE_CODEVIEW */
+    put32(rd + RD_DEBUG + 0x10, rsds_len);
+    put32(rd + RD_DEBUG + 0x14, 0x2000 + RD_RSDS);
+    put32(rd + RD_DEBUG + 0x18, 0x400 + 0x200 + RD_RSDS); /* file offset: .rdata raw at 0x600 */
+    memcpy(rd + RD_RSDS, "RSDS", 4);
+    memcpy(rd + RD_RSDS + 4, m->guid, 16);
+    put32(rd + RD_RSDS + 0x14, m->age);
+    memcpy(rd + RD_RSDS + 0x18, pdb, strlen(pdb) + 1);
+
+    /* export directory: 3 functions, names sorted */
+    uint8_t *ex = rd + RD_EXPORT;
+    uint32_t exr = 0x2000 + RD_EXPORT;
+    put32(ex + 0x04, m->timestamp);
+    put32(ex + 0x0C, exr + 0x48);
+    put32(ex + 0x10, 1);
+    put32(ex + 0x14, 3);
+    put32(ex + 0x18, 3);
+    put32(ex + 0x1C, exr + 0x28);
+    put32(ex + 0x20, exr + 0x34);
+    put32(ex + 0x24, exr + 0x40);
+    for (unsigned i = 0; i < 3; i++) put32(ex + 0x28 + 4 * i, gen_func_rva(s->arch, i));
+    memcpy(ex + 0x48, m->name, strlen(m->name) + 1);
+    static const unsigned sorted[3] = {1, 2, 0}; /* DsgDispatch < DsgStart < DsgWorker */
+    uint32_t so = 0x88;
+    for (unsigned k = 0; k < 3; k++) {
+        const char *fn = gen_func_name(sorted[k]);
+        put32(ex + 0x34 + 4 * k, exr + so);
+        put16(ex + 0x40 + 2 * k, (uint16_t)sorted[k]);
+        memcpy(ex + so, fn, strlen(fn) + 1);
+        so += (uint32_t)strlen(fn) + 1;
+    }
+    uint32_t export_size = so;
+    uint32_t rdata_vsize = RD_EXPORT + so;
+
+    /* unwind data and .pdata */
+    if (s->arch == DS_ARCH_X64) {
+        uint32_t uo[3];
+        uint32_t ul = unwind_x64(rd + RD_UNWIND, uo);
+        rdata_vsize = RD_UNWIND + ul;
+        uint8_t *pd = b + 0x3000;
+        for (unsigned i = 0; i < 3; i++) {
+            uint32_t beg = gen_func_rva(s->arch, i);
+            put32(pd + 12 * i, beg);
+            put32(pd + 12 * i + 4, beg + gen_func_size(s->arch, i));
+            put32(pd + 12 * i + 8, 0x2000 + RD_UNWIND + uo[i]);
+        }
+        img->pdata_size = 36;
+    } else if (s->arch == DS_ARCH_ARM64) {
+        /* packed: Flag 1, FunctionLength (insns), RegF 0, RegI 0, H 0, CR 3 (chained
+           stp fp,lr / mov fp,sp), FrameSize 1 (x16 bytes) */
+        uint8_t *pd = b + 0x3000;
+        for (unsigned i = 0; i < 3; i++) {
+            uint32_t len = gen_func_size(s->arch, i) / 4;
+            uint32_t packed = 1u | (len << 2) | (3u << 21) | (1u << 23);
+            put32(pd + 8 * i, gen_func_rva(s->arch, i));
+            put32(pd + 8 * i + 4, packed);
+        }
+        img->pdata_size = 24;
+    }
+
+    /* sections */
+    sect sec[6];
+    unsigned ns = 0;
+    sec[ns++] = (sect){".text", 0x1000, text_vsize, 0x60000020};
+    sec[ns++] = (sect){".rdata", 0x2000, rdata_vsize, 0x40000040};
+    if (pe64) sec[ns++] = (sect){".pdata", 0x3000, img->pdata_size, 0x40000040};
+    if (kernel) sec[ns++] = (sect){".data", img->data_rva, PG, 0xC8000040};
+    if (m->size > content) sec[ns++] = (sect){"PAGE", content, m->size - content, 0x60000020};
+
+    /* DOS header and stub */
+    static const uint8_t stub[] = {0x0E, 0x1F, 0xBA, 0x0E, 0x00, 0xB4, 0x09, 0xCD,
+                                   0x21, 0xB8, 0x01, 0x4C, 0xCD, 0x21};
+    static const char stubmsg[] = "This program cannot be run in DOS mode.\r\r\n$";
+    put16(b + 0x00, 0x5A4D);
+    put16(b + 0x02, 0x90);
+    put16(b + 0x04, 3);
+    put16(b + 0x08, 4);
+    put16(b + 0x0C, 0xFFFF);
+    put16(b + 0x10, 0xB8);
+    put16(b + 0x18, 0x40);
+    put32(b + 0x3C, 0x80);
+    memcpy(b + 0x40, stub, sizeof stub);
+    memcpy(b + 0x40 + sizeof stub, stubmsg, sizeof stubmsg - 1);
+
+    /* NT headers */
+    uint8_t *nt = b + 0x80;
+    uint16_t machine = s->arch == DS_ARCH_X64 ? 0x8664 : s->arch == DS_ARCH_ARM64 ? 0xAA64 : 0x14C;
+    uint16_t opt_size = pe64 ? 0xF0 : 0xE0;
+    uint16_t chars = pe64 ? 0x0022 : 0x0102;
+    if (name_is_dll(m->name)) chars |= 0x2000;
+    memcpy(nt, "PE\0\0", 4);
+    put16(nt + 4, machine);
+    put16(nt + 6, (uint16_t)ns);
+    put32(nt + 8, m->timestamp);
+    put16(nt + 0x14, opt_size);
+    put16(nt + 0x16, chars);
+
+    /* file layout of the sections (for PointerToRawData / sizes only) */
+    uint32_t raw_ptr = 0x400, size_code = 0, size_init = 0;
+    uint8_t *sh = nt + 0x18 + opt_size;
+    for (unsigned i = 0; i < ns; i++) {
+        uint32_t raw = (uint32_t)align_up(sec[i].vsize, 0x200);
+        uint8_t *h = sh + 40 * i;
+        memcpy(h, sec[i].name, strlen(sec[i].name));
+        put32(h + 0x08, sec[i].vsize);
+        put32(h + 0x0C, sec[i].rva);
+        put32(h + 0x10, raw);
+        put32(h + 0x14, raw_ptr);
+        put32(h + 0x24, sec[i].chars);
+        raw_ptr += raw;
+        if (sec[i].chars & 0x20) size_code += raw;
+        else size_init += raw;
+    }
+
+    uint8_t *oh = nt + 0x18;
+    put16(oh + 0x00, pe64 ? 0x20B : 0x10B);
+    oh[0x02] = 14;
+    oh[0x03] = 29;
+    put32(oh + 0x04, size_code);
+    put32(oh + 0x08, size_init);
+    put32(oh + 0x10, img->entry_rva);
+    put32(oh + 0x14, 0x1000);
+    if (pe64) {
+        put64(oh + 0x18, m->base);
+    } else {
+        put32(oh + 0x18, 0x2000);
+        put32(oh + 0x1C, (uint32_t)m->base);
+    }
+    put32(oh + 0x20, PG);
+    put32(oh + 0x24, 0x200);
+    put16(oh + 0x28, 10);
+    put16(oh + 0x2C, 10);
+    put16(oh + 0x30, 10);
+    put32(oh + 0x38, m->size);
+    put32(oh + 0x3C, 0x400);
+    put32(oh + 0x40, m->checksum);
+    put16(oh + 0x44, 1); /* IMAGE_SUBSYSTEM_NATIVE */
+    put16(oh + 0x46, pe64 ? 0x0160 : 0x0140);
+    uint8_t *dd;
+    if (pe64) {
+        put64(oh + 0x48, 0x40000);
+        put64(oh + 0x50, 0x1000);
+        put64(oh + 0x58, 0x100000);
+        put64(oh + 0x60, 0x1000);
+        put32(oh + 0x6C, 16);
+        dd = oh + 0x70;
+    } else {
+        put32(oh + 0x48, 0x40000);
+        put32(oh + 0x4C, 0x1000);
+        put32(oh + 0x50, 0x100000);
+        put32(oh + 0x54, 0x1000);
+        put32(oh + 0x5C, 16);
+        dd = oh + 0x60;
+    }
+    put32(dd + 0 * 8, exr);
+    put32(dd + 0 * 8 + 4, export_size);
+    if (pe64) {
+        put32(dd + 3 * 8, 0x3000);
+        put32(dd + 3 * 8 + 4, img->pdata_size);
+    }
+    put32(dd + 6 * 8, 0x2000 + RD_DEBUG);
+    put32(dd + 6 * 8 + 4, 28);
+    return 0;
+}
+
+void pe_free(gen_image *img)
+{
+    free(img->bytes);
+    img->bytes = NULL;
+}

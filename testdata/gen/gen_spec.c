@@ -1,0 +1,248 @@
+/* Spec defaults, scenarios, seeding and the per-arch layout constants. */
+#include "gen_internal.h"
+
+#include <string.h>
+
+/* Top byte of a multiplicative hash: depends on every bit of va, so a read from
+   the wrong page (or the wrong offset) never matches. */
+uint8_t gen_pattern(uint64_t va) { return (uint8_t)((va * 0x9E3779B97F4A7C15ULL) >> 56); }
+
+bool gen_arch_is64(int arch) { return arch == DS_ARCH_X64 || arch == DS_ARCH_ARM64; }
+
+/* ------------------------------------------------ function templates */
+
+static const char *const func_names[3] = {"DsgWorker", "DsgDispatch", "DsgStart"};
+
+const char *gen_func_name(unsigned idx) { return idx < 3 ? func_names[idx] : NULL; }
+
+uint32_t gen_func_rva(int arch, unsigned idx)
+{
+    if (idx > 2) return 0;
+    if (arch == DS_ARCH_X86) return 0x1000 + 0x10 * idx;
+    return 0x1000 + 0x20 * idx;
+}
+
+uint32_t gen_func_size(int arch, unsigned idx)
+{
+    static const uint32_t x64[3] = {0x0C, 0x13, 0x15};
+    static const uint32_t x86[3] = {0x07, 0x0F, 0x0F};
+    if (idx > 2) return 0;
+    if (arch == DS_ARCH_X86) return x86[idx];
+    if (arch == DS_ARCH_ARM64) return 20;
+    return x64[idx];
+}
+
+uint32_t gen_fault_offset(int arch)
+{
+    return arch == DS_ARCH_X86 ? 3 : arch == DS_ARCH_ARM64 ? 8 : 4;
+}
+
+uint32_t gen_return_offset(int arch, unsigned idx)
+{
+    if (arch == DS_ARCH_X86) return 0x0B;
+    if (arch == DS_ARCH_ARM64) return 0x0C;
+    return idx == 1 ? 0x0D : 0x0F;
+}
+
+void gen_get_layout(int arch, bool pae, gen_layout *L)
+{
+    memset(L, 0, sizeof *L);
+    L->stack_size = 0x3000;
+    L->ctxrec_off = 0x1000;
+    L->exrec_off = 0x1600;
+    L->sp_off = 0x2800;
+    L->large_pa = GEN_LARGE_PA;
+    if (arch == DS_ARCH_X86) {
+        L->pool_va = 0x85000000u;
+        L->stack_low = 0x8A103000u;
+        L->large_va = 0x86000000u;
+        L->large_size = pae ? 0x200000u : 0x400000u;
+        L->pfn_array_va = 0x84200000u;
+    } else {
+        L->pool_va = 0xFFFFF80430000000ULL;
+        L->stack_low = 0xFFFFF80440103000ULL;
+        L->large_va = 0xFFFFF80450000000ULL;
+        L->large_size = 0x200000u;
+        L->pfn_array_va = 0xFFFFFA8000000000ULL;
+        if (arch == DS_ARCH_X64) L->trans_va = 0xFFFFF80460000000ULL;
+    }
+}
+
+/* --------------------------------------------------------- defaults */
+
+static uint64_t splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static uint64_t hash_str(const char *s, uint64_t seed)
+{
+    uint64_t h = 0xCBF29CE484222325ULL ^ seed;
+    for (; s && *s; s++) h = (h ^ (uint8_t)*s) * 0x100000001B3ULL;
+    return h;
+}
+
+static void make_guid(uint8_t g[16], const char *name, uint64_t seed)
+{
+    uint64_t x = hash_str(name, seed);
+    put64(g, splitmix(&x));
+    put64(g + 8, splitmix(&x));
+    g[7] = (uint8_t)((g[7] & 0x0F) | 0x40); /* looks like a version-4 GUID */
+    g[8] = (uint8_t)((g[8] & 0x3F) | 0x80);
+}
+
+static void set_module(gen_module *m, const char *name, const char *path, uint64_t base,
+                       uint32_t size, uint32_t ts, uint32_t ck, const char *pdb)
+{
+    m->name = name;
+    m->path = path;
+    m->base = base;
+    m->size = size;
+    m->timestamp = ts;
+    m->checksum = ck;
+    m->header_in_dump = true;
+    make_guid(m->guid, name, 0);
+    m->age = 1;
+    m->pdb_name = pdb;
+}
+
+void gen_spec_update_context(gen_spec *s)
+{
+    if (s->nmodules == 0) return;
+    gen_layout L;
+    gen_get_layout(s->arch, s->pae, &L);
+    size_t cm = s->crash_module < s->nmodules ? s->crash_module : s->nmodules - 1;
+    bool is64 = gen_arch_is64(s->arch);
+    uint64_t sp = L.stack_low + L.sp_off;
+    s->ctx_pc = s->modules[cm].base + gen_func_rva(s->arch, 0) + gen_fault_offset(s->arch);
+    s->ctx_sp = sp;
+    /* x64: rbp was set up by the DsgStart frame two levels up (rsp there = sp+0x60,
+       lea rbp,[rsp+0x20]); x86 and ARM64 keep a frame pointer in every frame */
+    s->ctx_fp = s->arch == DS_ARCH_X64 ? sp + 0x80 : sp;
+    uint64_t av = is64 ? 0xFFFFFFFFC0000005ULL : 0xC0000005u;
+    uint64_t *p = s->bugcheck_params;
+    switch (s->bugcheck_code) {
+    case 0x7E: case 0x1000007E: case 0x8E: case 0x1000008E:
+        p[0] = av; p[1] = s->ctx_pc;
+        p[2] = L.stack_low + L.exrec_off; p[3] = L.stack_low + L.ctxrec_off;
+        break;
+    case 0x1E: case 0x1000001E:
+        p[0] = av; p[1] = s->ctx_pc; p[2] = 0; p[3] = 0;
+        break;
+    case 0x0A: case 0xD1:
+        p[0] = 0; p[1] = 2; p[2] = 0; p[3] = s->ctx_pc;
+        break;
+    case 0x50: case 0x10000050:
+        p[0] = L.pool_va + 0x00F00000u; p[1] = 0; p[2] = s->ctx_pc; p[3] = 2;
+        break;
+    case 0xE2:
+        p[0] = p[1] = p[2] = p[3] = 0;
+        break;
+    default:
+        break;
+    }
+}
+
+void gen_spec_default(gen_spec *s, int arch, bool pae, uint32_t dump_type)
+{
+    memset(s, 0, sizeof *s);
+    s->arch = arch;
+    s->pae = arch == DS_ARCH_X86 && pae;
+    s->dump_type = dump_type;
+    s->build = arch == DS_ARCH_X86 ? 10240 : 19041;
+    if (dump_type == DS_DUMP_SUMMARY) s->build = 7601; /* legacy layout: Windows 7 era */
+    s->cpus = 4;
+    s->product_type = 1;
+    s->suite_mask = 0x110;
+    s->bugcheck_code = 0x1000007E;
+    s->system_time = 133549776000000000ULL; /* 2024-03-15 12:00:00 UTC */
+    s->uptime = 80000000000ULL;             /* 2 h 13 min 20 s */
+    s->broken_driver = "mydrv.sys";
+    s->crash_module = 2;
+    s->caller_module = 3;
+
+    if (arch == DS_ARCH_X86) {
+        set_module(&s->modules[0], "ntoskrnl.exe", "\\SystemRoot\\system32\\ntoskrnl.exe",
+                   0x82400000u, 0x5E5000, 0x559F3C1A, 0x0055A2C1,
+                   s->pae ? "ntkrpamp.pdb" : "ntkrnlmp.pdb");
+        set_module(&s->modules[1], "hal.dll", "\\SystemRoot\\system32\\hal.dll", 0x82000000u,
+                   0x37000, 0x559F3B77, 0x0003C3E5, "halmacpi.pdb");
+        set_module(&s->modules[2], "mydrv.sys", "\\SystemRoot\\System32\\drivers\\mydrv.sys",
+                   0x8F200000u, 0x8000, 0x65F0A1B2, 0x0000F00D,
+                   "C:\\build\\mydrv\\Release\\mydrv.pdb");
+        set_module(&s->modules[3], "Wdf01000.sys",
+                   "\\SystemRoot\\System32\\drivers\\Wdf01000.sys", 0x8F000000u, 0xE3000,
+                   0x559F3D04, 0x000E6A1F, "Wdf01000.pdb");
+        s->unloaded[0] = (gen_unloaded){"oldflt.sys", 0x8F400000u, 0x8F409000u};
+    } else {
+        set_module(&s->modules[0], "ntoskrnl.exe", "\\SystemRoot\\system32\\ntoskrnl.exe",
+                   0xFFFFF80412000000ULL, 0x1046000, 0x5F8A1C2D, 0x00A5938C, "ntkrnlmp.pdb");
+        set_module(&s->modules[1], "hal.dll", "\\SystemRoot\\system32\\hal.dll",
+                   0xFFFFF80411A00000ULL, 0x6000, 0x3A4B5C6D, 0x0000E0C2, "hal.pdb");
+        set_module(&s->modules[2], "mydrv.sys", "\\SystemRoot\\System32\\drivers\\mydrv.sys",
+                   0xFFFFF80415A00000ULL, 0x8000, 0x65F0A1B2, 0x0000F00D,
+                   "C:\\build\\mydrv\\x64\\Release\\mydrv.pdb");
+        set_module(&s->modules[3], "Wdf01000.sys",
+                   "\\SystemRoot\\System32\\drivers\\Wdf01000.sys", 0xFFFFF80415800000ULL,
+                   0xE3000, 0x8E0F0B4C, 0x000E6A1F, "Wdf01000.pdb");
+        s->unloaded[0] = (gen_unloaded){"oldflt.sys", 0xFFFFF80419A00000ULL,
+                                        0xFFFFF80419A09000ULL};
+    }
+    s->nmodules = 4;
+    s->nunloaded = 1;
+    gen_spec_update_context(s);
+}
+
+int gen_spec_scenario(gen_spec *s, const char *name)
+{
+    if (!name || !strcmp(name, "default")) {
+        /* as is */
+    } else if (!strcmp(name, "irql")) {
+        s->bugcheck_code = 0xA;
+    } else if (!strcmp(name, "pagefault")) {
+        s->bugcheck_code = 0x50;
+    } else if (!strcmp(name, "kmode")) {
+        s->bugcheck_code = 0x1E;
+    } else if (!strcmp(name, "manual")) {
+        s->bugcheck_code = 0xE2;
+        s->crash_module = 0;
+        s->caller_module = 0;
+        s->broken_driver = NULL;
+    } else if (!strcmp(name, "ntcrash")) {
+        s->crash_module = 0;
+        s->caller_module = s->nmodules > 2 ? 2 : 0;
+    } else if (!strcmp(name, "noimages")) {
+        for (size_t i = 0; i < s->nmodules; i++) s->modules[i].header_in_dump = false;
+    } else if (!strcmp(name, "nobroken")) {
+        s->broken_driver = NULL;
+    } else {
+        return -1;
+    }
+    gen_spec_update_context(s);
+    return 0;
+}
+
+void gen_spec_seed(gen_spec *s, uint64_t seed)
+{
+    uint64_t x = seed;
+    s->system_time += (splitmix(&x) % (365ULL * 86400)) * 10000000ULL;
+    s->uptime = (60 + splitmix(&x) % (30ULL * 86400)) * 10000000ULL;
+    uint64_t r = splitmix(&x);
+    uint64_t slide = s->arch == DS_ARCH_X86 ? (r % 256) * PG : (r % 32) * 0x200000ULL;
+    for (size_t i = 0; i < s->nmodules && i < GEN_MAX_MODULES; i++) {
+        gen_module *m = &s->modules[i];
+        m->base += slide;
+        m->timestamp ^= (uint32_t)splitmix(&x);
+        m->checksum ^= (uint32_t)splitmix(&x) & 0xFFFFF;
+        make_guid(m->guid, m->name, seed);
+        m->age = 1 + (uint32_t)(splitmix(&x) % 4);
+    }
+    for (size_t i = 0; i < s->nunloaded && i < GEN_MAX_UNLOADED; i++) {
+        s->unloaded[i].start += slide;
+        s->unloaded[i].end += slide;
+    }
+    gen_spec_update_context(s);
+}
