@@ -142,6 +142,10 @@ typedef struct ds_module {
     uint16_t machine;     /* PE FILE_HEADER.Machine, 0 if unknown */
     ds_codeview cv;
     uint32_t flags;
+    /* Filled by the symbols stage when the module was needed (NULL if not): */
+    char *image_file;     /* image found on the symbol path */
+    char *symbol_file;    /* PDB or Breakpad .sym found on the symbol path */
+    char *symbol_problem; /* why symbols are missing, e.g. "PDB GUID mismatch" */
 } ds_module;
 
 /* --------------------------------------------------------- integrity notes */
@@ -263,6 +267,57 @@ typedef struct ds_minidump_info {
     uint32_t crashpad_annotations; /* simple annotations recorded */
 } ds_minidump_info;
 
+/* --------------------------------------------------------------- stacks */
+
+/* How a frame was found, most trustworthy first. */
+typedef enum ds_trust {
+    DS_TRUST_NONE = 0,
+    DS_TRUST_CONTEXT,        /* the register context itself (frame 0) */
+    DS_TRUST_UNWIND_INFO,    /* image unwind data (.pdata / DWARF CFI / STACK CFI) */
+    DS_TRUST_FRAME_POINTER,  /* frame-pointer chain (EBP, x29) */
+    DS_TRUST_SCAN_VALIDATED, /* stack scan, return address checked with capstone */
+    DS_TRUST_SCAN            /* stack scan, unchecked */
+} ds_trust;
+
+/* Where a frame's name came from. */
+typedef enum ds_symsrc {
+    DS_SYM_NONE = 0,      /* no name: module+offset only */
+    DS_SYM_PDB_FUNCTION,  /* PDB procedure with a real function bound */
+    DS_SYM_PDB_PUBLIC,    /* PDB public symbol (nearest below) */
+    DS_SYM_EXPORT,        /* nearest export: may not be the real function */
+    DS_SYM_BREAKPAD,      /* Breakpad .sym FUNC/PUBLIC */
+    DS_SYM_ELF            /* ELF symbol table / DWARF */
+} ds_symsrc;
+
+typedef struct ds_frame {
+    uint64_t pc;          /* frame 0: the context pc; others: the return address */
+    uint64_t sp;          /* stack pointer in this frame (Child-SP) */
+    uint64_t fp;
+    ds_trust trust;
+    int module;           /* index into ds_crash.modules, -1 if none */
+    char *function;       /* NULL when unknown */
+    uint64_t function_offset;
+    ds_symsrc symbol_source;
+    bool exact;           /* function bound known (the pc is inside it) */
+    bool is_trap_frame;   /* a machine/trap frame was unwound through here */
+} ds_frame;
+
+/* ds_stack.kind */
+typedef enum ds_stack_kind {
+    DS_STACK_FAULTING = 0, /* from the faulting context (exception / trap / header) */
+    DS_STACK_BUGCHECK,     /* from the crashing CPU's bug-check context */
+    DS_STACK_THREAD        /* a thread of a minidump */
+} ds_stack_kind;
+
+typedef struct ds_stack {
+    ds_stack_kind kind;
+    char *label;          /* "faulting context", "bug-check CPU 0", "thread 3060" */
+    uint32_t thread_id;   /* 0 if not a thread stack */
+    ds_frame *frames;
+    size_t nframes;
+    char *end_reason;     /* why the walk stopped, e.g. "reached stack base" */
+} ds_stack;
+
 /* ----------------------------------------------------------- the model */
 
 typedef struct ds_crash {
@@ -299,6 +354,9 @@ typedef struct ds_crash {
     ds_note *notes;
     size_t nnotes;
     bool damaged;             /* any DS_DAMAGE note */
+
+    ds_stack *stacks;         /* filled by the unwind stage */
+    size_t nstacks;
 } ds_crash;
 
 /* --------------------------------------------------------------- opening */
@@ -308,6 +366,16 @@ typedef struct ds_dump ds_dump;
 typedef struct ds_open_options {
     /* Upper bound on modules read from a loader list (default 4096). */
     uint32_t max_modules;
+    /*
+     * Local symbol path: entries separated by ';' (also ':' between POSIX
+     * paths), each a symbol store (name.pdb/GUIDAGE/name.pdb, two-tier with
+     * index2.txt) or a flat folder; "srv*CACHE*https://..." uses only CACHE.
+     * NULL: $DUMPSCAN_SYMBOL_PATH, then the local parts of $_NT_SYMBOL_PATH.
+     */
+    const char *symbol_path;
+    bool no_symbols;       /* do not look at any symbol path */
+    bool no_unwind;        /* skip the stack walk */
+    bool all_threads;      /* minidumps: walk every thread, not only the crashing one */
 } ds_open_options;
 
 /*

@@ -25,7 +25,17 @@ static void usage(FILE *f)
           "Options:\n"
           "  -j, --json       print one JSON object per file (see dumpscan-json(5))\n"
           "      --compact    with --json: one line per file instead of indented\n"
-          "  -v, --verbose    also print registers and informational notes\n"
+          "  -v, --verbose    also print every stack, registers and informational notes\n"
+          "  -y, --symbols PATH\n"
+          "                   local symbol path: stores (name.pdb/GUIDAGE/name.pdb,\n"
+          "                   name.sys/TIMESTAMPSIZE/name.sys, Breakpad .sym trees) or\n"
+          "                   flat folders, separated by ';'. Default:\n"
+          "                   $DUMPSCAN_SYMBOL_PATH, then the local parts of\n"
+          "                   $_NT_SYMBOL_PATH (srv*CACHE*URL uses CACHE only).\n"
+          "                   Nothing is ever downloaded.\n"
+          "      --no-symbols ignore every symbol path\n"
+          "      --no-unwind  do not walk stacks\n"
+          "      --all-threads  minidumps: walk every thread, not only the crashing one\n"
           "  -h, --help       show this help\n"
           "  -V, --version    show the version\n"
           "\n"
@@ -39,12 +49,19 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},    {"compact", no_argument, NULL, 'c'},
         {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0},
+        {"version", no_argument, NULL, 'V'}, {"symbols", required_argument, NULL, 'y'},
+        {"no-symbols", no_argument, NULL, 'S'}, {"no-unwind", no_argument, NULL, 'U'},
+        {"all-threads", no_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
     };
     bool json = false, compact = false, verbose = false;
+    ds_open_options oo = {0};
     int c;
-    while ((c = getopt_long(argc, argv, "jvhV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "jvhVy:", opts, NULL)) != -1) {
         switch (c) {
+        case 'y': oo.symbol_path = optarg; break;
+        case 'S': oo.no_symbols = true; break;
+        case 'U': oo.no_unwind = true; break;
+        case 'T': oo.all_threads = true; break;
         case 'j': json = true; break;
         case 'c': compact = true; break;
         case 'v': verbose = true; break;
@@ -60,7 +77,7 @@ int main(int argc, char **argv)
     int status = EXIT_OK;
     for (int i = optind; i < argc; i++) {
         ds_error err;
-        ds_dump *d = ds_open(argv[i], NULL, &err);
+        ds_dump *d = ds_open(argv[i], &oo, &err);
         if (!d) {
             fprintf(stderr, "dumpscan: %s: %s\n", argv[i], err.text);
             status = EXIT_UNREADABLE;

@@ -10,3 +10,50 @@
 int ds_image_enrich(ds_crash *c, const ds_memview *mem);
 
 #endif
+
+/* --------------------------------------------------------- image views
+ *
+ * One module's image, either as mapped in the dump's memory (pages may be
+ * missing: every read may come back short) or loaded from a PE file found on
+ * the symbol path (sections placed at their RVAs, so the same RVA reads give
+ * the same bytes). Used by the unwinder (code bytes, .pdata, unwind data)
+ * and for naming (exports).
+ */
+#include "image/pe.h"
+
+typedef struct ds_image ds_image;
+
+/* The image at m->base in the dump; NULL if its PE header is not readable. */
+ds_image *ds_image_from_dump(const ds_module *m, const ds_memview *mem);
+/* A PE file mapped read-only, considered loaded at base. */
+ds_image *ds_image_from_file(const char *path, uint64_t base, ds_error *err);
+/* Same over a caller-owned buffer (tests, fuzzing). */
+ds_image *ds_image_from_memory(const void *data, size_t size, uint64_t base, ds_error *err);
+void ds_image_close(ds_image *im);
+
+const ds_pe *ds_image_pe(const ds_image *im);
+uint64_t ds_image_base(const ds_image *im);
+bool ds_image_is_file(const ds_image *im);
+
+/* Bytes at rva; returns how many were available. */
+size_t ds_image_read(const ds_image *im, uint32_t rva, void *buf, size_t len);
+/* rva lies in a section with IMAGE_SCN_MEM_EXECUTE. */
+bool ds_image_is_code(const ds_image *im, uint32_t rva);
+
+/* x64: the RUNTIME_FUNCTION containing rva (binary search over .pdata),
+ * indirect entries (UnwindData bit 0) followed, bounded. */
+typedef struct ds_runtime_function {
+    uint32_t begin, end, unwind_info;
+} ds_runtime_function;
+bool ds_image_function_entry(const ds_image *im, uint32_t rva, ds_runtime_function *out);
+
+/* ARM64: the .pdata entry (8 bytes) whose function contains rva: begin RVA
+ * and the second word (packed unwind data when its low 2 bits are non-zero,
+ * else the RVA of the .xdata record). */
+bool ds_image_arm64_entry(const ds_image *im, uint32_t rva, uint32_t *begin,
+                          uint32_t *data);
+
+/* Nearest exported function at or below rva (forwarders skipped): name and
+ * its rva. false when the image exports nothing below rva. */
+bool ds_image_export_lookup(const ds_image *im, uint32_t rva, char *name, size_t len,
+                            uint32_t *export_rva);

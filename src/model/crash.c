@@ -128,6 +128,9 @@ static void free_modules(ds_module *m, size_t n)
     for (size_t i = 0; i < n; i++) {
         free(m[i].name);
         free(m[i].path);
+        free(m[i].image_file);
+        free(m[i].symbol_file);
+        free(m[i].symbol_problem);
     }
     free(m);
 }
@@ -144,6 +147,15 @@ void ds_crash_free(ds_crash *c)
         free(c->notes[i].text);
     }
     free(c->notes);
+    for (size_t i = 0; i < c->nstacks; i++) {
+        ds_stack *st = &c->stacks[i];
+        for (size_t k = 0; k < st->nframes; k++)
+            free(st->frames[k].function);
+        free(st->frames);
+        free(st->label);
+        free(st->end_reason);
+    }
+    free(c->stacks);
     free(c->kernel.triage.broken_driver);
     free(c->kernel.processors);
     free(c->mdmp.csd_version);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "core/dump.h"
+#include "report/callsite.h"
 #include "report/regnames.h"
 
 static json_t *hex(uint64_t v)
@@ -110,6 +111,9 @@ static json_t *module_json(const ds_module *m)
     json_object_set_new(o, "header_in_dump", json_boolean(m->flags & DS_MOD_HEADER_IN_DUMP));
     json_object_set_new(o, "source", json_string(module_source(m->flags)));
     json_object_set_new(o, "pdb", codeview_json(&m->cv));
+    json_object_set_new(o, "image_file", str_or_null(m->image_file));
+    json_object_set_new(o, "symbol_file", str_or_null(m->symbol_file));
+    json_object_set_new(o, "symbol_problem", str_or_null(m->symbol_problem));
     return o;
 }
 
@@ -327,6 +331,50 @@ static json_t *exception_json(const ds_crash *c)
                      e->thread_id ? json_integer(e->thread_id) : json_null());
 }
 
+static json_t *frame_json(const ds_crash *c, const ds_stack *st, size_t i)
+{
+    const ds_frame *f = &st->frames[i];
+    char site[768];
+    ds_call_site(c, f, site, sizeof site);
+    bool in_mod = f->module >= 0 && (size_t)f->module < c->nmodules;
+    json_t *o = json_object();
+    json_object_set_new(o, "index", json_integer((json_int_t)i));
+    json_object_set_new(o, "pc", hex(f->pc));
+    json_object_set_new(o, "sp", hex(f->sp));
+    json_object_set_new(o, "return_address",
+                        i + 1 < st->nframes ? hex(st->frames[i + 1].pc) : json_null());
+    json_object_set_new(o, "module", in_mod ? json_string(c->modules[f->module].name)
+                                            : json_null());
+    json_object_set_new(o, "module_offset",
+                        in_mod ? hex(f->pc - c->modules[f->module].base) : json_null());
+    json_object_set_new(o, "function", str_or_null(f->function));
+    json_object_set_new(o, "function_offset",
+                        f->function ? hex(f->function_offset) : json_null());
+    json_object_set_new(o, "call_site", json_string(site));
+    json_object_set_new(o, "symbol_source", json_string(ds_symsrc_name(f->symbol_source)));
+    json_object_set_new(o, "exact", json_boolean(f->exact));
+    json_object_set_new(o, "trust", json_string(ds_trust_name(f->trust)));
+    json_object_set_new(o, "trap_frame", json_boolean(f->is_trap_frame));
+    return o;
+}
+
+static json_t *stacks_json(const ds_crash *c)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < c->nstacks; i++) {
+        const ds_stack *st = &c->stacks[i];
+        json_t *frames = json_array();
+        for (size_t k = 0; k < st->nframes; k++)
+            json_array_append_new(frames, frame_json(c, st, k));
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:o, s:o, s:o}", "kind", ds_stack_kind_name(st->kind),
+                         "label", st->label ? st->label : "", "thread_id",
+                         st->thread_id ? json_integer(st->thread_id) : json_null(),
+                         "end_reason", str_or_null(st->end_reason), "frames", frames));
+    }
+    return a;
+}
+
 char *ds_report_json(const ds_dump *d, unsigned flags)
 {
     const ds_crash *c = &d->crash;
@@ -356,6 +404,7 @@ char *ds_report_json(const ds_dump *d, unsigned flags)
                             : json_null());
     json_object_set_new(root, "exception", exception_json(c));
     json_object_set_new(root, "context", context_json(c, &c->context, c->has_context));
+    json_object_set_new(root, "stacks", stacks_json(c));
     json_object_set_new(root, "modules", modules_json(c->modules, c->nmodules));
     json_object_set_new(root, "unloaded_modules", modules_json(c->unloaded, c->nunloaded));
     json_object_set_new(root, "kernel", kernel_json(c));

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "core/dump.h"
+#include "report/callsite.h"
 #include "report/regnames.h"
 #include "report/strbuf.h"
 
@@ -167,6 +168,27 @@ static void thread_lines(ds_strbuf *b, const ds_crash *c)
             ds_sb_printf(b, " \"%s\"", t->name);
         ds_sb_printf(b, "\n");
     }
+}
+
+static void stack_lines(ds_strbuf *b, const ds_crash *c, const ds_stack *st)
+{
+    int w = addr_width(c);
+    ds_sb_printf(b, "\nSTACK_TEXT (%s):\n", st->label ? st->label : "stack");
+    ds_sb_printf(b, "  # %-*s   %-*s   %-52s %s\n", w, "Child-SP", w, "RetAddr", "Call Site",
+                 "found by");
+    for (size_t i = 0; i < st->nframes; i++) {
+        const ds_frame *f = &st->frames[i];
+        char site[768], ret[24] = "";
+        ds_call_site(c, f, site, sizeof site);
+        if (i + 1 < st->nframes)
+            snprintf(ret, sizeof ret, "%0*" PRIx64, w, st->frames[i + 1].pc);
+        const char *src = f->symbol_source == DS_SYM_EXPORT ? " (name from exports)" : "";
+        ds_sb_printf(b, " %02zu %0*" PRIx64 "   %-*s   %-52s %s%s%s\n", i, w, f->sp, w, ret,
+                     site, ds_trust_name(f->trust), f->is_trap_frame ? ", trap frame" : "",
+                     src);
+    }
+    if (st->end_reason)
+        ds_sb_printf(b, "  (walk ended: %s)\n", st->end_reason);
 }
 
 char *ds_report_text(const ds_dump *d, unsigned flags)

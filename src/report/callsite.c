@@ -1,0 +1,63 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "report/callsite.h"
+
+/* Kernel and HAL image names as WinDbg abbreviates them. */
+static const struct {
+    const char *image, *label;
+} aliases[] = {
+    {"ntoskrnl.exe", "nt"}, {"ntkrnlmp.exe", "nt"}, {"ntkrnlpa.exe", "nt"},
+    {"ntkrpamp.exe", "nt"}, {"hal.dll", "hal"},     {"halmacpi.dll", "hal"},
+    {"halaacpi.dll", "hal"},
+};
+
+void ds_module_label(const ds_module *m, char *out, size_t len)
+{
+    for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
+        if (strcasecmp(m->name, aliases[i].image) == 0) {
+            snprintf(out, len, "%s", aliases[i].label);
+            return;
+        }
+    snprintf(out, len, "%s", m->name[0] ? m->name : "unknown");
+    char *dot = strrchr(out, '.');
+    if (dot && dot != out)
+        *dot = '\0';
+}
+
+void ds_call_site(const ds_crash *c, const ds_frame *f, char *out, size_t len)
+{
+    if (f->module < 0 || (size_t)f->module >= c->nmodules) {
+        snprintf(out, len, "0x%" PRIx64, f->pc);
+        return;
+    }
+    const ds_module *m = &c->modules[f->module];
+    char mod[128];
+    ds_module_label(m, mod, sizeof mod);
+    if (f->function)
+        snprintf(out, len, "%s!%s+0x%" PRIx64, mod, f->function, f->function_offset);
+    else
+        snprintf(out, len, "%s+0x%" PRIx64, mod, f->pc - m->base);
+}
+
+const char *ds_trust_name(ds_trust t)
+{
+    static const char *const n[] = {"none", "context", "unwind_info", "frame_pointer",
+                                    "scan_validated", "scan"};
+    return (unsigned)t < sizeof n / sizeof *n ? n[t] : "none";
+}
+
+const char *ds_symsrc_name(ds_symsrc s)
+{
+    static const char *const n[] = {"none", "pdb_function", "pdb_public", "export",
+                                    "breakpad", "elf"};
+    return (unsigned)s < sizeof n / sizeof *n ? n[s] : "none";
+}
+
+const char *ds_stack_kind_name(ds_stack_kind k)
+{
+    static const char *const n[] = {"faulting", "bugcheck", "thread"};
+    return (unsigned)k < sizeof n / sizeof *n ? n[k] : "thread";
+}

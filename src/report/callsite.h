@@ -1,0 +1,16 @@
+/* How a frame is written: "amdppm!WriteIoMemRawEx+0x70", shared by reports. */
+#ifndef DS_REPORT_CALLSITE_H
+#define DS_REPORT_CALLSITE_H
+
+#include "dumpscan/dumpscan.h"
+
+/* WinDbg-style module label: base name without extension, the kernel as
+ * "nt" and the HAL as "hal". */
+void ds_module_label(const ds_module *m, char *out, size_t len);
+/* "module!function+0xoff", "module+0xoff" or "0xaddress". */
+void ds_call_site(const ds_crash *c, const ds_frame *f, char *out, size_t len);
+const char *ds_trust_name(ds_trust t);
+const char *ds_symsrc_name(ds_symsrc s);
+const char *ds_stack_kind_name(ds_stack_kind k);
+
+#endif

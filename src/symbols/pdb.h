@@ -1,0 +1,45 @@
+/*
+ * PDB (MSF 7.0) reader: mapped, queried by address, never parsed whole.
+ * Opening reads the superblock, the stream directory, the PDB info stream
+ * (GUID, age) and the DBI header; lookups touch only the streams they need
+ * (section headers, section contributions to find the module, that module's
+ * symbols; the publics address map for public symbols).
+ */
+#ifndef DS_SYMBOLS_PDB_H
+#define DS_SYMBOLS_PDB_H
+
+#include "dumpscan/dumpscan.h"
+
+typedef struct ds_pdb ds_pdb;
+
+ds_pdb *ds_pdb_open(const char *path, ds_error *err);
+/* Same over a caller-owned buffer (fuzzing, tests). */
+ds_pdb *ds_pdb_open_memory(const void *data, size_t size, ds_error *err);
+void ds_pdb_close(ds_pdb *p);
+
+void ds_pdb_identity(const ds_pdb *p, uint8_t guid[16], uint32_t *age);
+
+typedef struct ds_pdb_symbol {
+    char name[512];
+    uint32_t rva;       /* start of the symbol */
+    uint32_t length;    /* function length; 0 when unknown (public symbol) */
+    bool is_function;   /* from S_GPROC32/S_LPROC32 (exact bounds) */
+} ds_pdb_symbol;
+
+/* The function containing rva (procedure symbol, bounds checked), else the
+ * nearest public symbol at or below rva. false when neither. */
+bool ds_pdb_lookup(ds_pdb *p, uint32_t rva, ds_pdb_symbol *out);
+
+/* x86 frame data (FPO_DATA or the newer FrameData) covering rva. */
+typedef struct ds_pdb_fpo {
+    uint32_t rva_start, code_size;
+    uint32_t locals_size;   /* bytes */
+    uint32_t params_size;   /* bytes */
+    uint32_t saved_regs_size;
+    uint32_t prolog_size;
+    bool uses_bp;           /* function sets up EBP */
+    const char *program;    /* FrameData program string, or NULL */
+} ds_pdb_fpo;
+bool ds_pdb_fpo_lookup(ds_pdb *p, uint32_t rva, ds_pdb_fpo *out);
+
+#endif

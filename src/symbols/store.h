@@ -1,0 +1,60 @@
+/*
+ * Local symbol path and symbol stores (images & symbols stage). No network
+ * code: a "srv*CACHE*URL" entry contributes only its CACHE folder.
+ *
+ * Layouts (formats.md 7.4): name.pdb/<GUID><AGE>/name.pdb,
+ * name.sys/<TIMESTAMP %08X><SIZEOFIMAGE %X>/name.sys, either case for hex;
+ * two-tier stores (index2.txt at the root) add a folder of the first two
+ * letters of the name: na/name.pdb/...; a "file.ptr" in the key folder
+ * redirects to a path; flat folders hold name.pdb / name.sys directly.
+ * Names taken from a dump are sanitized: only a base name, no "..", no
+ * separators, no control characters; anything else is refused.
+ */
+#ifndef DS_SYMBOLS_STORE_H
+#define DS_SYMBOLS_STORE_H
+
+#include "dumpscan/dumpscan.h"
+
+typedef struct ds_symstore ds_symstore;
+
+/* Parse a symbol path (see ds_open_options.symbol_path). NULL path: take
+ * $DUMPSCAN_SYMBOL_PATH, then $_NT_SYMBOL_PATH. Never fails on bad entries
+ * (they are skipped); NULL only when out of memory. */
+ds_symstore *ds_symstore_open(const char *path);
+void ds_symstore_close(ds_symstore *s);
+size_t ds_symstore_entries(const ds_symstore *s);   /* usable folders */
+const char *ds_symstore_entry(const ds_symstore *s, size_t i);
+
+/* Outcome of a lookup, for honest reporting. */
+typedef enum ds_store_status {
+    DS_STORE_FOUND = 0,
+    DS_STORE_NOT_FOUND,
+    DS_STORE_MISMATCH,   /* a file by that name exists but its identity differs */
+    DS_STORE_BAD_NAME    /* the name from the dump was refused by sanitizing */
+} ds_store_status;
+
+typedef struct ds_store_result {
+    ds_store_status status;
+    char path[4096];      /* the file found (FOUND), or the mismatching one */
+    char detail[256];     /* e.g. "timestamp 5f8a1c2d, expected 65f0a1b2" */
+} ds_store_result;
+
+/* An image (exe/sys/dll) keyed by TimeDateStamp and SizeOfImage. A candidate
+ * file is only FOUND when its PE header has exactly that identity. */
+ds_store_status ds_symstore_find_image(const ds_symstore *s, const char *name,
+                                       uint32_t timestamp, uint32_t size_of_image,
+                                       ds_store_result *out);
+/* A PDB keyed by its RSDS GUID (as stored) and age; NB10 is not searched.
+ * FOUND only when the PDB's info stream has that GUID and age. */
+ds_store_status ds_symstore_find_pdb(const ds_symstore *s, const char *pdb_name,
+                                     const uint8_t guid[16], uint32_t age,
+                                     ds_store_result *out);
+/* A Breakpad symbol file: <name>/<ID>/<name without .pdb>.sym, where ID is
+ * the GUID+age (PDB) or the ELF build id as Breakpad spells it. */
+ds_store_status ds_symstore_find_breakpad(const ds_symstore *s, const char *module_name,
+                                          const char *debug_id, ds_store_result *out);
+
+/* Is this a name dumpscan may turn into a path component? */
+bool ds_symstore_name_ok(const char *name);
+
+#endif

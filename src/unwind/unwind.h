@@ -1,0 +1,47 @@
+/*
+ * Unwind stage: a register context + the memory view + image views -> an
+ * honest list of frames, each saying how it was found (ds_trust). Format
+ * blind: it never looks at the dump file, only at memory and images.
+ */
+#ifndef DS_UNWIND_UNWIND_H
+#define DS_UNWIND_UNWIND_H
+
+#include "dumpscan/dumpscan.h"
+#include "image/image.h"
+#include "mem/memview.h"
+#include "symbols/pdb.h"
+
+typedef struct ds_unwind_env {
+    ds_arch arch;
+    const ds_memview *mem;
+    /* The image holding va (NULL when no image is available) and the index
+     * of its module in the crash model (-1 when va is in no module). */
+    const ds_image *(*image_at)(void *ctx, uint64_t va, int *module);
+    /* x86 only, optional: FPO / FrameData for va. */
+    bool (*fpo_at)(void *ctx, uint64_t va, ds_pdb_fpo *out);
+    /* Optional: an external unwind rule for the frame at callee->pc (Breakpad
+     * STACK CFI / STACK WIN, DWARF CFI). Fills *caller (pc, sp, fp and the
+     * registers it recovers) and returns true when a rule applied; it is
+     * tried before the image's own unwind data; its frames are trusted as
+     * DS_TRUST_UNWIND_INFO. */
+    bool (*rule_step)(void *ctx, const ds_context *callee, bool first_frame,
+                      ds_context *caller);
+    void *ctx;
+    /* Known bounds of the stack being walked; 0/0 when unknown. The walk
+     * and any scan never leave them when they are known. */
+    uint64_t stack_low, stack_high;
+    unsigned max_frames;      /* default 256 */
+    unsigned max_scan_bytes;  /* how far one scan may look; default 8 KiB */
+} ds_unwind_env;
+
+/*
+ * Walk from start. On return *frames holds *nframes frames (frame 0 = the
+ * context, trust DS_TRUST_CONTEXT), each with pc, sp, fp, trust, module and
+ * is_trap_frame filled; function names are left NULL (symbolization is the
+ * caller's). *end_reason says why the walk stopped. Returns -1 only when out
+ * of memory. The caller frees *frames with free() and *end_reason with free().
+ */
+int ds_unwind_walk(const ds_unwind_env *env, const ds_context *start, ds_frame **frames,
+                   size_t *nframes, char **end_reason);
+
+#endif
