@@ -318,6 +318,42 @@ typedef struct ds_stack {
     char *end_reason;     /* why the walk stopped, e.g. "reached stack base" */
 } ds_stack;
 
+/* -------------------------------------------------------------- verdict */
+
+typedef enum ds_confidence {
+    DS_CONFIDENCE_NONE = 0, /* no suspect named */
+    DS_CONFIDENCE_LOW,
+    DS_CONFIDENCE_MEDIUM,
+    DS_CONFIDENCE_HIGH
+} ds_confidence;
+
+typedef struct ds_suspect {
+    int module;           /* index into ds_crash.modules, -1 when not loaded */
+    char *module_name;    /* "amdppm.sys"; an unloaded driver's name too */
+    char *function;       /* NULL when unknown */
+    uint64_t function_offset;
+    int score;            /* evidence weight, for ranking */
+    char *why;            /* the strongest evidence, one sentence */
+} ds_suspect;
+
+typedef struct ds_verdict {
+    bool present;
+    char *title;          /* bug-check or exception name, e.g. "IRQL_NOT_LESS_OR_EQUAL" */
+    char *description;    /* what it means, one or two sentences */
+    const char *crash_class; /* "driver_fault", "memory_corruption", "hardware", ... */
+    bool has_suspect;     /* false: no driver is blamed (manual crash, hardware...) */
+    ds_suspect suspect;
+    ds_confidence confidence;
+    char **reasons;       /* plain sentences: why this suspect */
+    size_t nreasons;
+    char **caveats;       /* traps that apply: victim module, scan-only stack, ... */
+    size_t ncaveats;
+    ds_suspect *alternates; /* ranked, strongest first */
+    size_t nalternates;
+    char *bucket;         /* FAILURE_BUCKET_ID: <class>_<module>!<function|unknown_function> */
+    char *faulting_ip;    /* "amdppm!WriteIoMemRawEx+0x70" or NULL */
+} ds_verdict;
+
 /* ----------------------------------------------------------- the model */
 
 typedef struct ds_crash {
@@ -357,6 +393,7 @@ typedef struct ds_crash {
 
     ds_stack *stacks;         /* filled by the unwind stage */
     size_t nstacks;
+    ds_verdict verdict;       /* filled by the analysis stage */
 } ds_crash;
 
 /* --------------------------------------------------------------- opening */
@@ -424,6 +461,7 @@ void ds_free(void *p);
 /* ------------------------------------------------------------- lookups */
 
 const char *ds_arch_name(ds_arch a);
+const char *ds_confidence_name(ds_confidence c); /* "none", "low", "medium", "high" */
 const char *ds_dump_type_name(uint32_t dump_type); /* "triage", ... or "unknown" */
 /* Module containing va, or NULL. Loaded modules only. */
 const ds_module *ds_module_at(const ds_crash *c, uint64_t va);

@@ -135,8 +135,37 @@ static void free_modules(ds_module *m, size_t n)
     free(m);
 }
 
+static void free_suspect(ds_suspect *s)
+{
+    free(s->module_name);
+    free(s->function);
+    free(s->why);
+}
+
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static void free_verdict(ds_verdict *v)
+{
+    free(v->title);
+    free(v->description);
+    free_suspect(&v->suspect);
+    free_strings(v->reasons, v->nreasons);
+    free_strings(v->caveats, v->ncaveats);
+    for (size_t i = 0; i < v->nalternates; i++)
+        free_suspect(&v->alternates[i]);
+    free(v->alternates);
+    free(v->bucket);
+    free(v->faulting_ip);
+}
+
 void ds_crash_free(ds_crash *c)
 {
+    free_verdict(&c->verdict);
     free_modules(c->modules, c->nmodules);
     free_modules(c->unloaded, c->nunloaded);
     for (size_t i = 0; i < c->nthreads; i++)

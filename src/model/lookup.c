@@ -10,6 +10,12 @@ const char *ds_arch_name(ds_arch a)
     return (unsigned)a < sizeof names / sizeof *names ? names[a] : "unknown";
 }
 
+const char *ds_confidence_name(ds_confidence c)
+{
+    static const char *const names[] = {"none", "low", "medium", "high"};
+    return (unsigned)c < 4 ? names[c] : "none";
+}
+
 /* Indexed by DumpType; names are ours, stable, and used in JSON. */
 static const char *const dump_type_names[] = {
     "unknown",            /* 0 */
