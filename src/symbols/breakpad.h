@@ -42,4 +42,61 @@ bool ds_bpsym_lookup(ds_bpsym *b, uint64_t rva, ds_bpsym_func *out);
 bool ds_bpsym_unwind(ds_bpsym *b, uint64_t rva, const ds_context *callee,
                      const ds_memview *mem, ds_context *caller);
 
+/* ------------------------------------------------------------ additions */
+
+/* What indexing found (counts of records kept and of lines skipped). */
+typedef struct ds_bpsym_stats {
+    size_t lines;     /* lines in the file */
+    size_t files, funcs, publics, line_records, inlines;
+    size_t cfi_init, cfi_delta, win_fpo, win_framedata, win_other;
+    size_t garbage;   /* lines that are no record (or a malformed one): skipped */
+    size_t dropped;   /* well-formed ranges dropped: duplicate or partial overlap */
+} ds_bpsym_stats;
+
+void ds_bpsym_get_stats(const ds_bpsym *b, ds_bpsym_stats *out);
+
+/*
+ * Start of the line record covering rva inside its FUNC (Breakpad prints a
+ * frame as "file : line + (pc - line_address)"). False when there is none.
+ */
+bool ds_bpsym_line_address(ds_bpsym *b, uint64_t rva, uint64_t *line_address);
+
+/*
+ * Bytes of stack parameters of the function at rva, as Breakpad's x86 walker
+ * uses it for the next frame's .cbCalleeParams: the STACK WIN record covering
+ * rva (FrameData, then FPO), else the FUNC, else the nearest PUBLIC.
+ */
+bool ds_bpsym_param_size(ds_bpsym *b, uint64_t rva, uint32_t *size);
+
+/*
+ * Walk state Breakpad's x86 STACK WIN evaluation depends on. rva passed to
+ * the unwind functions is that of the frame's instruction: the pc for the
+ * context frame, the return address - 1 for every caller frame.
+ */
+typedef struct ds_bpsym_walk {
+    /* .cbCalleeParams: ds_bpsym_param_size of the frame below this one
+     * (the callee of the frame being unwound); 0 for the context frame. */
+    uint32_t callee_param_size;
+    bool context_frame;          /* unwinding frame 0 (the register context) */
+    /* When stack_hi > stack_lo, memory reads of STACK WIN evaluation are
+     * limited to [stack_lo, stack_hi): Breakpad reads only the thread's stack. */
+    uint64_t stack_lo, stack_hi;
+    /*
+     * Return-address plausibility for Breakpad's stack scans; NULL disables
+     * scanning. strict = false: is va inside a loaded module? strict = true:
+     * also, when that module has symbols, does a FUNC/PUBLIC cover it?
+     */
+    bool (*code_check)(void *arg, uint64_t va, bool strict);
+    void *arg;
+} ds_bpsym_walk;
+
+/*
+ * ds_bpsym_unwind with walk state (opt may be NULL: defaults as above, no
+ * scanning). trust (may be NULL) receives DS_TRUST_UNWIND_INFO, or
+ * DS_TRUST_SCAN when STACK WIN evaluation had to fall back to a stack scan.
+ */
+bool ds_bpsym_unwind_ex(ds_bpsym *b, uint64_t rva, const ds_context *callee,
+                        const ds_memview *mem, const ds_bpsym_walk *opt,
+                        ds_context *caller, ds_trust *trust);
+
 #endif

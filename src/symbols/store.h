@@ -45,7 +45,10 @@ ds_store_status ds_symstore_find_image(const ds_symstore *s, const char *name,
                                        uint32_t timestamp, uint32_t size_of_image,
                                        ds_store_result *out);
 /* A PDB keyed by its RSDS GUID (as stored) and age; NB10 is not searched.
- * FOUND only when the PDB's info stream has that GUID and age. */
+ * FOUND only when the PDB's info stream has that GUID and its DBI age (the
+ * one the linker wrote into the image) or info-stream age is that age: real
+ * stores hold PDBs whose info age was bumped after the link (corpus
+ * amdppm.pdb: stored as ...1, info age 3, DBI age 1). */
 ds_store_status ds_symstore_find_pdb(const ds_symstore *s, const char *pdb_name,
                                      const uint8_t guid[16], uint32_t age,
                                      ds_store_result *out);
@@ -56,5 +59,9 @@ ds_store_status ds_symstore_find_breakpad(const ds_symstore *s, const char *modu
 
 /* Is this a name dumpscan may turn into a path component? */
 bool ds_symstore_name_ok(const char *name);
+/* The last component of a path as a dump records it ("\\SystemRoot\\...\\x.sys",
+ * "C:\\build\\x.pdb", "/usr/lib/libc.so.6"): the text after the last '\\',
+ * '/' or ':'. Points into path; still check it with ds_symstore_name_ok. */
+const char *ds_symstore_base_name(const char *path);
 
 #endif

@@ -1,0 +1,564 @@
+/*
+ * Local symbol path and symbol-store lookups. Nothing here talks to a
+ * network: server URLs in a symbol path are dropped and only the local
+ * folders (downstream caches, file shares that happen to be mounted) are
+ * searched. Every file found is opened and its identity checked before it
+ * is reported as FOUND, because a store folder name is only a promise.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image/pe.h"
+#include "io/bytes.h"
+#include "symbols/pdb.h"
+#include "symbols/store.h"
+
+#define MAX_ENTRIES 256
+/* Store roots longer than this could not hold root/xx/name/KEY/name (two
+ * 255-byte names) inside ds_store_result.path. */
+#define MAX_ROOT 3000
+#define HEADER_READ 4096   /* PE identity lives in the first page */
+#define PTR_READ 4096      /* file.ptr holds one path */
+
+typedef struct store_entry {
+    char *dir;
+    bool two_tier;         /* index2.txt at the root: root/xx/name/KEY/name */
+} store_entry;
+
+struct ds_symstore {
+    store_entry *e;
+    size_t n;
+};
+
+/* ------------------------------------------------------------ names */
+
+bool ds_symstore_name_ok(const char *name)
+{
+    if (!name || !*name)
+        return false;
+    size_t n = strlen(name);
+    if (n > 255 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c < 0x20 || c == 0x7F || c == '/' || c == '\\' || c == ':')
+            return false;
+    }
+    return true;
+}
+
+const char *ds_symstore_base_name(const char *path)
+{
+    if (!path)
+        return "";
+    const char *base = path;
+    for (const char *p = path; *p; p++)
+        if (*p == '\\' || *p == '/' || *p == ':')
+            base = p + 1;
+    return base;
+}
+
+/* ------------------------------------------------------ symbol path */
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static bool is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Add one local folder: backslashes become '/', trailing separators go,
+ * folders that do not exist (Windows drive paths on Linux, unmounted
+ * shares) are skipped, duplicates are kept once. */
+static int add_local(ds_symstore *s, const char *p, size_t len)
+{
+    while (len && isspace((unsigned char)*p))
+        p++, len--;
+    while (len && isspace((unsigned char)p[len - 1]))
+        len--;
+    if (!len || len > MAX_ROOT || s->n >= MAX_ENTRIES)
+        return 0;
+    char *d = malloc(len + 1);
+    if (!d)
+        return -1;
+    for (size_t i = 0; i < len; i++)
+        d[i] = p[i] == '\\' ? '/' : p[i];
+    d[len] = '\0';
+    while (len > 1 && d[len - 1] == '/')
+        d[--len] = '\0';
+    bool keep = memchr(d, '\0', len) == NULL && is_dir(d);
+    for (size_t i = 0; keep && i < s->n; i++)
+        keep = strcmp(s->e[i].dir, d) != 0;
+    if (!keep) {
+        free(d);
+        return 0;
+    }
+    if (s->n % 16 == 0) {
+        store_entry *v = realloc(s->e, (s->n + 16) * sizeof *v);
+        if (!v) {
+            free(d);
+            return -1;
+        }
+        s->e = v;
+    }
+    char idx[MAX_ROOT + 16];
+    snprintf(idx, sizeof idx, "%s/index2.txt", d);
+    s->e[s->n].dir = d;
+    s->e[s->n].two_tier = is_file(idx);
+    s->n++;
+    return 0;
+}
+
+static bool has_url(const char *p, size_t len)
+{
+    for (size_t i = 0; i + 3 <= len; i++)
+        if (memcmp(p + i, "://", 3) == 0)
+            return true;
+    return false;
+}
+
+/* "srv*CACHE*URL", "symsrv*DLL*CACHE*URL", "cache*DIR": every part that is
+ * not a URL is a local store to read (a downstream cache, or a share used
+ * as the upstream). "SRV*URL" alone leaves nothing. */
+static int add_star_entry(ds_symstore *s, const char *p, size_t len)
+{
+    const char *star = memchr(p, '*', len);
+    size_t kwlen = (size_t)(star - p);
+    size_t skip;
+    if ((kwlen == 3 && strncasecmp(p, "srv", 3) == 0) ||
+        (kwlen == 5 && strncasecmp(p, "cache", 5) == 0))
+        skip = 1;
+    else if (kwlen == 6 && strncasecmp(p, "symsrv", 6) == 0)
+        skip = 2; /* the symbol server DLL name */
+    else
+        return 0; /* unknown keyword: not something we can read */
+    size_t part = 0, start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && p[i] != '*')
+            continue;
+        if (part >= skip && !has_url(p + start, i - start) &&
+            add_local(s, p + start, i - start) != 0)
+            return -1;
+        part++;
+        start = i + 1;
+    }
+    return 0;
+}
+
+/* A ';'-free element without '*': POSIX-style lists use ':' between
+ * folders, but "C:\x" and "C:/x" keep their drive colon. */
+static int add_plain_entry(ds_symstore *s, const char *p, size_t len)
+{
+    size_t start = 0;
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && p[i] != ':')
+            continue;
+        if (i < len && i == start + 1 && isalpha((unsigned char)p[start]))
+            continue; /* drive letter */
+        if (add_local(s, p + start, i - start) != 0)
+            return -1;
+        start = i + 1;
+    }
+    return 0;
+}
+
+static int parse_path(ds_symstore *s, const char *path)
+{
+    const char *p = path;
+    while (*p) {
+        size_t len = strcspn(p, ";");
+        int rc = memchr(p, '*', len) ? add_star_entry(s, p, len)
+                                     : add_plain_entry(s, p, len);
+        if (rc != 0)
+            return rc;
+        p += len;
+        if (*p == ';')
+            p++;
+    }
+    return 0;
+}
+
+ds_symstore *ds_symstore_open(const char *path)
+{
+    ds_symstore *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    int rc = 0;
+    if (path) {
+        rc = parse_path(s, path);
+    } else {
+        /* dumpscan's own variable first, then the debugger's: both may
+         * name local folders worth searching. */
+        const char *a = getenv("DUMPSCAN_SYMBOL_PATH"), *b = getenv("_NT_SYMBOL_PATH");
+        if (a)
+            rc = parse_path(s, a);
+        if (rc == 0 && b)
+            rc = parse_path(s, b);
+    }
+    if (rc != 0) {
+        ds_symstore_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+void ds_symstore_close(ds_symstore *s)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        free(s->e[i].dir);
+    free(s->e);
+    free(s);
+}
+
+size_t ds_symstore_entries(const ds_symstore *s)
+{
+    return s ? s->n : 0;
+}
+
+const char *ds_symstore_entry(const ds_symstore *s, size_t i)
+{
+    return s && i < s->n ? s->e[i].dir : NULL;
+}
+
+/* ------------------------------------------------------------ search */
+
+/* Identity check of one candidate: 1 match, 0 mismatch (detail set),
+ * -1 unreadable (treated as absent). */
+typedef int (*verify_fn)(const char *path, const void *ctx, char *detail, size_t cap);
+
+typedef struct search {
+    const ds_symstore *s;
+    const char *names[2];      /* as given, lowercased (when different) */
+    size_t nnames;
+    const char *keys[2];       /* uppercase hex, lowercase hex */
+    size_t nkeys;
+    verify_fn verify;
+    const void *ctx;
+    bool store_layout;         /* name/KEY/name and file.ptr (not Breakpad) */
+    const char *leaves[2];     /* Breakpad: file name in the key folder, per name */
+    bool mismatch;
+    ds_store_result *out;
+} search;
+
+/* Read a small file whole (NUL-terminated); -1 when unreadable. */
+static ssize_t read_head(const char *path, char *buf, size_t cap)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return -1;
+    size_t got = 0;
+    while (got < cap - 1) {
+        ssize_t n = read(fd, buf + got, cap - 1 - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    buf[got] = '\0';
+    return (ssize_t)got;
+}
+
+/* Try one file; true when the search is over (FOUND). */
+static bool try_file(search *q, const char *path)
+{
+    if (!is_file(path))
+        return false;
+    char detail[sizeof q->out->detail] = "";
+    int r = q->verify(path, q->ctx, detail, sizeof detail);
+    if (r == 1) {
+        q->out->status = DS_STORE_FOUND;
+        snprintf(q->out->path, sizeof q->out->path, "%s", path);
+        q->out->detail[0] = '\0';
+        return true;
+    }
+    if (r == 0 && !q->mismatch) { /* report the first mismatch, keep looking */
+        q->mismatch = true;
+        snprintf(q->out->path, sizeof q->out->path, "%s", path);
+        snprintf(q->out->detail, sizeof q->out->detail, "%s", detail);
+    }
+    return false;
+}
+
+/* file.ptr: one line naming the real file, optionally "PATH:"-prefixed
+ * ("MSG:" lines explain why there is no file). Followed only to an existing
+ * regular file; a relative path is taken from the key folder. */
+static bool try_ptr(search *q, const char *keydir)
+{
+    char ptr[4096 + 16], buf[PTR_READ];
+    if (snprintf(ptr, sizeof ptr, "%s/file.ptr", keydir) >= (int)sizeof ptr)
+        return false;
+    ssize_t n = read_head(ptr, buf, sizeof buf);
+    if (n <= 0)
+        return false;
+    char *t = buf;
+    size_t len = strcspn(t, "\r\n");
+    t[len] = '\0';
+    while (len && isspace((unsigned char)t[len - 1]))
+        t[--len] = '\0';
+    if (strncasecmp(t, "PATH:", 5) == 0)
+        t += 5, len -= 5;
+    else if (strncasecmp(t, "MSG:", 4) == 0)
+        return false;
+    if (!len)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)t[i] < 0x20 || t[i] == 0x7F)
+            return false;
+        if (t[i] == '\\')
+            t[i] = '/';
+    }
+    char target[4096];
+    int w = t[0] == '/' ? snprintf(target, sizeof target, "%s", t)
+                        : snprintf(target, sizeof target, "%s/%s", keydir, t);
+    if (w < 0 || w >= (int)sizeof target)
+        return false;
+    return try_file(q, target);
+}
+
+static bool run_search(search *q)
+{
+    char path[4096];
+    q->out->status = DS_STORE_NOT_FOUND;
+    q->out->path[0] = q->out->detail[0] = '\0';
+    for (size_t e = 0; q->s && e < q->s->n; e++) {
+        const store_entry *ent = &q->s->e[e];
+        for (size_t ni = 0; ni < q->nnames; ni++) {
+            const char *name = q->names[ni];
+            const char *leaf = q->leaves[ni] ? q->leaves[ni] : name;
+            /* two-tier stores: root/xx/name/...; the plain layout is tried
+             * as well, for stores converted half-way */
+            char tier[3] = {name[0], name[1] ? name[1] : '\0', '\0'};
+            for (int t = ent->two_tier && q->store_layout ? 0 : 1; t < 2; t++) {
+                for (size_t k = 0; k < q->nkeys; k++) {
+                    char keydir[4096];
+                    int w = t == 0 ? snprintf(keydir, sizeof keydir, "%s/%s/%s/%s", ent->dir,
+                                              tier, name, q->keys[k])
+                                   : snprintf(keydir, sizeof keydir, "%s/%s/%s", ent->dir,
+                                              name, q->keys[k]);
+                    if (w < 0 || w >= (int)sizeof keydir)
+                        continue;
+                    if (!is_dir(keydir))
+                        continue;
+                    w = snprintf(path, sizeof path, "%s/%s", keydir, leaf);
+                    if (w > 0 && w < (int)sizeof path && try_file(q, path))
+                        return true;
+                    if (q->store_layout && try_ptr(q, keydir))
+                        return true;
+                }
+            }
+            if (q->store_layout) { /* flat folder: the file directly in it */
+                int w = snprintf(path, sizeof path, "%s/%s", ent->dir, name);
+                if (w > 0 && w < (int)sizeof path && try_file(q, path))
+                    return true;
+            }
+        }
+    }
+    if (q->mismatch)
+        q->out->status = DS_STORE_MISMATCH;
+    return q->out->status == DS_STORE_FOUND;
+}
+
+static void lower_copy(char *dst, const char *src, size_t cap)
+{
+    size_t i = 0;
+    for (; src[i] && i + 1 < cap; i++)
+        dst[i] = (char)tolower((unsigned char)src[i]);
+    dst[i] = '\0';
+}
+
+/* Names to try: as given, then lowercased when that differs (stores made
+ * on Windows keep whatever case the first uploader used). */
+static void set_names(search *q, const char *name, char *lower, size_t cap)
+{
+    lower_copy(lower, name, cap);
+    q->names[0] = name;
+    q->nnames = 1;
+    if (strcmp(lower, name) != 0)
+        q->names[q->nnames++] = lower;
+}
+
+static ds_store_status bad_name(ds_store_result *out, const char *what)
+{
+    out->status = DS_STORE_BAD_NAME;
+    out->path[0] = '\0';
+    snprintf(out->detail, sizeof out->detail, "refused %s: not a plain file name", what);
+    return DS_STORE_BAD_NAME;
+}
+
+/* ----------------------------------------------------------- images */
+
+typedef struct image_id {
+    uint32_t timestamp, size;
+} image_id;
+
+static int verify_image(const char *path, const void *ctx, char *detail, size_t cap)
+{
+    const image_id *want = ctx;
+    uint8_t *buf = malloc(HEADER_READ);
+    if (!buf)
+        return -1;
+    ssize_t n = read_head(path, (char *)buf, HEADER_READ);
+    if (n < 0) {
+        free(buf);
+        return -1;
+    }
+    ds_pe pe;
+    bool ok = ds_pe_parse(buf, (size_t)n, &pe);
+    free(buf);
+    if (!ok) {
+        snprintf(detail, cap, "not a PE image");
+        return 0;
+    }
+    if (pe.timestamp == want->timestamp && pe.size_of_image == want->size)
+        return 1;
+    snprintf(detail, cap, "timestamp %08x size %x, expected %08x %x", pe.timestamp,
+             pe.size_of_image, want->timestamp, want->size);
+    return 0;
+}
+
+ds_store_status ds_symstore_find_image(const ds_symstore *s, const char *name,
+                                       uint32_t timestamp, uint32_t size_of_image,
+                                       ds_store_result *out)
+{
+    if (!ds_symstore_name_ok(name))
+        return bad_name(out, "image name");
+    image_id id = {timestamp, size_of_image};
+    char lower[256], ku[32], kl[32];
+    snprintf(ku, sizeof ku, "%08X%X", timestamp, size_of_image);
+    snprintf(kl, sizeof kl, "%08x%x", timestamp, size_of_image);
+    search q = {.s = s, .keys = {ku, kl}, .nkeys = 2, .verify = verify_image, .ctx = &id,
+                .store_layout = true, .out = out};
+    set_names(&q, name, lower, sizeof lower);
+    run_search(&q);
+    return out->status;
+}
+
+/* ------------------------------------------------------------- PDBs */
+
+typedef struct pdb_id {
+    const uint8_t *guid;
+    uint32_t age;
+} pdb_id;
+
+/* The GUID as symbol stores spell it: Data1-3 as little-endian integers,
+ * Data4 bytes in order, then the age in hex without padding. */
+static void guid_key(char *dst, size_t cap, const uint8_t g[16], uint32_t age, bool upper)
+{
+    const char *f = upper ? "%08X%04X%04X%02X%02X%02X%02X%02X%02X%02X%02X%X"
+                          : "%08x%04x%04x%02x%02x%02x%02x%02x%02x%02x%02x%x";
+    snprintf(dst, cap, f, ds_le32(g), ds_le16(g + 4), ds_le16(g + 6), g[8], g[9], g[10],
+             g[11], g[12], g[13], g[14], g[15], age);
+}
+
+static int verify_pdb(const char *path, const void *ctx, char *detail, size_t cap)
+{
+    const pdb_id *want = ctx;
+    ds_error err = {{0}};
+    ds_pdb *p = ds_pdb_open(path, &err);
+    if (!p) {
+        snprintf(detail, cap, "not a readable PDB: %s", err.text);
+        return 0;
+    }
+    uint8_t g[16];
+    uint32_t age;
+    ds_pdb_identity(p, g, &age);
+    uint32_t info_age = ds_pdb_info_age(p);
+    bool has = ds_pdb_has_guid(p);
+    ds_pdb_close(p);
+    /* The image names the DBI age; accept the info-stream age as well for
+     * PDBs whose writer kept the two equal but left the DBI age zero. */
+    if (has && memcmp(g, want->guid, 16) == 0 && (age == want->age || info_age == want->age))
+        return 1;
+    char got[48], exp[48];
+    guid_key(got, sizeof got, g, age, true);
+    guid_key(exp, sizeof exp, want->guid, want->age, true);
+    snprintf(detail, cap, "PDB identity %s, expected %s", has ? got : "(no GUID)", exp);
+    return 0;
+}
+
+ds_store_status ds_symstore_find_pdb(const ds_symstore *s, const char *pdb_name,
+                                     const uint8_t guid[16], uint32_t age,
+                                     ds_store_result *out)
+{
+    if (!ds_symstore_name_ok(pdb_name))
+        return bad_name(out, "PDB name");
+    pdb_id id = {guid, age};
+    char lower[256], ku[48], kl[48];
+    guid_key(ku, sizeof ku, guid, age, true);
+    guid_key(kl, sizeof kl, guid, age, false);
+    search q = {.s = s, .keys = {ku, kl}, .nkeys = 2, .verify = verify_pdb, .ctx = &id,
+                .store_layout = true, .out = out};
+    set_names(&q, pdb_name, lower, sizeof lower);
+    run_search(&q);
+    return out->status;
+}
+
+/* --------------------------------------------------------- Breakpad */
+
+/* The first line of a .sym file: "MODULE os arch ID name". */
+static int verify_breakpad(const char *path, const void *ctx, char *detail, size_t cap)
+{
+    const char *want = ctx;
+    char line[1024];
+    if (read_head(path, line, sizeof line) < 0)
+        return -1;
+    line[strcspn(line, "\r\n")] = '\0';
+    char os[64], arch[64], id[128];
+    if (sscanf(line, "MODULE %63s %63s %127s", os, arch, id) != 3) {
+        snprintf(detail, cap, "not a Breakpad symbol file");
+        return 0;
+    }
+    if (strcasecmp(id, want) == 0)
+        return 1;
+    snprintf(detail, cap, "module id %s, expected %s", id, want);
+    return 0;
+}
+
+ds_store_status ds_symstore_find_breakpad(const ds_symstore *s, const char *module_name,
+                                          const char *debug_id, ds_store_result *out)
+{
+    if (!ds_symstore_name_ok(module_name))
+        return bad_name(out, "module name");
+    if (!ds_symstore_name_ok(debug_id))
+        return bad_name(out, "debug id");
+    /* <name>/<ID>/<name without .pdb/.exe/.dll>.sym */
+    char leaf[300], leaf_lower[300], lower[256], idu[256];
+    size_t n = strlen(module_name);
+    static const char *const strip[] = {".pdb", ".exe", ".dll"};
+    for (size_t i = 0; i < 3; i++)
+        if (n > 4 && strcasecmp(module_name + n - 4, strip[i]) == 0) {
+            n -= 4;
+            break;
+        }
+    snprintf(leaf, sizeof leaf, "%.*s.sym", (int)n, module_name);
+    lower_copy(leaf_lower, leaf, sizeof leaf_lower);
+    size_t k = 0;
+    for (; debug_id[k] && k + 1 < sizeof idu; k++)
+        idu[k] = (char)toupper((unsigned char)debug_id[k]);
+    idu[k] = '\0';
+    search q = {.s = s, .keys = {idu, debug_id}, .nkeys = strcmp(idu, debug_id) ? 2 : 1,
+                .verify = verify_breakpad, .ctx = debug_id, .store_layout = false,
+                .leaves = {leaf, leaf_lower}, .out = out};
+    set_names(&q, module_name, lower, sizeof lower);
+    run_search(&q);
+    return out->status;
+}
