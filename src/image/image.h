@@ -9,8 +9,6 @@
  * TimeDateStamp, SizeOfImage, CheckSum, machine, CodeView. -1 on OOM. */
 int ds_image_enrich(ds_crash *c, const ds_memview *mem);
 
-#endif
-
 /* --------------------------------------------------------- image views
  *
  * One module's image, either as mapped in the dump's memory (pages may be
@@ -57,3 +55,28 @@ bool ds_image_arm64_entry(const ds_image *im, uint32_t rva, uint32_t *begin,
  * its rva. false when the image exports nothing below rva. */
 bool ds_image_export_lookup(const ds_image *im, uint32_t rva, char *name, size_t len,
                             uint32_t *export_rva);
+
+/* The version resource (RT_VERSION): numeric file version and the first
+ * string table's ProductName, CompanyName, FileDescription. Strings are set
+ * on m (owned by it); false when the image has no readable resource. */
+bool ds_image_version(const ds_image *im, ds_module *m);
+
+/* ----------------------------------------------- image views: additions */
+
+/* Outcome of a table lookup where "not readable" must not be mistaken for
+ * "not there": an x64 function without a .pdata entry is a leaf, but a
+ * .pdata page missing from the dump says nothing about the function. */
+typedef enum ds_image_lookup {
+    DS_IMAGE_FOUND = 0,
+    DS_IMAGE_ABSENT,     /* the table was read and has no entry for rva */
+    DS_IMAGE_UNREADABLE  /* the table (or part of it) is not available */
+} ds_image_lookup;
+
+ds_image_lookup ds_image_function_lookup(const ds_image *im, uint32_t rva,
+                                         ds_runtime_function *out);
+ds_image_lookup ds_image_arm64_lookup(const ds_image *im, uint32_t rva, uint32_t *begin,
+                                      uint32_t *data);
+/* Bytes the image spans from its base (SizeOfImage, bounded). */
+uint32_t ds_image_size(const ds_image *im);
+
+#endif

@@ -44,4 +44,14 @@ typedef struct ds_unwind_env {
 int ds_unwind_walk(const ds_unwind_env *env, const ds_context *start, ds_frame **frames,
                    size_t *nframes, char **end_reason);
 
+/*
+ * One step without scanning: the caller's registers from ctx, by image
+ * unwind data (trust UNWIND_INFO) or frame pointers (FRAME_POINTER).
+ * exact_pc: ctx->pc is where execution stopped (frame 0, a trap / context
+ * record) rather than a return address. *trap: a machine frame or context
+ * record was unwound through. false when no method applies.
+ */
+bool ds_unwind_step(const ds_unwind_env *env, const ds_context *ctx, bool exact_pc,
+                    ds_context *caller, ds_trust *trust, bool *trap);
+
 #endif
