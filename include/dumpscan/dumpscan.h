@@ -146,6 +146,9 @@ typedef struct ds_module {
     char *image_file;     /* image found on the symbol path */
     char *symbol_file;    /* PDB or Breakpad .sym found on the symbol path */
     char *symbol_problem; /* why symbols are missing, e.g. "PDB GUID mismatch" */
+    /* From the image's version resource when an image was read (else NULL): */
+    char *file_version;     /* "10.0.19041.1" (VS_FIXEDFILEINFO) */
+    char *product_name, *company_name, *file_description;
 } ds_module;
 
 /* --------------------------------------------------------- integrity notes */
@@ -352,6 +355,11 @@ typedef struct ds_verdict {
     size_t nalternates;
     char *bucket;         /* FAILURE_BUCKET_ID: <class>_<module>!<function|unknown_function> */
     char *faulting_ip;    /* "amdppm!WriteIoMemRawEx+0x70" or NULL */
+    /* What the bug-check parameters are (static strings; NULL if unknown). */
+    const char *param_role[4];    /* "faulting_address", "irql", ... */
+    const char *param_meaning[4]; /* a sentence in our words */
+    uint64_t faulting_address;    /* for access faults; 0 if none */
+    const char *access;           /* "read", "write", "execute" or NULL */
 } ds_verdict;
 
 /* ----------------------------------------------------------- the model */
@@ -458,11 +466,144 @@ char *ds_report_text(const ds_dump *d, unsigned flags);
 
 void ds_free(void *p);
 
+/* ---------------------------------------------------------- batch triage */
+
+/*
+ * One line of a batch report: the few facts of one dump that a fleet table
+ * needs, copied out of the crash model so the dump can be closed at once
+ * (ds_row_from_dump) — or the reason a file could not be read (ds_row_failed).
+ * Every string is owned by the row (NULL when unknown); ds_row_free frees it.
+ */
+typedef struct ds_row {
+    char *path;             /* as given */
+    bool failed;            /* true: only path, error and the file facts are set */
+    char *error;            /* why the file could not be read (failed rows) */
+    uint64_t file_size;     /* bytes on disk */
+    bool has_mtime;
+    int64_t mtime;          /* file modification time, Unix seconds */
+    /* what the dump is */
+    ds_format format;
+    const char *dump_kind;  /* static: "triage", "minidump", ... */
+    uint32_t dump_type;
+    ds_arch arch;
+    uint32_t cpus;          /* 0 if unknown */
+    uint32_t os_major, os_minor, os_build;
+    uint32_t kernel_major;  /* kernel header MajorVersion (0xF free build); 0 if none */
+    uint32_t kernel_minor;  /* kernel header MinorVersion (the build number); 0 if none */
+    ds_u64 crash_time;      /* FILETIME */
+    bool compressed, damaged;
+    /* the bug check, or for minidumps the exception */
+    bool has_code;
+    bool code_is_exception; /* minidump: code/params are the exception's */
+    uint32_t code;
+    uint64_t params[4];
+    bool has_verdict;       /* the analysis stage ran: title..bucket below are its */
+    char *title;            /* verdict title ("IRQL_NOT_LESS_OR_EQUAL"), NULL before analysis */
+    /* where and who */
+    bool has_pc;
+    uint64_t pc;            /* crashing context pc ... */
+    char *pc_module;        /* ... inside this module (NULL: outside every module) */
+    uint64_t pc_offset;     /* ... at this offset */
+    char *suspect_module;   /* verdict suspect, NULL when none is named */
+    char *suspect_function;
+    uint64_t suspect_function_offset;
+    bool has_suspect_offset;
+    uint64_t suspect_offset;/* offset in the suspect of its first frame (or of the pc) */
+    char *file_version, *product_name, *company_name, *file_description; /* suspect's */
+    /* 32-bit dumps: frames 1..3 of the crash stack (BlueScreenView's "Stack Address") */
+    char *stack_module[3];  /* NULL: no such frame or outside every module */
+    uint64_t stack_offset[3];
+    ds_confidence confidence;
+    char *crash_class;      /* verdict class, NULL before analysis */
+    char *bucket;           /* FAILURE_BUCKET_ID, NULL before analysis */
+} ds_row;
+
+/*
+ * The row of an opened dump. path is what the row shows (NULL: the path given
+ * to ds_open); when it names a file, its size and mtime come from stat(2).
+ * NULL on allocation failure.
+ */
+ds_row *ds_row_from_dump(const ds_dump *d, const char *path);
+/* The row of a file that could not be read, with the reason. */
+ds_row *ds_row_failed(const char *path, const char *error);
+void ds_row_free(ds_row *r);
+
+/*
+ * The row as one JSON object (DS_JSON_PRETTY or compact): schema_version,
+ * tool, file {path, size, mtime}, status ("ok" / "failed"), error, and the
+ * row's facts. Batch JSONL output writes it for files that could not be read.
+ * ds_free; NULL on OOM.
+ */
+char *ds_row_json(const ds_row *r, unsigned flags);
+
+/* Orders for ds_row_compare; ties are broken by path. */
+typedef enum ds_row_sort {
+    DS_SORT_TIME = 0,  /* crash time; unknown times last */
+    DS_SORT_PATH,
+    DS_SORT_MTIME,     /* file modification time */
+    DS_SORT_SIZE,
+    DS_SORT_BUGCHECK,  /* code, then title */
+    DS_SORT_MODULE,    /* suspect module; none last */
+    DS_SORT_BUCKET
+} ds_row_sort;
+/* "time", "path", ... -> 0 and *out, or -1 for an unknown name. */
+int ds_row_sort_parse(const char *name, ds_row_sort *out);
+int ds_row_compare(const ds_row *a, const ds_row *b, ds_row_sort key);
+
+/*
+ * CSV (RFC 4180: fields quoted when they hold a comma, quote or line break;
+ * lines end in CRLF). ds_row_csv: dumpscan's columns (dumpscan(1), BATCH);
+ * ds_row_bsv: the 26 columns of BlueScreenView's /scomma export, in its order
+ * and value conventions. Each returns one line with its CRLF (ds_free), NULL
+ * on OOM. The header functions return a static line with its CRLF.
+ */
+char *ds_row_csv(const ds_row *r);
+const char *ds_row_csv_header(void);
+char *ds_row_bsv(const ds_row *r);
+const char *ds_row_bsv_header(void);
+enum { DS_CSV_COLUMNS = 26, DS_BSV_COLUMNS = 26 };
+
+/*
+ * The terminal table of rows in the given order: file, crash time, bug-check
+ * code and name, suspect, confidence, bucket, fitted to width columns (long
+ * cells are shortened with "~"). ds_free; NULL on OOM.
+ */
+char *ds_rows_table(const ds_row *const *rows, size_t n, unsigned width);
+
+/*
+ * Grouped summary of a batch: per suspect module, per bucket and per bug
+ * check, the count, the share of all analyzed dumps, the first and last crash
+ * time and the machines (a machine is the directory a dump was found in, as
+ * fleets are collected one Minidump folder per machine). Memory grows with the
+ * number of distinct groups and directories and of failed files, not with the
+ * number of dumps added.
+ */
+typedef struct ds_summary ds_summary;
+ds_summary *ds_summary_new(void);
+/* Count a row (failed rows count as failed). -1 on OOM. */
+int ds_summary_add(ds_summary *s, const ds_row *r);
+/* Files that were looked at and were not dumps. */
+void ds_summary_skipped(ds_summary *s, uint64_t n);
+/* Text and JSON (one object; DS_JSON_PRETTY) renderings. ds_free; NULL on OOM. */
+char *ds_summary_text(const ds_summary *s);
+char *ds_summary_json(const ds_summary *s, unsigned flags);
+void ds_summary_free(ds_summary *s);
+
+/*
+ * Identify a file by its first bytes without opening it as a dump; for gzip
+ * files, by the first inflated bytes. 0 with *fmt set (DS_FORMAT_UNKNOWN: not
+ * a dump) and *gzip; -1 with err when the file cannot be read.
+ */
+int ds_detect_file(const char *path, ds_format *fmt, bool *gzip, ds_error *err);
+
 /* ------------------------------------------------------------- lookups */
 
 const char *ds_arch_name(ds_arch a);
 const char *ds_confidence_name(ds_confidence c); /* "none", "low", "medium", "high" */
 const char *ds_dump_type_name(uint32_t dump_type); /* "triage", ... or "unknown" */
+/* WinDbg-style module label: base name without extension, the kernel as
+ * "nt" and the HAL as "hal" ("amdppm" for amdppm.sys). */
+void ds_module_label(const ds_module *m, char *out, size_t len);
 /* Module containing va, or NULL. Loaded modules only. */
 const ds_module *ds_module_at(const ds_crash *c, uint64_t va);
 /* FILETIME to "YYYY-MM-DD HH:MM:SS" UTC in buf (>= 20 bytes). */

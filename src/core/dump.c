@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "analysis/stacks.h"
+#include "analysis/verdict.h"
 #include "format/format.h"
 #include "image/image.h"
 #include "io/source.h"
@@ -44,7 +45,10 @@ static ds_dump *open_source(ds_dump *d, const ds_open_options *opt, ds_error *er
     int rc = fmt == DS_FORMAT_MINIDUMP ? ds_minidump_read(&r, err) : ds_kernel_read(&r, err);
     if (rc == 0)
         rc = ds_image_enrich(c, &d->mem);
-    /* PARKED: stack analysis call goes here once its stages exist. */
+    if (rc == 0)
+        rc = ds_analysis_stacks(c, &d->mem, opt);
+    if (rc == 0)
+        rc = ds_analysis_verdict(c, &d->mem);
     if (rc != 0) {
         if (!err || !err->text[0])
             ds_set_error(err, "out of memory");

@@ -131,6 +131,10 @@ static void free_modules(ds_module *m, size_t n)
         free(m[i].image_file);
         free(m[i].symbol_file);
         free(m[i].symbol_problem);
+        free(m[i].file_version);
+        free(m[i].product_name);
+        free(m[i].company_name);
+        free(m[i].file_description);
     }
     free(m);
 }

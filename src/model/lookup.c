@@ -1,5 +1,7 @@
 /* Small public lookups over the crash model. */
 #include <stdio.h>
+#include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "model/model.h"
@@ -64,3 +66,26 @@ void ds_format_filetime(uint64_t ft, char *buf, size_t len)
     }
     strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
 }
+
+/* Kernel and HAL image names as WinDbg abbreviates them. */
+static const struct {
+    const char *image, *label;
+} aliases[] = {
+    {"ntoskrnl.exe", "nt"}, {"ntkrnlmp.exe", "nt"}, {"ntkrnlpa.exe", "nt"},
+    {"ntkrpamp.exe", "nt"}, {"hal.dll", "hal"},     {"halmacpi.dll", "hal"},
+    {"halaacpi.dll", "hal"},
+};
+
+void ds_module_label(const ds_module *m, char *out, size_t len)
+{
+    for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
+        if (strcasecmp(m->name, aliases[i].image) == 0) {
+            snprintf(out, len, "%s", aliases[i].label);
+            return;
+        }
+    snprintf(out, len, "%s", m->name[0] ? m->name : "unknown");
+    char *dot = strrchr(out, '.');
+    if (dot && dot != out)
+        *dot = '\0';
+}
+

@@ -1,31 +1,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "report/callsite.h"
-
-/* Kernel and HAL image names as WinDbg abbreviates them. */
-static const struct {
-    const char *image, *label;
-} aliases[] = {
-    {"ntoskrnl.exe", "nt"}, {"ntkrnlmp.exe", "nt"}, {"ntkrnlpa.exe", "nt"},
-    {"ntkrpamp.exe", "nt"}, {"hal.dll", "hal"},     {"halmacpi.dll", "hal"},
-    {"halaacpi.dll", "hal"},
-};
-
-void ds_module_label(const ds_module *m, char *out, size_t len)
-{
-    for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
-        if (strcasecmp(m->name, aliases[i].image) == 0) {
-            snprintf(out, len, "%s", aliases[i].label);
-            return;
-        }
-    snprintf(out, len, "%s", m->name[0] ? m->name : "unknown");
-    char *dot = strrchr(out, '.');
-    if (dot && dot != out)
-        *dot = '\0';
-}
 
 void ds_call_site(const ds_crash *c, const ds_frame *f, char *out, size_t len)
 {

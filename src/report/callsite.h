@@ -4,9 +4,6 @@
 
 #include "dumpscan/dumpscan.h"
 
-/* WinDbg-style module label: base name without extension, the kernel as
- * "nt" and the HAL as "hal". */
-void ds_module_label(const ds_module *m, char *out, size_t len);
 /* "module!function+0xoff", "module+0xoff" or "0xaddress". */
 void ds_call_site(const ds_crash *c, const ds_frame *f, char *out, size_t len);
 const char *ds_trust_name(ds_trust t);

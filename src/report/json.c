@@ -114,6 +114,10 @@ static json_t *module_json(const ds_module *m)
     json_object_set_new(o, "image_file", str_or_null(m->image_file));
     json_object_set_new(o, "symbol_file", str_or_null(m->symbol_file));
     json_object_set_new(o, "symbol_problem", str_or_null(m->symbol_problem));
+    json_object_set_new(o, "file_version", str_or_null(m->file_version));
+    json_object_set_new(o, "product_name", str_or_null(m->product_name));
+    json_object_set_new(o, "company_name", str_or_null(m->company_name));
+    json_object_set_new(o, "file_description", str_or_null(m->file_description));
     return o;
 }
 
@@ -331,6 +335,51 @@ static json_t *exception_json(const ds_crash *c)
                      e->thread_id ? json_integer(e->thread_id) : json_null());
 }
 
+static json_t *suspect_json(const ds_crash *c, const ds_suspect *s)
+{
+    return json_pack("{s:o, s:b, s:o, s:o, s:I, s:o}", "module",
+                     str_or_null(s->module_name), "loaded",
+                     s->module >= 0 && (size_t)s->module < c->nmodules, "function",
+                     str_or_null(s->function), "function_offset",
+                     s->function ? hex(s->function_offset) : json_null(), "score",
+                     (json_int_t)s->score, "why", str_or_null(s->why));
+}
+
+static json_t *strings_json(char *const *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, json_string(v[i]));
+    return a;
+}
+
+static json_t *verdict_json(const ds_crash *c)
+{
+    const ds_verdict *v = &c->verdict;
+    if (!v->present)
+        return json_null();
+    json_t *alts = json_array();
+    for (size_t i = 0; i < v->nalternates; i++)
+        json_array_append_new(alts, suspect_json(c, &v->alternates[i]));
+    json_t *params = json_array();
+    for (int i = 0; i < 4; i++)
+        json_array_append_new(params, json_pack("{s:o, s:o}", "role",
+                                                str_or_null(v->param_role[i]), "meaning",
+                                                str_or_null(v->param_meaning[i])));
+    return json_pack("{s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                     "title",
+                     str_or_null(v->title), "description", str_or_null(v->description),
+                     "class", v->crash_class ? v->crash_class : "unknown", "suspect",
+                     v->has_suspect ? suspect_json(c, &v->suspect) : json_null(),
+                     "confidence", ds_confidence_name(v->confidence), "reasons",
+                     strings_json(v->reasons, v->nreasons), "caveats",
+                     strings_json(v->caveats, v->ncaveats), "alternate_suspects", alts,
+                     "bucket", str_or_null(v->bucket), "faulting_ip",
+                     str_or_null(v->faulting_ip), "faulting_address",
+                     v->access ? hex(v->faulting_address) : json_null(), "access",
+                     str_or_null(v->access), "parameters", params);
+}
+
 static json_t *frame_json(const ds_crash *c, const ds_stack *st, size_t i)
 {
     const ds_frame *f = &st->frames[i];
@@ -404,6 +453,7 @@ char *ds_report_json(const ds_dump *d, unsigned flags)
                             : json_null());
     json_object_set_new(root, "exception", exception_json(c));
     json_object_set_new(root, "context", context_json(c, &c->context, c->has_context));
+    json_object_set_new(root, "verdict", verdict_json(c));
     json_object_set_new(root, "stacks", stacks_json(c));
     json_object_set_new(root, "modules", modules_json(c->modules, c->nmodules));
     json_object_set_new(root, "unloaded_modules", modules_json(c->unloaded, c->nunloaded));

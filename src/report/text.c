@@ -63,8 +63,11 @@ static void crash_lines(ds_strbuf *b, const ds_crash *c)
 {
     if (c->has_bugcheck) {
         ds_sb_printf(b, "BUGCHECK_CODE: %x\n", c->bugcheck.code);
-        for (int i = 0; i < 4; i++)
-            ds_sb_printf(b, "BUGCHECK_P%d:   %" PRIx64 "\n", i + 1, c->bugcheck.params[i]);
+        for (int i = 0; i < 4; i++) {
+            const char *m = c->verdict.present ? c->verdict.param_meaning[i] : NULL;
+            ds_sb_printf(b, "BUGCHECK_P%d:   %-16" PRIx64 "%s%s\n", i + 1, c->bugcheck.params[i],
+                         m ? "  " : "", m ? m : "");
+        }
     }
     if (c->has_exception) {
         const ds_exception *e = &c->exception;
@@ -85,6 +88,72 @@ static void crash_lines(ds_strbuf *b, const ds_crash *c)
                      p->context.pc);
         where(b, c, p->context.pc);
         ds_sb_printf(b, ", sp %" PRIx64 "\n", p->context.sp);
+    }
+}
+
+static void list_lines(ds_strbuf *b, const char *title, char *const *v, size_t n)
+{
+    if (!n)
+        return;
+    ds_sb_printf(b, "%s\n", title);
+    for (size_t i = 0; i < n; i++)
+        ds_sb_printf(b, "  - %s\n", v[i]);
+}
+
+/* The !analyze-style verdict block, using WinDbg's field names where we
+ * compute the same thing and BLAME_* for what is ours. */
+static void verdict_lines(ds_strbuf *b, const ds_crash *c)
+{
+    const ds_verdict *v = &c->verdict;
+    if (!v->present)
+        return;
+    ds_sb_printf(b, "\n%s (%s)\n", v->title ? v->title : "unknown", v->crash_class);
+    if (v->description)
+        ds_sb_printf(b, "  %s\n", v->description);
+    if (v->access)
+        ds_sb_printf(b, "ACCESS:        %s of 0x%" PRIx64 "\n", v->access, v->faulting_address);
+    if (v->faulting_ip)
+        ds_sb_printf(b, "FAULTING_IP:   %s\n", v->faulting_ip);
+    if (v->has_suspect) {
+        const ds_suspect *s = &v->suspect;
+        char label[128];
+        if (s->module >= 0 && (size_t)s->module < c->nmodules)
+            ds_module_label(&c->modules[s->module], label, sizeof label);
+        else
+            snprintf(label, sizeof label, "%s", s->module_name ? s->module_name : "unknown");
+        if (s->function)
+            ds_sb_printf(b, "SYMBOL_NAME:   %s!%s+%" PRIx64 "\n", label, s->function,
+                         s->function_offset);
+        else
+            ds_sb_printf(b, "SYMBOL_NAME:   %s!unknown_function\n", label);
+        ds_sb_printf(b, "MODULE_NAME:   %s\n", label);
+        ds_sb_printf(b, "IMAGE_NAME:    %s%s\n", s->module_name ? s->module_name : "unknown",
+                     s->module < 0 ? " (unloaded)" : "");
+        const ds_module *m = s->module >= 0 && (size_t)s->module < c->nmodules
+                                 ? &c->modules[s->module] : NULL;
+        ds_sb_printf(b, "IMAGE_VERSION: %s\n", m && m->file_version ? m->file_version
+                                                                     : "unknown");
+        if (m && m->timestamp.known)
+            ds_sb_printf(b, "IMAGE_TIMESTAMP: %08" PRIx64 "\n", m->timestamp.value);
+        if (m && (m->company_name || m->file_description))
+            ds_sb_printf(b, "IMAGE_DESCRIPTION: %s%s%s\n",
+                         m->file_description ? m->file_description : "",
+                         m->company_name && m->file_description ? ", " : "",
+                         m->company_name ? m->company_name : "");
+    } else {
+        ds_sb_printf(b, "MODULE_NAME:   none (no driver is blamed)\n");
+    }
+    if (v->bucket)
+        ds_sb_printf(b, "FAILURE_BUCKET_ID: %s\n", v->bucket);
+    ds_sb_printf(b, "BLAME_CONFIDENCE: %s\n", ds_confidence_name(v->confidence));
+    list_lines(b, "BLAME_REASONS:", v->reasons, v->nreasons);
+    list_lines(b, "CAVEATS:", v->caveats, v->ncaveats);
+    if (v->nalternates) {
+        ds_sb_printf(b, "ALTERNATE_SUSPECTS:\n");
+        for (size_t i = 0; i < v->nalternates; i++)
+            ds_sb_printf(b, "  - %s (score %d): %s\n", v->alternates[i].module_name,
+                         v->alternates[i].score,
+                         v->alternates[i].why ? v->alternates[i].why : "");
     }
 }
 
@@ -125,7 +194,7 @@ static int addr_width(const ds_crash *c)
     return c->arch == DS_ARCH_X86 || c->arch == DS_ARCH_ARM ? 8 : 16;
 }
 
-static void module_lines(ds_strbuf *b, const ds_crash *c)
+static void module_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
 {
     int w = addr_width(c);
     ds_sb_printf(b, "\nModules (%zu):\n", c->nmodules);
@@ -139,6 +208,16 @@ static void module_lines(ds_strbuf *b, const ds_crash *c)
         ds_sb_printf(b, "  %0*" PRIx64 "   %0*" PRIx64 "   %-8s %-24s %s\n", w, m->base,
                      w, m->base + m->size, stamp, m->name[0] ? m->name : "(unknown)",
                      m->cv.present ? m->cv.pdb_name : "");
+        if (verbose && (m->file_version || m->company_name || m->image_file ||
+                        m->symbol_file || m->symbol_problem))
+            ds_sb_printf(b, "      version %s%s%s%s%s%s%s%s%s\n",
+                         m->file_version ? m->file_version : "unknown",
+                         m->company_name ? ", " : "", m->company_name ? m->company_name : "",
+                         m->image_file ? "; image " : "", m->image_file ? m->image_file : "",
+                         m->symbol_file ? "; symbols " : "",
+                         m->symbol_file ? m->symbol_file : "",
+                         m->symbol_problem ? "; " : "",
+                         m->symbol_problem ? m->symbol_problem : "");
     }
     if (c->nunloaded) {
         ds_sb_printf(b, "\nUnloaded modules (%zu):\n", c->nunloaded);
@@ -199,12 +278,19 @@ char *ds_report_text(const ds_dump *d, unsigned flags)
     header_lines(&b, d);
     ds_sb_printf(&b, "\n");
     crash_lines(&b, c);
+    verdict_lines(&b, c);
     integrity_lines(&b, c, verbose);
     if (c->kernel.triage.present && c->kernel.triage.broken_driver)
         ds_sb_printf(&b, "BROKEN_DRIVER: %s\n", c->kernel.triage.broken_driver);
+    /* Short by default: the first stack; -v shows all of them. */
+    for (size_t i = 0; i < c->nstacks && (verbose || i == 0); i++)
+        stack_lines(&b, c, &c->stacks[i]);
+    if (!verbose && c->nstacks > 1)
+        ds_sb_printf(&b, "  (%zu more stack%s with -v)\n", c->nstacks - 1,
+                     c->nstacks > 2 ? "s" : "");
     if (verbose)
         register_lines(&b, c);
     thread_lines(&b, c);
-    module_lines(&b, c);
+    module_lines(&b, c, verbose);
     return ds_sb_finish(&b);
 }

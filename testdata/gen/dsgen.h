@@ -29,7 +29,22 @@ extern "C" {
 
 #define GEN_MAX_MODULES 16
 #define GEN_MAX_UNLOADED 8
-#define GEN_MAX_FRAMES 8
+#define GEN_MAX_FRAMES 16
+#define GEN_MAX_FUNCS 12
+
+/* Shapes of the code the generator can put in an image, and so of the stack
+   frames it can build (see "Call chains" in testdata/README.md). */
+enum {
+    GEN_FN_LEAF = 0,  /* DsgWorker's shape: calls nothing; faults at gen_fault_offset */
+    GEN_FN_CALL = 1,  /* DsgDispatch's shape: x64 push rbx / sub rsp,20h / call */
+    GEN_FN_FRAME = 2, /* DsgStart's shape: x64 push rbp / sub rsp,20h / lea rbp / call */
+    GEN_FN_TRAP = 3,  /* x64 and x86 only: a trap handler (KiPageFault, KiTrap0E, ...)
+                         that builds a KTRAP_FRAME (x64 unwind: UWOP_PUSH_MACHFRAME) */
+    GEN_FN_UNLOADED = 4 /* chain only: an address inside an unloaded driver's range */
+};
+
+/* An extra named function of a module (chain scenarios); function index 3 + j. */
+typedef struct gen_func { const char *name; int kind; } gen_func;
 
 typedef struct gen_module {
     const char *name;      /* "mydrv.sys" */
@@ -38,9 +53,27 @@ typedef struct gen_module {
     uint32_t timestamp, checksum;
     bool header_in_dump;   /* PE image pages written into the dump's memory */
     uint8_t guid[16]; uint32_t age; const char *pdb_name; /* CodeView RSDS */
+    /* extra functions after the classic three (0 = none: the image is byte for
+       byte the classic one); exported, with .pdata entries */
+    gen_func funcs[GEN_MAX_FUNCS]; size_t nfuncs;
 } gen_module;
 
 typedef struct gen_unloaded { const char *name; uint64_t start, end; } gen_unloaded;
+
+/* One frame of a call chain, innermost first. */
+typedef struct gen_call {
+    int module;        /* index into modules[] (or into unloaded[] when unloaded) */
+    unsigned func;     /* 0..2 the classic three, 3 + j = modules[module].funcs[j] */
+    bool unloaded;     /* the pc lies in unloaded[module] at offset rva */
+    uint32_t rva;
+} gen_call;
+
+/* Scenario objects written on their own page (gen_spec.objects). */
+enum {
+    GEN_OBJ_POWER = 1u << 0, /* IRP + IO_STACK_LOCATIONs, PDO/FDO DEVICE_OBJECTs, their
+                                DRIVER_OBJECTs, a TRIAGE_9F_POWER block (bug check 0x9F/3) */
+    GEN_OBJ_WHEA = 1u << 1   /* a WHEA_ERROR_RECORD (bug check 0x124 P2) */
+};
 
 typedef struct gen_spec {
     int arch;             /* DS_ARCH_X64 / DS_ARCH_X86 / DS_ARCH_ARM64 */
@@ -60,6 +93,15 @@ typedef struct gen_spec {
     /* stack shape: frame 0 is in crash_module (its DsgWorker), frame 2 is in
        caller_module, frames 3-4 in modules[0] (the kernel) */
     size_t crash_module, caller_module;
+    /* call chain (nchain 0 = the classic five-frame shape above): frame 0 is the
+       context; a GEN_FN_TRAP frame interrupted the frame after it, every other
+       frame was called by the frame after it. Context and stack follow it. */
+    gen_call chain[GEN_MAX_FRAMES]; size_t nchain;
+    bool no_frame_chain;              /* chain: x86 saved ebp / ARM64 fp and lr are 0, so
+                                         only a stack scan finds the callers */
+    uint32_t objects;                 /* GEN_OBJ_* written on the object page */
+    bool objects_absent;              /* describe them in the parameters, write nothing */
+    size_t power_pdo_module, power_fdo_module; /* GEN_OBJ_POWER: drivers of PDO and FDO */
     const char *comment;              /* header Comment; NULL = default text */
     /* corruption */
     uint64_t truncate_at;             /* 0 = none: cut the file to this many bytes */
@@ -88,6 +130,7 @@ typedef struct gen_spec {
     uint64_t out_frame_pc[GEN_MAX_FRAMES], out_frame_sp[GEN_MAX_FRAMES];
     size_t out_nframes;
     uint32_t out_triage_data_blocks;   /* triage: number of TRIAGE_DATA_BLOCKs */
+    uint64_t out_objects_va;           /* the object page (gen_spec.objects), 0 if none */
 } gen_spec;
 
 /* A realistic BSOD (0x1000007E in mydrv.sys) for this arch/type. */
@@ -96,8 +139,15 @@ void gen_spec_default(gen_spec *s, int arch, bool pae, uint32_t dump_type);
 /* Named variations applied on top of a spec: "default", "irql" (0xA), "pagefault"
    (0x50), "kmode" (0x1E), "manual" (0xE2), "ntcrash" (pc in ntoskrnl, mydrv below it
    on the stack), "noimages" (no PE image pages in memory), "nobroken" (no triage
-   BrokenDriver). Returns 0, or -1 for an unknown name. */
+   BrokenDriver), and the verdict scenarios built on call chains (testdata/README.md
+   lists each with its right answer): "irqltrap", "pool", "poolcaller", "unloaded",
+   "unloadedce", "power", "powernomem", "watchdog", "watchdogdpc", "whea",
+   "manualkbd", "scanonly", "victim", "victimflt". Returns 0, or -1 for an unknown
+   name (or a chain scenario applied twice). */
 int gen_spec_scenario(gen_spec *s, const char *name);
+
+/* NULL-terminated list of every scenario name gen_spec_scenario() knows. */
+const char *const *gen_scenario_names(void);
 
 /* Vary timestamps, GUIDs, times and slide module bases deterministically. */
 void gen_spec_seed(gen_spec *s, uint64_t seed);
@@ -107,6 +157,21 @@ void gen_spec_seed(gen_spec *s, uint64_t seed);
 void gen_spec_update_context(gen_spec *s);
 
 int gen_write(gen_spec *s, const char *path, char *err, size_t errlen);       /* 0 ok */
+
+/* Chain building blocks (used by the scenarios, usable by tests):
+   gen_spec_add_module appends a module (header_in_dump, CodeView from its name)
+   and returns its index, or -1 when full; gen_spec_add_func returns the function
+   index (3 + j) of a named extra function of a module, adding it if missing, or
+   -1 when full; gen_spec_push_call / gen_spec_push_unloaded append a chain frame
+   (return 0, or -1 when full). Call gen_spec_update_context afterwards. */
+int gen_spec_add_module(gen_spec *s, const char *name, const char *path, uint64_t base,
+                        uint32_t size, uint32_t timestamp, const char *pdb_name);
+int gen_spec_add_func(gen_spec *s, size_t module, const char *name, int kind);
+int gen_spec_push_call(gen_spec *s, size_t module, int func);
+int gen_spec_push_unloaded(gen_spec *s, size_t unloaded_index, uint32_t rva);
+
+/* Address of function idx (0..2 classic, 3 + j extra) of a module of the spec. */
+uint64_t gen_spec_func_va(const gen_spec *s, size_t module, unsigned idx);
 
 uint8_t gen_pattern(uint64_t va); /* deterministic byte for the "known" data region */
 

@@ -22,7 +22,10 @@ static void usage(FILE *f)
           "  --sparse             types 1/10: write only real pages (sparse file)\n"
           "  --seed N             vary times, timestamps, GUIDs and module bases\n"
           "  --scenario NAME      default irql pagefault kmode manual ntcrash noimages\n"
-          "                       nobroken (repeatable)\n"
+          "                       nobroken (repeatable), and one of the verdict\n"
+          "                       scenarios: irqltrap pool poolcaller unloaded\n"
+          "                       unloadedce power powernomem watchdog watchdogdpc whea\n"
+          "                       manualkbd scanonly victim victimflt\n"
           "  --verbose            print the written facts as key=value lines\n"
           "  --help               this text\n",
           f);
@@ -63,9 +66,13 @@ static void print_facts(const gen_spec *s, const char *path)
     for (size_t i = 0; i < s->nmodules; i++)
         printf("module=%s base=0x%" PRIx64 " size=0x%x ts=0x%08x\n", s->modules[i].name,
                s->modules[i].base, s->modules[i].size, s->modules[i].timestamp);
+    for (size_t i = 0; i < s->nunloaded; i++)
+        printf("unloaded=%s start=0x%" PRIx64 " end=0x%" PRIx64 "\n", s->unloaded[i].name,
+               s->unloaded[i].start, s->unloaded[i].end);
     for (size_t i = 0; i < s->out_nframes; i++)
         printf("frame%zu=0x%" PRIx64 " sp=0x%" PRIx64 "\n", i, s->out_frame_pc[i],
                s->out_frame_sp[i]);
+    if (s->out_objects_va) printf("objects=0x%" PRIx64 "\n", s->out_objects_va);
 }
 
 int main(int argc, char **argv)
@@ -141,7 +148,13 @@ int main(int argc, char **argv)
     if (have_seed) gen_spec_seed(&s, seed);
     for (size_t i = 0; i < nscen; i++)
         if (gen_spec_scenario(&s, scen[i]) != 0) {
-            fprintf(stderr, "dsgen: unknown scenario %s\n", scen[i]);
+            bool known = false;
+            for (const char *const *n = gen_scenario_names(); *n; n++) known |= !strcmp(*n, scen[i]);
+            if (known)
+                fprintf(stderr, "dsgen: cannot apply scenario %s (one verdict scenario per dump)\n",
+                        scen[i]);
+            else
+                fprintf(stderr, "dsgen: unknown scenario %s\n", scen[i]);
             return 2;
         }
     s.gzip = gz;

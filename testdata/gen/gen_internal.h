@@ -70,12 +70,51 @@ typedef struct gen_layout {
     uint64_t exrec_off, ctxrec_off; /* offsets from stack_low of the records */
     uint64_t sp_off;       /* offset from stack_low of the crash sp */
     uint64_t pfn_array_va; /* value of MmPfnDatabase (not mapped) */
+    uint64_t obj_va;       /* scenario objects page (GEN_OBJ_*), inside the pool region */
 } gen_layout;
 
 void gen_get_layout(int arch, bool pae, gen_layout *L);
 bool gen_arch_is64(int arch);
 uint32_t gen_fault_offset(int arch);      /* offset of the faulting insn in DsgWorker */
 uint32_t gen_return_offset(int arch, unsigned idx); /* return address offset inside fn idx */
+
+/* ------------------------------------------------------- call chains */
+
+/* Where the code of extra function j (index 3 + j) starts, and the offsets the
+   stack builder needs for a function of a given kind. */
+#define GEN_EXTRA_TEXT 0x1080u
+#define GEN_EXTRA_STRIDE 0x40u
+uint32_t gen_kind_return_offset(int arch, int kind); /* after the call instruction */
+int gen_func_kind(const gen_spec *s, size_t module, unsigned idx); /* -1 if none */
+
+/* Offsets inside the object page (same for every arch). */
+#define OBJ_IRP 0x000u
+#define OBJ_PDO 0x200u
+#define OBJ_FDO 0x400u
+#define OBJ_PDO_DRV 0x600u
+#define OBJ_FDO_DRV 0x800u
+#define OBJ_TRIAGE9F 0xA00u
+#define OBJ_STRINGS 0xB00u
+#define OBJ_WHEA 0xC00u
+
+typedef struct gchain {
+    size_t n;
+    int kind[GEN_MAX_FRAMES];
+    uint64_t pc[GEN_MAX_FRAMES];  /* exact pc (frame 0, interrupted frames) or return address */
+    uint64_t pos[GEN_MAX_FRAMES]; /* sp in the frame (x64: after the prologue) */
+    uint64_t fp[GEN_MAX_FRAMES];  /* rbp / ebp / x29 while the frame runs */
+    uint64_t lr0;                 /* ARM64: x30 of the context */
+    size_t fault;                 /* the frame where execution stopped */
+} gchain;
+
+/* The chain scenarios (gen_scenarios.c): 0 applied, -1 failed (spec unchanged),
+   1 not a chain scenario name. */
+int gen_chain_scenario(gen_spec *s, const char *name);
+
+/* Plan a chain (no memory written); err may be NULL. */
+int chain_plan(const gen_spec *s, gchain *c, char *err, size_t errlen);
+/* The fault frame's pc and whether it lies in an unloaded range (classic: ctx_pc). */
+uint64_t chain_fault_pc(const gen_spec *s, bool *unloaded);
 
 /* ------------------------------------------------------- physical pages */
 
@@ -167,7 +206,11 @@ typedef struct gworld {
     uint8_t exrec[0x98];   /* EXCEPTION_RECORD written on the stack */
     size_t exrec_len;
     bool old_kldr;         /* build < 9200: Win7/XP LDR_DATA_TABLE_ENTRY layout */
+    bool obj_mapped;       /* the object page holds scenario objects */
 } gworld;
+
+int chain_write(gworld *w, const gchain *c);  /* stack slots and trap frames */
+int objects_build(gworld *w);                 /* GEN_OBJ_* on the object page */
 
 int world_build(gworld *w, gen_spec *s, char *err, size_t errlen);
 void world_free(gworld *w);

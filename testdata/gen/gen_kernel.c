@@ -266,9 +266,13 @@ static void build_context(gworld *w, uint64_t ret0)
 
 /* ------------------------------------------------------------- stack */
 
+static int finish_stack(gworld *w, uint64_t ret0);
+static int build_chain_stack(gworld *w);
+
 static int build_stack(gworld *w)
 {
     gen_spec *s = w->s;
+    if (s->nchain) return build_chain_stack(w);
     const gen_layout *L = &w->L;
     if (vm_alloc_map(&w->vm, L->stack_low, L->stack_size / PG, GEN_MAP_DATA) != 0) return -1;
     uint64_t high = L->stack_low + L->stack_size;
@@ -321,8 +325,31 @@ static int build_stack(gworld *w)
     }
     s->out_nframes = 5;
     if (!vm_write(&w->vm, S, buf, 0xF0)) return -1;
+    return finish_stack(w, ret[0]);
+}
 
-    build_context(w, ret[0]);
+/* A chain scenario's stack (gen_chain.c); the context always follows the chain. */
+static int build_chain_stack(gworld *w)
+{
+    gen_spec *s = w->s;
+    const gen_layout *L = &w->L;
+    if (vm_alloc_map(&w->vm, L->stack_low, L->stack_size / PG, GEN_MAP_DATA) != 0) return -1;
+    gchain c;
+    if (chain_plan(s, &c, NULL, 0) != 0) return -1;
+    s->ctx_pc = c.pc[0];
+    s->ctx_sp = c.pos[0];
+    s->ctx_fp = c.fp[0];
+    w->sp = c.pos[0];
+    if (chain_write(w, &c) != 0) return -1;
+    return finish_stack(w, c.lr0);
+}
+
+/* The header context and the records bug check 0x7E's P3/P4 point at. */
+static int finish_stack(gworld *w, uint64_t ret0)
+{
+    gen_spec *s = w->s;
+    const gen_layout *L = &w->L;
+    build_context(w, ret0);
 
     /* the exception and context records bug check 0x7E points at (P3, P4) */
     uint8_t *x = w->exrec;
@@ -457,6 +484,10 @@ int world_build(gworld *w, gen_spec *s, char *err, size_t errlen)
     w->old_kldr = s->build < 9200;
     gen_get_layout(s->arch, s->pae, &w->L);
     if (check_spec(s, err, errlen) != 0) return -1;
+    if (s->nchain) {
+        gchain c;
+        if (chain_plan(s, &c, err, errlen) != 0) return -1;
+    }
     if (vm_init(&w->vm, &w->ph, s->arch, s->pae) != 0) goto oom;
     if (map_modules(w, err, errlen) != 0) return -1;
     w->nt_data_va = s->modules[0].base + w->mod[0].img.data_rva;
@@ -464,6 +495,7 @@ int world_build(gworld *w, gen_spec *s, char *err, size_t errlen)
     if (build_globals(w) != 0) goto oom;
     if (build_loader_list(w, err, errlen) != 0) return -1;
     if (build_stack(w) != 0) goto oom;
+    if (objects_build(w) != 0) goto oom;
     if (build_known(w) != 0) goto oom;
     if (w->vm.oom) goto oom;
     return 0;

@@ -96,6 +96,62 @@ static void code_arm64(uint8_t *t)
     put32(t + 0x48, 0x94000000u | (((uint32_t)((int32_t)(0x20 - 0x48) / 4)) & 0x3FFFFFFu));
 }
 
+/* Extra functions (gen_module.funcs): the classic shapes again at their own RVA,
+   their call aimed at the module's DsgWorker (LEAF has none), plus the trap
+   handler shape. Returns the function's length in bytes. */
+static uint32_t code_extra(int arch, int kind, uint8_t *t, uint32_t rva)
+{
+    static const uint8_t trap64[] = {0x55,                               /* push rbp           */
+                                     0x48, 0x81, 0xEC, 0x58, 0x01, 0, 0, /* sub rsp,158h       */
+                                     0x48, 0x8D, 0xAC, 0x24, 0x80, 0, 0, 0, /* lea rbp,[rsp+80h] */
+                                     0xE8, 0, 0, 0, 0,                   /* call               */
+                                     0x48, 0x8D, 0xA5, 0xD8, 0, 0, 0,    /* lea rsp,[rbp+0D8h] */
+                                     0x5D,                               /* pop rbp            */
+                                     0x48, 0x83, 0xC4, 0x08,             /* add rsp,8          */
+                                     0x48, 0xCF};                        /* iretq              */
+    static const uint8_t trap86[] = {0x83, 0xEC, 0x64,                   /* sub esp,64h        */
+                                     0x8B, 0xEC,                         /* mov ebp,esp        */
+                                     0x6A, 0, 0x6A, 0, 0x6A, 0, 0x6A, 0, 0x6A, 0, /* push 0 x5 */
+                                     0xE8, 0, 0, 0, 0,                   /* call               */
+                                     0x8B, 0xE5, 0x83, 0xC4, 0x68,       /* mov esp,ebp; add esp,68h */
+                                     0xCF};                              /* iretd              */
+    uint8_t tmp[0x60];
+    uint32_t len, call_end = 0;
+    if (arch == DS_ARCH_X64) {
+        code_x64(tmp);
+        if (kind == GEN_FN_TRAP) { memcpy(t, trap64, sizeof trap64); len = sizeof trap64; call_end = 0x15; }
+        else if (kind == GEN_FN_CALL) { memcpy(t, tmp + 0x20, 0x13); len = 0x13; call_end = 0x0D; }
+        else if (kind == GEN_FN_FRAME) { memcpy(t, tmp + 0x40, 0x15); len = 0x15; call_end = 0x0F; }
+        else { memcpy(t, tmp, 0x0C); len = 0x0C; }
+        if (call_end) put32(t + call_end - 4, (uint32_t)(0x1000 - (rva + call_end)));
+    } else if (arch == DS_ARCH_X86) {
+        code_x86(tmp);
+        if (kind == GEN_FN_TRAP) { memcpy(t, trap86, sizeof trap86); len = sizeof trap86; call_end = 0x14; }
+        else if (kind == GEN_FN_LEAF) { memcpy(t, tmp, 0x07); len = 0x07; }
+        else { memcpy(t, tmp + 0x10, 0x0F); len = 0x0F; call_end = 0x0B; }
+        if (call_end) put32(t + call_end - 4, (uint32_t)(0x1000 - (rva + call_end)));
+    } else {
+        code_arm64(tmp);
+        memcpy(t, tmp, 20);
+        len = 20;
+        if (kind != GEN_FN_LEAF) /* bl DsgWorker */
+            put32(t + 8, 0x94000000u | (((uint32_t)((int32_t)(0x1000 - (int32_t)(rva + 8)) / 4)) &
+                                        0x3FFFFFFu));
+    }
+    return len;
+}
+
+/* x64 UNWIND_INFO of the trap handler shape: PUSH_MACHFRAME (with error code),
+   push rbp, sub rsp,158h, lea rbp,[rsp+80h] (frame register rbp, offset 0x80) */
+static const uint8_t unwind_trap64[16] = {0x01, 16, 5, 0x85,
+                                          16, 0x03,        /* SET_FPREG          */
+                                          8, 0x01, 0x2B, 0, /* ALLOC_LARGE 0x158 */
+                                          1, 0x50,         /* PUSH_NONVOL rbp    */
+                                          0, 0x1A,         /* PUSH_MACHFRAME 1   */
+                                          0, 0};
+#define RD_UNWIND_TRAP (RD_UNWIND + 0x20)
+#define RD_EXPORT_EXTRA 0x400
+
 /* x64 UNWIND_INFO for the three functions; returns bytes written */
 static uint32_t unwind_x64(uint8_t *u, uint32_t off[3])
 {
@@ -162,6 +218,27 @@ int pe_build(const gen_spec *s, size_t modidx, gen_image *img, char *err, size_t
     if (s->arch == DS_ARCH_X64) { code_x64(b + 0x1000); text_vsize = 0x55; }
     else if (s->arch == DS_ARCH_X86) { code_x86(b + 0x1000); text_vsize = 0x2F; }
     else { code_arm64(b + 0x1000); text_vsize = 0x54; }
+    size_t nx = m->nfuncs;
+    uint32_t xlen[GEN_MAX_FUNCS] = {0};
+    if (nx > GEN_MAX_FUNCS) {
+        gen_seterr(err, errlen, "module %s: more than %d extra functions", m->name, GEN_MAX_FUNCS);
+        pe_free(img);
+        return -1;
+    }
+    for (size_t j = 0; j < nx; j++) {
+        const gen_func *f = &m->funcs[j];
+        uint32_t rva = GEN_EXTRA_TEXT + GEN_EXTRA_STRIDE * (uint32_t)j;
+        bool trap_ok = s->arch != DS_ARCH_ARM64;
+        if (!f->name || !*f->name || strlen(f->name) > MODNAME_MAX || f->kind < GEN_FN_LEAF ||
+            f->kind > (trap_ok ? GEN_FN_TRAP : GEN_FN_FRAME)) {
+            gen_seterr(err, errlen, "module %s: extra function %zu invalid", m->name, j);
+            pe_free(img);
+            return -1;
+        }
+        memset(b + rva, s->arch == DS_ARCH_ARM64 ? 0 : 0xCC, GEN_EXTRA_STRIDE);
+        xlen[j] = code_extra(s->arch, f->kind, b + rva, rva);
+        text_vsize = rva + xlen[j] - 0x1000;
+    }
 
     /* .rdata: debug directory + RSDS */
     uint8_t *rd = b + 0x2000;
@@ -178,35 +255,79 @@ int pe_build(const gen_spec *s, size_t modidx, gen_image *img, char *err, size_t
     memcpy(rd + RD_RSDS + 0x18, pdb, strlen(pdb) + 1);
 
     /* export directory: 3 functions, names sorted */
-    uint8_t *ex = rd + RD_EXPORT;
-    uint32_t exr = 0x2000 + RD_EXPORT;
-    put32(ex + 0x04, m->timestamp);
-    put32(ex + 0x0C, exr + 0x48);
-    put32(ex + 0x10, 1);
-    put32(ex + 0x14, 3);
-    put32(ex + 0x18, 3);
-    put32(ex + 0x1C, exr + 0x28);
-    put32(ex + 0x20, exr + 0x34);
-    put32(ex + 0x24, exr + 0x40);
-    for (unsigned i = 0; i < 3; i++) put32(ex + 0x28 + 4 * i, gen_func_rva(s->arch, i));
-    memcpy(ex + 0x48, m->name, strlen(m->name) + 1);
-    static const unsigned sorted[3] = {1, 2, 0}; /* DsgDispatch < DsgStart < DsgWorker */
-    uint32_t so = 0x88;
-    for (unsigned k = 0; k < 3; k++) {
-        const char *fn = gen_func_name(sorted[k]);
-        put32(ex + 0x34 + 4 * k, exr + so);
-        put16(ex + 0x40 + 2 * k, (uint16_t)sorted[k]);
-        memcpy(ex + so, fn, strlen(fn) + 1);
-        so += (uint32_t)strlen(fn) + 1;
+    uint32_t export_size, rdata_vsize, exr;
+    if (nx == 0) {
+        uint8_t *ex = rd + RD_EXPORT;
+        exr = 0x2000 + RD_EXPORT;
+        put32(ex + 0x04, m->timestamp);
+        put32(ex + 0x0C, exr + 0x48);
+        put32(ex + 0x10, 1);
+        put32(ex + 0x14, 3);
+        put32(ex + 0x18, 3);
+        put32(ex + 0x1C, exr + 0x28);
+        put32(ex + 0x20, exr + 0x34);
+        put32(ex + 0x24, exr + 0x40);
+        for (unsigned i = 0; i < 3; i++) put32(ex + 0x28 + 4 * i, gen_func_rva(s->arch, i));
+        memcpy(ex + 0x48, m->name, strlen(m->name) + 1);
+        static const unsigned sorted[3] = {1, 2, 0}; /* DsgDispatch < DsgStart < DsgWorker */
+        uint32_t so = 0x88;
+        for (unsigned k = 0; k < 3; k++) {
+            const char *fn = gen_func_name(sorted[k]);
+            put32(ex + 0x34 + 4 * k, exr + so);
+            put16(ex + 0x40 + 2 * k, (uint16_t)sorted[k]);
+            memcpy(ex + so, fn, strlen(fn) + 1);
+            so += (uint32_t)strlen(fn) + 1;
+        }
+        export_size = so;
+        rdata_vsize = RD_EXPORT + so;
+    } else {
+        /* the classic three and the extras, at RD_EXPORT_EXTRA (more room) */
+        uint8_t *ex = rd + RD_EXPORT_EXTRA;
+        exr = 0x2000 + RD_EXPORT_EXTRA;
+        unsigned nf = 3 + (unsigned)nx;
+        const char *names[3 + GEN_MAX_FUNCS];
+        unsigned ord[3 + GEN_MAX_FUNCS];
+        for (unsigned i = 0; i < nf; i++) {
+            names[i] = i < 3 ? gen_func_name(i) : m->funcs[i - 3].name;
+            ord[i] = i;
+        }
+        for (unsigned i = 1; i < nf; i++) /* insertion sort by name (strcmp order) */
+            for (unsigned k = i; k > 0 && strcmp(names[ord[k - 1]], names[ord[k]]) > 0; k--) {
+                unsigned t = ord[k];
+                ord[k] = ord[k - 1];
+                ord[k - 1] = t;
+            }
+        uint32_t funcs = 0x28, namep = funcs + 4 * nf, ords = namep + 4 * nf;
+        uint32_t so = ords + 2 * nf;
+        put32(ex + 0x04, m->timestamp);
+        put32(ex + 0x0C, exr + so);
+        memcpy(ex + so, m->name, strlen(m->name) + 1);
+        so += (uint32_t)strlen(m->name) + 1;
+        put32(ex + 0x10, 1);
+        put32(ex + 0x14, nf);
+        put32(ex + 0x18, nf);
+        put32(ex + 0x1C, exr + funcs);
+        put32(ex + 0x20, exr + namep);
+        put32(ex + 0x24, exr + ords);
+        for (unsigned i = 0; i < nf; i++)
+            put32(ex + funcs + 4 * i, i < 3 ? gen_func_rva(s->arch, i)
+                                            : GEN_EXTRA_TEXT + GEN_EXTRA_STRIDE * (i - 3));
+        for (unsigned k = 0; k < nf; k++) {
+            const char *fn = names[ord[k]];
+            put32(ex + namep + 4 * k, exr + so);
+            put16(ex + ords + 2 * k, (uint16_t)ord[k]);
+            memcpy(ex + so, fn, strlen(fn) + 1);
+            so += (uint32_t)strlen(fn) + 1;
+        }
+        export_size = so;
+        rdata_vsize = RD_EXPORT_EXTRA + so;
     }
-    uint32_t export_size = so;
-    uint32_t rdata_vsize = RD_EXPORT + so;
 
     /* unwind data and .pdata */
     if (s->arch == DS_ARCH_X64) {
         uint32_t uo[3];
         uint32_t ul = unwind_x64(rd + RD_UNWIND, uo);
-        rdata_vsize = RD_UNWIND + ul;
+        if (nx == 0) rdata_vsize = RD_UNWIND + ul;
         uint8_t *pd = b + 0x3000;
         for (unsigned i = 0; i < 3; i++) {
             uint32_t beg = gen_func_rva(s->arch, i);
@@ -215,17 +336,29 @@ int pe_build(const gen_spec *s, size_t modidx, gen_image *img, char *err, size_t
             put32(pd + 12 * i + 8, 0x2000 + RD_UNWIND + uo[i]);
         }
         img->pdata_size = 36;
+        if (nx) memcpy(rd + RD_UNWIND_TRAP, unwind_trap64, sizeof unwind_trap64);
+        for (size_t j = 0; j < nx; j++) {
+            int k = m->funcs[j].kind;
+            uint32_t beg = GEN_EXTRA_TEXT + GEN_EXTRA_STRIDE * (uint32_t)j;
+            uint32_t u = k == GEN_FN_TRAP ? RD_UNWIND_TRAP : RD_UNWIND + uo[k];
+            put32(pd + img->pdata_size, beg);
+            put32(pd + img->pdata_size + 4, beg + xlen[j]);
+            put32(pd + img->pdata_size + 8, 0x2000 + u);
+            img->pdata_size += 12;
+        }
     } else if (s->arch == DS_ARCH_ARM64) {
         /* packed: Flag 1, FunctionLength (insns), RegF 0, RegI 0, H 0, CR 3 (chained
            stp fp,lr / mov fp,sp), FrameSize 1 (x16 bytes) */
         uint8_t *pd = b + 0x3000;
-        for (unsigned i = 0; i < 3; i++) {
-            uint32_t len = gen_func_size(s->arch, i) / 4;
+        for (unsigned i = 0; i < 3 + nx; i++) {
+            uint32_t beg = i < 3 ? gen_func_rva(s->arch, i)
+                                 : GEN_EXTRA_TEXT + GEN_EXTRA_STRIDE * (i - 3);
+            uint32_t len = (i < 3 ? gen_func_size(s->arch, i) : xlen[i - 3]) / 4;
             uint32_t packed = 1u | (len << 2) | (3u << 21) | (1u << 23);
-            put32(pd + 8 * i, gen_func_rva(s->arch, i));
+            put32(pd + 8 * i, beg);
             put32(pd + 8 * i + 4, packed);
         }
-        img->pdata_size = 24;
+        img->pdata_size = 8 * (3 + (uint32_t)nx);
     }
 
     /* sections */

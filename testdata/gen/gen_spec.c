@@ -66,6 +66,7 @@ void gen_get_layout(int arch, bool pae, gen_layout *L)
         L->pfn_array_va = 0xFFFFFA8000000000ULL;
         if (arch == DS_ARCH_X64) L->trans_va = 0xFFFFF80460000000ULL;
     }
+    L->obj_va = L->pool_va + 0xA0000u;
 }
 
 /* --------------------------------------------------------- defaults */
@@ -124,22 +125,67 @@ void gen_spec_update_context(gen_spec *s)
     s->ctx_fp = s->arch == DS_ARCH_X64 ? sp + 0x80 : sp;
     uint64_t av = is64 ? 0xFFFFFFFFC0000005ULL : 0xC0000005u;
     uint64_t *p = s->bugcheck_params;
+    /* chain scenarios: the context and the faulting frame come from the chain */
+    uint64_t fpc = s->ctx_pc;
+    bool unl = false;
+    if (s->nchain) {
+        gchain c;
+        if (chain_plan(s, &c, NULL, 0) == 0) {
+            s->ctx_pc = c.pc[0];
+            s->ctx_sp = c.pos[0];
+            s->ctx_fp = c.fp[0];
+            fpc = c.pc[c.fault];
+            unl = c.kind[c.fault] == GEN_FN_UNLOADED;
+        }
+    }
     switch (s->bugcheck_code) {
     case 0x7E: case 0x1000007E: case 0x8E: case 0x1000008E:
-        p[0] = av; p[1] = s->ctx_pc;
+        p[0] = av; p[1] = fpc;
         p[2] = L.stack_low + L.exrec_off; p[3] = L.stack_low + L.ctxrec_off;
         break;
     case 0x1E: case 0x1000001E:
-        p[0] = av; p[1] = s->ctx_pc; p[2] = 0; p[3] = 0;
+        p[0] = av; p[1] = fpc; p[2] = 0; p[3] = 0;
         break;
     case 0x0A: case 0xD1:
-        p[0] = 0; p[1] = 2; p[2] = 0; p[3] = s->ctx_pc;
+        if (unl) { p[0] = fpc; p[1] = 2; p[2] = 8; p[3] = fpc; } /* execute at the address */
+        else { p[0] = 0; p[1] = 2; p[2] = 0; p[3] = fpc; }
         break;
     case 0x50: case 0x10000050:
-        p[0] = L.pool_va + 0x00F00000u; p[1] = 0; p[2] = s->ctx_pc; p[3] = 2;
+        p[0] = L.pool_va + 0x00F00000u; p[1] = 0; p[2] = fpc; p[3] = 2;
         break;
     case 0xE2:
         p[0] = p[1] = p[2] = p[3] = 0;
+        break;
+    default:
+        break;
+    }
+    if (!s->nchain) return;
+    /* codes only the chain scenarios use */
+    uint64_t blk = L.pool_va + 0x00C41230u; /* a pool block (not in the dump) */
+    uint64_t nt_data = s->modules[0].base + pe_min_size(s->arch, true) - PG;
+    switch (s->bugcheck_code) {
+    case 0xCE: /* P1 referenced, P2 read, P3 the instruction, P4 reserved */
+        p[0] = fpc; p[1] = 0; p[2] = fpc; p[3] = 0;
+        break;
+    case 0x19: /* 0x20: a pool block header size is corrupt */
+        p[0] = 0x20; p[1] = blk; p[2] = blk + 0x90; p[3] = 0x04090009;
+        break;
+    case 0xC2: /* 7: freeing pool that is already free; P2 tag, P3 header, P4 block */
+        p[0] = 7; p[1] = 0x52647750; /* 'PwdR' */ p[2] = 0x0A040005; p[3] = blk;
+        break;
+    case 0x9F: /* 3: PDO, nt!_TRIAGE_9F_POWER, the blocked IRP */
+        p[0] = 3; p[1] = L.obj_va + OBJ_PDO; p[2] = L.obj_va + OBJ_TRIAGE9F;
+        p[3] = L.obj_va + OBJ_IRP;
+        break;
+    case 0x133: /* P1 as set by the scenario: 0 single DPC, 1 cumulative */
+        if (p[0] == 0) { p[1] = 0x501; p[2] = 0x500; p[3] = nt_data + 0x800; }
+        else { p[0] = 1; p[1] = 0x1E00; p[2] = nt_data + 0x800; p[3] = 0; }
+        break;
+    case 0x124: /* P1 error source (as set); P2 the WHEA_ERROR_RECORD; for a machine
+                   check (0) P3/P4 are MCi_STATUS high/low, otherwise reserved */
+        p[1] = L.obj_va + OBJ_WHEA;
+        if (p[0] == 0) { p[2] = 0xBE000000u; p[3] = 0x00800400u; }
+        else { p[2] = 0; p[3] = 0; }
         break;
     default:
         break;
@@ -219,9 +265,57 @@ int gen_spec_scenario(gen_spec *s, const char *name)
     } else if (!strcmp(name, "nobroken")) {
         s->broken_driver = NULL;
     } else {
-        return -1;
+        int rc = gen_chain_scenario(s, name);
+        if (rc != 0) return -1;
     }
     gen_spec_update_context(s);
+    return 0;
+}
+
+const char *const *gen_scenario_names(void)
+{
+    static const char *const names[] = {
+        "default", "irql", "pagefault", "kmode", "manual", "ntcrash", "noimages", "nobroken",
+        "irqltrap", "pool", "poolcaller", "unloaded", "unloadedce", "power", "powernomem",
+        "watchdog", "watchdogdpc", "whea", "manualkbd", "scanonly", "victim", "victimflt", NULL};
+    return names;
+}
+
+/* ------------------------------------------------------ chain helpers */
+
+int gen_spec_add_module(gen_spec *s, const char *name, const char *path, uint64_t base,
+                        uint32_t size, uint32_t timestamp, const char *pdb_name)
+{
+    if (!name || s->nmodules >= GEN_MAX_MODULES) return -1;
+    gen_module *m = &s->modules[s->nmodules];
+    memset(m, 0, sizeof *m);
+    set_module(m, name, path, base, size, timestamp, (timestamp * 2654435761u) & 0xFFFFFu,
+               pdb_name);
+    return (int)s->nmodules++;
+}
+
+int gen_spec_add_func(gen_spec *s, size_t module, const char *name, int kind)
+{
+    if (module >= s->nmodules || !name) return -1;
+    gen_module *m = &s->modules[module];
+    for (size_t j = 0; j < m->nfuncs && j < GEN_MAX_FUNCS; j++)
+        if (!strcmp(m->funcs[j].name, name)) return m->funcs[j].kind == kind ? (int)(3 + j) : -1;
+    if (m->nfuncs >= GEN_MAX_FUNCS) return -1;
+    m->funcs[m->nfuncs] = (gen_func){name, kind};
+    return (int)(3 + m->nfuncs++);
+}
+
+int gen_spec_push_call(gen_spec *s, size_t module, int func)
+{
+    if (s->nchain >= GEN_MAX_FRAMES || module >= s->nmodules || func < 0) return -1;
+    s->chain[s->nchain++] = (gen_call){(int)module, (unsigned)func, false, 0};
+    return 0;
+}
+
+int gen_spec_push_unloaded(gen_spec *s, size_t unloaded_index, uint32_t rva)
+{
+    if (s->nchain >= GEN_MAX_FRAMES || unloaded_index >= s->nunloaded) return -1;
+    s->chain[s->nchain++] = (gen_call){(int)unloaded_index, 0, true, rva};
     return 0;
 }
 

@@ -167,7 +167,7 @@ int write_triage_dump(gworld *w, gbuf *h, gout *o, char *err, size_t errlen)
     /* data blocks: the known region; the crashing module's header, .text and
        .rdata pages (CodeView, exports); the kernel's header and .rdata pages;
        the crashing module's loader entry (odd size) */
-    tblock blk[8];
+    tblock blk[10];
     size_t nb = 0;
     size_t cm = s->crash_module < s->nmodules ? s->crash_module : s->nmodules - 1;
     blk[nb++] = (tblock){s->out_known_va, (uint32_t)s->out_known_len};
@@ -182,6 +182,8 @@ int write_triage_dump(gworld *w, gbuf *h, gout *o, char *err, size_t errlen)
     }
     blk[nb++] = (tblock){w->mod[cm].ldr_va, is64 ? (w->old_kldr ? 0xE0 : 0xA0)
                                                  : (w->old_kldr ? 0x78 : 0x5C)};
+    if (w->obj_mapped) /* the objects a bug-check parameter points at (IRP, WHEA record) */
+        blk[nb++] = (tblock){w->L.obj_va, PG};
     size_t db_off = off;
     size_t data = db_off + nb * 16;
     for (size_t i = 0; i < nb; i++) {

@@ -1,0 +1,43 @@
+/*
+ * Shipped knowledge that is data, not code: the blame rules
+ * (symbols/blame-rules.txt) and application exception codes
+ * (bugcodes/exceptions.txt), embedded into the library at build time and
+ * parsed into a ds_knowledge per analysis (no global state).
+ */
+#ifndef DS_ANALYSIS_KNOWLEDGE_H
+#define DS_ANALYSIS_KNOWLEDGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum ds_rule_action {
+    DS_RULE_NONE = 0, /* third-party code: fair game for blame */
+    DS_RULE_IGNORE,   /* plumbing */
+    DS_RULE_VICTIM,   /* usually reports someone else's fault */
+    DS_RULE_CORE      /* the operating system itself */
+} ds_rule_action;
+
+typedef struct ds_knowledge ds_knowledge;
+
+ds_knowledge *ds_knowledge_load(void); /* NULL only when out of memory */
+void ds_knowledge_free(ds_knowledge *k);
+
+/* The first rule matching this module label ("nt", "amdppm") and function
+ * (NULL when unknown); *why gets the rule's comment. */
+ds_rule_action ds_knowledge_rule(const ds_knowledge *k, const char *module,
+                                 const char *function, const char **why);
+
+typedef struct ds_exception_info {
+    const char *name;    /* "ACCESS_VIOLATION" */
+    const char *cls;     /* "invalid_pointer" */
+    const char *summary;
+} ds_exception_info;
+
+/* space: "win", "fastfail", "linux", "mac". */
+bool ds_knowledge_exception(const ds_knowledge *k, const char *space, uint64_t code,
+                            ds_exception_info *out);
+
+/* '*' glob, ASCII case-insensitive. */
+bool ds_glob_match(const char *pattern, const char *text);
+
+#endif

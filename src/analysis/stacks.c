@@ -1,0 +1,436 @@
+/*
+ * Stacks for the crash model. For each context worth walking (the faulting
+ * context, the crashing CPU at bug-check time, minidump threads) run the
+ * unwinder with images and symbols found on demand, then name each frame.
+ *
+ * Images: a file from the symbol path (complete, identity-checked) is
+ * preferred over the image in the dump (pages may be missing). Names: a PDB
+ * function with its bounds, a PDB public, a Breakpad FUNC/PUBLIC, the nearest
+ * export (flagged as such), or just module+offset.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/stacks.h"
+#include "format/context.h"
+#include "image/image.h"
+#include "model/model.h"
+#include "symbols/breakpad.h"
+#include "symbols/pdb.h"
+#include "symbols/store.h"
+#include "unwind/unwind.h"
+
+typedef struct modsym {
+    bool tried_image, tried_pdb, tried_bp;
+    ds_image *image;
+    ds_pdb *pdb;
+    ds_bpsym *bp;
+} modsym;
+
+typedef struct walker {
+    ds_crash *c;
+    const ds_memview *mem;
+    ds_symstore *store; /* NULL without a symbol path */
+    modsym *mods;
+    uint64_t lo, hi;          /* bounds of the stack being walked */
+    uint32_t bp_callee_params; /* Breakpad .cbCalleeParams for the next step */
+} walker;
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+static void set_problem(ds_module *m, const char *fmt, const char *detail)
+{
+    if (m->symbol_problem)
+        return; /* the first problem found is the one that mattered */
+    char buf[512];
+    snprintf(buf, sizeof buf, fmt, detail);
+    m->symbol_problem = xstrdup(buf);
+}
+
+static int module_index(const ds_crash *c, uint64_t va)
+{
+    const ds_module *m = ds_module_at(c, va);
+    return m ? (int)(m - c->modules) : -1;
+}
+
+/* ds_read_fn over an image view, for ds_pe_codeview. */
+static size_t image_reader(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+    const ds_image *im = ctx;
+    uint64_t rva = addr - ds_image_base(im);
+    return rva > UINT32_MAX ? 0 : ds_image_read(im, (uint32_t)rva, buf, len);
+}
+
+static const ds_image *load_image(walker *w, int i)
+{
+    modsym *s = &w->mods[i];
+    ds_module *m = &w->c->modules[i];
+    if (s->tried_image)
+        return s->image;
+    s->tried_image = true;
+    uint32_t size = m->image_size.known ? (uint32_t)m->image_size.value : (uint32_t)m->size;
+    if (w->store && m->timestamp.known && ds_symstore_name_ok(m->name)) {
+        ds_store_result r;
+        ds_store_status st =
+            ds_symstore_find_image(w->store, m->name, (uint32_t)m->timestamp.value, size, &r);
+        if (st == DS_STORE_FOUND) {
+            ds_error err;
+            s->image = ds_image_from_file(r.path, m->base, &err);
+            if (s->image)
+                m->image_file = xstrdup(r.path);
+        } else if (st == DS_STORE_MISMATCH) {
+            set_problem(m, "image on the symbol path does not match: %s", r.detail);
+        }
+    }
+    if (!s->image)
+        s->image = ds_image_from_dump(m, w->mem);
+    if (!s->image)
+        set_problem(m, "%s", "image not in the dump and not found on the symbol path");
+    else
+        ds_image_version(s->image, m);
+    /* Triage dumps carry no CodeView: the image file does. */
+    if (s->image && !m->cv.present) {
+        const ds_pe *pe = ds_image_pe(s->image);
+        ds_pe_codeview(image_reader, s->image, m->base, pe, &m->cv);
+    }
+    return s->image;
+}
+
+static const ds_image *image_at(void *ctx, uint64_t va, int *module)
+{
+    walker *w = ctx;
+    *module = module_index(w->c, va);
+    return *module >= 0 ? load_image(w, *module) : NULL;
+}
+
+/* Symbol-store spelling of a CodeView identity: GUID fields, then age. */
+static void debug_id(const ds_codeview *cv, char *out, size_t len)
+{
+    const uint8_t *g = cv->guid;
+    snprintf(out, len, "%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%X",
+             g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12],
+             g[13], g[14], g[15], cv->age);
+}
+
+static ds_pdb *load_pdb(walker *w, int i)
+{
+    modsym *s = &w->mods[i];
+    ds_module *m = &w->c->modules[i];
+    if (s->tried_pdb)
+        return s->pdb;
+    s->tried_pdb = true;
+    load_image(w, i); /* may supply the CodeView record */
+    if (!w->store || !m->cv.present || !m->cv.is_pdb70)
+        return NULL;
+    char *base = ds_basename_dup(m->cv.pdb_name);
+    if (!base)
+        return NULL;
+    ds_store_result r;
+    ds_store_status st = ds_symstore_name_ok(base)
+                             ? ds_symstore_find_pdb(w->store, base, m->cv.guid, m->cv.age, &r)
+                             : DS_STORE_BAD_NAME;
+    if (st == DS_STORE_FOUND) {
+        ds_error err;
+        s->pdb = ds_pdb_open(r.path, &err);
+        if (s->pdb)
+            m->symbol_file = xstrdup(r.path);
+        else
+            set_problem(m, "PDB unreadable: %s", err.text);
+    } else if (st == DS_STORE_MISMATCH) {
+        set_problem(m, "PDB on the symbol path does not match: %s", r.detail);
+    } else if (st == DS_STORE_BAD_NAME) {
+        set_problem(m, "PDB name refused: %s", base);
+    }
+    free(base);
+    return s->pdb;
+}
+
+static ds_bpsym *load_breakpad(walker *w, int i)
+{
+    modsym *s = &w->mods[i];
+    ds_module *m = &w->c->modules[i];
+    if (s->tried_bp)
+        return s->bp;
+    s->tried_bp = true;
+    if (!w->store || !m->cv.present)
+        return NULL;
+    char id[64];
+    char *name;
+    if (m->cv.is_elf) {
+        /* Breakpad's ELF id: the first 16 build-id bytes read as a GUID, age 0. */
+        ds_codeview tmp = {0};
+        size_t n = m->cv.build_id_len < 16 ? m->cv.build_id_len : 16;
+        memcpy(tmp.guid, m->cv.build_id, n);
+        debug_id(&tmp, id, sizeof id);
+        name = ds_basename_dup(m->path);
+    } else {
+        debug_id(&m->cv, id, sizeof id);
+        name = ds_basename_dup(m->cv.pdb_name);
+    }
+    if (!name)
+        return NULL;
+    ds_store_result r;
+    if (ds_symstore_name_ok(name) &&
+        ds_symstore_find_breakpad(w->store, name, id, &r) == DS_STORE_FOUND) {
+        ds_error err;
+        s->bp = ds_bpsym_open(r.path, &err);
+        if (s->bp && !m->symbol_file)
+            m->symbol_file = xstrdup(r.path);
+    }
+    free(name);
+    return s->bp;
+}
+
+static bool fpo_at(void *ctx, uint64_t va, ds_pdb_fpo *out)
+{
+    walker *w = ctx;
+    int i = module_index(w->c, va);
+    ds_pdb *p = i >= 0 ? load_pdb(w, i) : NULL;
+    return p && ds_pdb_fpo_lookup(p, (uint32_t)(va - w->c->modules[i].base), out);
+}
+
+static bool code_check(void *ctx, uint64_t va, bool strict)
+{
+    walker *w = ctx;
+    int i = module_index(w->c, va);
+    if (i < 0)
+        return false;
+    if (!strict)
+        return true;
+    ds_bpsym *b = load_breakpad(w, i);
+    ds_bpsym_func f;
+    return !b || ds_bpsym_lookup(b, va - w->c->modules[i].base, &f);
+}
+
+static bool rule_step(void *ctx, const ds_context *callee, bool first, ds_context *caller)
+{
+    walker *w = ctx;
+    int i = module_index(w->c, callee->pc);
+    ds_bpsym *b = i >= 0 ? load_breakpad(w, i) : NULL;
+    if (!b) {
+        w->bp_callee_params = 0;
+        return false;
+    }
+    /* Breakpad looks up the instruction: the pc itself for the context
+     * frame, the byte before a return address for callers. */
+    uint64_t rva = callee->pc - w->c->modules[i].base;
+    if (!first && rva)
+        rva--;
+    ds_bpsym_walk st = {.callee_param_size = first ? 0 : w->bp_callee_params,
+                        .context_frame = first, .stack_lo = w->lo, .stack_hi = w->hi,
+                        .code_check = code_check, .arg = w};
+    ds_trust trust;
+    bool ok = ds_bpsym_unwind_ex(b, rva, callee, w->mem, &st, caller, &trust);
+    uint32_t params = 0;
+    ds_bpsym_param_size(b, rva, &params);
+    w->bp_callee_params = ok ? params : 0;
+    return ok;
+}
+
+/* ------------------------------------------------------------- naming */
+
+/* Unexported functions sit between exports: when .pdata shows the address
+ * in a function that starts after the nearest export, that export is not
+ * its name (formats.md 7.2). */
+static bool pdata_says_other_function(const ds_image *im, uint32_t rva, uint32_t export_rva)
+{
+    ds_runtime_function rf;
+    return ds_image_function_entry(im, rva, &rf) && rf.begin > export_rva;
+}
+
+static void name_frame(walker *w, ds_frame *f, bool first)
+{
+    if (f->module < 0)
+        return;
+    const ds_module *m = &w->c->modules[f->module];
+    uint64_t rva = f->pc - m->base;
+    /* A return address may be the first byte after the call's function. */
+    uint64_t probe = first || rva == 0 ? rva : rva - 1;
+    char name[512];
+    uint64_t start = 0;
+    ds_pdb *pdb = load_pdb(w, f->module);
+    ds_pdb_symbol ps;
+    if (pdb && probe <= UINT32_MAX && ds_pdb_lookup(pdb, (uint32_t)probe, &ps)) {
+        snprintf(name, sizeof name, "%s", ps.name);
+        start = ps.rva;
+        f->symbol_source = ps.is_function ? DS_SYM_PDB_FUNCTION : DS_SYM_PDB_PUBLIC;
+        f->exact = ps.is_function;
+    } else {
+        ds_bpsym *bp = load_breakpad(w, f->module);
+        ds_bpsym_func bf;
+        const ds_image *im = load_image(w, f->module);
+        uint32_t erva;
+        if (bp && ds_bpsym_lookup(bp, probe, &bf)) {
+            snprintf(name, sizeof name, "%s", bf.name);
+            start = bf.address;
+            f->symbol_source = DS_SYM_BREAKPAD;
+            f->exact = bf.is_function;
+        } else if (im && probe <= UINT32_MAX &&
+                   ds_image_export_lookup(im, (uint32_t)probe, name, sizeof name, &erva) &&
+                   !pdata_says_other_function(im, (uint32_t)probe, erva)) {
+            start = erva;
+            f->symbol_source = DS_SYM_EXPORT;
+        } else {
+            return;
+        }
+    }
+    f->function = xstrdup(name);
+    f->function_offset = rva - start;
+}
+
+/* --------------------------------------------------------- the walks */
+
+static int add_stack(walker *w, ds_stack_kind kind, const char *label, uint32_t tid,
+                     const ds_context *start, uint64_t lo, uint64_t hi)
+{
+    ds_crash *c = w->c;
+    ds_unwind_env env = {
+        .arch = c->arch, .mem = w->mem, .image_at = image_at, .fpo_at = fpo_at,
+        .rule_step = rule_step, .ctx = w, .stack_low = lo, .stack_high = hi,
+        .max_frames = 256, .max_scan_bytes = 8192,
+    };
+    ds_frame *frames = NULL;
+    size_t n = 0;
+    char *why = NULL;
+    w->lo = lo;
+    w->hi = hi;
+    w->bp_callee_params = 0;
+    if (ds_unwind_walk(&env, start, &frames, &n, &why) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        name_frame(w, &frames[i], i == 0);
+    ds_stack *a = realloc(c->stacks, (c->nstacks + 1) * sizeof *a);
+    if (!a) {
+        free(frames);
+        free(why);
+        return -1;
+    }
+    c->stacks = a;
+    ds_stack *s = &a[c->nstacks++];
+    memset(s, 0, sizeof *s);
+    s->kind = kind;
+    s->label = xstrdup(label);
+    s->thread_id = tid;
+    s->frames = frames;
+    s->nframes = n;
+    s->end_reason = why;
+    return 0;
+}
+
+static bool same_start(const ds_crash *c, const ds_context *x)
+{
+    for (size_t i = 0; i < c->nstacks; i++)
+        if (c->stacks[i].nframes && c->stacks[i].frames[0].pc == x->pc &&
+            c->stacks[i].frames[0].sp == x->sp)
+            return true;
+    return false;
+}
+
+/* The stack range a context lives in, when the dump tells us. */
+static void stack_bounds(const ds_crash *c, const ds_context *x, uint64_t *lo, uint64_t *hi)
+{
+    *lo = *hi = 0;
+    const ds_triage_info *t = &c->kernel.triage;
+    if (t->present && x->sp >= t->stack_low && x->sp - t->stack_low < t->stack_size) {
+        *lo = t->stack_low;
+        *hi = t->stack_low + t->stack_size;
+        return;
+    }
+    for (size_t i = 0; i < c->nthreads; i++) {
+        const ds_thread *th = &c->threads[i];
+        if (th->stack_size && x->sp >= th->stack_base && x->sp - th->stack_base < th->stack_size) {
+            *lo = th->stack_base;
+            *hi = th->stack_base + th->stack_size;
+            return;
+        }
+    }
+}
+
+static int walk(walker *w, ds_stack_kind kind, const char *label, uint32_t tid,
+                const ds_context *x)
+{
+    if (!x->pc || same_start(w->c, x))
+        return 0;
+    uint64_t lo, hi;
+    stack_bounds(w->c, x, &lo, &hi);
+    return add_stack(w, kind, label, tid, x, lo, hi);
+}
+
+static int kernel_walks(walker *w)
+{
+    ds_crash *c = w->c;
+    char label[64];
+    if (c->has_context && walk(w, DS_STACK_FAULTING, "faulting context", 0, &c->context) < 0)
+        return -1;
+    int cpu = c->kernel.crashing_cpu;
+    if (cpu >= 0 && (size_t)cpu < c->kernel.nprocessors &&
+        c->kernel.processors[cpu].has_context) {
+        const ds_processor *p = &c->kernel.processors[cpu];
+        snprintf(label, sizeof label, "bug-check context, CPU %u", p->index);
+        if (walk(w, DS_STACK_BUGCHECK, label, 0, &p->context) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int thread_walks(walker *w, bool all)
+{
+    ds_crash *c = w->c;
+    char label[64];
+    if (c->has_context) {
+        snprintf(label, sizeof label, "crashing thread %u", c->crashing_thread);
+        if (walk(w, DS_STACK_FAULTING, label, c->crashing_thread, &c->context) < 0)
+            return -1;
+    }
+    for (size_t i = 0; all && i < c->nthreads; i++) {
+        const ds_thread *t = &c->threads[i];
+        if (!t->has_context || t->id == c->crashing_thread)
+            continue;
+        snprintf(label, sizeof label, "thread %u", t->id);
+        if (walk(w, DS_STACK_THREAD, label, t->id, &t->context) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int ds_analysis_stacks(ds_crash *c, const ds_memview *mem, const ds_open_options *opt)
+{
+    if (opt && opt->no_unwind)
+        return 0;
+    walker w = {.c = c, .mem = mem};
+    if (!(opt && opt->no_symbols)) {
+        w.store = ds_symstore_open(opt ? opt->symbol_path : NULL);
+        if (!w.store)
+            return -1;
+    }
+    w.mods = calloc(c->nmodules ? c->nmodules : 1, sizeof *w.mods);
+    int rc = -1;
+    if (!w.mods)
+        goto out;
+    if (w.store && ds_symstore_entries(w.store) == 0 &&
+        ds_note_add(c, DS_INFO, "no_symbol_path",
+                    "no symbol path: frames are named from the dump's own images only") < 0)
+        goto out;
+    rc = c->format == DS_FORMAT_MINIDUMP ? thread_walks(&w, opt && opt->all_threads)
+                                          : kernel_walks(&w);
+    /* Versions and identities for the module list, not only for frames. */
+    for (size_t i = 0; rc == 0 && i < c->nmodules; i++)
+        load_image(&w, (int)i);
+out:
+    for (size_t i = 0; w.mods && i < c->nmodules; i++) {
+        ds_image_close(w.mods[i].image);
+        ds_pdb_close(w.mods[i].pdb);
+        ds_bpsym_close(w.mods[i].bp);
+    }
+    free(w.mods);
+    ds_symstore_close(w.store);
+    return rc;
+}

@@ -1,0 +1,778 @@
+/*
+ * The verdict. Evidence is gathered from what the bug-check parameters *are*
+ * (their roles in bugcodes/, never a per-code switch), the triage
+ * broken-driver name, unloaded-driver ranges and the stacks, filtered by the
+ * blame rules in symbols/blame-rules.txt. Each candidate module scores per
+ * kind of evidence (the strongest item of each kind counts once), and the
+ * confidence says how much and how independent the evidence is, capped by
+ * what is known to mislead: memory corruption, victim modules, scan-only
+ * stacks, damaged dumps.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "analysis/bugcodes.h"
+#include "analysis/knowledge.h"
+#include "analysis/verdict.h"
+#include "format/context.h"
+#include "io/bytes.h"
+
+/* Kinds of evidence, each counted once per candidate at its strongest. */
+enum {
+    EV_FAULT_IP,     /* the faulting instruction is in the module */
+    EV_NAMED,        /* a parameter names the driver (name, base, object) */
+    EV_BROKEN,       /* triage BrokenDriver */
+    EV_UNLOADED,     /* an address lies in an unloaded driver's range */
+    EV_STACK_FIRST,  /* first third-party frame on a stack */
+    EV_STACK_ANY,    /* present somewhere on a stack */
+    EV_KINDS
+};
+
+#define MAX_CANDS 64
+
+typedef struct cand {
+    int module;       /* loaded module index, -1 otherwise */
+    char name[128];
+    char function[256];
+    uint64_t function_offset;
+    bool has_function;
+    int kind_score[EV_KINDS];
+    char why[320];
+    int why_score;
+    ds_rule_action action;
+} cand;
+
+typedef struct vstate {
+    ds_crash *c;
+    const ds_memview *mem;
+    ds_knowledge *k;
+    unsigned ptr;
+    cand cands[MAX_CANDS];
+    size_t ncands;
+    int cap;              /* highest confidence allowed */
+    bool stack_scan_only; /* the stack behind the suspect was only scanned */
+} vstate;
+
+static char *xstrdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+static int push_str(char ***v, size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int push_str(char ***v, size_t *n, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    for (size_t i = 0; i < *n; i++) /* the same sentence once is enough */
+        if (strcmp((*v)[i], buf) == 0)
+            return 0;
+    char **a = realloc(*v, (*n + 1) * sizeof *a);
+    if (!a)
+        return -1;
+    *v = a;
+    if (!(a[*n] = xstrdup(buf)))
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+#define REASON(vs, ...) push_str(&(vs)->c->verdict.reasons, &(vs)->c->verdict.nreasons, __VA_ARGS__)
+#define CAVEAT(vs, ...) push_str(&(vs)->c->verdict.caveats, &(vs)->c->verdict.ncaveats, __VA_ARGS__)
+
+static void cap(vstate *v, ds_confidence most)
+{
+    if ((int)most < v->cap)
+        v->cap = (int)most;
+}
+
+static ds_rule_action rule_for(const vstate *v, int module, const char *function)
+{
+    if (module < 0)
+        return DS_RULE_NONE;
+    char label[128];
+    ds_module_label(&v->c->modules[module], label, sizeof label);
+    return ds_knowledge_rule(v->k, label, function, NULL);
+}
+
+static cand *find_cand(vstate *v, int module, const char *name)
+{
+    for (size_t i = 0; i < v->ncands; i++) {
+        cand *x = &v->cands[i];
+        if (module >= 0 ? x->module == module : strcasecmp(x->name, name) == 0)
+            return x;
+    }
+    if (v->ncands == MAX_CANDS)
+        return NULL;
+    cand *x = &v->cands[v->ncands++];
+    memset(x, 0, sizeof *x);
+    x->module = module;
+    snprintf(x->name, sizeof x->name, "%s", module >= 0 ? v->c->modules[module].name : name);
+    x->action = rule_for(v, module, NULL);
+    return x;
+}
+
+static void evidence(vstate *v, int module, const char *name, int kind, int score,
+                     const char *why)
+{
+    cand *x = find_cand(v, module, name);
+    if (!x)
+        return;
+    if (score > x->kind_score[kind])
+        x->kind_score[kind] = score;
+    if (score > x->why_score) {
+        x->why_score = score;
+        snprintf(x->why, sizeof x->why, "%s", why);
+    }
+}
+
+static int total(const cand *x)
+{
+    int t = 0;
+    for (int k = 0; k < EV_KINDS; k++)
+        t += x->kind_score[k];
+    return t;
+}
+
+static int strong_kinds(const cand *x)
+{
+    int n = 0;
+    for (int k = 0; k < EV_STACK_ANY; k++)
+        n += x->kind_score[k] >= 30;
+    return n;
+}
+
+/* --------------------------------------------------------- memory reads */
+
+static bool read_ptr(const vstate *v, uint64_t va, uint64_t *out)
+{
+    return ds_mem_ptr(v->mem, va, v->ptr, out);
+}
+
+/* UNICODE_STRING at va -> UTF-8 in out. */
+static bool read_ustr(const vstate *v, uint64_t va, char *out, size_t len)
+{
+    uint16_t n;
+    uint64_t buf;
+    uint8_t tmp[512];
+    if (!ds_mem_u16(v->mem, va, &n) || !read_ptr(v, va + v->ptr, &buf))
+        return false;
+    n &= ~1u;
+    if (n == 0 || n > sizeof tmp || ds_mem_read(v->mem, buf, tmp, n) != n)
+        return false;
+    char *s = ds_utf16_to_utf8(tmp, n / 2);
+    if (!s)
+        return false;
+    snprintf(out, len, "%s", s);
+    free(s);
+    return true;
+}
+
+static int module_by_name(const ds_crash *c, const char *name, bool *unloaded)
+{
+    const char *base = strrchr(name, '\\');
+    base = base ? base + 1 : name;
+    for (size_t i = 0; i < c->nmodules; i++)
+        if (strcasecmp(c->modules[i].name, base) == 0) {
+            *unloaded = false;
+            return (int)i;
+        }
+    for (size_t i = 0; i < c->nunloaded; i++)
+        if (strcasecmp(c->unloaded[i].name, base) == 0) {
+            *unloaded = true;
+            return -1;
+        }
+    *unloaded = false;
+    return -1;
+}
+
+static const ds_module *unloaded_at(const ds_crash *c, uint64_t va)
+{
+    for (size_t i = 0; i < c->nunloaded; i++) {
+        const ds_module *m = &c->unloaded[i];
+        if (va >= m->base && va - m->base < m->size)
+            return m;
+    }
+    return NULL;
+}
+
+/* A frame at exactly this pc, for its name. */
+static const ds_frame *frame_at(const ds_crash *c, uint64_t pc)
+{
+    for (size_t s = 0; s < c->nstacks; s++)
+        for (size_t i = 0; i < c->stacks[s].nframes; i++)
+            if (c->stacks[s].frames[i].pc == pc)
+                return &c->stacks[s].frames[i];
+    return NULL;
+}
+
+static void describe_ip(const ds_crash *c, uint64_t ip, char *out, size_t len)
+{
+    const ds_module *m = ds_module_at(c, ip);
+    const ds_frame *f = frame_at(c, ip);
+    char label[128];
+    if (!m) {
+        snprintf(out, len, "0x%" PRIx64, ip);
+        return;
+    }
+    ds_module_label(m, label, sizeof label);
+    if (f && f->function)
+        snprintf(out, len, "%s!%s+0x%" PRIx64, label, f->function, f->function_offset);
+    else
+        snprintf(out, len, "%s+0x%" PRIx64, label, ip - m->base);
+}
+
+/* ------------------------------------------------------------ evidence */
+
+static int fault_ip(vstate *v, uint64_t ip, const char *source)
+{
+    ds_crash *c = v->c;
+    ds_verdict *vd = &c->verdict;
+    char where[400], why[512];
+    describe_ip(c, ip, where, sizeof where);
+    if (!vd->faulting_ip && !(vd->faulting_ip = xstrdup(where)))
+        return -1;
+    const ds_module *m = ds_module_at(c, ip);
+    if (m) {
+        int idx = (int)(m - c->modules);
+        const ds_frame *f = frame_at(c, ip);
+        ds_rule_action a = rule_for(v, idx, f ? f->function : NULL);
+        snprintf(why, sizeof why, "the faulting instruction %s is in %s (%s)", where,
+                 m->name, source);
+        /* A fault inside the OS or a usual victim is rarely the OS's own bug:
+         * it still counts, but the stack decides who called it there. */
+        evidence(v, idx, NULL, EV_FAULT_IP, a == DS_RULE_NONE ? 60 : 20, why);
+        if (a != DS_RULE_NONE)
+            return REASON(v, "the fault happened inside %s, which is %s", m->name,
+                          a == DS_RULE_VICTIM ? "a usual victim of other drivers' errors"
+                                              : "part of the operating system");
+        return 0;
+    }
+    const ds_module *u = unloaded_at(c, ip);
+    if (u) {
+        snprintf(why, sizeof why, "the faulting instruction 0x%" PRIx64 " lies where %s was "
+                 "loaded before it was unloaded (%s)", ip, u->name, source);
+        evidence(v, -1, u->name, EV_UNLOADED, 80, why);
+        return REASON(v, "%s", why);
+    }
+    return CAVEAT(v, "the faulting instruction 0x%" PRIx64 " is in no loaded module: code ran "
+                  "from corrupted memory, a stale pointer or an unloaded driver", ip);
+}
+
+static int named_driver(vstate *v, const char *name, const char *how, int score)
+{
+    bool unloaded;
+    int idx = module_by_name(v->c, name, &unloaded);
+    char why[400];
+    snprintf(why, sizeof why, "%s names %s", how, name);
+    evidence(v, idx, name, unloaded ? EV_UNLOADED : EV_NAMED, score, why);
+    return REASON(v, "%s", why);
+}
+
+/* DRIVER_OBJECT -> the driver's module (DriverStart) or name (DriverName). */
+static int driver_object(vstate *v, uint64_t drv, const char *how, int score)
+{
+    uint64_t start;
+    char name[256];
+    unsigned start_off = v->ptr == 8 ? 0x18 : 0x0C, name_off = v->ptr == 8 ? 0x38 : 0x1C;
+    if (read_ptr(v, drv + start_off, &start)) {
+        const ds_module *m = ds_module_at(v->c, start);
+        if (m)
+            return named_driver(v, m->name, how, score);
+    }
+    if (read_ustr(v, drv + name_off, name, sizeof name)) {
+        const char *slash = strrchr(name, '\\');
+        char base[300];
+        snprintf(base, sizeof base, "%.250s.sys", slash ? slash + 1 : name);
+        return named_driver(v, base, how, score);
+    }
+    return 0;
+}
+
+static int device_object(vstate *v, uint64_t dev, const char *how, int score)
+{
+    uint64_t drv;
+    return read_ptr(v, dev + 0x08, &drv) && drv ? driver_object(v, drv, how, score) : 0;
+}
+
+static int irp_owner(vstate *v, uint64_t irp, const char *how)
+{
+    /* IRP.Tail.Overlay.CurrentStackLocation -> IO_STACK_LOCATION.DeviceObject */
+    uint64_t loc, dev;
+    unsigned loc_off = v->ptr == 8 ? 0xB8 : 0x60, dev_off = v->ptr == 8 ? 0x28 : 0x14;
+    if (read_ptr(v, irp + loc_off, &loc) && read_ptr(v, loc + dev_off, &dev) && dev)
+        return device_object(v, dev, how, 80);
+    return CAVEAT(v, "the IRP at 0x%" PRIx64 " is not readable in this dump, so its driver "
+                  "cannot be named", irp);
+}
+
+static int read_context_pc(vstate *v, uint64_t va, uint64_t *pc)
+{
+    uint8_t buf[0x4D0];
+    size_t need = ds_context_min_size(v->c->arch);
+    ds_context x;
+    if (!need || ds_mem_read(v->mem, va, buf, need) != need ||
+        !ds_context_decode(v->c->arch, buf, need, &x))
+        return 0;
+    *pc = x.pc;
+    return 1;
+}
+
+/* What each parameter's role lets us conclude. Data-driven: the roles come
+ * from bugcodes/, this table only says what to do with a role. */
+static int use_param(vstate *v, ds_param_role role, unsigned i, uint64_t val)
+{
+    ds_verdict *vd = &v->c->verdict;
+    char how[64];
+    uint64_t ip;
+    snprintf(how, sizeof how, "bug-check parameter %u", i + 1);
+    switch (role) {
+    case DS_ROLE_FAULTING_IP:
+        return fault_ip(v, val, how);
+    case DS_ROLE_EXCEPTION_RECORD:
+        if (read_ptr(v, val + (v->ptr == 8 ? 0x10 : 0x0C), &ip) && ip)
+            return fault_ip(v, ip, "exception record");
+        return 0;
+    case DS_ROLE_CONTEXT_RECORD:
+        return read_context_pc(v, val, &ip) && ip ? fault_ip(v, ip, "context record") : 0;
+    case DS_ROLE_TRAP_FRAME:
+        if (read_ptr(v, val + (v->ptr == 8 ? 0x168 : 0x68), &ip) && ip)
+            return fault_ip(v, ip, "trap frame");
+        return 0;
+    case DS_ROLE_FAULTING_ADDRESS: {
+        vd->faulting_address = val;
+        const ds_module *u = unloaded_at(v->c, val);
+        if (u) {
+            char why[300];
+            snprintf(why, sizeof why, "the referenced address 0x%" PRIx64 " lies where %s "
+                     "was loaded before it was unloaded", val, u->name);
+            evidence(v, -1, u->name, EV_UNLOADED, 70, why);
+            return REASON(v, "%s", why);
+        }
+        return 0;
+    }
+    case DS_ROLE_ACCESS_TYPE:
+        vd->access = (val & 8) ? "execute" : (val & 1) ? "write" : "read";
+        return 0;
+    case DS_ROLE_DRIVER_NAME_PTR: {
+        char name[256];
+        return read_ustr(v, val, name, sizeof name) ? named_driver(v, name, how, 70) : 0;
+    }
+    case DS_ROLE_DRIVER_BASE: {
+        const ds_module *m = ds_module_at(v->c, val);
+        return m ? named_driver(v, m->name, how, 70) : 0;
+    }
+    case DS_ROLE_DRIVER_OBJECT:
+        return driver_object(v, val, how, 70);
+    case DS_ROLE_DEVICE_OBJECT:
+        /* often a bus driver's PDO: weaker than the driver holding an IRP */
+        return device_object(v, val, how, 45);
+    case DS_ROLE_IRP:
+        return irp_owner(v, val, "the blocked IRP");
+    default:
+        return 0;
+    }
+}
+
+/* Walk one stack from the top: skip plumbing, remember victims, credit the
+ * first third-party frame, and note every third-party module present. */
+static int stack_evidence(vstate *v, const ds_stack *st, bool primary)
+{
+    ds_crash *c = v->c;
+    bool first_done = false;
+    const char *victim = NULL;
+    for (size_t i = 0; i < st->nframes; i++) {
+        const ds_frame *f = &st->frames[i];
+        if (f->module < 0)
+            continue;
+        const ds_module *m = &c->modules[f->module];
+        ds_rule_action a = rule_for(v, f->module, f->function);
+        if (a == DS_RULE_IGNORE)
+            continue;
+        if (a == DS_RULE_VICTIM && !victim && !first_done)
+            victim = m->name;
+        if (a != DS_RULE_NONE)
+            continue;
+        char site[400], why[600];
+        char label[128];
+        ds_module_label(m, label, sizeof label);
+        if (f->function)
+            snprintf(site, sizeof site, "%s!%s+0x%" PRIx64, label, f->function,
+                     f->function_offset);
+        else
+            snprintf(site, sizeof site, "%s+0x%" PRIx64, label, f->pc - m->base);
+        if (!first_done) {
+            first_done = true;
+            bool scanned = f->trust == DS_TRUST_SCAN || f->trust == DS_TRUST_SCAN_VALIDATED;
+            int score = !primary ? 25 : f->trust == DS_TRUST_SCAN ? 15
+                                      : f->trust == DS_TRUST_SCAN_VALIDATED ? 30 : 50;
+            snprintf(why, sizeof why, "%s is the first third-party frame on the %s (frame %zu, "
+                     "found by %s)", site, st->label ? st->label : "stack", i,
+                     f->trust == DS_TRUST_CONTEXT ? "the context" :
+                     f->trust == DS_TRUST_UNWIND_INFO ? "unwind data" :
+                     f->trust == DS_TRUST_FRAME_POINTER ? "frame pointers" :
+                     f->trust == DS_TRUST_SCAN_VALIDATED ? "a validated stack scan" :
+                     "an unvalidated stack scan");
+            evidence(v, f->module, NULL, EV_STACK_FIRST, score, why);
+            cand *x = find_cand(v, f->module, NULL);
+            if (x && !x->has_function && f->function) {
+                snprintf(x->function, sizeof x->function, "%s", f->function);
+                x->function_offset = f->function_offset;
+                x->has_function = true;
+            }
+            if (scanned && primary)
+                v->stack_scan_only = true;
+            if (victim && primary && REASON(v, "%s, a usual victim, was called by %s", victim,
+                                            m->name) < 0)
+                return -1;
+        } else {
+            snprintf(why, sizeof why, "%s is on the %s", site, st->label ? st->label : "stack");
+            evidence(v, f->module, NULL, EV_STACK_ANY, 5, why);
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------- verdicts */
+
+static void set_suspect(ds_suspect *s, const vstate *v, const cand *x)
+{
+    s->module = x->module;
+    s->module_name = xstrdup(x->name);
+    s->score = total(x);
+    s->why = xstrdup(x->why);
+    if (x->has_function) {
+        s->function = xstrdup(x->function);
+        s->function_offset = x->function_offset;
+    }
+}
+
+static int cmp_cand(const void *a, const void *b)
+{
+    int ta = total(a), tb = total(b);
+    return tb - ta;
+}
+
+static int rank_and_decide(vstate *v, bool blame_allowed)
+{
+    ds_crash *c = v->c;
+    ds_verdict *vd = &c->verdict;
+    /* Stable for equal scores: insertion order is evidence order. */
+    for (size_t i = 1; i < v->ncands; i++)
+        for (size_t j = i; j > 0 && cmp_cand(&v->cands[j - 1], &v->cands[j]) > 0; j--) {
+            cand t = v->cands[j];
+            v->cands[j] = v->cands[j - 1];
+            v->cands[j - 1] = t;
+        }
+    /* A third-party candidate outranks OS/victim code with any real evidence. */
+    size_t top = 0;
+    for (size_t i = 0; i < v->ncands; i++)
+        if (v->cands[i].action == DS_RULE_NONE && total(&v->cands[i]) >= 15) {
+            top = i;
+            break;
+        }
+    if (!blame_allowed || v->ncands == 0) {
+        vd->confidence = DS_CONFIDENCE_NONE;
+        if (blame_allowed && CAVEAT(v, "no module could be tied to this crash") < 0)
+            return -1;
+        return 0;
+    }
+    const cand *x = &v->cands[top];
+    vd->has_suspect = true;
+    set_suspect(&vd->suspect, v, x);
+    if (!vd->suspect.function && vd->faulting_ip && x->module >= 0) {
+        const ds_frame *f = NULL;
+        for (size_t s = 0; s < c->nstacks && !f; s++)
+            for (size_t i = 0; i < c->stacks[s].nframes; i++)
+                if (c->stacks[s].frames[i].module == x->module && c->stacks[s].frames[i].function) {
+                    f = &c->stacks[s].frames[i];
+                    break;
+                }
+        if (f) {
+            vd->suspect.function = xstrdup(f->function);
+            vd->suspect.function_offset = f->function_offset;
+        }
+    }
+    int score = total(x);
+    ds_confidence conf = score >= 100 && strong_kinds(x) >= 2 ? DS_CONFIDENCE_HIGH
+                         : score >= 50                       ? DS_CONFIDENCE_MEDIUM
+                                                             : DS_CONFIDENCE_LOW;
+    if (x->action != DS_RULE_NONE) {
+        cap(v, DS_CONFIDENCE_LOW);
+        if (CAVEAT(v, "%s is %s; the real cause may be a driver that is not visible here",
+                   x->name, x->action == DS_RULE_VICTIM ? "a usual victim of other code"
+                                                        : "part of the operating system") < 0)
+            return -1;
+    }
+    if (v->stack_scan_only && x->kind_score[EV_FAULT_IP] == 0 && x->kind_score[EV_NAMED] == 0) {
+        cap(v, DS_CONFIDENCE_MEDIUM);
+        if (CAVEAT(v, "the stack behind this verdict was recovered by scanning, not unwinding") < 0)
+            return -1;
+    }
+    if ((int)conf > v->cap)
+        conf = (ds_confidence)v->cap;
+    vd->confidence = conf;
+    if (REASON(v, "%s", x->why) < 0)
+        return -1;
+    size_t nalt = 0;
+    vd->alternates = calloc(v->ncands ? v->ncands : 1, sizeof *vd->alternates);
+    if (!vd->alternates)
+        return -1;
+    for (size_t i = 0; i < v->ncands && nalt < 5; i++)
+        if (i != top && total(&v->cands[i]) >= 5)
+            set_suspect(&vd->alternates[nalt++], v, &v->cands[i]);
+    vd->nalternates = nalt;
+    return 0;
+}
+
+static void label_of(const ds_crash *c, const ds_suspect *s, char *out, size_t len)
+{
+    if (s->module >= 0 && (size_t)s->module < c->nmodules) {
+        ds_module_label(&c->modules[s->module], out, len);
+        return;
+    }
+    snprintf(out, len, "%s", s->module_name ? s->module_name : "unknown");
+    char *dot = strrchr(out, '.');
+    if (dot && dot != out)
+        *dot = '\0';
+}
+
+static int make_bucket(ds_crash *c, const char *prefix)
+{
+    ds_verdict *vd = &c->verdict;
+    char buf[512], mod[128];
+    if (vd->has_suspect) {
+        label_of(c, &vd->suspect, mod, sizeof mod);
+        snprintf(buf, sizeof buf, "%s_%s!%s", prefix, mod,
+                 vd->suspect.function ? vd->suspect.function : "unknown_function");
+    } else {
+        snprintf(buf, sizeof buf, "%s_none!%s", prefix, vd->title ? vd->title : "unknown");
+    }
+    /* Buckets are identifiers: no spaces. */
+    for (char *p = buf; *p; p++)
+        if (*p == ' ')
+            *p = '_';
+    return (vd->bucket = xstrdup(buf)) ? 0 : -1;
+}
+
+static int kernel_verdict(vstate *v)
+{
+    ds_crash *c = v->c;
+    ds_verdict *vd = &c->verdict;
+    ds_bugcode_view bv;
+    ds_bugcode_resolve(c->bugcheck.code, c->bugcheck.params, &bv);
+    char title[64];
+    snprintf(title, sizeof title, "BUGCHECK_0x%X", c->bugcheck.code);
+    vd->title = xstrdup(bv.name ? bv.name : title);
+    vd->description = xstrdup(bv.case_summary ? bv.case_summary : bv.summary);
+    vd->crash_class = ds_crash_class_name(bv.cls);
+    for (unsigned i = 0; i < 4; i++) {
+        vd->param_role[i] = bv.known ? ds_param_role_name(bv.params[i].role) : NULL;
+        vd->param_meaning[i] = bv.params[i].meaning;
+    }
+    if (!vd->title)
+        return -1;
+    if (!bv.known && CAVEAT(v, "bug check 0x%X is not in dumpscan's knowledge base",
+                            c->bugcheck.code) < 0)
+        return -1;
+
+    bool blame = bv.cls != DS_CLASS_MANUAL && bv.cls != DS_CLASS_HARDWARE;
+    for (unsigned i = 0; i < 4; i++)
+        if (bv.known && use_param(v, bv.params[i].role, i, c->bugcheck.params[i]) < 0)
+            return -1;
+    const char *broken = c->kernel.triage.broken_driver;
+    if (broken && *broken) {
+        bool unloaded;
+        int idx = module_by_name(c, broken, &unloaded);
+        char why[300];
+        snprintf(why, sizeof why, "the kernel recorded %s as the broken driver", broken);
+        evidence(v, idx, broken, EV_BROKEN, 40, why);
+    }
+    for (size_t s = 0; s < c->nstacks; s++)
+        if (stack_evidence(v, &c->stacks[s], c->stacks[s].kind == DS_STACK_FAULTING ||
+                                                  c->nstacks == 1) < 0)
+            return -1;
+
+    switch (bv.cls) { /* what the class itself tells about blame */
+    case DS_CLASS_MANUAL:
+        if (REASON(v, "%s is a crash that was asked for (keyboard, debugger or a tool): no "
+                   "driver caused it", vd->title) < 0)
+            return -1;
+        break;
+    case DS_CLASS_HARDWARE:
+        if (REASON(v, "%s reports a hardware error: drivers on the stack were running, not "
+                   "failing; check the hardware and firmware", vd->title) < 0)
+            return -1;
+        break;
+    case DS_CLASS_MEMORY_CORRUPTION:
+        cap(v, DS_CONFIDENCE_LOW);
+        if (CAVEAT(v, "memory corruption is detected after the fact: the module named is "
+                   "where it was noticed, which may not be who caused it (try Driver "
+                   "Verifier with special pool)") < 0)
+            return -1;
+        break;
+    default:
+        break;
+    }
+    if (rank_and_decide(v, blame) < 0)
+        return -1;
+    return make_bucket(c, vd->crash_class);
+}
+
+/* ------------------------------------------------------- application */
+
+static const char *platform_space(const ds_crash *c)
+{
+    uint32_t p = c->mdmp.platform_id;
+    if (p == 0x8201 || p == 0x8203) /* Linux, Android */
+        return "linux";
+    if (p == 0x8101 || p == 0x8102) /* macOS, iOS */
+        return "mac";
+    return "win";
+}
+
+/* The application crash classes of bugcodes/exceptions.txt, as static
+ * strings: the model outlives the parsed knowledge. */
+static const char *user_class(const char *cls)
+{
+    static const char *const classes[] = {
+        "invalid_pointer", "stack_overflow", "heap_corruption", "fast_fail",
+        "abort", "breakpoint", "cpp_exception", "illegal_instruction",
+        "arithmetic", "resource", "loader", "hang"};
+    for (size_t i = 0; cls && i < sizeof classes / sizeof *classes; i++)
+        if (strcmp(cls, classes[i]) == 0)
+            return classes[i];
+    return "unknown";
+}
+
+static bool non_canonical(uint64_t a)
+{
+    uint64_t top = a >> 47;
+    return top != 0 && top != 0x1FFFF;
+}
+
+static int user_verdict(vstate *v)
+{
+    ds_crash *c = v->c;
+    ds_verdict *vd = &c->verdict;
+    if (!c->has_exception) {
+        vd->title = xstrdup("NO_EXCEPTION");
+        vd->crash_class = "unknown";
+        if (!vd->title || CAVEAT(v, "the minidump holds no exception record: it may be a "
+                                 "snapshot of a running process, not a crash") < 0)
+            return -1;
+    } else {
+        const ds_exception *e = &c->exception;
+        const char *space = platform_space(c);
+        ds_exception_info info;
+        char title[64];
+        bool known = ds_knowledge_exception(v->k, space, e->code, &info);
+        snprintf(title, sizeof title, "EXCEPTION_0x%08X", e->code);
+        vd->title = xstrdup(known ? info.name : title);
+        vd->crash_class = known ? user_class(info.cls) : "unknown";
+        vd->description = xstrdup(known ? info.summary : NULL);
+        if (!vd->title)
+            return -1;
+        bool win = strcmp(space, "win") == 0;
+        if (win && e->code == 0xC0000005 && e->nparams >= 2) {
+            vd->access = e->params[0] == 8 ? "execute" : e->params[0] == 1 ? "write" : "read";
+            vd->faulting_address = e->params[1];
+        } else if (!win && strcmp(info.cls ? info.cls : "", "invalid_pointer") == 0 && known) {
+            vd->faulting_address = e->address; /* si_addr / the Mach fault address */
+            vd->access = "access";
+        }
+        if (win && e->code == 0xC0000409 && e->nparams >= 1) {
+            ds_exception_info ff;
+            if (ds_knowledge_exception(v->k, "fastfail", e->params[0], &ff) &&
+                REASON(v, "fast fail %s: %s", ff.name, ff.summary) < 0)
+                return -1;
+        }
+        if (strcmp(vd->crash_class, "heap_corruption") == 0) {
+            cap(v, DS_CONFIDENCE_LOW);
+            if (CAVEAT(v, "the heap noticed corruption made earlier, possibly by other code "
+                       "(try Application Verifier / page heap)") < 0)
+                return -1;
+        }
+        /* Where the instruction pointer was: the exception address on Windows,
+         * the context pc elsewhere (si_addr is the data address). */
+        uint64_t ip = win ? e->address : c->has_context ? c->context.pc : 0;
+        if (vd->access && strcmp(vd->access, "execute") == 0) {
+            const ds_module *m = ds_module_at(c, ip);
+            if (!m && CAVEAT(v, "execution jumped to 0x%" PRIx64 ", which is in no module: "
+                             "the code that jumped there (a corrupted return address or "
+                             "function pointer) is at fault, not that memory", ip) < 0)
+                return -1;
+        }
+        if (vd->access && vd->faulting_address < 0x10000 &&
+            REASON(v, "the %s was of address 0x%" PRIx64 ", in the null page: a null pointer "
+                   "(plus an offset) was used", vd->access, vd->faulting_address) < 0)
+            return -1;
+        if (vd->access && c->arch == DS_ARCH_X64 && non_canonical(vd->faulting_address) &&
+            REASON(v, "address 0x%" PRIx64 " is not canonical: a garbage or freed pointer",
+                   vd->faulting_address) < 0)
+            return -1;
+        if (ip && fault_ip(v, ip, "exception address") < 0)
+            return -1;
+    }
+    for (size_t s = 0; s < c->nstacks; s++)
+        if (stack_evidence(v, &c->stacks[s], c->stacks[s].kind == DS_STACK_FAULTING) < 0)
+            return -1;
+    if (rank_and_decide(v, c->has_exception) < 0)
+        return -1;
+    /* WinDbg-like: NULL_POINTER_READ_c0000005_mod!func */
+    char prefix[96];
+    const char *access = vd->access;
+    if (access && strcmp(access, "access") != 0 && c->has_exception)
+        snprintf(prefix, sizeof prefix, "%s_POINTER_%s_%08x",
+                 vd->faulting_address < 0x10000 ? "NULL" : "INVALID",
+                 strcmp(access, "read") == 0 ? "READ" : strcmp(access, "write") == 0
+                                                            ? "WRITE" : "EXECUTE",
+                 c->exception.code);
+    else
+        snprintf(prefix, sizeof prefix, "%s_%08x", vd->title, c->exception.code);
+    return make_bucket(c, prefix);
+}
+
+int ds_analysis_verdict(ds_crash *c, const ds_memview *mem)
+{
+    vstate *v = calloc(1, sizeof *v);
+    if (!v)
+        return -1;
+    v->c = c;
+    v->mem = mem;
+    v->ptr = c->arch == DS_ARCH_X86 || c->arch == DS_ARCH_ARM ? 4 : 8;
+    v->cap = DS_CONFIDENCE_HIGH;
+    v->k = ds_knowledge_load();
+    int rc = -1;
+    if (!v->k)
+        goto out;
+    c->verdict.present = true;
+    if (c->format == DS_FORMAT_MINIDUMP)
+        rc = user_verdict(v);
+    else if (c->has_bugcheck)
+        rc = kernel_verdict(v);
+    else
+        rc = 0, c->verdict.present = false;
+    if (rc == 0 && c->damaged) {
+        if (c->verdict.confidence > DS_CONFIDENCE_MEDIUM)
+            c->verdict.confidence = DS_CONFIDENCE_MEDIUM;
+        rc = CAVEAT(v, "the dump is damaged; the verdict rests on what could be read");
+    }
+out:
+    ds_knowledge_free(v->k);
+    free(v);
+    return rc;
+}
