@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "batch.h"
 #include "dumpscan/dumpscan.h"
 
 enum { EXIT_OK = 0, EXIT_UNREADABLE = 1, EXIT_USAGE = 2 };
@@ -12,6 +14,7 @@ enum { EXIT_OK = 0, EXIT_UNREADABLE = 1, EXIT_USAGE = 2 };
 static void usage(FILE *f)
 {
     fputs("Usage: dumpscan [OPTIONS] FILE...\n"
+          "       dumpscan [BATCH OPTIONS] DIR|FILE...\n"
           "\n"
           "Read Windows crash dumps offline and report what they say: the dump kind,\n"
           "system, crash time, bug check or exception, crashing context, threads,\n"
@@ -23,7 +26,8 @@ static void usage(FILE *f)
           "Breakpad, Crashpad; x86, x64, ARM, ARM64), optionally gzip-compressed.\n"
           "\n"
           "Options:\n"
-          "  -j, --json       print one JSON object per file (see dumpscan-json(5))\n"
+          "      --json       print one JSON object per file (see dumpscan-json(5));\n"
+          "                   -j without a number means --json too\n"
           "      --compact    with --json: one line per file instead of indented\n"
           "  -v, --verbose    also print every stack, registers and informational notes\n"
           "  -y, --symbols PATH\n"
@@ -39,9 +43,71 @@ static void usage(FILE *f)
           "  -h, --help       show this help\n"
           "  -V, --version    show the version\n"
           "\n"
+          "Batch triage starts when an argument is a directory or a batch option is\n"
+          "given. Every regular file is recognized by its signature (PAGEDU64,\n"
+          "PAGEDUMP, MDMP, gzip of those); other files are skipped and counted.\n"
+          "  -r, --recursive  descend into subdirectories (symbolic-link loops are cut)\n"
+          "  -j, --jobs N     analyze N files at a time (default: one per CPU)\n"
+          "      --format F   table (default, one row per dump), jsonl (one --json\n"
+          "                   report per line), csv (dumpscan's columns), bsv-csv\n"
+          "                   (BlueScreenView /scomma columns)\n"
+          "      --summary    counts per suspect module, bucket and bug check instead\n"
+          "                   of rows (JSON with --json or --format jsonl)\n"
+          "      --sort KEY   time (default), path, mtime, size, bugcheck, module,\n"
+          "                   bucket; ~KEY reverses; ties by path\n"
+          "      --header, --no-header\n"
+          "                   CSV header line (default: csv yes, bsv-csv no)\n"
+          "  -v               also name skipped files and ignored entries on stderr\n"
+          "\n"
           "Exit status: 0 every file was read (damage is reported in the output),\n"
-          "1 at least one file could not be read as a dump, 2 usage error.\n",
+          "1 at least one file could not be read as a dump, 2 usage error.\n"
+          "Batch: 0 every dump found was analyzed, 3 at least one file or directory\n"
+          "failed (an error row names it), 2 usage error, 1 fatal error.\n",
           f);
+}
+
+/* "-j N" and "-jN" with a number mean --jobs N; "-j" alone keeps meaning
+ * --json, as it did before batch mode. */
+static bool all_digits(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+static char **rewrite_jobs(int argc, char **argv, int *nargc)
+{
+    char **out = calloc((size_t)argc + 1, sizeof *out);
+    if (!out)
+        return NULL;
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && strcmp(argv[i], "--") == 0) {
+            while (i < argc)
+                out[n++] = argv[i++];
+            break;
+        }
+        if (i > 0 && strcmp(argv[i], "-j") == 0 && i + 1 < argc && all_digits(argv[i + 1])) {
+            out[n++] = "--jobs";
+            out[n++] = argv[++i];
+        } else if (i > 0 && strncmp(argv[i], "-j", 2) == 0 && all_digits(argv[i] + 2)) {
+            out[n++] = "--jobs";
+            out[n++] = argv[i] + 2;
+        } else {
+            out[n++] = argv[i];
+        }
+    }
+    *nargc = n;
+    return out;
+}
+
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 int main(int argc, char **argv)
@@ -51,12 +117,24 @@ int main(int argc, char **argv)
         {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'}, {"symbols", required_argument, NULL, 'y'},
         {"no-symbols", no_argument, NULL, 'S'}, {"no-unwind", no_argument, NULL, 'U'},
-        {"all-threads", no_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
+        {"all-threads", no_argument, NULL, 'T'}, {"recursive", no_argument, NULL, 'r'},
+        {"jobs", required_argument, NULL, 'J'}, {"format", required_argument, NULL, 'F'},
+        {"summary", no_argument, NULL, 'M'}, {"sort", required_argument, NULL, 'O'},
+        {"header", no_argument, NULL, 'H'}, {"no-header", no_argument, NULL, 'N'},
+        {NULL, 0, NULL, 0},
     };
     bool json = false, compact = false, verbose = false;
+    bool batch = false, have_format = false;
+    batch_opts bo = {.header = -1};
     ds_open_options oo = {0};
     int c;
-    while ((c = getopt_long(argc, argv, "jvhVy:", opts, NULL)) != -1) {
+    char **args = rewrite_jobs(argc, argv, &argc);
+    if (!args) {
+        fputs("dumpscan: out of memory\n", stderr);
+        return EXIT_UNREADABLE;
+    }
+    argv = args;
+    while ((c = getopt_long(argc, argv, "jvhVy:r", opts, NULL)) != -1) {
         switch (c) {
         case 'y': oo.symbol_path = optarg; break;
         case 'S': oo.no_symbols = true; break;
@@ -65,14 +143,68 @@ int main(int argc, char **argv)
         case 'j': json = true; break;
         case 'c': compact = true; break;
         case 'v': verbose = true; break;
-        case 'h': usage(stdout); return EXIT_OK;
-        case 'V': printf("dumpscan %s\n", DS_VERSION_STRING); return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
+        case 'r': bo.recursive = batch = true; break;
+        case 'J': {
+            char *end;
+            long j = strtol(optarg, &end, 10);
+            if (*end || j < 1 || j > 256) {
+                fprintf(stderr, "dumpscan: --jobs wants a number from 1 to 256\n");
+                free(args);
+                return EXIT_USAGE;
+            }
+            bo.jobs = (int)j;
+            batch = true;
+            break;
+        }
+        case 'F':
+            if (batch_format_parse(optarg, &bo.format) != 0) {
+                fprintf(stderr, "dumpscan: unknown format '%s' (table, jsonl, csv, bsv-csv)\n",
+                        optarg);
+                free(args);
+                return EXIT_USAGE;
+            }
+            have_format = batch = true;
+            break;
+        case 'M': bo.summary = batch = true; break;
+        case 'O': {
+            const char *k = optarg;
+            bo.reverse = k[0] == '~';
+            if (ds_row_sort_parse(k + bo.reverse, &bo.sort) != 0) {
+                fprintf(stderr, "dumpscan: unknown sort key '%s'\n", optarg);
+                free(args);
+                return EXIT_USAGE;
+            }
+            batch = true;
+            break;
+        }
+        case 'H': bo.header = 1; batch = true; break;
+        case 'N': bo.header = 0; batch = true; break;
+        case 'h': usage(stdout); free(args); return EXIT_OK;
+        case 'V': printf("dumpscan %s\n", DS_VERSION_STRING); free(args); return EXIT_OK;
+        default: usage(stderr); free(args); return EXIT_USAGE;
         }
     }
     if (optind >= argc) {
         usage(stderr);
+        free(args);
         return EXIT_USAGE;
+    }
+    for (int i = optind; i < argc && !batch; i++)
+        batch = is_dir(argv[i]);
+    if (batch) {
+        if (json && have_format && bo.format != BATCH_JSONL) {
+            fputs("dumpscan: --json and --format disagree\n", stderr);
+            free(args);
+            return EXIT_USAGE;
+        }
+        if (json)
+            bo.format = BATCH_JSONL;
+        bo.open = oo;
+        bo.compact = compact;
+        bo.verbose = verbose;
+        int rc = batch_run(&bo, argv + optind, argc - optind);
+        free(args);
+        return rc;
     }
     int status = EXIT_OK;
     for (int i = optind; i < argc; i++) {
@@ -98,5 +230,6 @@ int main(int argc, char **argv)
         ds_free(out);
         ds_close(d);
     }
+    free(args);
     return status;
 }

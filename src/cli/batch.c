@@ -1,0 +1,644 @@
+/*
+ * dumpscan batch triage (the CLI side): find the files, recognize dumps by
+ * their signature, analyze them on a pool of threads, keep one small row per
+ * file (never an open dump), sort and print. The rows, their renderings and
+ * the summary are the library's (ds_row_*, ds_rows_table, ds_summary_*).
+ *
+ * JSONL output needs each dump's full report in sorted order; workers write
+ * the reports to unlinked per-thread temporary files and the printer copies
+ * them back in order, so memory holds rows only however many files there are.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+
+int batch_format_parse(const char *s, batch_format *out)
+{
+    static const char *const names[] = {"table", "jsonl", "csv", "bsv-csv"};
+    for (unsigned i = 0; i < 4; i++)
+        if (strcmp(s, names[i]) == 0) {
+            *out = (batch_format)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* ------------------------------------------------------------ the files */
+
+typedef enum { ST_PENDING = 0, ST_OK, ST_FAILED, ST_SKIPPED } item_state;
+
+typedef struct item {
+    char *path;
+    char *walk_error;   /* found failing while walking (missing path, unreadable dir) */
+    ds_row *row;        /* OK and FAILED */
+    item_state state;
+    unsigned worker;    /* JSONL: whose temporary file holds the report */
+    uint64_t json_off;
+    size_t json_len;
+} item;
+
+/* Set of (device, inode): directories entered and files taken. */
+typedef struct idset {
+    struct ident {
+        dev_t dev;
+        ino_t ino;
+        bool used;
+    } *slot;
+    size_t cap, n;
+} idset;
+
+static uint64_t id_hash(dev_t dev, ino_t ino)
+{
+    uint64_t h = (uint64_t)dev * 0x9E3779B97F4A7C15ull ^ (uint64_t)ino;
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ull;
+    return h ^ (h >> 32);
+}
+
+/* 1 added, 0 already there, -1 OOM. */
+static int idset_add(idset *s, dev_t dev, ino_t ino)
+{
+    if (s->n * 2 >= s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        struct ident *slot = calloc(cap, sizeof *slot);
+        if (!slot)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++)
+            if (s->slot[i].used) {
+                size_t j = id_hash(s->slot[i].dev, s->slot[i].ino) & (cap - 1);
+                while (slot[j].used)
+                    j = (j + 1) & (cap - 1);
+                slot[j] = s->slot[i];
+            }
+        free(s->slot);
+        s->slot = slot;
+        s->cap = cap;
+    }
+    size_t j = id_hash(dev, ino) & (s->cap - 1);
+    for (; s->slot[j].used; j = (j + 1) & (s->cap - 1))
+        if (s->slot[j].dev == dev && s->slot[j].ino == ino)
+            return 0;
+    s->slot[j] = (struct ident){dev, ino, true};
+    s->n++;
+    return 1;
+}
+
+typedef struct walk {
+    item *items;
+    size_t n, cap;
+    idset dirs, files;
+    size_t ignored;  /* not regular files: devices, sockets, broken or looping links */
+    bool recursive;
+    bool verbose;
+    bool oom;
+} walk;
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    if (p)
+        memcpy(p, s, n);
+    return p;
+}
+
+static void add_item(walk *w, const char *path, const char *walk_error)
+{
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 256;
+        item *p = realloc(w->items, cap * sizeof *p);
+        if (!p) {
+            w->oom = true;
+            return;
+        }
+        w->items = p;
+        w->cap = cap;
+    }
+    item *it = &w->items[w->n];
+    memset(it, 0, sizeof *it);
+    it->path = xstrdup(path);
+    it->walk_error = walk_error ? xstrdup(walk_error) : NULL;
+    if (!it->path || (walk_error && !it->walk_error)) {
+        free(it->path);
+        free(it->walk_error);
+        w->oom = true;
+        return;
+    }
+    w->n++;
+}
+
+static char *join(const char *dir, const char *name)
+{
+    size_t dl = strlen(dir), nl = strlen(name);
+    bool slash = dl && dir[dl - 1] == '/';
+    char *p = malloc(dl + nl + 2);
+    if (p) {
+        memcpy(p, dir, dl);
+        if (!slash)
+            p[dl++] = '/';
+        memcpy(p + dl, name, nl + 1);
+    }
+    return p;
+}
+
+static int name_order(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void walk_dir(walk *w, const char *dir);
+
+/* One path met while walking (or given on the command line when top). */
+static void walk_path(walk *w, const char *path, bool top)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (top) { /* named by the user: say why it is not there */
+            char msg[300];
+            snprintf(msg, sizeof msg, "%s", strerror(errno));
+            add_item(w, path, msg);
+        } else {
+            w->ignored++; /* a broken or looping symbolic link */
+            if (w->verbose)
+                fprintf(stderr, "dumpscan: %s: ignored: %s\n", path, strerror(errno));
+        }
+        return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        if (!top && !w->recursive)
+            return; /* subdirectories only with --recursive */
+        int r = idset_add(&w->dirs, st.st_dev, st.st_ino);
+        if (r < 0)
+            w->oom = true;
+        else if (r > 0)
+            walk_dir(w, path); /* r == 0: entered before (a link loop) */
+        return;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        if (top)
+            add_item(w, path, "not a regular file");
+        else if (w->ignored++, w->verbose)
+            fprintf(stderr, "dumpscan: %s: ignored: not a regular file\n", path);
+        return;
+    }
+    int r = idset_add(&w->files, st.st_dev, st.st_ino);
+    if (r < 0)
+        w->oom = true;
+    else if (r > 0)
+        add_item(w, path, NULL); /* r == 0: the same file by another name */
+}
+
+static void walk_dir(walk *w, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "cannot read directory: %s", strerror(errno));
+        add_item(w, dir, msg);
+        return;
+    }
+    /* Names first, directory closed before descending: open descriptors do
+     * not grow with depth, and the order does not depend on readdir. */
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (n == cap) {
+            size_t nc = cap ? cap * 2 : 64;
+            char **p = realloc(names, nc * sizeof *p);
+            if (!p) {
+                w->oom = true;
+                break;
+            }
+            names = p;
+            cap = nc;
+        }
+        if (!(names[n] = join(dir, e->d_name))) {
+            w->oom = true;
+            break;
+        }
+        n++;
+    }
+    closedir(d);
+    if (n)
+        qsort(names, n, sizeof *names, name_order);
+    for (size_t i = 0; i < n; i++) {
+        if (!w->oom)
+            walk_path(w, names[i], false);
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* ----------------------------------------------------------- the pool */
+
+typedef struct pool {
+    const batch_opts *o;
+    item *items;
+    size_t n;
+    atomic_size_t next;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t done, nok, nfailed, nskipped;
+    bool fatal;
+    char fatal_msg[256];
+    bool jsonl;
+    FILE **tmp;         /* per worker, JSONL only */
+    unsigned ntmp;
+    uint64_t *tmp_len;  /* bytes written to each */
+} pool;
+
+typedef struct worker {
+    pool *p;
+    unsigned id;
+} worker;
+
+static void set_fatal(pool *p, const char *msg)
+{
+    pthread_mutex_lock(&p->mu);
+    if (!p->fatal)
+        snprintf(p->fatal_msg, sizeof p->fatal_msg, "%s", msg);
+    p->fatal = true;
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Keep a report for later in the worker's temporary file. */
+static void stash(pool *p, unsigned id, item *it, char *json)
+{
+    if (!json) {
+        set_fatal(p, "out of memory");
+        return;
+    }
+    size_t len = strlen(json);
+    if (fwrite(json, 1, len, p->tmp[id]) != len) {
+        set_fatal(p, "cannot write a temporary file");
+    } else {
+        it->worker = id;
+        it->json_off = p->tmp_len[id];
+        it->json_len = len;
+        p->tmp_len[id] += len;
+    }
+    ds_free(json);
+}
+
+static void analyze(pool *p, unsigned id, item *it)
+{
+    const char *error = it->walk_error;
+    ds_error err;
+    if (!error) {
+        ds_format fmt;
+        bool gz;
+        if (ds_detect_file(it->path, &fmt, &gz, &err) != 0) {
+            error = err.text;
+        } else if (fmt == DS_FORMAT_UNKNOWN) {
+            it->state = ST_SKIPPED;
+            if (p->o->verbose)
+                fprintf(stderr, "dumpscan: %s: skipped: not a dump\n", it->path);
+            return;
+        } else {
+            ds_dump *d = ds_open(it->path, &p->o->open, &err);
+            if (!d) {
+                error = err.text[0] ? err.text : "cannot be read as a dump";
+            } else {
+                it->row = ds_row_from_dump(d, NULL);
+                if (it->row && p->jsonl)
+                    stash(p, id, it, ds_report_json(d, 0));
+                ds_close(d); /* rows only from here on */
+                if (!it->row) {
+                    set_fatal(p, "out of memory");
+                    return;
+                }
+                it->state = ST_OK;
+                return;
+            }
+        }
+    }
+    it->row = ds_row_failed(it->path, error);
+    if (!it->row) {
+        set_fatal(p, "out of memory");
+        return;
+    }
+    it->state = ST_FAILED;
+    if (p->jsonl)
+        stash(p, id, it, ds_row_json(it->row, 0));
+}
+
+static void *work(void *arg)
+{
+    worker *wk = arg;
+    pool *p = wk->p;
+    for (;;) {
+        size_t i = atomic_fetch_add(&p->next, 1);
+        if (i >= p->n)
+            break;
+        item *it = &p->items[i];
+        analyze(p, wk->id, it);
+        if (it->row) { /* the row has its own copy */
+            free(it->path);
+            it->path = NULL;
+        }
+        pthread_mutex_lock(&p->mu);
+        p->done++;
+        p->nok += it->state == ST_OK;
+        p->nfailed += it->state == ST_FAILED;
+        p->nskipped += it->state == ST_SKIPPED;
+        if (p->done == p->n || p->fatal) /* the progress line wakes on its own */
+            pthread_cond_signal(&p->cv);
+        bool stop = p->fatal;
+        pthread_mutex_unlock(&p->mu);
+        if (stop)
+            break;
+    }
+    return NULL;
+}
+
+static void progress(const pool *p, bool final)
+{
+    if (final) {
+        fputs("\r\033[K", stderr);
+    } else {
+        fprintf(stderr, "\r\033[Kdumpscan: %zu/%zu files, %zu analyzed, %zu failed, %zu skipped",
+                p->done, p->n, p->nok, p->nfailed, p->nskipped);
+    }
+    fflush(stderr);
+}
+
+/* Run the pool; false on a fatal error (message printed). */
+static bool run_pool(pool *p, unsigned jobs, bool show_progress)
+{
+    worker *wk = calloc(jobs, sizeof *wk);
+    pthread_t *th = calloc(jobs, sizeof *th);
+    if (!wk || !th) {
+        free(wk);
+        free(th);
+        fputs("dumpscan: out of memory\n", stderr);
+        return false;
+    }
+    unsigned started = 0;
+    for (unsigned i = 0; i < jobs; i++) {
+        wk[i] = (worker){p, i};
+        if (pthread_create(&th[i], NULL, work, &wk[i]) != 0)
+            break;
+        started++;
+    }
+    if (started == 0) /* no threads to be had: work here */
+        work(&wk[0]);
+    if (show_progress) {
+        pthread_mutex_lock(&p->mu);
+        while (p->done < p->n && !p->fatal) {
+            progress(p, false);
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 200 * 1000000L;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+        }
+        pthread_mutex_unlock(&p->mu);
+        progress(p, true);
+    }
+    for (unsigned i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    free(wk);
+    free(th);
+    if (p->fatal) {
+        fprintf(stderr, "dumpscan: %s\n", p->fatal_msg);
+        return false;
+    }
+    return true;
+}
+
+/* Unlinked temporary file in $TMPDIR (or /tmp). */
+static FILE *temp_file(void)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    char *tpl = join(dir, "dumpscan-XXXXXX");
+    if (!tpl)
+        return NULL;
+    int fd = mkstemp(tpl);
+    if (fd >= 0)
+        unlink(tpl);
+    free(tpl);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "w+");
+    if (!f)
+        close(fd);
+    return f;
+}
+
+/* --------------------------------------------------------------- output */
+
+static ds_row_sort sort_key;
+static bool sort_reverse;
+
+static int item_order(const void *a, const void *b)
+{
+    const item *x = *(const item *const *)a, *y = *(const item *const *)b;
+    int c = ds_row_compare(x->row, y->row, sort_key);
+    return sort_reverse ? -c : c;
+}
+
+/* Copy one stashed report to stdout. */
+static bool copy_report(const pool *p, const item *it, char **buf, size_t *cap)
+{
+    if (it->json_len + 1 > *cap) {
+        char *nb = realloc(*buf, it->json_len + 1);
+        if (!nb)
+            return false;
+        *buf = nb;
+        *cap = it->json_len + 1;
+    }
+    int fd = fileno(p->tmp[it->worker]);
+    size_t got = 0;
+    while (got < it->json_len) {
+        ssize_t r = pread(fd, *buf + got, it->json_len - got, (off_t)(it->json_off + got));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return false;
+        got += (size_t)r;
+    }
+    (*buf)[got] = '\n';
+    return fwrite(*buf, 1, got + 1, stdout) == got + 1;
+}
+
+static unsigned table_width(void)
+{
+    struct winsize ws;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 60)
+        return ws.ws_col;
+    return 100;
+}
+
+static bool print_rows(const batch_opts *o, const pool *p, item **order, size_t n,
+                       size_t skipped)
+{
+    bool ok = true;
+    if (o->format == BATCH_TABLE) {
+        const ds_row **rows = malloc((n ? n : 1) * sizeof *rows);
+        if (!rows)
+            return false;
+        for (size_t i = 0; i < n; i++)
+            rows[i] = order[i]->row;
+        char *t = ds_rows_table(rows, n, table_width());
+        free(rows);
+        if (!t)
+            return false;
+        fputs(t, stdout);
+        ds_free(t);
+        printf("\n%zu file%s seen: %zu analyzed, %zu failed, %zu skipped (not dumps)\n",
+               p->n, p->n == 1 ? "" : "s", p->nok, p->nfailed, skipped);
+        return true;
+    }
+    if (o->format == BATCH_JSONL) {
+        char *buf = NULL;
+        size_t cap = 0;
+        for (size_t i = 0; i < n && ok; i++)
+            ok = copy_report(p, order[i], &buf, &cap);
+        free(buf);
+        return ok;
+    }
+    bool bsv = o->format == BATCH_BSV;
+    int header = o->header >= 0 ? o->header : !bsv; /* BlueScreenView: none by default */
+    if (header)
+        fputs(bsv ? ds_row_bsv_header() : ds_row_csv_header(), stdout);
+    for (size_t i = 0; i < n && ok; i++) {
+        char *line = bsv ? ds_row_bsv(order[i]->row) : ds_row_csv(order[i]->row);
+        ok = line && fputs(line, stdout) >= 0;
+        ds_free(line);
+    }
+    return ok;
+}
+
+static bool print_summary(const batch_opts *o, item **order, size_t n, size_t skipped)
+{
+    ds_summary *s = ds_summary_new();
+    if (!s)
+        return false;
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++)
+        ok = ds_summary_add(s, order[i]->row) == 0;
+    ds_summary_skipped(s, skipped);
+    char *out = NULL;
+    if (ok)
+        out = o->format == BATCH_JSONL ? ds_summary_json(s, o->compact ? 0 : DS_JSON_PRETTY)
+                                       : ds_summary_text(s);
+    ds_summary_free(s);
+    if (!out)
+        return false;
+    fputs(out, stdout);
+    if (o->format == BATCH_JSONL)
+        fputs("\n", stdout);
+    ds_free(out);
+    return true;
+}
+
+/* ------------------------------------------------------------------ run */
+
+int batch_run(const batch_opts *o, char *const *paths, int npaths)
+{
+    walk w = {.recursive = o->recursive, .verbose = o->verbose};
+    for (int i = 0; i < npaths && !w.oom; i++)
+        walk_path(&w, paths[i], true);
+    free(w.dirs.slot);
+    free(w.files.slot);
+    int status = BATCH_EXIT_FATAL;
+    pool p = {.o = o, .items = w.items, .n = w.n, .jsonl = o->format == BATCH_JSONL &&
+                                                          !o->summary};
+    atomic_init(&p.next, 0);
+    pthread_mutex_init(&p.mu, NULL);
+    pthread_cond_init(&p.cv, NULL);
+    item **order = NULL;
+    if (w.oom) {
+        fputs("dumpscan: out of memory\n", stderr);
+        goto out;
+    }
+
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned jobs = o->jobs > 0 ? (unsigned)o->jobs : cpus > 0 ? (unsigned)cpus : 1;
+    if (jobs > 256)
+        jobs = 256;
+    if (jobs > w.n)
+        jobs = w.n ? (unsigned)w.n : 1;
+    if (p.jsonl) {
+        p.tmp = calloc(jobs, sizeof *p.tmp);
+        p.tmp_len = calloc(jobs, sizeof *p.tmp_len);
+        if (!p.tmp || !p.tmp_len) {
+            fputs("dumpscan: out of memory\n", stderr);
+            goto out;
+        }
+        for (; p.ntmp < jobs; p.ntmp++)
+            if (!(p.tmp[p.ntmp] = temp_file())) {
+                fprintf(stderr, "dumpscan: cannot create a temporary file: %s\n",
+                        strerror(errno));
+                goto out;
+            }
+    }
+    bool tty = isatty(STDERR_FILENO);
+    if (!run_pool(&p, jobs, tty))
+        goto out;
+    for (unsigned i = 0; i < p.ntmp; i++)
+        if (fflush(p.tmp[i]) != 0) {
+            fputs("dumpscan: cannot write a temporary file\n", stderr);
+            goto out;
+        }
+
+    /* Rows of analyzed and failed files, sorted; skipped files are counted. */
+    order = malloc((w.n ? w.n : 1) * sizeof *order);
+    if (!order) {
+        fputs("dumpscan: out of memory\n", stderr);
+        goto out;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < w.n; i++)
+        if (w.items[i].row)
+            order[n++] = &w.items[i];
+    sort_key = o->sort;
+    sort_reverse = o->reverse;
+    qsort(order, n, sizeof *order, item_order);
+
+    bool ok = o->summary ? print_summary(o, order, n, p.nskipped)
+                         : print_rows(o, &p, order, n, p.nskipped);
+    if (fflush(stdout) != 0 || ferror(stdout) || !ok) {
+        fputs("dumpscan: cannot write the output\n", stderr);
+        goto out;
+    }
+    if (tty && o->format != BATCH_TABLE)
+        fprintf(stderr, "dumpscan: %zu file%s seen: %zu analyzed, %zu failed, %zu skipped\n",
+                p.n, p.n == 1 ? "" : "s", p.nok, p.nfailed, p.nskipped);
+    status = p.nfailed ? BATCH_EXIT_FAILED : BATCH_EXIT_OK;
+out:
+    free(order);
+    for (size_t i = 0; i < w.n; i++) {
+        free(w.items[i].path);
+        free(w.items[i].walk_error);
+        ds_row_free(w.items[i].row);
+    }
+    free(w.items);
+    for (unsigned i = 0; i < p.ntmp; i++)
+        fclose(p.tmp[i]);
+    free(p.tmp);
+    free(p.tmp_len);
+    pthread_mutex_destroy(&p.mu);
+    pthread_cond_destroy(&p.cv);
+    return status;
+}
