@@ -41,6 +41,7 @@ typedef struct cand {
     uint64_t function_offset;
     bool has_function;
     int kind_score[EV_KINDS];
+    char kind_why[EV_KINDS][320]; /* the sentence behind each kind's score */
     char why[320];
     int why_score;
     ds_rule_action action;
@@ -131,8 +132,10 @@ static void evidence(vstate *v, int module, const char *name, int kind, int scor
     cand *x = find_cand(v, module, name);
     if (!x)
         return;
-    if (score > x->kind_score[kind])
+    if (score > x->kind_score[kind]) {
         x->kind_score[kind] = score;
+        snprintf(x->kind_why[kind], sizeof x->kind_why[kind], "%s", why);
+    }
     if (score > x->why_score) {
         x->why_score = score;
         snprintf(x->why, sizeof x->why, "%s", why);
@@ -525,8 +528,20 @@ static int rank_and_decide(vstate *v, bool blame_allowed)
     if ((int)conf > v->cap)
         conf = (ds_confidence)v->cap;
     vd->confidence = conf;
-    if (REASON(v, "%s", x->why) < 0)
-        return -1;
+    /* Every kind of evidence behind the suspect, strongest first. */
+    bool used[EV_KINDS] = {false};
+    for (int n = 0; n < EV_KINDS; n++) {
+        int best = -1;
+        for (int k = 0; k < EV_KINDS; k++)
+            if (!used[k] && x->kind_score[k] > 0 && k != EV_STACK_ANY &&
+                (best < 0 || x->kind_score[k] > x->kind_score[best]))
+                best = k;
+        if (best < 0)
+            break;
+        used[best] = true;
+        if (REASON(v, "%s", x->kind_why[best]) < 0)
+            return -1;
+    }
     size_t nalt = 0;
     vd->alternates = calloc(v->ncands ? v->ncands : 1, sizeof *vd->alternates);
     if (!vd->alternates)
