@@ -41,8 +41,8 @@ typedef struct cand {
     uint64_t function_offset;
     bool has_function;
     int kind_score[EV_KINDS];
-    char kind_why[EV_KINDS][320]; /* the sentence behind each kind's score */
-    char why[320];
+    char kind_why[EV_KINDS][640]; /* the sentence behind each kind's score */
+    char why[640];
     int why_score;
     ds_rule_action action;
 } cand;
