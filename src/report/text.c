@@ -1,6 +1,7 @@
 /* The human report. Short by default: what the dump is and what it says. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/dump.h"
 #include "report/callsite.h"
@@ -68,6 +69,19 @@ static void crash_lines(ds_strbuf *b, const ds_crash *c)
             ds_sb_printf(b, "BUGCHECK_P%d:   %-16" PRIx64 "%s%s\n", i + 1, c->bugcheck.params[i],
                          m ? "  " : "", m ? m : "");
         }
+        /* WinDbg's pointers to the fault's records, from the parameter roles */
+        static const struct {
+            const char *role, *field;
+        } records[] = {{"trap_frame", "TRAP_FRAME"},
+                       {"context_record", "CONTEXT_RECORD"},
+                       {"exception_record", "EXCEPTION_RECORD"}};
+        for (int i = 0; c->verdict.present && i < 4; i++)
+            for (size_t k = 0; k < sizeof records / sizeof *records; k++)
+                if (c->verdict.param_role[i] &&
+                    strcmp(c->verdict.param_role[i], records[k].role) == 0)
+                    ds_sb_printf(b, "%s:%*s%" PRIx64 " (P%d)\n", records[k].field,
+                                 (int)(15 - strlen(records[k].field)), "",
+                                 c->bugcheck.params[i], i + 1);
     }
     if (c->has_exception) {
         const ds_exception *e = &c->exception;
