@@ -81,9 +81,7 @@ static const row rows[] = {
     {X86, false, 5, "watchdog",    "hang_watchdog", "adatumwlan.sys", LOW, MED,  "hang_watchdog_adatumwlan", false},
     {A64, false, 4, "watchdog",    "hang_watchdog", "adatumwlan.sys", LOW, MED,  "hang_watchdog_adatumwlan", false},
     {X64, false, 6, "watchdogdpc", "hang_watchdog", "northwindbt.sys", MED, HIGH, "hang_watchdog_northwindbt", false},
-    /* x86: the unwinder does not follow KTRAP_FRAMEs yet, so the DPC above
-     * HalpClockInterrupt is only found by a validated scan: low is honest */
-    {X86, true,  6, "watchdogdpc", "hang_watchdog", "northwindbt.sys", LOW, HIGH, "hang_watchdog_northwindbt", false},
+    {X86, true,  6, "watchdogdpc", "hang_watchdog", "northwindbt.sys", MED, HIGH, "hang_watchdog_northwindbt", false},
     /* WHEA: hardware, no driver blamed although drivers are on the stack */
     {X64, false, 6, "whea",        "hardware", NULL,                  NONE, NONE, "hardware_", false},
     {X86, true,  4, "whea",        "hardware", NULL,                  NONE, NONE, "hardware_", false},

@@ -84,6 +84,34 @@ int main(void)
               strcmp(c->stacks[0].label, "trap frame (P3)") == 0);
         ds_close(d);
     }
+    /* x86: the EBP chain reaches the trap handler, whose ebp points at the
+     * KTRAP_FRAME (DbgArgMark 0xBADB0D00); the walk must continue at the
+     * interrupted frame, exactly as the generator laid the stack out. */
+    gen_spec_default(&s, DS_ARCH_X86, true, 5);
+    CHECK(gen_spec_scenario(&s, "irqltrap") == 0);
+    CHECK(gen_write(&s, path, err, sizeof err) == 0);
+    d = ds_open(path, NULL, &e);
+    CHECK(d != NULL);
+    if (d) {
+        const ds_crash *c = ds_dump_crash(d);
+        const ds_stack *st = NULL;
+        for (size_t i = 0; i < c->nstacks && !st; i++)
+            if (c->stacks[i].nframes && c->stacks[i].frames[0].pc == s.ctx_pc)
+                st = &c->stacks[i];
+        CHECK(st != NULL);
+        bool trap_seen = false;
+        for (size_t i = 0; st && i < s.out_nframes; i++) {
+            CHECK(i < st->nframes);
+            if (i >= st->nframes)
+                break;
+            CHECK_EQ_U64(st->frames[i].pc, s.out_frame_pc[i]);
+            CHECK_EQ_U64(st->frames[i].sp, s.out_frame_sp[i]);
+            CHECK(st->frames[i].trust != DS_TRUST_SCAN);
+            trap_seen |= st->frames[i].is_trap_frame;
+        }
+        CHECK(trap_seen);
+        ds_close(d);
+    }
     unlink(path);
     rmdir(dir);
     return check_report("test_transitions");
