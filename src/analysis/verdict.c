@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "model/model.h"
 #include "analysis/bugcodes.h"
 #include "analysis/knowledge.h"
 #include "analysis/verdict.h"
@@ -58,17 +59,6 @@ typedef struct vstate {
     bool stack_scan_only; /* the stack behind the suspect was only scanned */
 } vstate;
 
-static char *xstrdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
 static int push_str(char ***v, size_t *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int push_str(char ***v, size_t *n, const char *fmt, ...)
@@ -85,7 +75,7 @@ static int push_str(char ***v, size_t *n, const char *fmt, ...)
     if (!a)
         return -1;
     *v = a;
-    if (!(a[*n] = xstrdup(buf)))
+    if (!(a[*n] = ds_strdup(buf)))
         return -1;
     (*n)++;
     return 0;
@@ -246,7 +236,7 @@ static int fault_ip(vstate *v, uint64_t ip, const char *source)
     ds_verdict *vd = &c->verdict;
     char where[400], why[512];
     describe_ip(c, ip, where, sizeof where);
-    if (!vd->faulting_ip && !(vd->faulting_ip = xstrdup(where)))
+    if (!vd->faulting_ip && !(vd->faulting_ip = ds_strdup(where)))
         return -1;
     const ds_module *m = ds_module_at(c, ip);
     if (m) {
@@ -454,11 +444,11 @@ static int stack_evidence(vstate *v, const ds_stack *st, bool primary)
 static void set_suspect(ds_suspect *s, const vstate *v, const cand *x)
 {
     s->module = x->module;
-    s->module_name = xstrdup(x->name);
+    s->module_name = ds_strdup(x->name);
     s->score = total(x);
-    s->why = xstrdup(x->why);
+    s->why = ds_strdup(x->why);
     if (x->has_function) {
-        s->function = xstrdup(x->function);
+        s->function = ds_strdup(x->function);
         s->function_offset = x->function_offset;
     }
 }
@@ -505,7 +495,7 @@ static int rank_and_decide(vstate *v, bool blame_allowed)
                     break;
                 }
         if (f) {
-            vd->suspect.function = xstrdup(f->function);
+            vd->suspect.function = ds_strdup(f->function);
             vd->suspect.function_offset = f->function_offset;
         }
     }
@@ -580,7 +570,7 @@ static int make_bucket(ds_crash *c, const char *prefix)
     for (char *p = buf; *p; p++)
         if (*p == ' ')
             *p = '_';
-    return (vd->bucket = xstrdup(buf)) ? 0 : -1;
+    return (vd->bucket = ds_strdup(buf)) ? 0 : -1;
 }
 
 static int kernel_verdict(vstate *v)
@@ -591,8 +581,8 @@ static int kernel_verdict(vstate *v)
     ds_bugcode_resolve(c->bugcheck.code, c->bugcheck.params, &bv);
     char title[64];
     snprintf(title, sizeof title, "BUGCHECK_0x%X", c->bugcheck.code);
-    vd->title = xstrdup(bv.name ? bv.name : title);
-    vd->description = xstrdup(bv.case_summary ? bv.case_summary : bv.summary);
+    vd->title = ds_strdup(bv.name ? bv.name : title);
+    vd->description = ds_strdup(bv.case_summary ? bv.case_summary : bv.summary);
     vd->crash_class = ds_crash_class_name(bv.cls);
     for (unsigned i = 0; i < 4; i++) {
         vd->param_role[i] = bv.known ? ds_param_role_name(bv.params[i].role) : NULL;
@@ -684,7 +674,7 @@ static int user_verdict(vstate *v)
     ds_crash *c = v->c;
     ds_verdict *vd = &c->verdict;
     if (!c->has_exception) {
-        vd->title = xstrdup("NO_EXCEPTION");
+        vd->title = ds_strdup("NO_EXCEPTION");
         vd->crash_class = "unknown";
         if (!vd->title || CAVEAT(v, "the minidump holds no exception record: it may be a "
                                  "snapshot of a running process, not a crash") < 0)
@@ -696,9 +686,9 @@ static int user_verdict(vstate *v)
         char title[64];
         bool known = ds_knowledge_exception(v->k, space, e->code, &info);
         snprintf(title, sizeof title, "EXCEPTION_0x%08X", e->code);
-        vd->title = xstrdup(known ? info.name : title);
+        vd->title = ds_strdup(known ? info.name : title);
         vd->crash_class = known ? user_class(info.cls) : "unknown";
-        vd->description = xstrdup(known ? info.summary : NULL);
+        vd->description = ds_strdup(known ? info.summary : NULL);
         if (!vd->title)
             return -1;
         bool win = strcmp(space, "win") == 0;

@@ -105,15 +105,6 @@ typedef struct walk {
     bool oom;
 } walk;
 
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
 static void add_item(walk *w, const char *path, const char *walk_error)
 {
     if (w->n == w->cap) {
@@ -128,8 +119,8 @@ static void add_item(walk *w, const char *path, const char *walk_error)
     }
     item *it = &w->items[w->n];
     memset(it, 0, sizeof *it);
-    it->path = xstrdup(path);
-    it->walk_error = walk_error ? xstrdup(walk_error) : NULL;
+    it->path = strdup(path);
+    it->walk_error = walk_error ? strdup(walk_error) : NULL;
     if (!it->path || (walk_error && !it->walk_error)) {
         free(it->path);
         free(it->walk_error);

@@ -17,8 +17,10 @@ static void *grow(void *arr, size_t n, size_t elem)
     return realloc(arr, cap * elem);
 }
 
-static char *xstrdup(const char *s)
+char *ds_strdup(const char *s)
 {
+    if (!s)
+        return NULL;
     size_t n = strlen(s) + 1;
     char *p = malloc(n);
     if (p)
@@ -39,8 +41,8 @@ int ds_note_add(ds_crash *c, ds_severity sev, const char *code, const char *fmt,
     c->notes = n;
     ds_note *slot = &n[c->nnotes];
     slot->severity = sev;
-    slot->code = xstrdup(code);
-    slot->text = xstrdup(buf);
+    slot->code = ds_strdup(code);
+    slot->text = ds_strdup(buf);
     if (!slot->code || !slot->text) {
         free(slot->code);
         free(slot->text);
@@ -70,8 +72,8 @@ ds_module *ds_module_add(ds_crash *c, bool unloaded)
     *arr = a;
     ds_module *m = &a[*n];
     memset(m, 0, sizeof *m);
-    m->name = xstrdup("");
-    m->path = xstrdup("");
+    m->name = ds_strdup("");
+    m->path = ds_strdup("");
     if (!m->name || !m->path) {
         free(m->name);
         free(m->path);
@@ -86,7 +88,7 @@ ds_module *ds_module_add(ds_crash *c, bool unloaded)
 void ds_module_set_name(ds_module *m, char *s)
 {
     if (!s)
-        s = xstrdup("");
+        s = ds_strdup("");
     if (!s)
         return; /* keep the old string rather than leave NULL */
     free(m->name);
@@ -96,7 +98,7 @@ void ds_module_set_name(ds_module *m, char *s)
 void ds_module_set_path(ds_module *m, char *s)
 {
     if (!s)
-        s = xstrdup("");
+        s = ds_strdup("");
     if (!s)
         return;
     free(m->path);
@@ -120,7 +122,7 @@ char *ds_basename_dup(const char *path)
     for (const char *p = path; *p; p++)
         if (*p == '\\' || *p == '/')
             b = p + 1;
-    return xstrdup(b);
+    return ds_strdup(b);
 }
 
 static void free_modules(ds_module *m, size_t n)

@@ -18,6 +18,9 @@ void ds_module_set_path(ds_module *m, char *s);
 
 ds_thread *ds_thread_add(ds_crash *c);
 
+/* malloc'd copy of s; NULL when s is NULL or memory ran out. */
+char *ds_strdup(const char *s);
+
 /* Base name of a Windows or POSIX path, as a new string. */
 char *ds_basename_dup(const char *path);
 

@@ -14,21 +14,11 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "model/model.h"
 #include "core/dump.h"
 #include "report/strbuf.h"
 
 /* ----------------------------------------------------------------- helpers */
-
-static char *xstrdup(const char *s)
-{
-    if (!s)
-        return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
 
 /* Duplicate s into *out; false on OOM (NULL and "" give NULL). */
 static bool dup_opt(char **out, const char *s)
@@ -36,7 +26,7 @@ static bool dup_opt(char **out, const char *s)
     *out = NULL;
     if (!s || !*s)
         return true;
-    return (*out = xstrdup(s)) != NULL;
+    return (*out = ds_strdup(s)) != NULL;
 }
 
 /* FILETIME -> Unix seconds; false when out of the range gmtime handles. */
@@ -141,8 +131,8 @@ ds_row *ds_row_failed(const char *path, const char *error)
         return NULL;
     r->failed = true;
     r->dump_kind = "unknown";
-    r->path = xstrdup(path ? path : "");
-    r->error = xstrdup(error && *error ? error : "unreadable");
+    r->path = ds_strdup(path ? path : "");
+    r->error = ds_strdup(error && *error ? error : "unreadable");
     if (!r->path || !r->error) {
         ds_row_free(r);
         return NULL;
@@ -220,7 +210,7 @@ ds_row *ds_row_from_dump(const ds_dump *d, const char *path)
     ds_row *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    r->path = xstrdup(path ? path : d->path ? d->path : "");
+    r->path = ds_strdup(path ? path : d->path ? d->path : "");
     if (!r->path)
         goto oom;
     r->file_size = c->file_size;
@@ -902,7 +892,7 @@ static group *group_for(ds_summary *s, int kind, const char *key)
     group *g = &s->groups[s->ngroups];
     memset(g, 0, sizeof *g);
     g->kind = kind;
-    if (key && !(g->key = xstrdup(key)))
+    if (key && !(g->key = ds_strdup(key)))
         return NULL;
     s->gtab.slot[j] = (uint32_t)++s->ngroups;
     s->gtab.hash[j] = h;
@@ -935,7 +925,7 @@ static bool add_machine(ds_summary *s, size_t gi, long di)
 
 static bool set_path(char **slot, const char *path)
 {
-    char *p = xstrdup(path);
+    char *p = ds_strdup(path);
     if (!p)
         return false;
     free(*slot);
@@ -950,8 +940,8 @@ int ds_summary_add(ds_summary *s, const ds_row *r)
         if (!grow((void **)&s->fails, &s->capf, s->nfails + 1, sizeof *s->fails))
             return -1;
         failed_file *f = &s->fails[s->nfails];
-        f->path = xstrdup(path);
-        f->error = xstrdup(r->error ? r->error : "unreadable");
+        f->path = ds_strdup(path);
+        f->error = ds_strdup(r->error ? r->error : "unreadable");
         if (!f->path || !f->error) {
             free(f->path);
             free(f->error);
@@ -978,7 +968,7 @@ int ds_summary_add(ds_summary *s, const ds_row *r)
         if (!g)
             return -1;
         size_t gi = (size_t)(g - s->groups);
-        if (k == G_BUGCHECK && !g->name && r->title && !(g->name = xstrdup(r->title)))
+        if (k == G_BUGCHECK && !g->name && r->title && !(g->name = ds_strdup(r->title)))
             return -1;
         g->exception = r->code_is_exception;
         g->count++;
