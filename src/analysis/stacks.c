@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analysis/bugcodes.h"
 #include "analysis/stacks.h"
@@ -18,15 +19,18 @@
 #include "image/image.h"
 #include "model/model.h"
 #include "symbols/breakpad.h"
+#include "symbols/elf.h"
 #include "symbols/pdb.h"
 #include "symbols/store.h"
 #include "unwind/unwind.h"
 
 typedef struct modsym {
-    bool tried_image, tried_pdb, tried_bp;
+    bool tried_image, tried_pdb, tried_bp, tried_elf;
     ds_image *image;
     ds_pdb *pdb;
     ds_bpsym *bp;
+    ds_elfsym *elf;   /* ELF module of a Linux minidump, from the symbol path */
+    uint64_t elf_bias; /* module base - lowest PT_LOAD vaddr */
 } modsym;
 
 typedef struct walker {
@@ -38,22 +42,13 @@ typedef struct walker {
     uint32_t bp_callee_params; /* Breakpad .cbCalleeParams for the next step */
 } walker;
 
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p)
-        memcpy(p, s, n);
-    return p;
-}
-
 static void set_problem(ds_module *m, const char *fmt, const char *detail)
 {
     if (m->symbol_problem)
         return; /* the first problem found is the one that mattered */
     char buf[512];
     snprintf(buf, sizeof buf, fmt, detail);
-    m->symbol_problem = xstrdup(buf);
+    m->symbol_problem = ds_strdup(buf);
 }
 
 static int module_index(const ds_crash *c, uint64_t va)
@@ -86,17 +81,17 @@ static const ds_image *load_image(walker *w, int i)
             ds_error err;
             s->image = ds_image_from_file(r.path, m->base, &err);
             if (s->image)
-                m->image_file = xstrdup(r.path);
+                m->image_file = ds_strdup(r.path);
         } else if (st == DS_STORE_MISMATCH) {
             set_problem(m, "image on the symbol path does not match: %s", r.detail);
         }
     }
     if (!s->image)
         s->image = ds_image_from_dump(m, w->mem);
-    if (!s->image)
-        set_problem(m, "%s", "image not in the dump and not found on the symbol path");
-    else
+    if (s->image)
         ds_image_version(s->image, m);
+    else if (!m->cv.is_elf) /* ELF modules: see load_elf */
+        set_problem(m, "%s", "image not in the dump and not found on the symbol path");
     /* Triage dumps carry no CodeView: the image file does. */
     if (s->image && !m->cv.present) {
         const ds_pe *pe = ds_image_pe(s->image);
@@ -142,7 +137,7 @@ static ds_pdb *load_pdb(walker *w, int i)
         ds_error err;
         s->pdb = ds_pdb_open(r.path, &err);
         if (s->pdb)
-            m->symbol_file = xstrdup(r.path);
+            m->symbol_file = ds_strdup(r.path);
         else
             set_problem(m, "PDB unreadable: %s", err.text);
     } else if (st == DS_STORE_MISMATCH) {
@@ -184,10 +179,96 @@ static ds_bpsym *load_breakpad(walker *w, int i)
         ds_error err;
         s->bp = ds_bpsym_open(r.path, &err);
         if (s->bp && !m->symbol_file)
-            m->symbol_file = xstrdup(r.path);
+            m->symbol_file = ds_strdup(r.path);
     }
     free(name);
     return s->bp;
+}
+
+/* ---------------------------------------------------- ELF modules */
+
+static bool regular_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Try one candidate file: true when its build id is the module's. A
+ * mismatch is remembered in *detail (the first one only). */
+static ds_elfsym *try_elf(const ds_module *m, const char *path, char *detail, size_t len)
+{
+    if (!regular_file(path))
+        return NULL;
+    ds_error err;
+    ds_elfsym *e = ds_elfsym_open(path, &err);
+    if (!e)
+        return NULL;
+    uint8_t id[32];
+    size_t n = 0;
+    if (ds_elfsym_build_id(e, id, sizeof id, &n) && n == m->cv.build_id_len &&
+        memcmp(id, m->cv.build_id, n) == 0)
+        return e;
+    if (!*detail) {
+        char hex[65] = "none";
+        for (size_t k = 0; n && k < n && k < 32; k++)
+            snprintf(hex + 2 * k, 3, "%02x", id[k]);
+        snprintf(detail, len, "%s has build id %s", path, hex);
+    }
+    ds_elfsym_close(e);
+    return NULL;
+}
+
+/* The ELF file of a Linux module: <folder>/<base name of its path> or
+ * <folder>/.build-id/xx/rest.debug, accepted only with the module's build id. */
+static ds_elfsym *load_elf(walker *w, int i)
+{
+    modsym *s = &w->mods[i];
+    ds_module *m = &w->c->modules[i];
+    if (s->tried_elf)
+        return s->elf;
+    s->tried_elf = true;
+    if (!w->store || !m->cv.present || !m->cv.is_elf || !m->cv.build_id_len ||
+        m->cv.build_id_len > sizeof m->cv.build_id)
+        return NULL;
+    const char *base = ds_symstore_base_name(m->path);
+    bool base_ok = base && *base && ds_symstore_name_ok(base);
+    char idpath[96];
+    int k = snprintf(idpath, sizeof idpath, ".build-id/%02x/", m->cv.build_id[0]);
+    for (size_t j = 1; j < m->cv.build_id_len && k > 0 && (size_t)k + 3 < sizeof idpath; j++)
+        k += snprintf(idpath + k, sizeof idpath - (size_t)k, "%02x", m->cv.build_id[j]);
+    snprintf(idpath + k, sizeof idpath - (size_t)k, ".debug");
+    char detail[512] = "";
+    char path[4096];
+    for (size_t f = 0; !s->elf && f < ds_symstore_entries(w->store); f++) {
+        const char *dir = ds_symstore_entry(w->store, f);
+        if (base_ok && snprintf(path, sizeof path, "%s/%s", dir, base) < (int)sizeof path)
+            s->elf = try_elf(m, path, detail, sizeof detail);
+        if (!s->elf && snprintf(path, sizeof path, "%s/%s", dir, idpath) < (int)sizeof path)
+            s->elf = try_elf(m, path, detail, sizeof detail);
+    }
+    if (s->elf) {
+        s->elf_bias = m->base - ds_elfsym_min_vaddr(s->elf);
+        if (!m->image_file)
+            m->image_file = ds_strdup(path);
+        if (!m->symbol_file)
+            m->symbol_file = ds_strdup(path);
+    } else if (*detail) {
+        set_problem(m, "ELF file on the symbol path does not match: %s", detail);
+    }
+    return s->elf;
+}
+
+/* DWARF CFI of the module's ELF file, when no Breakpad file applies. */
+static bool elf_rule_step(walker *w, int i, const ds_context *callee, bool first,
+                          ds_context *caller)
+{
+    ds_elfsym *e = load_elf(w, i);
+    if (!e)
+        return false;
+    uint64_t rva = callee->pc - w->mods[i].elf_bias;
+    if (!first)
+        rva--;
+    return ds_elfsym_unwind(e, rva, callee, w->mem, w->mods[i].elf_bias, caller);
 }
 
 static bool fpo_at(void *ctx, uint64_t va, ds_pdb_fpo *out)
@@ -218,7 +299,7 @@ static bool rule_step(void *ctx, const ds_context *callee, bool first, ds_contex
     ds_bpsym *b = i >= 0 ? load_breakpad(w, i) : NULL;
     if (!b) {
         w->bp_callee_params = 0;
-        return false;
+        return i >= 0 && elf_rule_step(w, i, callee, first, caller);
     }
     /* Breakpad looks up the instruction: the pc itself for the context
      * frame, the byte before a return address for callers. */
@@ -268,12 +349,19 @@ static void name_frame(walker *w, ds_frame *f, bool first)
         ds_bpsym *bp = load_breakpad(w, f->module);
         ds_bpsym_func bf;
         const ds_image *im = load_image(w, f->module);
+        ds_elfsym *elf = load_elf(w, f->module);
+        uint64_t ebias = w->mods[f->module].elf_bias, estart = 0, esize = 0;
         uint32_t erva;
         if (bp && ds_bpsym_lookup(bp, probe, &bf)) {
             snprintf(name, sizeof name, "%s", bf.name);
             start = bf.address;
             f->symbol_source = DS_SYM_BREAKPAD;
             f->exact = bf.is_function;
+        } else if (elf && ds_elfsym_lookup(elf, m->base + probe - ebias, name, sizeof name,
+                                           &estart, &esize)) {
+            start = estart + ebias - m->base; /* back to an offset in the module */
+            f->symbol_source = DS_SYM_ELF;
+            f->exact = esize != 0;
         } else if (im && probe <= UINT32_MAX &&
                    ds_image_export_lookup(im, (uint32_t)probe, name, sizeof name, &erva) &&
                    !pdata_says_other_function(im, (uint32_t)probe, erva)) {
@@ -283,7 +371,7 @@ static void name_frame(walker *w, ds_frame *f, bool first)
             return;
         }
     }
-    f->function = xstrdup(name);
+    f->function = ds_strdup(name);
     f->function_offset = rva - start;
 }
 
@@ -318,7 +406,7 @@ static int add_stack(walker *w, ds_stack_kind kind, const char *label, uint32_t 
     ds_stack *s = &a[c->nstacks++];
     memset(s, 0, sizeof *s);
     s->kind = kind;
-    s->label = xstrdup(label);
+    s->label = ds_strdup(label);
     s->thread_id = tid;
     s->frames = frames;
     s->nframes = n;
@@ -527,6 +615,7 @@ out:
         ds_image_close(w.mods[i].image);
         ds_pdb_close(w.mods[i].pdb);
         ds_bpsym_close(w.mods[i].bp);
+        ds_elfsym_close(w.mods[i].elf);
     }
     free(w.mods);
     ds_symstore_close(w.store);
