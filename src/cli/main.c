@@ -29,7 +29,8 @@ static void usage(FILE *f)
           "      --json       print one JSON object per file (see dumpscan-json(5));\n"
           "                   -j without a number means --json too\n"
           "      --compact    with --json: one line per file instead of indented\n"
-          "  -v, --verbose    also print every stack, registers and informational notes\n"
+          "  -v, --verbose    also print every stack (every thread of a minidump),\n"
+          "                   registers and informational notes\n"
           "  -y, --symbols PATH\n"
           "                   local symbol path: stores (name.pdb/GUIDAGE/name.pdb,\n"
           "                   name.sys/TIMESTAMPSIZE/name.sys, Breakpad .sym trees) or\n"
@@ -207,6 +208,9 @@ int main(int argc, char **argv)
         return rc;
     }
     int status = EXIT_OK;
+    /* -v shows every stack, so walk every thread for it */
+    if (verbose)
+        oo.all_threads = true;
     for (int i = optind; i < argc; i++) {
         ds_error err;
         ds_dump *d = ds_open(argv[i], &oo, &err);
