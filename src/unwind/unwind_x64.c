@@ -302,10 +302,25 @@ bool uw_x64_step(uw_walker *w, const uw_state *cur, uw_result *out, const char *
     c.valid &= ~volatile_regs;
     out->trust = DS_TRUST_UNWIND_INFO;
     if (lk == DS_IMAGE_ABSENT) {
-        /* No entry: a leaf function, its return address at [RSP]. */
+        /* No entry means a leaf function only when the image has .pdata at
+         * all; an image without unwind data says nothing, and the scan
+         * must decide. Even for a leaf, [RSP] has to lead back into code:
+         * otherwise it is not a return address and no frame is invented. */
+        const ds_pe *pe = ds_image_pe(im);
+        if (pe->ndirs <= DS_PE_DIR_EXCEPTION || pe->dirs[DS_PE_DIR_EXCEPTION].size == 0) {
+            *why = "the image has no unwind data (.pdata)";
+            return false;
+        }
         uint64_t ret;
         if (!pop(w, &c, &ret)) {
             *why = "return address not readable";
+            return false;
+        }
+        int rmod;
+        uint32_t rrva;
+        const ds_image *rim = uw_image(w, ret, &rmod, &rrva);
+        if (rmod < 0 || (rim && !ds_image_is_code(rim, rrva))) {
+            *why = "a leaf function's return address does not point into code";
             return false;
         }
         set_reg(&c, X_PC, ret);
