@@ -262,7 +262,7 @@ static int fault_ip(vstate *v, uint64_t ip, const char *source)
         return REASON(v, "%s", why);
     }
     return CAVEAT(v, "the faulting instruction 0x%" PRIx64 " is in no loaded module: code ran "
-                  "from corrupted memory, a stale pointer or an unloaded driver", ip);
+                  "from corrupted memory, a stale pointer or an unloaded module", ip);
 }
 
 static int named_driver(vstate *v, const char *name, const char *how, int score)
@@ -669,6 +669,40 @@ static bool non_canonical(uint64_t a)
     return top != 0 && top != 0x1FFFF;
 }
 
+/*
+ * Where an access violation's address lies: the crashing thread's stack
+ * guard region (stack exhaustion), its stack, or an image. The stack bounds
+ * come from the thread's TEB (NT_TIB StackBase/StackLimit) when that memory
+ * is in the dump.
+ */
+static int where_is(vstate *v, uint64_t a)
+{
+    ds_crash *c = v->c;
+    const ds_thread *t = NULL;
+    for (size_t i = 0; i < c->nthreads; i++)
+        if (c->threads[i].id == c->crashing_thread)
+            t = &c->threads[i];
+    uint64_t base, limit;
+    unsigned p = v->ptr;
+    if (t && t->teb && read_ptr(v, t->teb + p, &base) && read_ptr(v, t->teb + 2 * p, &limit) &&
+        limit < base) {
+        /* the guard pages sit just below StackLimit */
+        if (a < limit && limit - a <= 0x4000)
+            return REASON(v, "address 0x%" PRIx64 " is in the guard region just below the "
+                          "thread's stack (limit 0x%" PRIx64 "): the stack ran out",
+                          a, limit);
+        if (a >= limit && a < base)
+            return REASON(v, "address 0x%" PRIx64 " is on the crashing thread's own stack", a);
+    } else if (t && t->stack_size && a >= t->stack_base && a - t->stack_base < t->stack_size) {
+        return REASON(v, "address 0x%" PRIx64 " is on the crashing thread's stack", a);
+    }
+    const ds_module *m = ds_module_at(c, a);
+    if (m)
+        return REASON(v, "address 0x%" PRIx64 " lies inside %s (+0x%" PRIx64 ")", a, m->name,
+                      a - m->base);
+    return 0;
+}
+
 static int user_verdict(vstate *v)
 {
     ds_crash *c = v->c;
@@ -728,6 +762,8 @@ static int user_verdict(vstate *v)
         if (vd->access && c->arch == DS_ARCH_X64 && non_canonical(vd->faulting_address) &&
             REASON(v, "address 0x%" PRIx64 " is not canonical: a garbage or freed pointer",
                    vd->faulting_address) < 0)
+            return -1;
+        if (vd->access && vd->faulting_address >= 0x10000 && where_is(v, vd->faulting_address) < 0)
             return -1;
         if (ip && fault_ip(v, ip, "exception address") < 0)
             return -1;
