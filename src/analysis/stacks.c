@@ -453,55 +453,6 @@ static int walk(walker *w, ds_stack_kind kind, const char *label, uint32_t tid,
     return add_stack(w, kind, label, tid, x, lo, hi);
 }
 
-/* Registers from a KTRAP_FRAME (formats.md 9.1): what WinDbg's .trap shows.
- * Only the fields every entry path fills; the rest stay invalid. */
-static bool trap_context(walker *w, uint64_t va, ds_context *x)
-{
-    static const struct {
-        uint8_t reg;
-        uint16_t off;
-    } x64[] = {{16, 0x168}, {4, 0x180}, {5, 0x158}, {0, 0x30}, {1, 0x38}, {2, 0x40},
-               {8, 0x48},   {9, 0x50},  {10, 0x58}, {11, 0x60}, {3, 0x140}, {7, 0x148},
-               {6, 0x150}},
-      x86[] = {{16, 0x68}, {5, 0x60}, {0, 0x40}, {1, 0x3C}, {2, 0x38}, {3, 0x5C},
-               {6, 0x58},  {7, 0x54}};
-    ds_arch arch = w->c->arch;
-    bool wide = arch == DS_ARCH_X64;
-    if (!wide && arch != DS_ARCH_X86)
-        return false;
-    memset(x, 0, sizeof *x);
-    x->arch = arch;
-    size_t n = wide ? sizeof x64 / sizeof *x64 : sizeof x86 / sizeof *x86;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t reg = wide ? x64[i].reg : x86[i].reg;
-        uint16_t off = wide ? x64[i].off : x86[i].off;
-        uint64_t v;
-        if (!ds_mem_ptr(w->mem, va + off, wide ? 8 : 4, &v))
-            return false;
-        x->regs[reg] = v;
-        x->valid |= 1ull << reg;
-    }
-    if (!wide) {
-        /* The CPU pushes SS:ESP only on a privilege change: for a kernel-mode
-         * trap the interrupted esp is where HardwareEsp would be. */
-        uint32_t cs, flags;
-        uint64_t esp;
-        if (!ds_mem_u32(w->mem, va + 0x6C, &cs) || !ds_mem_u32(w->mem, va + 0x70, &flags))
-            return false;
-        bool kernel = (cs & 1) == 0 && !(flags & 0x20000);
-        if (kernel)
-            esp = va + 0x74;
-        else if (!ds_mem_ptr(w->mem, va + 0x74, 4, &esp))
-            return false;
-        x->regs[4] = esp;
-        x->valid |= 1ull << 4;
-    }
-    x->pc = x->regs[16];
-    x->sp = x->regs[4];
-    x->fp = x->regs[5];
-    return x->pc != 0;
-}
-
 /* Walks that start where a bug-check parameter says the fault happened. */
 static int record_walks(walker *w)
 {
@@ -512,19 +463,16 @@ static int record_walks(walker *w)
     ds_bugcode_resolve(c->bugcheck.code, c->bugcheck.params, &bv);
     if (!bv.known)
         return 0;
-    size_t need = ds_context_min_size(c->arch);
     for (unsigned i = 0; i < 4; i++) {
         uint64_t va = c->bugcheck.params[i];
         ds_context x;
         char label[64];
         bool ok = false;
         if (bv.params[i].role == DS_ROLE_CONTEXT_RECORD) {
-            uint8_t buf[0x4D0];
-            ok = need && need <= sizeof buf && ds_mem_read(w->mem, va, buf, need) == need &&
-                 ds_context_decode(c->arch, buf, need, &x);
+            ok = ds_context_read(w->mem, c->arch, va, &x);
             snprintf(label, sizeof label, "context record (P%u)", i + 1);
         } else if (bv.params[i].role == DS_ROLE_TRAP_FRAME) {
-            ok = trap_context(w, va, &x);
+            ok = ds_trap_frame_read(w->mem, c->arch, va, &x);
             snprintf(label, sizeof label, "trap frame (P%u)", i + 1);
         }
         if (ok && walk(w, DS_STACK_FAULTING, label, 0, &x) < 0)

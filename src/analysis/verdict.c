@@ -312,18 +312,6 @@ static int irp_owner(vstate *v, uint64_t irp, const char *how)
                   "cannot be named", irp);
 }
 
-static int read_context_pc(vstate *v, uint64_t va, uint64_t *pc)
-{
-    uint8_t buf[0x4D0];
-    size_t need = ds_context_min_size(v->c->arch);
-    ds_context x;
-    if (!need || ds_mem_read(v->mem, va, buf, need) != need ||
-        !ds_context_decode(v->c->arch, buf, need, &x))
-        return 0;
-    *pc = x.pc;
-    return 1;
-}
-
 /* What each parameter's role lets us conclude. Data-driven: the roles come
  * from bugcodes/, this table only says what to do with a role. */
 static int use_param(vstate *v, ds_param_role role, unsigned i, uint64_t val)
@@ -331,6 +319,7 @@ static int use_param(vstate *v, ds_param_role role, unsigned i, uint64_t val)
     ds_verdict *vd = &v->c->verdict;
     char how[64];
     uint64_t ip;
+    ds_context x;
     snprintf(how, sizeof how, "bug-check parameter %u", i + 1);
     switch (role) {
     case DS_ROLE_FAULTING_IP:
@@ -340,11 +329,11 @@ static int use_param(vstate *v, ds_param_role role, unsigned i, uint64_t val)
             return fault_ip(v, ip, "exception record");
         return 0;
     case DS_ROLE_CONTEXT_RECORD:
-        return read_context_pc(v, val, &ip) && ip ? fault_ip(v, ip, "context record") : 0;
+        return ds_context_read(v->mem, v->c->arch, val, &x) && x.pc
+                   ? fault_ip(v, x.pc, "context record") : 0;
     case DS_ROLE_TRAP_FRAME:
-        if (read_ptr(v, val + (v->ptr == 8 ? 0x168 : 0x68), &ip) && ip)
-            return fault_ip(v, ip, "trap frame");
-        return 0;
+        return ds_trap_frame_read(v->mem, v->c->arch, val, &x) && x.pc
+                   ? fault_ip(v, x.pc, "trap frame") : 0;
     case DS_ROLE_FAULTING_ADDRESS: {
         vd->faulting_address = val;
         const ds_module *u = unloaded_at(v->c, val);

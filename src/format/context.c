@@ -2,6 +2,7 @@
 
 #include "format/context.h"
 #include "io/bytes.h"
+#include "mem/memview.h"
 
 /* A run of registers stored back to back: regs[first..first+count) at off. */
 typedef struct reg_run {
@@ -103,3 +104,60 @@ ds_arch ds_arch_from_machine(uint32_t machine)
     default: return DS_ARCH_UNKNOWN;
     }
 }
+
+bool ds_context_read(const ds_memview *mem, ds_arch arch, uint64_t va, ds_context *out)
+{
+    uint8_t buf[0x4D0]; /* the largest CONTEXT prefix any arch needs */
+    size_t need = ds_context_min_size(arch);
+    return need && need <= sizeof buf && ds_mem_read(mem, va, buf, need) == need &&
+           ds_context_decode(arch, buf, need, out);
+}
+
+/* Registers from a KTRAP_FRAME (formats.md 9.1): what WinDbg's .trap shows.
+ * Only the fields every entry path fills; the rest stay invalid. */
+bool ds_trap_frame_read(const ds_memview *mem, ds_arch arch, uint64_t va, ds_context *x)
+{
+    static const struct {
+        uint8_t reg;
+        uint16_t off;
+    } x64[] = {{16, 0x168}, {4, 0x180}, {5, 0x158}, {0, 0x30}, {1, 0x38}, {2, 0x40},
+               {8, 0x48},   {9, 0x50},  {10, 0x58}, {11, 0x60}, {3, 0x140}, {7, 0x148},
+               {6, 0x150}},
+      x86[] = {{16, 0x68}, {5, 0x60}, {0, 0x40}, {1, 0x3C}, {2, 0x38}, {3, 0x5C},
+               {6, 0x58},  {7, 0x54}};
+    bool wide = arch == DS_ARCH_X64;
+    if (!wide && arch != DS_ARCH_X86)
+        return false;
+    memset(x, 0, sizeof *x);
+    x->arch = arch;
+    size_t n = wide ? sizeof x64 / sizeof *x64 : sizeof x86 / sizeof *x86;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t reg = wide ? x64[i].reg : x86[i].reg;
+        uint16_t off = wide ? x64[i].off : x86[i].off;
+        uint64_t v;
+        if (!ds_mem_ptr(mem, va + off, wide ? 8 : 4, &v))
+            return false;
+        x->regs[reg] = v;
+        x->valid |= 1ull << reg;
+    }
+    if (!wide) {
+        /* The CPU pushes SS:ESP only on a privilege change: for a kernel-mode
+         * trap the interrupted esp is where HardwareEsp would be. */
+        uint32_t cs, flags;
+        uint64_t esp;
+        if (!ds_mem_u32(mem, va + 0x6C, &cs) || !ds_mem_u32(mem, va + 0x70, &flags))
+            return false;
+        bool kernel = (cs & 1) == 0 && !(flags & 0x20000);
+        if (kernel)
+            esp = va + 0x74;
+        else if (!ds_mem_ptr(mem, va + 0x74, 4, &esp))
+            return false;
+        x->regs[4] = esp;
+        x->valid |= 1ull << 4;
+    }
+    x->pc = x->regs[16];
+    x->sp = x->regs[4];
+    x->fp = x->regs[5];
+    return x->pc != 0;
+}
+

@@ -10,6 +10,16 @@ size_t ds_context_min_size(ds_arch arch);
 /* Decode a CONTEXT; false if len is too small or the arch unknown. */
 bool ds_context_decode(ds_arch arch, const uint8_t *p, size_t len, ds_context *out);
 
+/* A CONTEXT in the crashed system's memory (a context record, a KPRCB's
+ * saved context); false unless every needed byte was readable. */
+struct ds_memview;
+bool ds_context_read(const struct ds_memview *mem, ds_arch arch, uint64_t va,
+                     ds_context *out);
+/* The registers a KTRAP_FRAME at va saved (x64 and x86; what WinDbg's .trap
+ * shows): pc, sp, fp and the fields every kernel entry path fills. */
+bool ds_trap_frame_read(const struct ds_memview *mem, ds_arch arch, uint64_t va,
+                        ds_context *out);
+
 /* EXCEPTION_RECORD64 (ptr_size 8, 0x98 bytes) or EXCEPTION_RECORD32 (4, 0x50). */
 size_t ds_exception_record_size(unsigned ptr_size);
 void ds_exception_decode(const uint8_t *p, unsigned ptr_size, ds_exception *out);

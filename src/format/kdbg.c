@@ -75,8 +75,6 @@ static int find_cpus(ds_reader *r, unsigned ptr, const kdbg_facts *f)
     k->processors = calloc(ncpu ? ncpu : 1, sizeof *k->processors);
     if (!k->processors)
         return -1;
-    uint8_t ctx[0x4D0];
-    size_t need = ds_context_min_size(c->arch);
     int by_blob = -1, by_sp = -1;
     for (uint32_t i = 0; i < ncpu; i++) {
         uint64_t prcb, ctx_va;
@@ -90,9 +88,8 @@ static int find_cpus(ds_reader *r, unsigned ptr, const kdbg_facts *f)
             p->current_thread)
             ds_mem_ptr(r->mem, p->current_thread + f->thread_process, ptr,
                        &p->current_process);
-        if (need && ds_mem_ptr(r->mem, prcb + f->prcb_context, ptr, &ctx_va) &&
-            ds_mem_read(r->mem, ctx_va, ctx, need) == need)
-            p->has_context = ds_context_decode(c->arch, ctx, need, &p->context);
+        if (ds_mem_ptr(r->mem, prcb + f->prcb_context, ptr, &ctx_va))
+            p->has_context = ds_context_read(r->mem, c->arch, ctx_va, &p->context);
         if (by_blob < 0 && matches_prcb_blob(r, prcb, f->size_prcb))
             by_blob = (int)k->nprocessors;
         if (by_sp < 0 && p->has_context && c->has_context && p->context.sp == c->context.sp)
