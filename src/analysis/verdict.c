@@ -158,20 +158,11 @@ static bool read_ptr(const vstate *v, uint64_t va, uint64_t *out)
 /* UNICODE_STRING at va -> UTF-8 in out. */
 static bool read_ustr(const vstate *v, uint64_t va, char *out, size_t len)
 {
-    uint16_t n;
-    uint64_t buf;
-    uint8_t tmp[512];
-    if (!ds_mem_u16(v->mem, va, &n) || !read_ptr(v, va + v->ptr, &buf))
-        return false;
-    n &= ~1u;
-    if (n == 0 || n > sizeof tmp || ds_mem_read(v->mem, buf, tmp, n) != n)
-        return false;
-    char *s = ds_utf16_to_utf8(tmp, n / 2);
-    if (!s)
-        return false;
-    snprintf(out, len, "%s", s);
+    char *s = ds_mem_unicode_string(v->mem, va, v->ptr);
+    if (s)
+        snprintf(out, len, "%s", s);
     free(s);
-    return true;
+    return s != NULL;
 }
 
 static int module_by_name(const ds_crash *c, const char *name, bool *unloaded)

@@ -11,30 +11,10 @@
 
 typedef struct kldr_layout {
     uint8_t dll_base, size_of_image, full_name, base_name, checksum;
-    uint8_t ustr_size; /* UNICODE_STRING: u16 Length, u16 Max, Buffer at +ustr_buf */
-    uint8_t ustr_buf;
 } kldr_layout;
 
-static const kldr_layout kldr64 = {0x30, 0x40, 0x48, 0x58, 0x78, 16, 8};
-static const kldr_layout kldr32 = {0x18, 0x20, 0x24, 0x2C, 0x40, 8, 4};
-
-#define MAX_NAME_BYTES 2048
-
-/* UNICODE_STRING at va -> UTF-8, or NULL if its text is not in the dump. */
-static char *read_ustr(ds_reader *r, const kldr_layout *k, unsigned ptr, uint64_t va)
-{
-    uint16_t len;
-    uint64_t buf;
-    if (!ds_mem_u16(r->mem, va, &len) || !ds_mem_ptr(r->mem, va + k->ustr_buf, ptr, &buf))
-        return NULL;
-    len &= ~1u;
-    if (len == 0 || len > MAX_NAME_BYTES)
-        return NULL;
-    uint8_t tmp[MAX_NAME_BYTES];
-    if (ds_mem_read(r->mem, buf, tmp, len) != len)
-        return NULL;
-    return ds_utf16_to_utf8(tmp, len / 2);
-}
+static const kldr_layout kldr64 = {0x30, 0x40, 0x48, 0x58, 0x78};
+static const kldr_layout kldr32 = {0x18, 0x20, 0x24, 0x2C, 0x40};
 
 static bool seen_before(const uint64_t *seen, size_t n, uint64_t va)
 {
@@ -98,8 +78,8 @@ int ds_kldr_walk(ds_reader *r, unsigned ptr, uint64_t head)
         uint32_t sum;
         if (ds_mem_u32(r->mem, entry + k->checksum, &sum))
             m->checksum = ds_known(sum);
-        char *path = read_ustr(r, k, ptr, entry + k->full_name);
-        char *name = read_ustr(r, k, ptr, entry + k->base_name);
+        char *path = ds_mem_unicode_string(r->mem, entry + k->full_name, ptr);
+        char *name = ds_mem_unicode_string(r->mem, entry + k->base_name, ptr);
         if (!name && path)
             name = ds_basename_dup(path);
         ds_module_set_name(m, name);

@@ -504,3 +504,18 @@ bool ds_mem_ptr(const ds_memview *m, uint64_t va, unsigned ptr_size, uint64_t *o
     *out = v;
     return true;
 }
+
+#define MAX_USTR_BYTES 2048 /* module and driver names; a longer one is suspect */
+
+char *ds_mem_unicode_string(const ds_memview *m, uint64_t va, unsigned ptr_size)
+{
+    uint16_t len;
+    uint64_t buf;
+    uint8_t tmp[MAX_USTR_BYTES];
+    if (!ds_mem_u16(m, va, &len) || !ds_mem_ptr(m, va + ptr_size, ptr_size, &buf))
+        return NULL;
+    len &= ~1u;
+    if (len == 0 || len > sizeof tmp || ds_mem_read(m, buf, tmp, len) != len)
+        return NULL;
+    return ds_utf16_to_utf8(tmp, len / 2);
+}

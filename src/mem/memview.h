@@ -87,6 +87,11 @@ size_t ds_mem_read(const ds_memview *m, uint64_t va, void *buf, size_t len);
 bool ds_mem_u16(const ds_memview *m, uint64_t va, uint16_t *out);
 bool ds_mem_u32(const ds_memview *m, uint64_t va, uint32_t *out);
 bool ds_mem_u64(const ds_memview *m, uint64_t va, uint64_t *out);
+/* A UNICODE_STRING at va (u16 Length in bytes, u16 MaximumLength, Buffer
+ * at +ptr_size) as a new UTF-8 string; NULL when empty, longer than 2 KiB
+ * or not in the dump. */
+char *ds_mem_unicode_string(const ds_memview *m, uint64_t va, unsigned ptr_size);
+
 /* Pointer-sized read: 4 or 8 bytes. */
 bool ds_mem_ptr(const ds_memview *m, uint64_t va, unsigned ptr_size, uint64_t *out);
 
