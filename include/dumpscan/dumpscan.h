@@ -604,6 +604,9 @@ const char *ds_dump_type_name(uint32_t dump_type); /* "triage", ... or "unknown"
 /* WinDbg-style module label: base name without extension, the kernel as
  * "nt" and the HAL as "hal" ("amdppm" for amdppm.sys). */
 void ds_module_label(const ds_module *m, char *out, size_t len);
+/* A CodeView identity as symbol stores spell it: the RSDS GUID (or NB10
+ * signature) in upper-case hex, then the age in hex when with_age. */
+void ds_codeview_id(const ds_codeview *cv, bool with_age, char *out, size_t len);
 /* Module containing va, or NULL. Loaded modules only. */
 const ds_module *ds_module_at(const ds_crash *c, uint64_t va);
 /* FILETIME to "YYYY-MM-DD HH:MM:SS" UTC in buf (>= 20 bytes). */

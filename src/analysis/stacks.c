@@ -107,15 +107,6 @@ static const ds_image *image_at(void *ctx, uint64_t va, int *module)
     return *module >= 0 ? load_image(w, *module) : NULL;
 }
 
-/* Symbol-store spelling of a CodeView identity: GUID fields, then age. */
-static void debug_id(const ds_codeview *cv, char *out, size_t len)
-{
-    const uint8_t *g = cv->guid;
-    snprintf(out, len, "%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%X",
-             g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11], g[12],
-             g[13], g[14], g[15], cv->age);
-}
-
 static ds_pdb *load_pdb(walker *w, int i)
 {
     modsym *s = &w->mods[i];
@@ -162,13 +153,13 @@ static ds_bpsym *load_breakpad(walker *w, int i)
     char *name;
     if (m->cv.is_elf) {
         /* Breakpad's ELF id: the first 16 build-id bytes read as a GUID, age 0. */
-        ds_codeview tmp = {0};
+        ds_codeview tmp = {.is_pdb70 = true};
         size_t n = m->cv.build_id_len < 16 ? m->cv.build_id_len : 16;
         memcpy(tmp.guid, m->cv.build_id, n);
-        debug_id(&tmp, id, sizeof id);
+        ds_codeview_id(&tmp, true, id, sizeof id);
         name = ds_basename_dup(m->path);
     } else {
-        debug_id(&m->cv, id, sizeof id);
+        ds_codeview_id(&m->cv, true, id, sizeof id);
         name = ds_basename_dup(m->cv.pdb_name);
     }
     if (!name)

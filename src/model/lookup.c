@@ -89,3 +89,18 @@ void ds_module_label(const ds_module *m, char *out, size_t len)
         *dot = '\0';
 }
 
+
+void ds_codeview_id(const ds_codeview *cv, bool with_age, char *out, size_t len)
+{
+    const uint8_t *g = cv->guid;
+    int n;
+    if (cv->is_pdb70) /* Data1..3 are little-endian integers, Data4 bytes */
+        n = snprintf(out, len,
+                     "%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X",
+                     g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10],
+                     g[11], g[12], g[13], g[14], g[15]);
+    else /* NB10: the signature */
+        n = snprintf(out, len, "%02X%02X%02X%02X", g[3], g[2], g[1], g[0]);
+    if (with_age && n >= 0 && (size_t)n < len)
+        snprintf(out + n, len - (size_t)n, "%X", cv->age);
+}

@@ -71,15 +71,7 @@ static json_t *codeview_json(const ds_codeview *cv)
         return json_pack("{s:s, s:s}", "format", "BpEL", "build_id", id);
     }
     char guid[40];
-    const uint8_t *g = cv->guid;
-    if (cv->is_pdb70)
-        /* Symbol-store order: Data1..3 are little-endian integers. */
-        snprintf(guid, sizeof guid,
-                 "%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X%02X",
-                 g[3], g[2], g[1], g[0], g[5], g[4], g[7], g[6], g[8], g[9], g[10], g[11],
-                 g[12], g[13], g[14], g[15]);
-    else
-        snprintf(guid, sizeof guid, "%02X%02X%02X%02X", g[3], g[2], g[1], g[0]);
+    ds_codeview_id(cv, false, guid, sizeof guid);
     return json_pack("{s:s, s:s, s:s, s:I}", "format", cv->is_pdb70 ? "RSDS" : "NB10",
                      "name", cv->pdb_name, "guid", guid, "age", (json_int_t)cv->age);
 }
