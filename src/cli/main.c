@@ -1,5 +1,6 @@
 /* dumpscan: command-line front end. Parses options and prints; the library
  * does the work. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +64,8 @@ static void usage(FILE *f)
           "Exit status: 0 every file was read (damage is reported in the output),\n"
           "1 at least one file could not be read as a dump, 2 usage error.\n"
           "Batch: 0 every dump found was analyzed, 3 at least one file or directory\n"
-          "failed (an error row names it), 2 usage error, 1 fatal error.\n",
+          "failed (an error row names it), 2 usage error, 1 fatal error.\n"
+          "Both: 1 when the output cannot be written (a full disk, a closed pipe).\n",
           f);
 }
 
@@ -103,6 +105,25 @@ static char **rewrite_jobs(int argc, char **argv, int *nargc)
     }
     *nargc = n;
     return out;
+}
+
+/* Flush and close stdout: a full disk or a closed pipe must not pass for
+ * success. Says so unless `reported` (batch has already said why). */
+static int finish_output(int status, bool reported)
+{
+    errno = 0;
+    bool bad = fflush(stdout) != 0 || ferror(stdout);
+    int saved = errno;
+    if (fclose(stdout) != 0 && !bad) {
+        bad = true;
+        saved = errno;
+    }
+    if (!bad)
+        return status;
+    if (!reported)
+        fprintf(stderr, "dumpscan: cannot write the output%s%s\n", saved ? ": " : "",
+                saved ? strerror(saved) : "");
+    return EXIT_UNREADABLE;
 }
 
 static bool is_dir(const char *path)
@@ -180,8 +201,11 @@ int main(int argc, char **argv)
         }
         case 'H': bo.header = 1; batch = true; break;
         case 'N': bo.header = 0; batch = true; break;
-        case 'h': usage(stdout); free(args); return EXIT_OK;
-        case 'V': printf("dumpscan %s\n", DS_VERSION_STRING); free(args); return EXIT_OK;
+        case 'h': usage(stdout); free(args); return finish_output(EXIT_OK, false);
+        case 'V':
+            printf("dumpscan %s\n", DS_VERSION_STRING);
+            free(args);
+            return finish_output(EXIT_OK, false);
         default: usage(stderr); free(args); return EXIT_USAGE;
         }
     }
@@ -205,7 +229,7 @@ int main(int argc, char **argv)
         bo.verbose = verbose;
         int rc = batch_run(&bo, argv + optind, argc - optind);
         free(args);
-        return rc;
+        return finish_output(rc, rc == BATCH_EXIT_FATAL);
     }
     int status = EXIT_OK;
     /* -v shows every stack, so walk every thread for it */
@@ -233,7 +257,9 @@ int main(int argc, char **argv)
         }
         ds_free(out);
         ds_close(d);
+        if (ferror(stdout))
+            break; /* the rest would be lost too; finish_output says why */
     }
     free(args);
-    return status;
+    return finish_output(status, false);
 }
