@@ -13,6 +13,11 @@ trap 'rm -rf "$seeds"' EXIT
 cp testdata/samples/* "$seeds"/ 2>/dev/null || true
 [ -d ../shared/corpus ] && cp ../shared/corpus/kernel/* ../shared/corpus/bad/* \
     ../shared/corpus/user/*.dmp "$seeds"/ 2>/dev/null || true
+# cabinet seeds (MSZIP and stored) for fuzz_cab
+if command -v gcab >/dev/null; then
+    head -c 100000 /dev/urandom >"$seeds/r.bin"; seq 1 30000 >"$seeds/t.txt"
+    (cd "$seeds" && gcab -c -z z.cab r.bin t.txt && gcab -c s.cab t.txt && rm r.bin t.txt)
+fi
 status=0
 for h in build-fuzz/fuzz/fuzz_*; do
     [ -x "$h" ] || continue

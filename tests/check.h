@@ -62,6 +62,24 @@ static inline const char *corpus_path(const char *rel, char *buf, size_t len)
 
 #define CHECK_SKIP 77
 
+/* A whole file in a new buffer (NULL when unreadable or empty). */
+static inline uint8_t *check_slurp(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *b = NULL;
+    long n = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0)
+        b = malloc((size_t)n);
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    if (f)
+        fclose(f);
+    *size = b ? (size_t)n : 0;
+    return b;
+}
+
 /* Print the closing line and return the process status. */
 static inline int check_report(const char *name)
 {
