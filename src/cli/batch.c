@@ -23,6 +23,8 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "fileset.h"
+#include "progress.h"
 
 int batch_format_parse(const char *s, batch_format *out)
 {
@@ -357,15 +359,17 @@ static void *work(void *arg)
     return NULL;
 }
 
-static void progress(const pool *p, bool final)
+static double now_seconds(void)
 {
-    if (final) {
-        fputs("\r\033[K", stderr);
-    } else {
-        fprintf(stderr, "\r\033[Kdumpscan: %zu/%zu files, %zu analyzed, %zu failed, %zu skipped",
-                p->done, p->n, p->nok, p->nfailed, p->nskipped);
-    }
-    fflush(stderr);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void progress(const pool *p, double start, bool final)
+{
+    progress_counts c = {p->done, p->n, p->nfailed, p->nskipped};
+    progress_draw(&c, now_seconds() - start, final);
 }
 
 /* Run the pool; false on a fatal error (message printed). */
@@ -389,9 +393,10 @@ static bool run_pool(pool *p, unsigned jobs, bool show_progress)
     if (started == 0) /* no threads to be had: work here */
         work(&wk[0]);
     if (show_progress) {
+        double start = now_seconds();
         pthread_mutex_lock(&p->mu);
         while (p->done < p->n && !p->fatal) {
-            progress(p, false);
+            progress(p, start, false);
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += 200 * 1000000L;
@@ -401,8 +406,9 @@ static bool run_pool(pool *p, unsigned jobs, bool show_progress)
             }
             pthread_cond_timedwait(&p->cv, &p->mu, &ts);
         }
+        progress(p, start, false); /* the last counts, drawn even for a short batch */
         pthread_mutex_unlock(&p->mu);
-        progress(p, true);
+        progress(p, start, true);
     }
     for (unsigned i = 0; i < started; i++)
         pthread_join(th[i], NULL);
@@ -545,11 +551,45 @@ static bool print_summary(const batch_opts *o, item **order, size_t n, size_t sk
 
 /* ------------------------------------------------------------------ run */
 
+static int walk_listed(void *ctx, const char *path)
+{
+    walk *w = ctx;
+    walk_path(w, path, true);
+    return w->oom ? -1 : 0;
+}
+
+/* Keep the files of this job's shard (walk errors too: each belongs to the
+ * shard its path falls in, so exactly one job reports it). */
+static void keep_shard(walk *w, unsigned index, unsigned count)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        if (fileset_in_shard(w->items[i].path, index, count)) {
+            w->items[k++] = w->items[i];
+        } else {
+            free(w->items[i].path);
+            free(w->items[i].walk_error);
+        }
+    }
+    w->n = k;
+}
+
 int batch_run(const batch_opts *o, char *const *paths, int npaths)
 {
     walk w = {.recursive = o->recursive, .verbose = o->verbose};
     for (int i = 0; i < npaths && !w.oom; i++)
         walk_path(&w, paths[i], true);
+    bool list_failed = false;
+    if (o->files_from && !w.oom) {
+        char err[300];
+        if (fileset_read(o->files_from, o->list_nul, walk_listed, &w, err, sizeof err) != 0 &&
+            !w.oom) {
+            fprintf(stderr, "dumpscan: --files-from %s\n", err);
+            list_failed = true;
+        }
+    }
+    if (o->shard_count > 1 && !w.oom)
+        keep_shard(&w, o->shard_index, o->shard_count);
     free(w.dirs.slot);
     free(w.files.slot);
     int status = BATCH_EXIT_FATAL;
@@ -559,6 +599,8 @@ int batch_run(const batch_opts *o, char *const *paths, int npaths)
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);
     item **order = NULL;
+    if (list_failed)
+        goto out;
     if (w.oom) {
         fputs("dumpscan: out of memory\n", stderr);
         goto out;

@@ -24,6 +24,9 @@ typedef struct batch_opts {
     int header;           /* CSV header line: -1 format default, 0 no, 1 yes */
     bool compact;         /* summary JSON on one line */
     bool verbose;         /* name skipped files and ignored entries on stderr */
+    const char *files_from; /* --files-from: a list file, "-" for stdin, or NULL */
+    int list_nul;         /* the list's separator: 1 NUL, 0 newline, -1 detect */
+    unsigned shard_index, shard_count; /* --shard I/N; count 0 or 1: every file */
 } batch_opts;
 
 /* Batch exit codes (single-file codes stay 0/1/2). */

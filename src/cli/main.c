@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "batch.h"
+#include "fileset.h"
 #include "dumpscan/dumpscan.h"
 
 enum { EXIT_OK = 0, EXIT_UNREADABLE = 1, EXIT_USAGE = 2 };
@@ -60,6 +61,13 @@ static void usage(FILE *f)
           "      --header, --no-header\n"
           "                   CSV header line (default: csv yes, bsv-csv no)\n"
           "  -v               also name skipped files and ignored entries on stderr\n"
+          "      --files-from FILE\n"
+          "                   also take the files and folders listed in FILE ('-':\n"
+          "                   stdin), one per line, or NUL-separated when the list\n"
+          "                   holds a NUL or -0/--null is given\n"
+          "      --shard I/N  take only shard I (0 to N-1) of N: a fixed hash of each\n"
+          "                   path picks its shard, so N jobs cover every file once\n"
+          "A batch on a terminal shows its progress (count, rate, ETA) on stderr.\n"
           "\n"
           "Exit status: 0 every file was read (damage is reported in the output),\n"
           "1 at least one file could not be read as a dump, 2 usage error.\n"
@@ -143,11 +151,13 @@ int main(int argc, char **argv)
         {"jobs", required_argument, NULL, 'J'}, {"format", required_argument, NULL, 'F'},
         {"summary", no_argument, NULL, 'M'}, {"sort", required_argument, NULL, 'O'},
         {"header", no_argument, NULL, 'H'}, {"no-header", no_argument, NULL, 'N'},
+        {"files-from", required_argument, NULL, 'L'}, {"null", no_argument, NULL, '0'},
+        {"shard", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     bool json = false, compact = false, verbose = false;
     bool batch = false, have_format = false;
-    batch_opts bo = {.header = -1};
+    batch_opts bo = {.header = -1, .list_nul = -1};
     ds_open_options oo = {0};
     int c;
     char **args = rewrite_jobs(argc, argv, &argc);
@@ -156,7 +166,7 @@ int main(int argc, char **argv)
         return EXIT_UNREADABLE;
     }
     argv = args;
-    while ((c = getopt_long(argc, argv, "jvhVy:r", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "jvhVy:r0", opts, NULL)) != -1) {
         switch (c) {
         case 'y': oo.symbol_path = optarg; break;
         case 'S': oo.no_symbols = true; break;
@@ -201,6 +211,16 @@ int main(int argc, char **argv)
         }
         case 'H': bo.header = 1; batch = true; break;
         case 'N': bo.header = 0; batch = true; break;
+        case 'L': bo.files_from = optarg; batch = true; break;
+        case '0': bo.list_nul = 1; break;
+        case 'P':
+            if (fileset_shard_parse(optarg, &bo.shard_index, &bo.shard_count) != 0) {
+                fprintf(stderr, "dumpscan: --shard wants I/N with 0 <= I < N, as 2/8\n");
+                free(args);
+                return EXIT_USAGE;
+            }
+            batch = true;
+            break;
         case 'h': usage(stdout); free(args); return finish_output(EXIT_OK, false);
         case 'V':
             printf("dumpscan %s\n", DS_VERSION_STRING);
@@ -209,7 +229,7 @@ int main(int argc, char **argv)
         default: usage(stderr); free(args); return EXIT_USAGE;
         }
     }
-    if (optind >= argc) {
+    if (optind >= argc && !bo.files_from) {
         usage(stderr);
         free(args);
         return EXIT_USAGE;
