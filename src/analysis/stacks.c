@@ -129,8 +129,11 @@ static ds_pdb *load_pdb(walker *w, int i)
         s->pdb = ds_pdb_open(r.path, &err);
         if (s->pdb)
             m->symbol_file = ds_strdup(r.path);
-        else
-            set_problem(m, "PDB unreadable: %s", err.text);
+        else {
+            char why[sizeof r.path + sizeof err.text + 2];
+            snprintf(why, sizeof why, "%s: %s", r.path, err.text);
+            set_problem(m, "PDB unreadable: %s", why);
+        }
     } else if (st == DS_STORE_MISMATCH) {
         set_problem(m, "PDB on the symbol path does not match: %s", r.detail);
     } else if (st == DS_STORE_BAD_NAME) {

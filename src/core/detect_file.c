@@ -1,30 +1,13 @@
 /* Identifying a file by its first bytes (batch triage sorts dumps from the
  * rest of a folder this way, without opening each file as a dump). */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "dumpscan/dumpscan.h"
+#include "io/file.h"
 #include "io/source.h"
-
-/* Read up to len bytes (fewer only at end of file); -1 on error. */
-static ssize_t read_head(int fd, unsigned char *buf, size_t len)
-{
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = read(fd, buf + got, len - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
-    return (ssize_t)got;
-}
 
 int ds_detect_file(const char *path, ds_format *fmt, bool *gzip, ds_error *err)
 {
@@ -32,13 +15,11 @@ int ds_detect_file(const char *path, ds_format *fmt, bool *gzip, ds_error *err)
     *gzip = false;
     if (err)
         err->text[0] = '\0';
-    int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-    if (fd < 0) {
-        ds_set_error(err, "%s", strerror(errno));
+    int fd = ds_file_open(path, NULL, err);
+    if (fd < 0)
         return -1;
-    }
     unsigned char head[8];
-    ssize_t n = read_head(fd, head, sizeof head);
+    ssize_t n = ds_file_pread(fd, head, sizeof head, 0);
     if (n < 0) {
         ds_set_error(err, "%s", strerror(errno));
         close(fd);
@@ -49,12 +30,8 @@ int ds_detect_file(const char *path, ds_format *fmt, bool *gzip, ds_error *err)
         close(fd);
         return 0;
     }
-    /* gzip: the signature is in the first inflated bytes. */
-    if (lseek(fd, 0, SEEK_SET) != 0) {
-        ds_set_error(err, "%s", strerror(errno));
-        close(fd);
-        return -1;
-    }
+    /* gzip: the signature is in the first inflated bytes (pread left the
+     * file offset at 0). */
     gzFile g = gzdopen(fd, "rb");
     if (!g) {
         close(fd);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "io/file.h"
 #include "io/source.h"
 
 void ds_set_error(ds_error *err, const char *fmt, ...)
@@ -142,18 +143,11 @@ int ds_source_open_memory(ds_source *s, const void *data, size_t size, ds_error 
 int ds_source_open_file(ds_source *s, const char *path, ds_error *err)
 {
     memset(s, 0, sizeof *s);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        ds_set_error(err, "%s: %s", path, strerror(errno));
+    uint64_t size;
+    int fd = ds_file_open(path, &size, err);
+    if (fd < 0)
         return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ds_set_error(err, "%s: not a regular file", path);
-        close(fd);
-        return -1;
-    }
-    int rc = map_fd(s, fd, (uint64_t)st.st_size, err);
+    int rc = map_fd(s, fd, size, err);
     close(fd);
     if (rc != 0)
         return rc;

@@ -5,7 +5,6 @@
  * first time a frame needs it. Rules that need a DWARF expression are not
  * evaluated: the step fails and the unwinder falls back to its own methods.
  */
-#include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <pthread.h>
@@ -17,6 +16,7 @@
 #include <libdwarf.h>
 #include <dwarf.h>
 
+#include "io/file.h"
 #include "symbols/elf.h"
 
 #define MAX_FILE_SIZE (1024ull * 1024 * 1024) /* refuse larger files */
@@ -72,27 +72,6 @@ static void set_err(ds_error *err, const char *what, const char *path)
 {
     if (err)
         snprintf(err->text, sizeof err->text, "%s: %s", path, what);
-}
-
-static char *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && (unsigned long long)n <= MAX_FILE_SIZE && fseek(f, 0, SEEK_SET) == 0) {
-            buf = malloc(n ? (size_t)n : 1);
-            if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-                free(buf);
-                buf = NULL;
-            }
-            *size = (size_t)n;
-        }
-    }
-    fclose(f);
-    return buf;
 }
 
 /* ------------------------------------------------------------ build id */
@@ -316,11 +295,12 @@ ds_elfsym *ds_elfsym_open(const char *path, ds_error *err)
     if (!e->path)
         goto oom;
     memcpy(e->path, path, plen);
-    e->data = read_file(path, &e->size);
-    if (!e->data) {
+    uint8_t *bytes;
+    if (ds_file_load(path, MAX_FILE_SIZE, &bytes, &e->size, NULL) != 0) {
         set_err(err, "cannot read the file", path);
         goto fail;
     }
+    e->data = (char *)bytes;
     e->elf = elf_memory(e->data, e->size);
     if (!e->elf || elf_kind(e->elf) != ELF_K_ELF) {
         set_err(err, "not an ELF file", path);
@@ -402,7 +382,7 @@ static bool open_dwarf(ds_elfsym *e)
     if (e->dwarf_tried)
         return e->dbg != NULL;
     e->dwarf_tried = true;
-    e->fd = open(e->path, O_RDONLY | O_CLOEXEC);
+    e->fd = ds_file_open(e->path, NULL, NULL);
     if (e->fd < 0)
         return false;
     Dwarf_Error de = NULL;

@@ -16,15 +16,11 @@
  * allocation larger than the file. Lookups cache state in the ds_pdb, so a
  * ds_pdb must not be used from two threads at once.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "io/bytes.h"
+#include "io/file.h"
 #include "io/source.h"
 #include "symbols/pdb.h"
 
@@ -406,34 +402,20 @@ ds_pdb *ds_pdb_open_memory(const void *data, size_t size, ds_error *err)
 
 ds_pdb *ds_pdb_open(const char *path, ds_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* never block on a FIFO */
-    if (fd < 0) {
-        ds_set_error(err, "%s: %s", path, strerror(errno));
+    void *m;
+    size_t len;
+    if (ds_file_map(path, 56, &m, &len, err) != 0)
         return NULL;
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 56 ||
-        (uint64_t)st.st_size > SIZE_MAX) {
-        ds_set_error(err, "%s: not a PDB file", path);
-        close(fd);
-        return NULL;
-    }
-    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED) {
-        ds_set_error(err, "%s: cannot map: %s", path, strerror(errno));
-        return NULL;
-    }
     ds_pdb *p = calloc(1, sizeof *p);
     if (!p) {
-        munmap(m, (size_t)st.st_size);
+        ds_file_unmap(m, len);
         ds_set_error(err, "out of memory");
         return NULL;
     }
     p->map = m;
-    p->map_len = (size_t)st.st_size;
+    p->map_len = len;
     p->file.data = m;
-    p->file.size = (uint64_t)st.st_size;
+    p->file.size = len;
     return open_bytes(p, err);
 }
 
@@ -451,7 +433,7 @@ void ds_pdb_close(ds_pdb *p)
     free(p->st);
     free(p->dir);
     if (p->map)
-        munmap(p->map, p->map_len);
+        ds_file_unmap(p->map, p->map_len);
     free(p);
 }
 

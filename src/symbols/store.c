@@ -17,6 +17,7 @@
 
 #include "image/pe.h"
 #include "io/bytes.h"
+#include "io/file.h"
 #include "symbols/pdb.h"
 #include "symbols/store.h"
 
@@ -257,10 +258,7 @@ typedef struct search {
 /* Read a small file whole (NUL-terminated); -1 when unreadable. */
 static ssize_t read_head(const char *path, char *buf, size_t cap)
 {
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-        return -1;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    int fd = ds_file_open(path, NULL, NULL);
     if (fd < 0)
         return -1;
     size_t got = 0;

@@ -1,0 +1,131 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io/file.h"
+#include "io/source.h"
+
+/* What a non-regular file is, for the refusal message. */
+static const struct {
+    mode_t type;
+    const char *name;
+} file_kinds[] = {
+    {S_IFIFO, "a FIFO or pipe"},  {S_IFCHR, "a character device"},
+    {S_IFBLK, "a block device"},  {S_IFDIR, "a directory"},
+    {S_IFSOCK, "a socket"},
+};
+
+int ds_file_open(const char *path, uint64_t *size, ds_error *err)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        ds_set_error(err, "%s", strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        ds_set_error(err, "%s", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        const char *kind = "not a file";
+        for (size_t i = 0; i < sizeof file_kinds / sizeof file_kinds[0]; i++)
+            if ((st.st_mode & S_IFMT) == file_kinds[i].type)
+                kind = file_kinds[i].name;
+        ds_set_error(err, "not a regular file (%s)", kind);
+        close(fd);
+        return -1;
+    }
+    if (size)
+        *size = st.st_size > 0 ? (uint64_t)st.st_size : 0;
+    return fd;
+}
+
+ssize_t ds_file_pread(int fd, void *buf, size_t len, uint64_t off)
+{
+    size_t got = 0;
+    while (got < len) {
+        if (off + got > (uint64_t)INT64_MAX)
+            break;
+        ssize_t n = pread(fd, (uint8_t *)buf + got, len - got, (off_t)(off + got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return got ? (ssize_t)got : -1;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
+int ds_file_load(const char *path, uint64_t max, uint8_t **data, size_t *size,
+                 ds_error *err)
+{
+    *data = NULL;
+    *size = 0;
+    uint64_t n;
+    int fd = ds_file_open(path, &n, err);
+    if (fd < 0)
+        return -1;
+    if (n > max || n >= SIZE_MAX) {
+        ds_set_error(err, "file too large (%llu bytes, limit %llu)", (unsigned long long)n,
+                     (unsigned long long)max);
+        close(fd);
+        return -1;
+    }
+    uint8_t *buf = malloc((size_t)n + 1);
+    if (!buf) {
+        ds_set_error(err, "out of memory");
+        close(fd);
+        return -1;
+    }
+    ssize_t got = ds_file_pread(fd, buf, (size_t)n, 0);
+    close(fd);
+    if (got < 0) {
+        ds_set_error(err, "read error: %s", strerror(errno));
+        free(buf);
+        return -1;
+    }
+    /* A file that shrank since fstat is simply shorter: keep what was read. */
+    buf[got] = '\0';
+    *data = buf;
+    *size = (size_t)got;
+    return 0;
+}
+
+int ds_file_map(const char *path, uint64_t min_size, void **map, size_t *len,
+                ds_error *err)
+{
+    *map = NULL;
+    *len = 0;
+    uint64_t n;
+    int fd = ds_file_open(path, &n, err);
+    if (fd < 0)
+        return -1;
+    if (n < min_size || n == 0 || n > SIZE_MAX) {
+        ds_set_error(err, n < min_size || n == 0 ? "file too small" : "file too large to map");
+        close(fd);
+        return -1;
+    }
+    void *m = mmap(NULL, (size_t)n, PROT_READ, MAP_PRIVATE, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) {
+        ds_set_error(err, "cannot map file: %s", strerror(errno));
+        return -1;
+    }
+    *map = m;
+    *len = (size_t)n;
+    return 0;
+}
+
+void ds_file_unmap(void *map, size_t len)
+{
+    if (map)
+        munmap(map, len);
+}
