@@ -200,6 +200,68 @@ static void test_facts(void)
     CHECK(!v.known);
 }
 
+/* Facts corrected against Microsoft's bug-check reference (issue 11): each
+ * line here failed before the correction. */
+static void test_corrections(void)
+{
+    /* A driver is at fault, not the hardware. */
+    static const uint32_t driver_codes[] = {0x159, 0x1DC, 0x1E9, 0x40, 0xDA, 0xDC, 0xFD};
+    for (size_t i = 0; i < sizeof driver_codes / sizeof *driver_codes; i++) {
+        const ds_bugcode *b = ds_bugcode_lookup(driver_codes[i]);
+        CHECK(b != NULL && b->cls == DS_CLASS_DRIVER_FAULT);
+        CHECK(b != NULL && b->summary != NULL);
+    }
+    /* 0xEB: a deadlocked file-system stack, not corruption. */
+    CHECK_EQ_U64(ds_bugcode_lookup(0xEB)->cls, DS_CLASS_FILE_SYSTEM);
+    CHECK_EQ_U64(ds_bugcode_lookup(0xEB)->params[3].role, DS_ROLE_STATUS);
+    CHECK_EQ_U64(ds_bugcode_lookup(0xFD)->params[3].role, DS_ROLE_STATUS);
+    CHECK_EQ_U64(ds_bugcode_lookup(0x1E9)->params[0].role, DS_ROLE_DEVICE_OBJECT);
+    /* Firmware errors: the class that blames no driver. */
+    CHECK_EQ_U64(ds_bugcode_lookup(0xE0)->cls, DS_CLASS_HARDWARE);
+    CHECK_EQ_U64(ds_bugcode_lookup(0xA5)->cls, DS_CLASS_HARDWARE);
+    ds_bugcode_view v;
+    uint64_t pa5[4] = {0x2, 0xffffe00011112222, 0, 0};
+    ds_bugcode_resolve(0xA5, pa5, &v);
+    CHECK_EQ_U64(v.cls, DS_CLASS_HARDWARE);
+
+    /* 0xC4/0xB8: pages still mapped at IoFreeMdl; P4 is reserved. */
+    uint64_t pc4[4] = {0xB8, 0xffffe00011112222, 0x8, 0};
+    ds_bugcode_resolve(0xC4, pc4, &v);
+    CHECK(v.subcase != NULL && v.subcase->lo == 0xB8 && v.subcase->hi == 0xB8);
+    CHECK_EQ_U64(v.params[3].role, DS_ROLE_RESERVED);
+    pc4[0] = 0xB2; /* its neighbours keep "the offending flag" in P4 */
+    ds_bugcode_resolve(0xC4, pc4, &v);
+    CHECK_EQ_U64(v.params[3].role, DS_ROLE_VALUE);
+    /* 0x1A/0x8888, 0x8889: corrupt structures; P4 is not "the values that differ". */
+    uint64_t p1a[4] = {0x8888, 0, 0, 0};
+    ds_bugcode_resolve(0x1A, p1a, &v);
+    CHECK(v.subcase != NULL && v.params[3].role == DS_ROLE_UNKNOWN);
+    p1a[0] = 0x8889;
+    ds_bugcode_resolve(0x1A, p1a, &v);
+    CHECK(v.subcase != NULL && v.params[3].role == DS_ROLE_UNKNOWN);
+    p1a[0] = 0x8886;
+    ds_bugcode_resolve(0x1A, p1a, &v);
+    CHECK_EQ_U64(v.params[3].role, DS_ROLE_VALUE);
+    /* 0xD7 P1 is the address asked to be unmapped, not a failed access. */
+    CHECK_EQ_U64(ds_bugcode_lookup(0xD7)->params[0].role, DS_ROLE_ADDRESS);
+
+    /* Live dumps: the system kept running. */
+    static const uint32_t live[] = {0xAB, 0x117, 0x141, 0x15E, 0x161, 0x175, 0x187,
+                                    0x193, 0x1A8, 0x1B8, 0x1C4, 0x1F5, 0x21C8};
+    for (size_t i = 0; i < sizeof live / sizeof *live; i++)
+        CHECK(ds_bugcode_lookup(live[i]) && ds_bugcode_lookup(live[i])->live == DS_LIVE_ALWAYS);
+    CHECK_EQ_U64(ds_bugcode_lookup(0x124)->live, DS_LIVE_SOMETIMES);
+    CHECK_EQ_U64(ds_bugcode_lookup(0x144)->live, DS_LIVE_SOMETIMES);
+    CHECK_EQ_U64(ds_bugcode_lookup(0x116)->live, DS_LIVE_NO);
+    CHECK_EQ_U64(ds_bugcode_lookup(0x1A2)->live, DS_LIVE_NO); /* the _BUGCHECK twin */
+    /* every code named *LIVEDUMP / *LIVE_DUMP is marked */
+    for (size_t i = 0; i < ds_bugcode_count(); i++) {
+        const ds_bugcode *b = ds_bugcode_at(i);
+        if (strstr(b->name, "LIVEDUMP") || strstr(b->name, "LIVE_DUMP"))
+            CHECK(b->live == DS_LIVE_ALWAYS);
+    }
+}
+
 /* ------------------------------------------------------ generator rejects */
 
 #ifdef DS_BUGCODES_GEN
@@ -279,6 +341,10 @@ static void test_generator(void)
     CHECK_EQ_U64(run_gen(GOOD "    p2: irql | stray\n", "outside a case"), 1);
     CHECK_EQ_U64(run_gen(GOOD "case: p1=1 | x\n    name: Y\n", "not allowed in a case"), 1);
     CHECK_EQ_U64(run_gen("# only a comment\n", "no records"), 1);
+    /* live: always | sometimes, once */
+    CHECK_EQ_U64(run_gen(GOOD "live: always\n", NULL), 0);
+    CHECK_EQ_U64(run_gen(GOOD "live: maybe\n", "bad live"), 1);
+    CHECK_EQ_U64(run_gen(GOOD "live: always\nlive: sometimes\n", "duplicate live"), 1);
 
     char path[300];
     const char *names[] = {"in.txt", "out.c", "err.txt"};
@@ -295,6 +361,7 @@ int main(void)
     test_table();
     test_vocab();
     test_facts();
+    test_corrections();
 #ifdef DS_BUGCODES_GEN
     test_generator();
 #else

@@ -106,6 +106,26 @@ static const row rows[] = {
     {X64, false, 5, "victimflt",   "driver_fault", "avfilter.sys",    LOW, MED,  "driver_fault_avfilter", false},
     {X86, false, 6, "victimflt",   "driver_fault", "avfilter.sys",    LOW, MED,  "driver_fault_avfilter", false},
     {A64, false, 1, "victimflt",   "driver_fault", "avfilter.sys",    LOW, MED,  "driver_fault_avfilter", false},
+    /* header scenarios: the default mydrv crash under another bug check */
+    /* ACPI firmware errors: no driver is blamed, mydrv on the stack or not */
+    {X64, false, 4, "acpibios",    "hardware", NULL,                  NONE, NONE, "hardware_", false},
+    {X86, true,  6, "acpibios",    "hardware", NULL,                  NONE, NONE, "hardware_", false},
+    {A64, false, 5, "acpifatal",   "hardware", NULL,                  NONE, NONE, "hardware_", false},
+    {X64, false, 6, "acpifatal",   "hardware", NULL,                  NONE, NONE, "hardware_", false},
+    /* an IOMMU fault against a freed address space: the driver, not the hardware */
+    {X64, false, 4, "iommu",       "driver_fault", "mydrv.sys",       MED, HIGH, "driver_fault_mydrv", false},
+    {A64, false, 6, "iommu",       "driver_fault", "mydrv.sys",       MED, HIGH, "driver_fault_mydrv", false},
+    /* a live dump: the stack is still evidence, but the system kept running */
+    {X64, false, 6, "livedump",    "driver_fault", "mydrv.sys",       LOW, HIGH, "driver_fault_mydrv", true},
+    {X86, false, 4, "livedump",    "driver_fault", "mydrv.sys",       LOW, HIGH, "driver_fault_mydrv", true},
+    /* the faulting address looks corrupt: the faulting driver may be a victim */
+    {X64, false, 4, "noncanon",    "driver_fault", "mydrv.sys",       LOW, LOW,  "driver_fault_mydrv", false},
+    {A64, false, 6, "noncanon",    "driver_fault", "mydrv.sys",       LOW, LOW,  "driver_fault_mydrv", false},
+    {X64, false, 6, "fillptr",     "driver_fault", "mydrv.sys",       LOW, LOW,  "driver_fault_mydrv", false},
+    {X86, true,  4, "fillptr",     "driver_fault", "mydrv.sys",       LOW, LOW,  "driver_fault_mydrv", false},
+    {X64, false, 1, "freedptr",    "driver_fault", "mydrv.sys",       LOW, LOW,  "driver_fault_mydrv", false},
+    {X86, false, 6, "freedptr",    "driver_fault", "mydrv.sys",       LOW, LOW,  "driver_fault_mydrv", false},
+    {X64, false, 4, "userptr",     "driver_fault", "mydrv.sys",       LOW, MED,  "driver_fault_mydrv", false},
 };
 /* clang-format on */
 
@@ -308,6 +328,19 @@ static bool check_verdict(const row *r, const ds_crash *c, const char *label)
         if (mi < 0 && module_named(c->modules, c->nmodules, got))
             FAILV("suspect.module is -1 for a loaded module");
     }
+    /* the scenario's own facts */
+    static const char *const corrupt[] = {"noncanon", "fillptr", "freedptr", "userptr"};
+    bool want_live = !strcmp(r->scenario, "livedump");
+    if (v->live_dump != want_live)
+        FAILV("live_dump is %d", v->live_dump);
+    bool want_caveat = false;
+    for (size_t i = 0; i < sizeof corrupt / sizeof *corrupt; i++)
+        want_caveat |= !strcmp(r->scenario, corrupt[i]);
+    bool caveat = false;
+    for (size_t i = 0; i < v->ncaveats; i++)
+        caveat |= strstr(v->caveats[i], "faulting address looks corrupt") != NULL;
+    if (caveat != want_caveat)
+        FAILV("corrupt-address caveat is %d", caveat);
 #undef FAILV
     check_passed++;
     return true;

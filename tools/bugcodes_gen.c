@@ -39,6 +39,13 @@ static const vocab classes[] = {
 #undef X
 };
 #define NROLES (sizeof roles / sizeof roles[0])
+
+/* live: the code marks a live dump (the system kept running), always or
+ * only sometimes (the same code is also a real bug check). */
+static const struct {
+    const char *word, *ident;
+} lives[] = {{"always", "DS_LIVE_ALWAYS"}, {"sometimes", "DS_LIVE_SOMETIMES"}};
+#define NLIVES ((int)(sizeof lives / sizeof lives[0]))
 #define NCLASSES (sizeof classes / sizeof classes[0])
 
 typedef struct {
@@ -62,6 +69,7 @@ typedef struct {
     uint32_t code;
     char *name, *summary;
     int cls;
+    int live; /* -1 unset, else an index into lives[] */
     param p[4];
     kase *cases;
     size_t ncases, capcases;
@@ -394,6 +402,7 @@ static void parse_file(const char *file)
             memset(cur, 0, sizeof *cur);
             cur->code = (uint32_t)c;
             cur->cls = -1;
+            cur->live = -1;
             cur->file = file;
             cur->line = line;
             continue;
@@ -434,6 +443,17 @@ static void parse_file(const char *file)
                 error_at(file, line, "duplicate class:");
             else
                 parse_class(file, line, v, &cur->cls);
+        } else if (strcmp(k, "live") == 0) {
+            int l = -1;
+            for (int j = 0; j < NLIVES; j++)
+                if (strcmp(v, lives[j].word) == 0)
+                    l = j;
+            if (cur->live >= 0)
+                error_at(file, line, "duplicate live:");
+            else if (l < 0)
+                error_at(file, line, "bad live: \"%s\" (want always or sometimes)", v);
+            else
+                cur->live = l;
         } else if (strcmp(k, "summary") == 0) {
             if (cur->summary)
                 error_at(file, line, "duplicate summary:");
@@ -542,9 +562,10 @@ static int write_output(const char *out)
         fputs(",\n     ", o);
         put_params(o, r->p, NULL);
         if (r->ncases)
-            fprintf(o, ",\n     cases_%08" PRIX32 ", %zu},\n", r->code, r->ncases);
+            fprintf(o, ",\n     cases_%08" PRIX32 ", %zu, ", r->code, r->ncases);
         else
-            fputs(",\n     NULL, 0},\n", o);
+            fputs(",\n     NULL, 0, ", o);
+        fprintf(o, "%s},\n", r->live >= 0 ? lives[r->live].ident : "DS_LIVE_NO");
     }
     fprintf(o, "};\n\nconst size_t ds_bugcode_table_len = %zu;\n", nrecs);
     if (ferror(o) | fclose(o)) {

@@ -360,6 +360,7 @@ typedef struct ds_verdict {
     const char *param_meaning[4]; /* a sentence in our words */
     uint64_t faulting_address;    /* for access faults; 0 if none */
     const char *access;           /* "read", "write", "execute" or NULL */
+    bool live_dump;               /* the code marks a live dump: the system kept running */
 } ds_verdict;
 
 /* ----------------------------------------------------------- the model */

@@ -48,6 +48,14 @@ typedef struct ds_bugcode_case {
     ds_bugcode_param params[4];
 } ds_bugcode_case;
 
+/* Whether a code marks a live dump: a snapshot taken while the system kept
+ * running (Microsoft's kernel live dump code reference), not a crash. */
+typedef enum ds_bugcode_live {
+    DS_LIVE_NO = 0,
+    DS_LIVE_ALWAYS,   /* used only for live dumps */
+    DS_LIVE_SOMETIMES /* used for live dumps and for real bug checks */
+} ds_bugcode_live;
+
 typedef struct ds_bugcode {
     uint32_t code;
     const char *name;    /* e.g. "IRQL_NOT_LESS_OR_EQUAL" */
@@ -56,6 +64,7 @@ typedef struct ds_bugcode {
     ds_bugcode_param params[4];
     const ds_bugcode_case *cases; /* tried in order; first match wins */
     size_t ncases;
+    ds_bugcode_live live;
 } ds_bugcode;
 
 /* The description of one concrete bug check (code + parameters). */

@@ -37,6 +37,10 @@ typedef struct ds_exception_info {
 bool ds_knowledge_exception(const ds_knowledge *k, const char *space, uint64_t code,
                             ds_exception_info *out);
 
+/* Whether addr is made of a known fill pattern (bugcodes/address-patterns.txt)
+ * plus a small offset; *what gets who writes that pattern. */
+bool ds_knowledge_fill_pattern(const ds_knowledge *k, uint64_t addr, const char **what);
+
 /* '*' glob, ASCII case-insensitive. */
 bool ds_glob_match(const char *pattern, const char *text);
 

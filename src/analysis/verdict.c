@@ -57,6 +57,10 @@ typedef struct vstate {
     size_t ncands;
     int cap;              /* highest confidence allowed */
     bool stack_scan_only; /* the stack behind the suspect was only scanned */
+    bool have_fault_addr; /* a parameter is the address whose access failed */
+    unsigned fault_param; /* ... and which one (0-based) */
+    bool have_irql;       /* a parameter is the IRQL of the failure */
+    uint64_t irql;
 } vstate;
 
 static int push_str(char ***v, size_t *n, const char *fmt, ...)
@@ -221,6 +225,57 @@ static void describe_ip(const ds_crash *c, uint64_t ip, char *out, size_t len)
 
 /* ------------------------------------------------------------ evidence */
 
+/* x64 and ARM64 (48-bit virtual addresses): bits 63..47 all equal. */
+static bool non_canonical(uint64_t a)
+{
+    uint64_t top = a >> 47;
+    return top != 0 && top != 0x1FFFF;
+}
+
+/* Below the kernel's half of the address space (x86 without /3GB). */
+static bool user_address(const vstate *v, uint64_t a)
+{
+    return v->ptr == 8 ? a < 0x0000800000000000ULL : a < 0x80000000u;
+}
+
+/*
+ * A faulting address no valid pointer has: not canonical, a fill pattern of
+ * a heap or runtime (bugcodes/address-patterns.txt), or a user-mode address
+ * touched at DISPATCH_LEVEL or above. The code that faulted then most likely
+ * read a pointer out of memory someone else damaged or freed: lower the
+ * confidence and say so, whatever the bug check.
+ */
+static int corrupt_address(vstate *v)
+{
+    if (!v->have_fault_addr)
+        return 0;
+    uint64_t a = v->c->verdict.faulting_address;
+    const char *what = NULL;
+    char why[400];
+    ds_confidence most = DS_CONFIDENCE_LOW;
+    bool wide = v->c->arch == DS_ARCH_X64 || v->c->arch == DS_ARCH_ARM64;
+    if (wide && non_canonical(a))
+        snprintf(why, sizeof why, "is not canonical (bits 63 to 47 disagree): no valid "
+                 "pointer has this value");
+    else if (ds_knowledge_fill_pattern(v->k, a, &what))
+        snprintf(why, sizeof why, "is a fill pattern, %s", what);
+    else if (a >= 0x10000 && user_address(v, a) && v->have_irql && v->irql >= 2) {
+        snprintf(why, sizeof why, "is a user-mode address touched at IRQL %" PRIu64 ", where "
+                 "no user memory may be touched: a stale or garbage pointer, or a user "
+                 "buffer used without locking it", v->irql);
+        most = DS_CONFIDENCE_MEDIUM;
+    } else
+        return 0;
+    cap(v, most);
+    if (REASON(v, "the faulting address 0x%" PRIx64 " (P%u) %s", a, v->fault_param + 1,
+               why) < 0)
+        return -1;
+    return CAVEAT(v, "the faulting address looks corrupt: the driver that crashed may be a "
+                  "victim that used a pointer other code damaged or freed (the driver that "
+                  "crashes is often not the one that corrupted memory; Driver Verifier with "
+                  "special pool can catch the one that did)");
+}
+
 static int fault_ip(vstate *v, uint64_t ip, const char *source)
 {
     ds_crash *c = v->c;
@@ -325,8 +380,14 @@ static int use_param(vstate *v, ds_param_role role, unsigned i, uint64_t val)
     case DS_ROLE_TRAP_FRAME:
         return ds_trap_frame_read(v->mem, v->c->arch, val, &x) && x.pc
                    ? fault_ip(v, x.pc, "trap frame") : 0;
+    case DS_ROLE_IRQL:
+        v->have_irql = true;
+        v->irql = val;
+        return 0;
     case DS_ROLE_FAULTING_ADDRESS: {
         vd->faulting_address = val;
+        v->have_fault_addr = true;
+        v->fault_param = i;
         const ds_module *u = unloaded_at(v->c, val);
         if (u) {
             char why[300];
@@ -575,9 +636,21 @@ static int kernel_verdict(vstate *v)
         return -1;
 
     bool blame = bv.cls != DS_CLASS_MANUAL && bv.cls != DS_CLASS_HARDWARE;
+    ds_bugcode_live live = bv.entry ? bv.entry->live : DS_LIVE_NO;
+    vd->live_dump = live == DS_LIVE_ALWAYS;
+    if (live == DS_LIVE_ALWAYS &&
+        REASON(v, "%s is a live dump code: Windows wrote this snapshot and kept running, so "
+               "this is not a crash", vd->title) < 0)
+        return -1;
+    if (live == DS_LIVE_SOMETIMES &&
+        CAVEAT(v, "%s is also used for live dumps: if this file came from LiveKernelReports, "
+               "the system kept running", vd->title) < 0)
+        return -1;
     for (unsigned i = 0; i < 4; i++)
         if (bv.known && use_param(v, bv.params[i].role, i, c->bugcheck.params[i]) < 0)
             return -1;
+    if (bv.known && corrupt_address(v) < 0)
+        return -1;
     const char *broken = c->kernel.triage.broken_driver;
     if (broken && *broken) {
         bool unloaded;
@@ -598,8 +671,8 @@ static int kernel_verdict(vstate *v)
             return -1;
         break;
     case DS_CLASS_HARDWARE:
-        if (REASON(v, "%s reports a hardware error: drivers on the stack were running, not "
-                   "failing; check the hardware and firmware", vd->title) < 0)
+        if (REASON(v, "%s reports a hardware or firmware error: drivers on the stack were "
+                   "running, not failing; check the hardware and firmware", vd->title) < 0)
             return -1;
         break;
     case DS_CLASS_MEMORY_CORRUPTION:
@@ -641,12 +714,6 @@ static const char *user_class(const char *cls)
         if (strcmp(cls, classes[i]) == 0)
             return classes[i];
     return "unknown";
-}
-
-static bool non_canonical(uint64_t a)
-{
-    uint64_t top = a >> 47;
-    return top != 0 && top != 0x1FFFF;
 }
 
 /*

@@ -358,7 +358,7 @@ static json_t *verdict_json(const ds_crash *c)
         json_array_append_new(params, json_pack("{s:o, s:o}", "role",
                                                 str_or_null(v->param_role[i]), "meaning",
                                                 str_or_null(v->param_meaning[i])));
-    return json_pack("{s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+    json_t *o = json_pack("{s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "title",
                      str_or_null(v->title), "description", str_or_null(v->description),
                      "class", v->crash_class ? v->crash_class : "unknown", "suspect",
@@ -370,6 +370,8 @@ static json_t *verdict_json(const ds_crash *c)
                      str_or_null(v->faulting_ip), "faulting_address",
                      v->access ? hex(v->faulting_address) : json_null(), "access",
                      str_or_null(v->access), "parameters", params);
+    json_object_set_new(o, "live_dump", json_boolean(v->live_dump));
+    return o;
 }
 
 static json_t *frame_json(const ds_crash *c, const ds_stack *st, size_t i)

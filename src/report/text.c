@@ -124,6 +124,8 @@ static void verdict_lines(ds_strbuf *b, const ds_crash *c)
     ds_sb_printf(b, "\n%s (%s)\n", v->title ? v->title : "unknown", v->crash_class);
     if (v->description)
         ds_sb_printf(b, "  %s\n", v->description);
+    if (v->live_dump)
+        ds_sb_printf(b, "LIVE_DUMP:     yes (the system kept running: a snapshot, not a crash)\n");
     if (v->access)
         ds_sb_printf(b, "ACCESS:        %s of 0x%" PRIx64 "\n", v->access, v->faulting_address);
     if (v->faulting_ip)

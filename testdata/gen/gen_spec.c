@@ -242,8 +242,42 @@ void gen_spec_default(gen_spec *s, int arch, bool pae, uint32_t dump_type)
     gen_spec_update_context(s);
 }
 
+/* Header scenarios: the default crash (mydrv.sys faulting, its stack) under
+ * another bug check whose parameters are set here; `mask` says which
+ * parameters replace the ones gen_spec_update_context derives (bit 0 is P1).
+ * Each is a case the verdict must get right from the parameters alone
+ * (testdata/README.md, "Verdict scenarios"). */
+static const struct {
+    const char *name;
+    uint32_t code;
+    unsigned mask;
+    uint64_t p[4];
+} header_scenarios[] = {
+    {"acpibios", 0xA5, 0xF, {0x2, 0, 0, 0}},              /* firmware: no driver */
+    {"acpifatal", 0xE0, 0xF, {0x10, 0x4, 0, 0}},           /* firmware: no driver */
+    {"iommu", 0x159, 0xF, {0x3000, 0xC0000001u, 0x1, 0x1AD000}}, /* a driver */
+    {"livedump", 0x1A8, 0xF, {0x1, 0, 0, 0}},             /* the system kept running */
+    {"noncanon", 0xD1, 0x1, {0x00F0FFFF12345678ULL, 0, 0, 0}}, /* x64/ARM64 garbage */
+    {"fillptr", 0xA, 0x1, {0xDEADBEEFu, 0, 0, 0}},         /* a fill pattern */
+    {"freedptr", 0xD1, 0x1, {0xFFFFFFFFFEEEFEEEULL, 0, 0, 0}}, /* freed heap fill */
+    {"userptr", 0xD1, 0x1, {0x7FF6A1230010ULL, 0, 0, 0}},  /* user VA at DISPATCH */
+    {"badimagehash", 0x5A, 0xF, {0x1, 0xFFFFC00012345000ULL, 0, 0xC0000428u}},
+};
+
 int gen_spec_scenario(gen_spec *s, const char *name)
 {
+    for (size_t i = 0; name && i < sizeof header_scenarios / sizeof *header_scenarios; i++) {
+        if (strcmp(name, header_scenarios[i].name) != 0) continue;
+        s->bugcheck_code = header_scenarios[i].code;
+        gen_spec_update_context(s);
+        bool is64 = gen_arch_is64(s->arch);
+        for (unsigned k = 0; k < 4; k++)
+            if (header_scenarios[i].mask & (1u << k)) {
+                uint64_t v = header_scenarios[i].p[k];
+                s->bugcheck_params[k] = is64 ? v : (uint32_t)v;
+            }
+        return 0;
+    }
     if (!name || !strcmp(name, "default")) {
         /* as is */
     } else if (!strcmp(name, "irql")) {
@@ -277,7 +311,9 @@ const char *const *gen_scenario_names(void)
     static const char *const names[] = {
         "default", "irql", "pagefault", "kmode", "manual", "ntcrash", "noimages", "nobroken",
         "irqltrap", "pool", "poolcaller", "unloaded", "unloadedce", "power", "powernomem",
-        "watchdog", "watchdogdpc", "whea", "manualkbd", "scanonly", "victim", "victimflt", NULL};
+        "watchdog", "watchdogdpc", "whea", "manualkbd", "scanonly", "victim", "victimflt",
+        "acpibios", "acpifatal", "iommu", "livedump", "noncanon", "fillptr", "freedptr",
+        "userptr", "badimagehash", NULL};
     return names;
 }
 
