@@ -1,7 +1,7 @@
 /*
  * Batch triage rows: the facts of one dump a fleet table needs, copied out of
  * the crash model, and their renderings (terminal table, dumpscan CSV,
- * BlueScreenView /scomma CSV) plus the grouped summary.
+ * BlueScreenView /scomma CSV); the grouped summary is in summary.c.
  *
  * Rows hold no pointer into the dump, so the caller closes each dump as soon
  * as its row is built: a batch keeps rows only.
@@ -16,6 +16,7 @@
 
 #include "model/model.h"
 #include "core/dump.h"
+#include "report/rowutil.h"
 #include "report/strbuf.h"
 
 /* ----------------------------------------------------------------- helpers */
@@ -30,7 +31,7 @@ static bool dup_opt(char **out, const char *s)
 }
 
 /* FILETIME -> Unix seconds; false when out of the range gmtime handles. */
-static bool filetime_to_unix(uint64_t ft, int64_t *out)
+bool filetime_to_unix(uint64_t ft, int64_t *out)
 {
     const uint64_t epoch_diff = 11644473600ull;
     uint64_t secs = ft / 10000000ull;
@@ -49,7 +50,7 @@ static bool unix_tm(int64_t t, struct tm *tm)
 }
 
 /* "2024-03-15T12:00:00Z", or "" */
-static void iso_time(int64_t t, char *buf, size_t len)
+void iso_time(int64_t t, char *buf, size_t len)
 {
     struct tm tm;
     if (!unix_tm(t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
@@ -57,7 +58,7 @@ static void iso_time(int64_t t, char *buf, size_t len)
 }
 
 /* "2024-03-15 12:00" (the table), or "" */
-static void short_time(int64_t t, char *buf, size_t len)
+void short_time(int64_t t, char *buf, size_t len)
 {
     struct tm tm;
     if (!unix_tm(t, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M", &tm))
@@ -80,12 +81,12 @@ static void bsv_time(int64_t t, char *buf, size_t len)
              tm.tm_hour < 12 ? "AM" : "PM");
 }
 
-static bool row_crash_unix(const ds_row *r, int64_t *t)
+bool row_crash_unix(const ds_row *r, int64_t *t)
 {
     return !r->failed && r->crash_time.known && filetime_to_unix(r->crash_time.value, t);
 }
 
-static const char *format_name(ds_format f)
+const char *format_name(ds_format f)
 {
     static const char *const n[] = {"unknown", "kernel32", "kernel64", "minidump"};
     return (unsigned)f < 4 ? n[f] : "unknown";
@@ -298,7 +299,7 @@ static int cmp_i64(int64_t a, int64_t b)
 }
 
 /* Strings with NULL (unknown) after every value. */
-static int cmp_str(const char *a, const char *b)
+int cmp_str(const char *a, const char *b)
 {
     if (!a || !b)
         return (a == NULL) - (b == NULL);
@@ -560,7 +561,7 @@ char *ds_row_bsv(const ds_row *r)
 /* ----------------------------------------------------------------- table */
 
 /* Display columns of UTF-8 text (code points; no wide-character tables). */
-static size_t text_width(const char *s)
+size_t text_width(const char *s)
 {
     size_t n = 0;
     for (; *s; s++)
@@ -710,401 +711,9 @@ char *ds_rows_table(const ds_row *const *rows, size_t n, unsigned width)
     return ds_sb_finish(&b);
 }
 
-/* --------------------------------------------------------------- summary */
+/* ------------------------------------------------------------ row JSON */
 
-/* Open-addressing table of indexes (slot value = index + 1, 0 = empty),
- * keyed by a 64-bit hash; the owner compares the real keys. */
-typedef struct itab {
-    uint32_t *slot;
-    uint64_t *hash;
-    size_t cap, n;
-} itab;
-
-static uint64_t fnv(const void *p, size_t len, uint64_t h)
-{
-    const unsigned char *s = p;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ s[i]) * 0x100000001b3ull;
-    return h;
-}
-
-static bool itab_grow(itab *t)
-{
-    if (t->n * 2 < t->cap)
-        return true;
-    size_t cap = t->cap ? t->cap * 2 : 64;
-    uint32_t *slot = calloc(cap, sizeof *slot);
-    uint64_t *hash = calloc(cap, sizeof *hash);
-    if (!slot || !hash) {
-        free(slot);
-        free(hash);
-        return false;
-    }
-    for (size_t i = 0; i < t->cap; i++)
-        if (t->slot[i]) {
-            size_t j = t->hash[i] & (cap - 1);
-            while (slot[j])
-                j = (j + 1) & (cap - 1);
-            slot[j] = t->slot[i];
-            hash[j] = t->hash[i];
-        }
-    free(t->slot);
-    free(t->hash);
-    t->slot = slot;
-    t->hash = hash;
-    t->cap = cap;
-    return true;
-}
-
-static void itab_free(itab *t)
-{
-    free(t->slot);
-    free(t->hash);
-}
-
-enum { G_MODULE, G_BUCKET, G_BUGCHECK, NKINDS };
-
-typedef struct group {
-    int kind;
-    char *key;       /* module / bucket / "0x..." code; NULL = none */
-    char *name;      /* bug check: its title */
-    bool exception;  /* bug check: an exception code */
-    uint64_t count;
-    bool has_time;
-    uint64_t first, last; /* FILETIME */
-    char *first_path, *last_path;
-    uint32_t *machines;   /* indexes into dirs */
-    size_t nmachines, capm;
-} group;
-
-typedef struct failed_file {
-    char *path, *error;
-} failed_file;
-
-struct ds_summary {
-    uint64_t analyzed, failed, skipped;
-    group *groups;
-    size_t ngroups, capg;
-    itab gtab;            /* (kind, key) -> group */
-    char **dirs;
-    size_t ndirs, capd;
-    itab dtab;            /* dir -> index */
-    itab ptab;            /* (group, dir) seen */
-    uint64_t *pairs;
-    size_t npairs, capp;
-    failed_file *fails;
-    size_t nfails, capf;
-};
-
-ds_summary *ds_summary_new(void)
-{
-    return calloc(1, sizeof(ds_summary));
-}
-
-void ds_summary_free(ds_summary *s)
-{
-    if (!s)
-        return;
-    for (size_t i = 0; i < s->ngroups; i++) {
-        free(s->groups[i].key);
-        free(s->groups[i].name);
-        free(s->groups[i].first_path);
-        free(s->groups[i].last_path);
-        free(s->groups[i].machines);
-    }
-    free(s->groups);
-    for (size_t i = 0; i < s->ndirs; i++)
-        free(s->dirs[i]);
-    free(s->dirs);
-    for (size_t i = 0; i < s->nfails; i++) {
-        free(s->fails[i].path);
-        free(s->fails[i].error);
-    }
-    free(s->fails);
-    free(s->pairs);
-    itab_free(&s->gtab);
-    itab_free(&s->dtab);
-    itab_free(&s->ptab);
-    free(s);
-}
-
-void ds_summary_skipped(ds_summary *s, uint64_t n)
-{
-    s->skipped += n;
-}
-
-static bool grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-    if (need <= *cap)
-        return true;
-    size_t c = *cap ? *cap * 2 : 16;
-    while (c < need)
-        c *= 2;
-    void *q = realloc(*p, c * elem);
-    if (!q)
-        return false;
-    *p = q;
-    *cap = c;
-    return true;
-}
-
-/* Index of directory `dir` (len bytes), added if new; -1 on OOM. */
-static long dir_index(ds_summary *s, const char *dir, size_t len)
-{
-    if (!itab_grow(&s->dtab))
-        return -1;
-    uint64_t h = fnv(dir, len, 0xcbf29ce484222325ull);
-    size_t j = h & (s->dtab.cap - 1);
-    for (; s->dtab.slot[j]; j = (j + 1) & (s->dtab.cap - 1)) {
-        const char *d = s->dirs[s->dtab.slot[j] - 1];
-        if (s->dtab.hash[j] == h && strlen(d) == len && memcmp(d, dir, len) == 0)
-            return (long)s->dtab.slot[j] - 1;
-    }
-    if (!grow((void **)&s->dirs, &s->capd, s->ndirs + 1, sizeof *s->dirs))
-        return -1;
-    char *copy = malloc(len + 1);
-    if (!copy)
-        return -1;
-    memcpy(copy, dir, len);
-    copy[len] = '\0';
-    s->dirs[s->ndirs] = copy;
-    s->dtab.slot[j] = (uint32_t)++s->ndirs;
-    s->dtab.hash[j] = h;
-    s->dtab.n++;
-    return (long)s->ndirs - 1;
-}
-
-/* The group for (kind, key), created if new; NULL on OOM. */
-static group *group_for(ds_summary *s, int kind, const char *key)
-{
-    if (!itab_grow(&s->gtab))
-        return NULL;
-    uint64_t h = fnv(&kind, sizeof kind, 0xcbf29ce484222325ull);
-    h = key ? fnv(key, strlen(key) + 1, h) : h ^ 0x5bd1e995u;
-    size_t j = h & (s->gtab.cap - 1);
-    for (; s->gtab.slot[j]; j = (j + 1) & (s->gtab.cap - 1)) {
-        group *g = &s->groups[s->gtab.slot[j] - 1];
-        if (s->gtab.hash[j] == h && g->kind == kind && cmp_str(g->key, key) == 0)
-            return g;
-    }
-    if (!grow((void **)&s->groups, &s->capg, s->ngroups + 1, sizeof *s->groups))
-        return NULL;
-    group *g = &s->groups[s->ngroups];
-    memset(g, 0, sizeof *g);
-    g->kind = kind;
-    if (key && !(g->key = ds_strdup(key)))
-        return NULL;
-    s->gtab.slot[j] = (uint32_t)++s->ngroups;
-    s->gtab.hash[j] = h;
-    s->gtab.n++;
-    return g;
-}
-
-/* Record that group gi saw machine di; false on OOM. */
-static bool add_machine(ds_summary *s, size_t gi, long di)
-{
-    if (!itab_grow(&s->ptab))
-        return false;
-    uint64_t key = (uint64_t)gi << 32 | (uint32_t)di;
-    uint64_t h = fnv(&key, sizeof key, 0xcbf29ce484222325ull);
-    size_t j = h & (s->ptab.cap - 1);
-    for (; s->ptab.slot[j]; j = (j + 1) & (s->ptab.cap - 1))
-        if (s->pairs[s->ptab.slot[j] - 1] == key)
-            return true;
-    group *g = &s->groups[gi];
-    if (!grow((void **)&s->pairs, &s->capp, s->npairs + 1, sizeof *s->pairs) ||
-        !grow((void **)&g->machines, &g->capm, g->nmachines + 1, sizeof *g->machines))
-        return false;
-    s->pairs[s->npairs] = key;
-    s->ptab.slot[j] = (uint32_t)++s->npairs;
-    s->ptab.hash[j] = h;
-    s->ptab.n++;
-    g->machines[g->nmachines++] = (uint32_t)di;
-    return true;
-}
-
-static bool set_path(char **slot, const char *path)
-{
-    char *p = ds_strdup(path);
-    if (!p)
-        return false;
-    free(*slot);
-    *slot = p;
-    return true;
-}
-
-int ds_summary_add(ds_summary *s, const ds_row *r)
-{
-    const char *path = r->path ? r->path : "";
-    if (r->failed) {
-        if (!grow((void **)&s->fails, &s->capf, s->nfails + 1, sizeof *s->fails))
-            return -1;
-        failed_file *f = &s->fails[s->nfails];
-        f->path = ds_strdup(path);
-        f->error = ds_strdup(r->error ? r->error : "unreadable");
-        if (!f->path || !f->error) {
-            free(f->path);
-            free(f->error);
-            return -1;
-        }
-        s->nfails++;
-        s->failed++;
-        return 0;
-    }
-    s->analyzed++;
-    const char *slash = strrchr(path, '/');
-    long di = slash ? dir_index(s, path, slash == path ? 1 : (size_t)(slash - path))
-                    : dir_index(s, ".", 1);
-    if (di < 0)
-        return -1;
-    char code[32];
-    if (r->has_code)
-        snprintf(code, sizeof code, "0x%x", r->code);
-    const char *keys[NKINDS] = {r->suspect_module, r->bucket, r->has_code ? code : NULL};
-    int64_t t;
-    bool has_time = row_crash_unix(r, &t);
-    for (int k = 0; k < NKINDS; k++) {
-        group *g = group_for(s, k, keys[k]);
-        if (!g)
-            return -1;
-        size_t gi = (size_t)(g - s->groups);
-        if (k == G_BUGCHECK && !g->name && r->title && !(g->name = ds_strdup(r->title)))
-            return -1;
-        g->exception = r->code_is_exception;
-        g->count++;
-        if (has_time) {
-            uint64_t ft = r->crash_time.value;
-            if (!g->has_time || ft < g->first ||
-                (ft == g->first && strcmp(path, g->first_path) < 0)) {
-                if (!set_path(&g->first_path, path))
-                    return -1;
-                g->first = ft;
-            }
-            if (!g->has_time || ft > g->last ||
-                (ft == g->last && strcmp(path, g->last_path) > 0)) {
-                if (!set_path(&g->last_path, path))
-                    return -1;
-                g->last = ft;
-            }
-            g->has_time = true;
-        }
-        if (!add_machine(s, gi, di))
-            return -1;
-    }
-    return 0;
-}
-
-/* Groups of one kind, most crashes first, then by key (none last). qsort has
- * no context argument in C11: the summary being sorted is per thread. */
-static _Thread_local const ds_summary *sort_ctx;
-
-static int group_order(const void *a, const void *b)
-{
-    const group *x = &sort_ctx->groups[*(const size_t *)a];
-    const group *y = &sort_ctx->groups[*(const size_t *)b];
-    if (x->count != y->count)
-        return x->count > y->count ? -1 : 1;
-    return cmp_str(x->key, y->key);
-}
-
-static int dir_order(const void *a, const void *b)
-{
-    return strcmp(sort_ctx->dirs[*(const uint32_t *)a], sort_ctx->dirs[*(const uint32_t *)b]);
-}
-
-/* Indexes of the groups of `kind`, sorted; each group's machine list is put
- * in name order too (its content does not change). */
-static size_t *kind_order(const ds_summary *s, int kind, size_t *n)
-{
-    size_t *idx = malloc((s->ngroups ? s->ngroups : 1) * sizeof *idx);
-    if (!idx)
-        return NULL;
-    *n = 0;
-    for (size_t i = 0; i < s->ngroups; i++)
-        if (s->groups[i].kind == kind)
-            idx[(*n)++] = i;
-    sort_ctx = s;
-    qsort(idx, *n, sizeof *idx, group_order);
-    for (size_t i = 0; i < *n; i++) {
-        group *g = &s->groups[idx[i]];
-        if (g->nmachines)
-            qsort(g->machines, g->nmachines, sizeof *g->machines, dir_order);
-    }
-    sort_ctx = NULL;
-    return idx;
-}
-
-static const char *const kind_title[NKINDS] = {"suspected module", "bucket", "bug check"};
-static const char *const kind_none[NKINDS] = {"(no suspect named)", "(no bucket)",
-                                              "(no bug check or exception)"};
-
-char *ds_summary_text(const ds_summary *s)
-{
-    ds_strbuf b = {0};
-    uint64_t seen = s->analyzed + s->failed + s->skipped;
-    ds_sb_printf(&b, "%llu file%s seen: %llu analyzed, %llu failed, %llu skipped (not dumps)\n",
-                 (unsigned long long)seen, seen == 1 ? "" : "s",
-                 (unsigned long long)s->analyzed, (unsigned long long)s->failed,
-                 (unsigned long long)s->skipped);
-    for (int k = 0; k < NKINDS && s->analyzed; k++) {
-        size_t n;
-        size_t *idx = kind_order(s, k, &n);
-        if (!idx) {
-            free(b.s);
-            return NULL;
-        }
-        ds_sb_printf(&b, "\nBy %s:\n", kind_title[k]);
-        for (size_t i = 0; i < n; i++) {
-            const group *g = &s->groups[idx[i]];
-            char label[512];
-            if (!g->key)
-                snprintf(label, sizeof label, "%s", kind_none[k]);
-            else if (k == G_BUGCHECK && g->name)
-                snprintf(label, sizeof label, "%s %s", g->key, g->name);
-            else
-                snprintf(label, sizeof label, "%s", g->key);
-            unsigned pct = (unsigned)((g->count * 100 + s->analyzed / 2) / s->analyzed);
-            ds_sb_printf(&b, "  %s: %llu of %llu crash%s (%u%%)", label,
-                         (unsigned long long)g->count, (unsigned long long)s->analyzed,
-                         s->analyzed == 1 ? "" : "es", pct);
-            int64_t t0, t1;
-            char a[24], z[24];
-            if (g->has_time && filetime_to_unix(g->first, &t0) &&
-                filetime_to_unix(g->last, &t1)) {
-                short_time(t0, a, sizeof a);
-                short_time(t1, z, sizeof z);
-                if (g->first == g->last)
-                    ds_sb_printf(&b, " on %s", a);
-                else
-                    ds_sb_printf(&b, " since %s, last %s", a, z);
-            }
-            ds_sb_printf(&b, "\n      %zu machine%s:", g->nmachines,
-                         g->nmachines == 1 ? "" : "s");
-            /* as many names as fit in 100 columns, then "and N more" */
-            size_t col = 20, m = 0;
-            for (; m < g->nmachines; m++) {
-                const char *dn = s->dirs[g->machines[m]];
-                size_t need = text_width(dn) + 2 + (m + 1 < g->nmachines ? 16 : 0);
-                if (m > 0 && col + need > 100)
-                    break;
-                ds_sb_printf(&b, "%s %s", m ? "," : "", dn);
-                col += need - (m + 1 < g->nmachines ? 16 : 0);
-            }
-            if (m < g->nmachines)
-                ds_sb_printf(&b, " and %zu more", g->nmachines - m);
-            ds_sb_printf(&b, "\n");
-        }
-        free(idx);
-    }
-    if (s->nfails) {
-        ds_sb_printf(&b, "\nFailed (%zu):\n", s->nfails);
-        for (size_t i = 0; i < s->nfails; i++)
-            ds_sb_printf(&b, "  %s: %s\n", s->fails[i].path, s->fails[i].error);
-    }
-    return ds_sb_finish(&b);
-}
-
-static json_t *iso_json(bool known, uint64_t ft)
+json_t *iso_json(bool known, uint64_t ft)
 {
     int64_t t;
     char buf[40];
@@ -1114,82 +723,10 @@ static json_t *iso_json(bool known, uint64_t ft)
     return buf[0] ? json_string(buf) : json_null();
 }
 
-static json_t *opt_str(const char *s)
+json_t *opt_str(const char *s)
 {
     return s ? json_string(s) : json_null();
 }
-
-static json_t *groups_json(const ds_summary *s, int kind)
-{
-    size_t n;
-    size_t *idx = kind_order(s, kind, &n);
-    if (!idx)
-        return NULL;
-    json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) {
-        const group *g = &s->groups[idx[i]];
-        json_t *o = json_object();
-        if (kind == G_MODULE)
-            json_object_set_new(o, "module", opt_str(g->key));
-        else if (kind == G_BUCKET)
-            json_object_set_new(o, "bucket", opt_str(g->key));
-        else {
-            json_object_set_new(o, "code", opt_str(g->key));
-            json_object_set_new(o, "code_type", g->key ? json_string(g->exception ? "exception"
-                                                                                 : "bugcheck")
-                                                       : json_null());
-            json_object_set_new(o, "name", opt_str(g->name));
-        }
-        json_object_set_new(o, "count", json_integer((json_int_t)g->count));
-        json_object_set_new(o, "share", json_real((double)g->count / (double)s->analyzed));
-        json_object_set_new(o, "first_crash", iso_json(g->has_time, g->first));
-        json_object_set_new(o, "last_crash", iso_json(g->has_time, g->last));
-        json_object_set_new(o, "first_file", opt_str(g->first_path));
-        json_object_set_new(o, "last_file", opt_str(g->last_path));
-        json_t *m = json_array();
-        for (size_t k = 0; k < g->nmachines; k++)
-            json_array_append_new(m, json_string(s->dirs[g->machines[k]]));
-        json_object_set_new(o, "machines", m);
-        json_array_append_new(a, o);
-    }
-    free(idx);
-    return a;
-}
-
-char *ds_summary_json(const ds_summary *s, unsigned flags)
-{
-    json_t *root = json_object();
-    json_object_set_new(root, "schema_version", json_integer(DS_JSON_SCHEMA_VERSION));
-    json_object_set_new(root, "tool", json_pack("{s:s, s:s}", "name", "dumpscan", "version",
-                                                DS_VERSION_STRING));
-    json_object_set_new(
-        root, "files",
-        json_pack("{s:I, s:I, s:I, s:I}", "seen",
-                  (json_int_t)(s->analyzed + s->failed + s->skipped), "analyzed",
-                  (json_int_t)s->analyzed, "failed", (json_int_t)s->failed, "skipped",
-                  (json_int_t)s->skipped));
-    static const char *const keys[NKINDS] = {"by_suspect_module", "by_bucket", "by_bugcheck"};
-    for (int k = 0; k < NKINDS; k++) {
-        json_t *g = groups_json(s, k);
-        if (!g) {
-            json_decref(root);
-            return NULL;
-        }
-        json_object_set_new(root, keys[k], g);
-    }
-    json_t *f = json_array();
-    for (size_t i = 0; i < s->nfails; i++)
-        json_array_append_new(f, json_pack("{s:s, s:s}", "path", s->fails[i].path, "error",
-                                           s->fails[i].error));
-    json_object_set_new(root, "failed", f);
-    size_t jf = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4) |
-                (flags & DS_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT);
-    char *out = json_dumps(root, jf);
-    json_decref(root);
-    return out;
-}
-
-/* ------------------------------------------------------------ row JSON */
 
 static json_t *hex_json(uint64_t v)
 {

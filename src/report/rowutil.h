@@ -1,0 +1,30 @@
+/* Helpers the batch row renderings share (defined in batch.c). */
+#ifndef DS_REPORT_ROWUTIL_H
+#define DS_REPORT_ROWUTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "dumpscan/dumpscan.h"
+
+/* FILETIME -> Unix seconds; false when out of the range gmtime handles. */
+bool filetime_to_unix(uint64_t ft, int64_t *out);
+/* "2024-03-15T12:00:00Z" / "2024-03-15 12:00", or "" */
+void iso_time(int64_t t, char *buf, size_t len);
+void short_time(int64_t t, char *buf, size_t len);
+/* The row's crash time in Unix seconds, when it has one. */
+bool row_crash_unix(const ds_row *r, int64_t *t);
+/* strcmp with NULL (unknown) after every value. */
+int cmp_str(const char *a, const char *b);
+/* Display columns of UTF-8 text (code points). */
+size_t text_width(const char *s);
+/* "kernel64", "minidump", ... */
+const char *format_name(ds_format f);
+/* ISO time of a FILETIME, or null when unknown; a string, or null. */
+json_t *iso_json(bool known, uint64_t ft);
+json_t *opt_str(const char *s);
+
+#endif
