@@ -26,6 +26,8 @@ static void probe(ds_bpsym *b, uint64_t rva, const ds_memview *m, const uint8_t 
     ds_bpsym_lookup(b, rva, &f);
     ds_bpsym_line_address(b, rva, &la);
     ds_bpsym_param_size(b, rva, &ps);
+    ds_srcloc loc;
+    ds_bpsym_source(b, rva, &loc);
 
     static const ds_arch arches[] = {DS_ARCH_X86, DS_ARCH_X64, DS_ARCH_ARM64, DS_ARCH_ARM,
                                      DS_ARCH_UNKNOWN};

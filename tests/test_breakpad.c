@@ -546,9 +546,84 @@ static void test_cfi_malformed(void)
     ds_bpsym_close(b);
 }
 
+/*
+ * Source positions with inline frames: outer() inlines mid() at a.c:20 over
+ * 2000-2020, mid() inlines leaf() at m.h:7 over 2008-2010; the line records
+ * give the innermost position.
+ */
+static const char inline_text[] =
+    "MODULE Linux x86_64 0 lib.so\n"
+    "FILE 0 a.c\n"
+    "FILE 1 m.h\n"
+    "FILE 2 l.h\n"
+    "INLINE_ORIGIN 0 mid\n"
+    "INLINE_ORIGIN 1 leaf\n"
+    "INLINE_ORIGIN 1 leaf_duplicate\n"
+    "FUNC 2000 40 0 outer\n"
+    "INLINE 0 20 0 0 2000 20\n"
+    "INLINE 1 7 1 1 2030 4 2008 8\n" /* second range covers 2008 */
+    "INLINE 1 9 1 5 2018 4\n"        /* origin 5 does not exist */
+    "INLINE 0 x 0 0 2020 4\n"        /* malformed: ignored */
+    "2000 8 5 1\n"
+    "2008 8 3 2\n"
+    "2010 8 6 1\n"
+    "2018 8 8 1\n"
+    "2020 20 30 0\n"
+    "FUNC 3000 10 0 plain\n";
+
+static void test_source_inline(void)
+{
+    ds_bpsym *b = open_text(inline_text);
+    if (!b)
+        return;
+    ds_srcloc loc;
+    /* two levels: leaf at l.h:3, inlined into mid at m.h:7, into outer at a.c:20 */
+    CHECK(ds_bpsym_source(b, 0x200a, &loc));
+    CHECK_EQ_U64(loc.n, 3);
+    CHECK_STR(loc.pos[0].function, "leaf");
+    CHECK_STR(loc.pos[0].file, "l.h");
+    CHECK_EQ_U64(loc.pos[0].line, 3);
+    CHECK_STR(loc.pos[1].function, "mid");
+    CHECK_STR(loc.pos[1].file, "m.h");
+    CHECK_EQ_U64(loc.pos[1].line, 7);
+    CHECK_STR(loc.pos[2].function, "");
+    CHECK_STR(loc.pos[2].file, "a.c");
+    CHECK_EQ_U64(loc.pos[2].line, 20);
+    /* one level: mid at m.h:6, in outer at a.c:20 */
+    CHECK(ds_bpsym_source(b, 0x2010, &loc));
+    CHECK_EQ_U64(loc.n, 2);
+    CHECK_STR(loc.pos[0].function, "mid");
+    CHECK_EQ_U64(loc.pos[0].line, 6);
+    CHECK_EQ_U64(loc.pos[1].line, 20);
+    /* an inline with an unknown origin is still a frame */
+    CHECK(ds_bpsym_source(b, 0x2019, &loc));
+    CHECK_EQ_U64(loc.n, 3);
+    CHECK_STR(loc.pos[0].function, "unknown");
+    CHECK_STR(loc.pos[1].file, "m.h");
+    CHECK_EQ_U64(loc.pos[1].line, 9);
+    /* no inline: the line record */
+    CHECK(ds_bpsym_source(b, 0x2025, &loc));
+    CHECK_EQ_U64(loc.n, 1);
+    CHECK_STR(loc.pos[0].file, "a.c");
+    CHECK_EQ_U64(loc.pos[0].line, 30);
+    /* a FUNC without lines, and no FUNC */
+    CHECK(!ds_bpsym_source(b, 0x3004, &loc));
+    CHECK(!ds_bpsym_source(b, 0x5000, &loc));
+    ds_bpsym_close(b);
+
+    /* names with control bytes and invalid UTF-8 come out printable */
+    b = open_text("FILE 0 a\x01\xff\xc3\xa9.c\nFUNC 10 10 0 f\n10 10 4 0\n");
+    if (!b)
+        return;
+    CHECK(ds_bpsym_source(b, 0x10, &loc));
+    CHECK_STR(loc.pos[0].file, "a??\xc3\xa9.c");
+    ds_bpsym_close(b);
+}
+
 int main(void)
 {
     test_lookup();
+    test_source_inline();
     test_open_edges();
     test_cfi_x64();
     test_cfi_arm64();

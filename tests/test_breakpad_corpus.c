@@ -11,6 +11,8 @@
  */
 #include <ctype.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "core/dump.h"
@@ -304,6 +306,76 @@ static size_t parse_text(char *text, exp_frame *e, size_t max)
     return n;
 }
 
+/*
+ * An inline frame end to end: a copy of test_app.sym (in a temporary store,
+ * never in the repository) where CrashFunction inlines "InlinedStore" at
+ * c:\\test_app.cc:57 over the crashing line. Frame 0 must show the inline
+ * row first, at Breakpad's line 58, and the physical frame at the call site.
+ */
+static void inline_pipeline(const char *dmp, const char *sdir)
+{
+    static const char rel[] = "test_app.pdb/5A9832E5287241C1838ED98914E9B7FF1";
+    static const char func[] = "FUNC 4290 18 0 `anonymous namespace'::CrashFunction\n";
+    char src[2048], dir[] = "/tmp/ds-bpinline-XXXXXX", path[2048];
+    snprintf(src, sizeof src, "%s/%s/test_app.sym", sdir, rel);
+    char *text = read_text(src);
+    char *at = text ? strstr(text, func) : NULL;
+    CHECK(at != NULL);
+    if (!at || !mkdtemp(dir)) {
+        free(text);
+        return;
+    }
+    snprintf(path, sizeof path, "%s/test_app.pdb", dir);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/%s/test_app.sym", dir, rel);
+    FILE *fp = fopen(path, "wb");
+    CHECK(fp != NULL);
+    if (fp) {
+        size_t head = (size_t)(at - text) + strlen(func);
+        fwrite(text, 1, head, fp);
+        fputs("INLINE 0 57 178 900 429b 9\n", fp);
+        fputs(text + head, fp);
+        fputs("\nINLINE_ORIGIN 900 InlinedStore\n", fp);
+        fclose(fp);
+    }
+    free(text);
+
+    ds_open_options o = {0};
+    o.symbol_path = dir;
+    ds_error err;
+    ds_dump *d = ds_open(dmp, &o, &err);
+    CHECK(d != NULL);
+    if (d) {
+        const ds_crash *c = ds_dump_crash(d);
+        const ds_frame *f = c->nstacks && c->stacks[0].nframes ? &c->stacks[0].frames[0] : NULL;
+        CHECK(f && f->ninlines == 1);
+        if (f && f->ninlines == 1) {
+            CHECK_STR(f->inlines[0].function, "InlinedStore");
+            CHECK_STR(f->inlines[0].source_file, "c:\\test_app.cc");
+            CHECK_EQ_U64(f->inlines[0].source_line, 58);
+            CHECK_EQ_U64(f->source_line, 57);
+        }
+        char *t = ds_report_text(d, 0);
+        const char *row = t ? strstr(t, "(inline)") : NULL;
+        CHECK(row && strstr(row, "test_app!InlinedStore [c:\\test_app.cc @ 58]"));
+        const char *phys = t ? strstr(t, "CrashFunction+0xe [c:\\test_app.cc @ 57]") : NULL;
+        CHECK(row && phys && row < phys); /* the inline row comes first */
+        ds_free(t);
+        char *j = ds_report_json(d, 0);
+        CHECK(j && strstr(j, "\"inline_frames\":[{\"function\":\"InlinedStore\""));
+        ds_free(j);
+        ds_close(d);
+    }
+    unlink(path);
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    rmdir(path);
+    snprintf(path, sizeof path, "%s/test_app.pdb", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     char b1[1024], b2[1024], b3[1024], b4[1024];
@@ -386,5 +458,33 @@ int main(void)
         ds_bpsym_close(w.syms[i]);
     free(f);
     ds_close(d);
+
+    /* The whole pipeline with the .sym files on the symbol path: every frame
+     * carries Breakpad's file and line (callers looked up at pc - 1), and the
+     * text report prints them WinDbg's way. */
+    ds_open_options full = {0};
+    full.symbol_path = sdir;
+    d = ds_open(dmp, &full, &err);
+    CHECK(d != NULL);
+    if (!d)
+        return check_report("test_breakpad_corpus");
+    c = ds_dump_crash(d);
+    CHECK(c->nstacks >= 1);
+    const ds_stack *st = c->nstacks ? &c->stacks[0] : NULL;
+    CHECK(st && st->nframes >= nm);
+    for (size_t i = 0; st && i < nm && i < st->nframes; i++) {
+        const ds_frame *fr = &st->frames[i];
+        printf("pipeline %zu: %s [%s @ %u]\n", i, fr->function ? fr->function : "?",
+               fr->source_file ? fr->source_file : "-", fr->source_line);
+        CHECK_STR(fr->source_file ? fr->source_file : "", exp[i].file);
+        CHECK_EQ_U64(fr->source_line, exp[i].line);
+        CHECK_EQ_U64(fr->ninlines, 0); /* no INLINE records in these files */
+    }
+    char *text = ds_report_text(d, 0);
+    CHECK(text && strstr(text, "CrashFunction+0xe [c:\\test_app.cc @ 58]"));
+    CHECK(text && strstr(text, "test_app!main+0x50 [c:\\test_app.cc @ 65]"));
+    ds_free(text);
+    ds_close(d);
+    inline_pipeline(dmp, sdir);
     return check_report("test_breakpad_corpus");
 }

@@ -719,6 +719,15 @@ static void injected(void)
             .is_trap_frame = i == 2,
         };
     }
+    /* source lines and inline frames: known, and with unknown parts */
+    ds_inline_frame inl[2] = {{"Inner", "c:\\src\\inner.h", 12}, {"Middle", NULL, 0}};
+    frames[0].source_file = "c:\\src\\mydrv.c";
+    frames[0].source_line = 58;
+    frames[0].inlines = inl;
+    frames[0].ninlines = 2;
+    frames[5].source_file = "/src/elsewhere.c";
+    frames[5].inlines = inl + 1;
+    frames[5].ninlines = 1;
     ds_stack stacks[3] = {
         {DS_STACK_FAULTING, "faulting context", 0, frames, 6, "reached stack base"},
         {DS_STACK_BUGCHECK, "bug-check CPU 0", 0, frames + 1, 2, NULL},

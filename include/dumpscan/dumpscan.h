@@ -292,6 +292,13 @@ typedef enum ds_symsrc {
     DS_SYM_ELF            /* ELF symbol table / DWARF */
 } ds_symsrc;
 
+/* A call the compiler inlined at a frame's pc (no stack frame of its own). */
+typedef struct ds_inline_frame {
+    char *function;       /* the inlined function ("unknown" when unnamed) */
+    char *source_file;    /* NULL when unknown */
+    uint32_t source_line; /* 0 when unknown */
+} ds_inline_frame;
+
 typedef struct ds_frame {
     uint64_t pc;          /* frame 0: the context pc; others: the return address */
     uint64_t sp;          /* stack pointer in this frame (Child-SP) */
@@ -303,6 +310,12 @@ typedef struct ds_frame {
     ds_symsrc symbol_source;
     bool exact;           /* function bound known (the pc is inside it) */
     bool is_trap_frame;   /* a machine/trap frame was unwound through here */
+    /* Source position of the instruction (callers: of return address - 1);
+     * with inlines, the call site of the outermost one in this function. */
+    char *source_file;    /* NULL when unknown */
+    uint32_t source_line; /* 0 when unknown */
+    ds_inline_frame *inlines; /* inlined calls at the pc, innermost first */
+    size_t ninlines;
 } ds_frame;
 
 /* ds_stack.kind */

@@ -21,6 +21,7 @@
 #include "symbols/breakpad.h"
 #include "symbols/elf.h"
 #include "symbols/pdb.h"
+#include "symbols/srcloc.h"
 #include "symbols/store.h"
 #include "unwind/unwind.h"
 
@@ -322,6 +323,44 @@ static bool pdata_says_other_function(const ds_image *im, uint32_t rva, uint32_t
     return ds_image_function_entry(im, rva, &rf) && rf.begin > export_rva;
 }
 
+static char *dup_or_null(const char *s)
+{
+    return *s ? ds_strdup(s) : NULL;
+}
+
+/* Source line and inline frames at module offset probe, from the source
+ * that named the frame (its function is the physical one of the lines). */
+static void add_source(walker *w, ds_frame *f, uint64_t probe)
+{
+    ds_srcloc loc;
+    loc.n = 0;
+    modsym *s = &w->mods[f->module];
+    bool ok = false;
+    switch (f->symbol_source) {
+    case DS_SYM_BREAKPAD:
+        ok = s->bp && ds_bpsym_source(s->bp, probe, &loc);
+        break;
+    default:
+        break;
+    }
+    if (!ok || loc.n == 0)
+        return;
+    const ds_srcpos *phys = &loc.pos[loc.n - 1];
+    f->source_file = dup_or_null(phys->file);
+    f->source_line = phys->line;
+    if (loc.n < 2 || !(f->inlines = calloc(loc.n - 1, sizeof *f->inlines)))
+        return;
+    for (size_t i = 0; i + 1 < loc.n; i++) {
+        ds_inline_frame *x = &f->inlines[f->ninlines];
+        x->function = ds_strdup(loc.pos[i].function);
+        if (!x->function)
+            break;
+        x->source_file = dup_or_null(loc.pos[i].file);
+        x->source_line = loc.pos[i].line;
+        f->ninlines++;
+    }
+}
+
 static void name_frame(walker *w, ds_frame *f, bool first)
 {
     if (f->module < 0)
@@ -367,6 +406,7 @@ static void name_frame(walker *w, ds_frame *f, bool first)
     }
     f->function = ds_strdup(name);
     f->function_offset = rva - start;
+    add_source(w, f, probe);
 }
 
 /* --------------------------------------------------------- the walks */

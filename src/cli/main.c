@@ -40,6 +40,8 @@ static void usage(FILE *f)
           "                   $DUMPSCAN_SYMBOL_PATH, then the local parts of\n"
           "                   $_NT_SYMBOL_PATH (srv*CACHE*URL uses CACHE only).\n"
           "                   Nothing is ever downloaded.\n"
+          "                   Frames show [file @ line] and inline rows when the\n"
+          "                   symbol file has line information.\n"
           "      --no-symbols ignore every symbol path\n"
           "      --no-unwind  do not walk stacks\n"
           "      --all-threads  minidumps: walk every thread, not only the crashing one\n"

@@ -169,6 +169,20 @@ static void free_verdict(ds_verdict *v)
     free(v->faulting_ip);
 }
 
+void ds_frame_free(ds_frame *f)
+{
+    free(f->function);
+    free(f->source_file);
+    for (size_t i = 0; i < f->ninlines; i++) {
+        free(f->inlines[i].function);
+        free(f->inlines[i].source_file);
+    }
+    free(f->inlines);
+    f->function = f->source_file = NULL;
+    f->inlines = NULL;
+    f->ninlines = 0;
+}
+
 void ds_crash_free(ds_crash *c)
 {
     free_verdict(&c->verdict);
@@ -185,7 +199,7 @@ void ds_crash_free(ds_crash *c)
     for (size_t i = 0; i < c->nstacks; i++) {
         ds_stack *st = &c->stacks[i];
         for (size_t k = 0; k < st->nframes; k++)
-            free(st->frames[k].function);
+            ds_frame_free(&st->frames[k]);
         free(st->frames);
         free(st->label);
         free(st->end_reason);

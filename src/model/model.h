@@ -25,6 +25,8 @@ char *ds_strdup(const char *s);
 char *ds_basename_dup(const char *path);
 
 void ds_crash_free(ds_crash *c);
+/* Free what a frame owns (names, source positions, inline frames). */
+void ds_frame_free(ds_frame *f);
 
 static inline ds_u64 ds_known(uint64_t v)
 {

@@ -19,6 +19,28 @@ void ds_call_site(const ds_crash *c, const ds_frame *f, char *out, size_t len)
         snprintf(out, len, "%s+0x%" PRIx64, mod, f->pc - m->base);
 }
 
+void ds_source_suffix(const char *file, uint32_t line, char *out, size_t len)
+{
+    if (!file)
+        snprintf(out, len, "%s", "");
+    else if (line)
+        snprintf(out, len, " [%s @ %" PRIu32 "]", file, line);
+    else
+        snprintf(out, len, " [%s]", file);
+}
+
+void ds_inline_site(const ds_crash *c, const ds_frame *f, size_t k, char *out, size_t len)
+{
+    const char *fn = f->inlines[k].function;
+    if (f->module < 0 || (size_t)f->module >= c->nmodules) {
+        snprintf(out, len, "%s", fn);
+        return;
+    }
+    char mod[128];
+    ds_module_label(&c->modules[f->module], mod, sizeof mod);
+    snprintf(out, len, "%s!%s", mod, fn);
+}
+
 const char *ds_trust_name(ds_trust t)
 {
     static const char *const n[] = {"none", "context", "unwind_info", "frame_pointer",

@@ -398,6 +398,18 @@ static json_t *frame_json(const ds_crash *c, const ds_stack *st, size_t i)
     json_object_set_new(o, "exact", json_boolean(f->exact));
     json_object_set_new(o, "trust", json_string(ds_trust_name(f->trust)));
     json_object_set_new(o, "trap_frame", json_boolean(f->is_trap_frame));
+    json_object_set_new(o, "file", str_or_null(f->source_file));
+    json_object_set_new(o, "line", f->source_line ? json_integer(f->source_line) : json_null());
+    json_t *inl = json_array();
+    for (size_t k = 0; k < f->ninlines; k++) {
+        const ds_inline_frame *x = &f->inlines[k];
+        ds_inline_site(c, f, k, site, sizeof site);
+        json_array_append_new(
+            inl, json_pack("{s:s, s:s, s:o, s:o}", "function", x->function, "call_site", site,
+                           "file", str_or_null(x->source_file), "line",
+                           x->source_line ? json_integer(x->source_line) : json_null()));
+    }
+    json_object_set_new(o, "inline_frames", inl);
     return o;
 }
 

@@ -273,8 +273,17 @@ static void stack_lines(ds_strbuf *b, const ds_crash *c, const ds_stack *st)
                  "found by");
     for (size_t i = 0; i < st->nframes; i++) {
         const ds_frame *f = &st->frames[i];
-        char site[768], ret[24] = "";
+        char site[768], ret[24] = "", srcs[600];
+        for (size_t k = 0; k < f->ninlines; k++) { /* innermost first, as debuggers show them */
+            ds_inline_site(c, f, k, site, sizeof site);
+            ds_source_suffix(f->inlines[k].source_file, f->inlines[k].source_line, srcs,
+                             sizeof srcs);
+            strncat(site, srcs, sizeof site - strlen(site) - 1);
+            ds_sb_printf(b, "    %-*s   %-*s   %-52s inline\n", w, "(inline)", w, "", site);
+        }
         ds_call_site(c, f, site, sizeof site);
+        ds_source_suffix(f->source_file, f->source_line, srcs, sizeof srcs);
+        strncat(site, srcs, sizeof site - strlen(site) - 1);
         if (i + 1 < st->nframes)
             snprintf(ret, sizeof ret, "%0*" PRIx64, w, st->frames[i + 1].pc);
         const char *src = f->symbol_source == DS_SYM_EXPORT ? " (name from exports)" : "";

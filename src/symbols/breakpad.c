@@ -266,10 +266,24 @@ static int cmp_file(const void *a, const void *b)
     return x->order < y->order ? -1 : x->order > y->order;
 }
 
+/* Sort numbered names and keep the first of each number. */
+static void sort_numbered(bp_file *v, size_t *n)
+{
+    if (*n == 0)
+        return;
+    qsort(v, *n, sizeof *v, cmp_file);
+    size_t w = 1;
+    for (size_t i = 1; i < *n; i++)
+        if (v[i].num != v[w - 1].num)
+            v[w++] = v[i];
+    *n = w;
+}
+
 /* ------------------------------------------------------------- indexing */
 
 typedef struct builder {
     size_t cap_funcs, cap_pubs, cap_files, cap_cfis, cap_deltas, cap_win4, cap_win0;
+    size_t cap_origins;
     size_t cur_func; /* FUNC receiving line records, BP_NONE if none */
     bool module_seen;
 } builder;
@@ -407,16 +421,19 @@ static int index_line(ds_bpsym *b, builder *bl, bp_str line)
         }
         goto garbage;
     }
-    if (bp_tok_eq(t, "FILE")) {
+    bool is_file = bp_tok_eq(t, "FILE");
+    if (is_file || bp_tok_eq(t, "INLINE_ORIGIN")) {
         bl->cur_func = BP_NONE;
         uint64_t num;
         if (!bp_next_token(&s, &t) || !parse_dec(t, &num))
             goto garbage;
         bp_str name = rest(s);
-        bp_file f = {num, st->files, (size_t)(name.p - b->text), name.n};
-        if (!PUSH(b, files, nfiles, bl->cap_files, f))
+        bp_file f = {num, is_file ? b->nfiles : b->norigins, (size_t)(name.p - b->text),
+                     name.n};
+        if (is_file ? !PUSH(b, files, nfiles, bl->cap_files, f)
+                    : !PUSH(b, origins, norigins, bl->cap_origins, f))
             return -1;
-        st->files++;
+        st->files += is_file;
         return 0;
     }
     if (bp_tok_eq(t, "MODULE")) {
@@ -440,7 +457,7 @@ static int index_line(ds_bpsym *b, builder *bl, bp_str line)
             b->funcs[bl->cur_func].lines_end = (size_t)(line.p + line.n - b->text);
         return 0;
     }
-    if (bp_tok_eq(t, "INFO") || bp_tok_eq(t, "INLINE_ORIGIN"))
+    if (bp_tok_eq(t, "INFO"))
         return 0;
     if (is_line_record(t)) {
         /* address size line filenum: validated again on lookup */
@@ -513,14 +530,8 @@ static int build_index(ds_bpsym *b, ds_error *err)
         b->stats.dropped += b->ndeltas - w;
         b->ndeltas = w;
     }
-    if (b->nfiles) {
-        qsort(b->files, b->nfiles, sizeof *b->files, cmp_file);
-        size_t w = 1;
-        for (size_t i = 1; i < b->nfiles; i++)
-            if (b->files[i].num != b->files[w - 1].num)
-                b->files[w++] = b->files[i];
-        b->nfiles = w;
-    }
+    sort_numbered(b->files, &b->nfiles);
+    sort_numbered(b->origins, &b->norigins);
     return 0;
 oom:
     ds_set_error(err, "breakpad symbols: out of memory");
@@ -576,6 +587,7 @@ void ds_bpsym_close(ds_bpsym *b)
     free(b->funcs);
     free(b->pubs);
     free(b->files);
+    free(b->origins);
     free(b->cfis);
     free(b->deltas);
     free(b->win4);
@@ -650,36 +662,89 @@ static const bp_public *find_public(const ds_bpsym *b, uint64_t rva)
     return &b->pubs[i];
 }
 
-/* The first line record of f covering rva. */
-static bool find_line(const ds_bpsym *b, const bp_func *f, uint64_t rva, uint64_t *addr,
-                      uint64_t *line, uint64_t *filenum)
+/* An INLINE record covering the address being looked up. */
+typedef struct bp_inline_hit {
+    bool set;
+    uint64_t call_line, call_file, origin;
+} bp_inline_hit;
+
+/* INLINE nest call_line call_file origin [address size]+ : true when one
+ * of its ranges covers rva (then *level and *hit are filled). */
+static bool inline_covers(bp_str s, uint64_t rva, uint64_t *level, bp_inline_hit *hit)
 {
-    size_t off = f->lines_off;
-    while (off < f->lines_end) {
-        const char *p = b->text + off;
-        const char *nl = memchr(p, '\n', f->lines_end - off);
-        size_t len = nl ? (size_t)(nl - p) : f->lines_end - off;
-        off += len + (nl ? 1 : 0);
-        bp_str s = {p, len}, t;
-        uint64_t a, sz, ln, fn;
-        if (!bp_next_token(&s, &t) || !parse_hex(t, &a) || !tok_hex(&s, &sz) ||
-            !bp_next_token(&s, &t) || !parse_dec(t, &ln) || !bp_next_token(&s, &t) ||
-            !parse_dec(t, &fn) || bp_next_token(&s, &t))
-            continue; /* INLINE, garbage */
+    bp_str t;
+    uint64_t lv, cl, cf, org, a, sz;
+    if (!bp_next_token(&s, &t) || !parse_dec(t, &lv) || !bp_next_token(&s, &t) ||
+        !parse_dec(t, &cl) || !bp_next_token(&s, &t) || !parse_dec(t, &cf) ||
+        !bp_next_token(&s, &t) || !parse_dec(t, &org))
+        return false;
+    while (tok_hex(&s, &a)) {
+        if (!tok_hex(&s, &sz))
+            return false;
         if (rva >= a && rva < span_end(a, sz)) {
-            *addr = a;
-            *line = ln;
-            *filenum = fn;
+            *level = lv;
+            *hit = (bp_inline_hit){true, cl, cf, org};
             return true;
         }
     }
     return false;
 }
 
+/*
+ * The records of f at rva: the first line record covering it (true when
+ * there is one) and, when inl is not NULL, the first INLINE record of each
+ * nest level below DS_SRCLOC_MAX covering it.
+ */
+static bool scan_func(const ds_bpsym *b, const bp_func *f, uint64_t rva, uint64_t *addr,
+                      uint64_t *line, uint64_t *filenum, bp_inline_hit *inl)
+{
+    bool found = false;
+    size_t off = f->lines_off;
+    while (off < f->lines_end && (!found || inl)) {
+        const char *p = b->text + off;
+        const char *nl = memchr(p, '\n', f->lines_end - off);
+        size_t len = nl ? (size_t)(nl - p) : f->lines_end - off;
+        off += len + (nl ? 1 : 0);
+        bp_str s = {p, len}, t;
+        uint64_t a, sz, ln, fn;
+        if (!bp_next_token(&s, &t))
+            continue;
+        if (bp_tok_eq(t, "INLINE")) {
+            bp_inline_hit h;
+            uint64_t lv;
+            if (inl && inline_covers(s, rva, &lv, &h) && lv < DS_SRCLOC_MAX && !inl[lv].set)
+                inl[lv] = h;
+            continue;
+        }
+        if (found || !parse_hex(t, &a) || !tok_hex(&s, &sz) || !bp_next_token(&s, &t) ||
+            !parse_dec(t, &ln) || !bp_next_token(&s, &t) || !parse_dec(t, &fn) ||
+            bp_next_token(&s, &t))
+            continue; /* garbage */
+        if (rva >= a && rva < span_end(a, sz)) {
+            *addr = a;
+            *line = ln;
+            *filenum = fn;
+            found = true;
+        }
+    }
+    return found;
+}
+
+static bool find_line(const ds_bpsym *b, const bp_func *f, uint64_t rva, uint64_t *addr,
+                      uint64_t *line, uint64_t *filenum)
+{
+    return scan_func(b, f, rva, addr, line, filenum, NULL);
+}
+
+static const bp_file *find_numbered(const bp_file *v, size_t n, uint64_t num)
+{
+    size_t i = last_at_or_below(v, n, sizeof *v, num);
+    return i != BP_NONE && v[i].num == num ? &v[i] : NULL;
+}
+
 static const bp_file *find_file(const ds_bpsym *b, uint64_t num)
 {
-    size_t i = last_at_or_below(b->files, b->nfiles, sizeof *b->files, num);
-    return i != BP_NONE && b->files[i].num == num ? &b->files[i] : NULL;
+    return find_numbered(b->files, b->nfiles, num);
 }
 
 bool ds_bpsym_lookup(ds_bpsym *b, uint64_t rva, ds_bpsym_func *out)
@@ -734,4 +799,50 @@ bool ds_bpsym_param_size(ds_bpsym *b, uint64_t rva, uint32_t *size)
         return true;
     }
     return false;
+}
+
+static void set_pos(const ds_bpsym *b, ds_srcpos *p, uint64_t filenum, uint64_t line)
+{
+    const bp_file *file = find_file(b, filenum);
+    if (file)
+        ds_srcloc_copy(p->file, sizeof p->file, b->text + file->name_off, file->name_len);
+    p->line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
+}
+
+bool ds_bpsym_source(ds_bpsym *b, uint64_t rva, ds_srcloc *out)
+{
+    out->n = 0;
+    const bp_func *f = find_func(b, rva);
+    if (!f)
+        return false;
+    bp_inline_hit inl[DS_SRCLOC_MAX];
+    memset(inl, 0, sizeof inl);
+    uint64_t la, ln = 0, fn = 0;
+    bool have_line = scan_func(b, f, rva, &la, &ln, &fn, inl);
+    size_t depth = 0; /* levels 0 .. depth-1 all cover rva */
+    while (depth < DS_SRCLOC_MAX && inl[depth].set)
+        depth++;
+    if (!have_line && depth == 0)
+        return false;
+    /* innermost inline first; each is placed by the call site of the one inside it */
+    for (size_t k = depth; k-- > 0;) {
+        ds_srcpos *p = &out->pos[out->n++];
+        memset(p, 0, sizeof *p);
+        const bp_file *o = find_numbered(b->origins, b->norigins, inl[k].origin);
+        if (o)
+            ds_srcloc_copy(p->function, sizeof p->function, b->text + o->name_off, o->name_len);
+        else
+            ds_srcloc_copy(p->function, sizeof p->function, "unknown", 7);
+        if (k + 1 < depth)
+            set_pos(b, p, inl[k + 1].call_file, inl[k + 1].call_line);
+        else if (have_line)
+            set_pos(b, p, fn, ln);
+    }
+    ds_srcpos *p = &out->pos[out->n++];
+    memset(p, 0, sizeof *p);
+    if (depth)
+        set_pos(b, p, inl[0].call_file, inl[0].call_line);
+    else
+        set_pos(b, p, fn, ln);
+    return true;
 }

@@ -10,6 +10,7 @@
 
 #include "dumpscan/dumpscan.h"
 #include "mem/memview.h"
+#include "symbols/srcloc.h"
 
 typedef struct ds_bpsym ds_bpsym;
 
@@ -41,6 +42,14 @@ bool ds_bpsym_lookup(ds_bpsym *b, uint64_t rva, ds_bpsym_func *out);
  */
 bool ds_bpsym_unwind(ds_bpsym *b, uint64_t rva, const ds_context *callee,
                      const ds_memview *mem, ds_context *caller);
+
+/*
+ * Source position of rva inside its FUNC: the line record covering it and
+ * the INLINE records (nest levels 0, 1, ... as long as each covers rva),
+ * named by INLINE_ORIGIN and placed by their call-site file and line. False
+ * when no FUNC covers rva or it has neither a line nor an inline there.
+ */
+bool ds_bpsym_source(ds_bpsym *b, uint64_t rva, ds_srcloc *out);
 
 /* ------------------------------------------------------------ additions */
 

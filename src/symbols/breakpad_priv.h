@@ -41,6 +41,7 @@ typedef struct bp_public {
     size_t name_off, name_len;
 } bp_public;
 
+/* A numbered name: FILE (a source file) or INLINE_ORIGIN (an inlined function). */
 typedef struct bp_file {
     uint64_t num;
     size_t order;
@@ -80,8 +81,10 @@ struct ds_bpsym {
     size_t nfuncs;
     bp_public *pubs;
     size_t npubs;
-    bp_file *files;
+    bp_file *files; /* sorted by number, one per number (the first in the file) */
     size_t nfiles;
+    bp_file *origins; /* INLINE_ORIGIN records, sorted like files */
+    size_t norigins;
     bp_cfi *cfis;
     size_t ncfis;
     bp_cfi_delta *deltas; /* sorted by address, one per address */
