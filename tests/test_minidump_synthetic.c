@@ -5,6 +5,7 @@
  * directory cut short; a stream past the end of the file; no SystemInfo
  * (arch from the context size); and the padded-count variant of the lists.
  */
+#include "analysis/knowledge.h"
 #include "check.h"
 #include "dumpscan/dumpscan.h"
 
@@ -682,8 +683,72 @@ static void check_too_short(void)
     ds_close(d);
 }
 
+
+/*
+ * Regression (issue 9.1): a non-Windows minidump whose exception code is not
+ * in bugcodes/exceptions.txt made the application verdict read an unset
+ * ds_exception_info. The lookup must clear its output for unknown codes, and
+ * the whole report must come out for such dumps.
+ */
+static void check_unknown_foreign_exception(void)
+{
+    ds_knowledge *k = ds_knowledge_load();
+    CHECK(k != NULL);
+    if (k) {
+        ds_exception_info info;
+        memset(&info, 0xA5, sizeof info); /* what an uninitialised stack might hold */
+        CHECK(!ds_knowledge_exception(k, "linux", 0x99, &info));
+        CHECK(info.name == NULL && info.cls == NULL && info.summary == NULL);
+        memset(&info, 0xA5, sizeof info);
+        CHECK(!ds_knowledge_exception(k, "mac", 0, &info));
+        CHECK(info.cls == NULL);
+        ds_knowledge_free(k);
+    }
+    static const struct { uint32_t platform, code; const char *label; } cases[] = {
+        {0x8201, 0x99, "linux, unknown signal"},
+        {0x8101, 0, "macOS, code 0"},
+        {0x8000, 0x7fffffff, "unknown platform, unknown code"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        fprintf(stderr, "-- foreign exception: %s\n", cases[i].label);
+        mb m;
+        build_full(&m, &X64, true, false);
+        /* PlatformId in MINIDUMP_SYSTEM_INFO (+20), ExceptionCode (+8). */
+        uint32_t dir = m.b[12] | m.b[13] << 8 | (uint32_t)m.b[14] << 16 | (uint32_t)m.b[15] << 24;
+        uint32_t n = m.b[8] | m.b[9] << 8 | (uint32_t)m.b[10] << 16 | (uint32_t)m.b[11] << 24;
+        for (uint32_t s = 0; s < n; s++) {
+            uint32_t e = dir + 12 * s, type = m.b[e] | m.b[e + 1] << 8;
+            uint32_t rva = m.b[e + 8] | m.b[e + 9] << 8 | (uint32_t)m.b[e + 10] << 16 |
+                           (uint32_t)m.b[e + 11] << 24;
+            if (type == 7)
+                set32(&m, rva + 20, cases[i].platform);
+            if (type == 6)
+                set32(&m, rva + 8, cases[i].code);
+        }
+        ds_error err;
+        uint8_t *copy = malloc(m.len);
+        memcpy(copy, m.b, m.len);
+        ds_dump *d = ds_open_memory(copy, m.len, NULL, &err);
+        CHECK(d != NULL);
+        if (d) {
+            const ds_crash *c = ds_dump_crash(d);
+            CHECK(c->has_exception);
+            CHECK_STR(c->verdict.crash_class, "unknown");
+            char *t = ds_report_text(d, DS_TEXT_VERBOSE), *j = ds_report_json(d, 0);
+            CHECK(t && strstr(t, "EXCEPTION_0x"));
+            CHECK(j != NULL);
+            ds_free(t);
+            ds_free(j);
+            ds_close(d);
+        }
+        free(copy);
+        free(m.b);
+    }
+}
+
 int main(void)
 {
+    check_unknown_foreign_exception();
     check_full(&X86, true, false);
     check_full(&X64, true, false);
     check_full(&ARM64, true, false);

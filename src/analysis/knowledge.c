@@ -238,6 +238,9 @@ ds_rule_action ds_knowledge_rule(const ds_knowledge *k, const char *module,
 bool ds_knowledge_exception(const ds_knowledge *k, const char *space, uint64_t code,
                             ds_exception_info *out)
 {
+    /* Callers read the fields even for an unknown code (a Linux signal or a
+     * macOS code 0 that exceptions.txt does not list): never leave them unset. */
+    *out = (ds_exception_info){0};
     for (size_t i = 0; i < k->nexcs; i++)
         if (k->excs[i].code == code && strcmp(k->excs[i].space, space) == 0) {
             out->name = k->excs[i].name;

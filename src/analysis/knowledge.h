@@ -33,7 +33,8 @@ typedef struct ds_exception_info {
     const char *summary;
 } ds_exception_info;
 
-/* space: "win", "fastfail", "linux", "mac". */
+/* space: "win", "fastfail", "linux", "mac". *out is always written: all NULL
+ * when the code is unknown. */
 bool ds_knowledge_exception(const ds_knowledge *k, const char *space, uint64_t code,
                             ds_exception_info *out);
 

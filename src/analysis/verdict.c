@@ -763,7 +763,7 @@ static int user_verdict(vstate *v)
     } else {
         const ds_exception *e = &c->exception;
         const char *space = platform_space(c);
-        ds_exception_info info;
+        ds_exception_info info = {0};
         char title[64];
         bool known = ds_knowledge_exception(v->k, space, e->code, &info);
         snprintf(title, sizeof title, "EXCEPTION_0x%08X", e->code);
@@ -776,7 +776,7 @@ static int user_verdict(vstate *v)
         if (win && e->code == 0xC0000005 && e->nparams >= 2) {
             vd->access = e->params[0] == 8 ? "execute" : e->params[0] == 1 ? "write" : "read";
             vd->faulting_address = e->params[1];
-        } else if (!win && strcmp(info.cls ? info.cls : "", "invalid_pointer") == 0 && known) {
+        } else if (!win && known && info.cls && strcmp(info.cls, "invalid_pointer") == 0) {
             vd->faulting_address = e->address; /* si_addr / the Mach fault address */
             vd->access = "access";
         }
