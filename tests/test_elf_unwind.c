@@ -125,6 +125,109 @@ static ds_crash *model(const uint8_t *build_id, size_t idlen, const ds_context *
     return c;
 }
 
+
+/* Section header i of a 64-bit little-endian ELF (the sample's own kind). */
+static uint8_t *shdr_at(uint8_t *b, size_t size, size_t i)
+{
+    uint64_t shoff;
+    memcpy(&shoff, b + 0x28, 8);
+    uint16_t entsize = (uint16_t)(b[0x3A] | b[0x3B] << 8);
+    uint64_t at = shoff + i * entsize;
+    return entsize == 64 && at + 64 <= size ? b + at : NULL;
+}
+
+/* Index of the section called name, or 0. */
+static size_t find_section(const uint8_t *file, size_t size, const char *name)
+{
+    Elf *elf = elf_memory((char *)file, size);
+    size_t strndx, found = 0;
+    Elf_Scn *scn = NULL;
+    while (elf && elf_getshdrstrndx(elf, &strndx) == 0 && (scn = elf_nextscn(elf, scn))) {
+        GElf_Shdr sh;
+        const char *n = gelf_getshdr(scn, &sh) ? elf_strptr(elf, strndx, sh.sh_name) : NULL;
+        if (n && strcmp(n, name) == 0) {
+            found = elf_ndxscn(scn);
+            break;
+        }
+    }
+    if (elf)
+        elf_end(elf);
+    return found;
+}
+
+/*
+ * Regression (issue 9.9): a section table that lies must not reach libdwarf,
+ * which trusted it and asked malloc for the claimed inflated size (1.6 TiB).
+ * Each variant must still open (symbols come from libelf) and fail the CFI
+ * step cleanly; the sane file keeps working.
+ */
+static void section_bombs(const uint8_t *file, size_t size, uint64_t g_addr)
+{
+    size_t ndx = find_section(file, size, ".eh_frame");
+    CHECK(ndx != 0);
+    char path[] = "/tmp/ds_elf_bomb_XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0 || ndx == 0)
+        return;
+    close(fd);
+    uint8_t stack[256] = {0};
+    ds_memview m;
+    ds_mem_init(&m, (ds_bytes){stack, sizeof stack});
+    ds_mem_add_region(&m, STACK_VA, sizeof stack, 0);
+    ds_mem_finish_regions(&m);
+    for (int variant = 0; variant < 5; variant++) {
+        uint8_t *b = malloc(size);
+        memcpy(b, file, size);
+        /* the last variant lies about the symbol table instead */
+        uint8_t *sh = shdr_at(b, size, variant == 4 ? find_section(file, size, ".symtab") : ndx);
+        CHECK(sh != NULL);
+        if (!sh) {
+            free(b);
+            break;
+        }
+        uint64_t off, len, flags;
+        memcpy(&off, sh + 0x18, 8);
+        memcpy(&len, sh + 0x20, 8);
+        memcpy(&flags, sh + 0x08, 8);
+        if (variant == 0) { /* SHF_COMPRESSED, zlib, "inflates" to 1.6 TiB */
+            flags |= 0x800;
+            uint8_t chdr[24] = {1, 0, 0, 0, 0, 0, 0, 0};
+            uint64_t claimed = 0x19000000000ull, align = 8;
+            memcpy(chdr + 8, &claimed, 8);
+            memcpy(chdr + 16, &align, 8);
+            memcpy(b + off, chdr, sizeof chdr);
+            memcpy(sh + 0x08, &flags, 8);
+        } else if (variant == 1) { /* offset + size wraps around to 0x10 */
+            len = 0x19000000000ull;
+            off = 0 - len + 0x10;
+            memcpy(sh + 0x18, &off, 8);
+            memcpy(sh + 0x20, &len, 8);
+        } else if (variant == 2) { /* a size the file cannot hold */
+            len = 0xFFFFFFFFFFFF0000ull;
+            memcpy(sh + 0x20, &len, 8);
+        } else if (variant == 3) { /* a section header entry size libdwarf would misread */
+            b[0x3A] = 65;
+        } else { /* .symtab offset + size wraps */
+            len = 0x19000000000ull;
+            off = 0 - len + 0x10;
+            memcpy(sh + 0x18, &off, 8);
+            memcpy(sh + 0x20, &len, 8);
+        }
+        spit(path, b, size);
+        free(b);
+        ds_error err;
+        ds_elfsym *e = ds_elfsym_open(path, &err);
+        if (e) {
+            ds_context c, out;
+            x64_context(&c, g_addr, STACK_VA + 0x80, STACK_VA + 0x80);
+            CHECK(!ds_elfsym_unwind(e, g_addr, &c, &m, 0, &out));
+            ds_elfsym_close(e);
+        }
+    }
+    unlink(path);
+    ds_mem_free(&m);
+}
+
 static void hostile(const uint8_t *file, size_t size, uint64_t g_addr)
 {
     char path[] = "/tmp/ds_elf_test_XXXXXX";
@@ -321,6 +424,7 @@ int main(void)
     CHECK(ds_elfsym_open("/nonexistent/elf_sample", &err) == NULL);
 
     hostile(file, size, g_addr);
+    section_bombs(file, size, g_addr);
     free(file);
     return check_report("test_elf_unwind");
 }

@@ -16,6 +16,7 @@
 #include <libdwarf.h>
 #include <dwarf.h>
 
+#include "io/bytes.h"
 #include "io/file.h"
 #include "symbols/elf.h"
 
@@ -54,6 +55,7 @@ struct ds_elfsym {
     char *names;
     size_t names_len, names_cap;
     /* DWARF CFI, opened on first use */
+    bool dwarf_unsafe; /* the section table failed sections_sane() */
     bool dwarf_tried;
     int fd;
     Dwarf_Debug dbg;
@@ -72,6 +74,71 @@ static void set_err(ds_error *err, const char *what, const char *path)
 {
     if (err)
         snprintf(err->text, sizeof err->text, "%s: %s", path, what);
+}
+
+/* ------------------------------------------------------- section sanity */
+
+/* Deflate cannot expand by more than about 1032:1; anything claiming more is
+ * a lie, and so is a section larger than MAX_FILE_SIZE once inflated. */
+#define MAX_INFLATE_RATIO 1032u
+
+static bool inflated_size_ok(uint64_t claimed, uint64_t stored)
+{
+    return claimed <= MAX_FILE_SIZE && claimed / MAX_INFLATE_RATIO <= stored;
+}
+
+static uint64_t be64_at(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/*
+ * libdwarf re-reads the file with its own reader and trusts the section
+ * table: a section that claims to inflate to terabytes (SHF_COMPRESSED's
+ * ch_size, or the size in a GNU ".zdebug" header) becomes a malloc of that
+ * size, and offsets past the end become reads of garbage. Check the table
+ * against our copy of the file before libdwarf may see it; symbols from
+ * libelf stay usable either way (elf_memory bounds its own reads).
+ */
+static bool sections_sane(ds_elfsym *e, const GElf_Ehdr *eh)
+{
+    size_t shnum, shstrndx;
+    if (elf_getshdrnum(e->elf, &shnum) != 0 || elf_getshdrstrndx(e->elf, &shstrndx) != 0)
+        return false;
+    if (shnum == 0)
+        return true;
+    bool is64 = eh->e_ident[EI_CLASS] == ELFCLASS64;
+    uint64_t entsize = is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
+    if (eh->e_shentsize != entsize || shnum > e->size / entsize ||
+        !ds_in_bounds(eh->e_shoff, shnum * entsize, e->size) || shstrndx >= shnum)
+        return false;
+    Elf_Scn *scn = NULL;
+    while ((scn = elf_nextscn(e->elf, scn)) != NULL) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh))
+            return false;
+        if (sh.sh_type == SHT_NOBITS || sh.sh_type == SHT_NULL)
+            continue;
+        if (!ds_in_bounds(sh.sh_offset, sh.sh_size, e->size))
+            return false;
+        const uint8_t *data = (const uint8_t *)e->data + sh.sh_offset;
+        if (sh.sh_flags & SHF_COMPRESSED) {
+            /* Elf32_Chdr: type, size, align (4 bytes each); Elf64_Chdr: type,
+             * reserved, size (8), align (8). Byte order is the file's. */
+            GElf_Chdr ch;
+            if (sh.sh_size < (is64 ? 24u : 12u) || !gelf_getchdr(scn, &ch) ||
+                !inflated_size_ok(ch.ch_size, sh.sh_size))
+                return false;
+        }
+        const char *name = elf_strptr(e->elf, shstrndx, sh.sh_name);
+        if (name && strncmp(name, ".zdebug", 7) == 0 && sh.sh_size >= 12 &&
+            memcmp(data, "ZLIB", 4) == 0 && !inflated_size_ok(be64_at(data + 4), sh.sh_size))
+            return false;
+    }
+    return true;
 }
 
 /* ------------------------------------------------------------ build id */
@@ -311,6 +378,7 @@ ds_elfsym *ds_elfsym_open(const char *path, ds_error *err)
         set_err(err, "bad ELF header", path);
         goto fail;
     }
+    e->dwarf_unsafe = !sections_sane(e, &eh);
     find_build_id(e);
     find_min_vaddr(e);
     if (!load_symbols(e))
@@ -382,7 +450,15 @@ static bool open_dwarf(ds_elfsym *e)
     if (e->dwarf_tried)
         return e->dbg != NULL;
     e->dwarf_tried = true;
-    e->fd = ds_file_open(e->path, NULL, NULL);
+    if (e->dwarf_unsafe)
+        return false;
+    /* libdwarf reads the file again: it must still be the file checked. */
+    uint64_t size = 0;
+    e->fd = ds_file_open(e->path, &size, NULL);
+    if (e->fd >= 0 && size != e->size) {
+        close(e->fd);
+        e->fd = -1;
+    }
     if (e->fd < 0)
         return false;
     Dwarf_Error de = NULL;
