@@ -3,7 +3,7 @@
 # Does nothing when everything is already there.
 set -eu
 pkgs="build-essential cmake pkg-config libcapstone-dev libjansson-dev zlib1g-dev \
-libelf-dev libdwarf-dev"
+libelf-dev libdwarf-dev gcab"
 [ "${1:-}" = "--fuzz" ] && pkgs="$pkgs clang libclang-rt-dev"
 missing=""
 for p in $pkgs; do

@@ -409,6 +409,7 @@ typedef struct ds_crash {
 
     uint64_t file_size;
     bool compressed;          /* read through gzip */
+    char *file_in_cab;        /* member name when read from a .cab, else NULL */
     ds_note *notes;
     size_t nnotes;
     bool damaged;             /* any DS_DAMAGE note */
@@ -609,6 +610,17 @@ void ds_summary_free(ds_summary *s);
  * a dump) and *gzip; -1 with err when the file cannot be read.
  */
 int ds_detect_file(const char *path, ds_format *fmt, bool *gzip, ds_error *err);
+
+/*
+ * Cabinets (.cab, signature "MSCF", e.g. Windows Error Reporting archives):
+ * the names of the members that are dumps, in archive order, as a new array
+ * (free with ds_free_names). Returns their number (0 also for a file that is
+ * not a cabinet), or -1 with err when the file or the cabinet is unreadable. ds_open() and ds_detect_file() take
+ * "archive.cab:MEMBER" for one of them; ds_open("archive.cab") opens the
+ * first. Only the member read is decoded, into a temporary file of its size.
+ */
+long ds_cab_dumps(const char *path, char ***names, ds_error *err);
+void ds_free_names(char **names, size_t n);
 
 /* ------------------------------------------------------------- lookups */
 

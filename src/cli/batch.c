@@ -132,6 +132,31 @@ static void add_item(walk *w, const char *path, const char *walk_error)
     w->n++;
 }
 
+/* A regular file: a cabinet counts as the dumps inside it, one row each
+ * ("report.cab:MEMORY.DMP"); one without dumps is skipped like any file. */
+static void add_file(walk *w, const char *path)
+{
+    char **names = NULL;
+    ds_error err;
+    long n = ds_cab_dumps(path, &names, &err);
+    if (n <= 0) {
+        ds_free_names(names, 0);
+        add_item(w, path, n < 0 ? err.text : NULL);
+        return;
+    }
+    for (long i = 0; i < n && !w->oom; i++) {
+        char *p = malloc(strlen(path) + strlen(names[i]) + 2);
+        if (!p) {
+            w->oom = true;
+            break;
+        }
+        sprintf(p, "%s:%s", path, names[i]);
+        add_item(w, p, NULL);
+        free(p);
+    }
+    ds_free_names(names, (size_t)n);
+}
+
 static char *join(const char *dir, const char *name)
 {
     size_t dl = strlen(dir), nl = strlen(name);
@@ -190,7 +215,7 @@ static void walk_path(walk *w, const char *path, bool top)
     if (r < 0)
         w->oom = true;
     else if (r > 0)
-        add_item(w, path, NULL); /* r == 0: the same file by another name */
+        add_file(w, path); /* r == 0: the same file by another name */
 }
 
 static void walk_dir(walk *w, const char *dir)

@@ -25,7 +25,9 @@ static void usage(FILE *f)
           "FILE is a kernel dump (PAGEDU64 / PAGEDUMP: complete, kernel, automatic,\n"
           "active, live, triage/small, range dumps; x64, x86 PAE and non-PAE, ARM64)\n"
           "or a user-mode minidump (MDMP: Windows Error Reporting, procdump,\n"
-          "Breakpad, Crashpad; x86, x64, ARM, ARM64), optionally gzip-compressed.\n"
+          "Breakpad, Crashpad; x86, x64, ARM, ARM64), optionally gzip-compressed,\n"
+          "or a .cab holding dumps (each reported, FILE_IN_CAB naming the member;\n"
+          "ARCHIVE.cab:MEMBER names one).\n"
           "\n"
           "Options:\n"
           "      --json       print one JSON object per file (see dumpscan-json(5));\n"
@@ -50,7 +52,8 @@ static void usage(FILE *f)
           "\n"
           "Batch triage starts when an argument is a directory or a batch option is\n"
           "given. Every regular file is recognized by its signature (PAGEDU64,\n"
-          "PAGEDUMP, MDMP, gzip of those); other files are skipped and counted.\n"
+          "PAGEDUMP, MDMP, gzip of those; a .cab gives one row per dump inside);\n"
+          "other files are skipped and counted.\n"
           "  -r, --recursive  descend into subdirectories (symbolic-link loops are cut)\n"
           "  -j, --jobs N     analyze N files at a time (default: one per CPU)\n"
           "      --format F   table (default, one row per dump), jsonl (one --json\n"
@@ -140,6 +143,33 @@ static bool is_dir(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* One report on stdout; -1 when the file could not be read. */
+static int report_one(const char *path, const ds_open_options *oo, bool json, bool compact,
+                      bool verbose, bool *first)
+{
+    ds_error err;
+    ds_dump *d = ds_open(path, oo, &err);
+    if (!d) {
+        fprintf(stderr, "dumpscan: %s: %s\n", path, err.text);
+        return -1;
+    }
+    char *out = json ? ds_report_json(d, compact ? 0 : DS_JSON_PRETTY)
+                     : ds_report_text(d, verbose ? DS_TEXT_VERBOSE : 0);
+    if (out) {
+        if (!json && !*first)
+            fputs("\n", stdout);
+        *first = false;
+        fputs(out, stdout);
+        if (json)
+            fputs("\n", stdout);
+    } else {
+        fprintf(stderr, "dumpscan: %s: out of memory\n", path);
+    }
+    ds_free(out);
+    ds_close(d);
+    return out ? 0 : -1;
 }
 
 int main(int argc, char **argv)
@@ -257,30 +287,22 @@ int main(int argc, char **argv)
     /* -v shows every stack, so walk every thread for it */
     if (verbose)
         oo.all_threads = true;
-    for (int i = optind; i < argc; i++) {
+    bool first = true;
+    for (int i = optind; i < argc && !ferror(stdout); i++) {
+        /* a cabinet with several dumps: one report each */
+        char **names = NULL;
         ds_error err;
-        ds_dump *d = ds_open(argv[i], &oo, &err);
-        if (!d) {
-            fprintf(stderr, "dumpscan: %s: %s\n", argv[i], err.text);
-            status = EXIT_UNREADABLE;
-            continue;
+        long n = ds_cab_dumps(argv[i], &names, &err);
+        for (long k = 0; k < (n > 1 ? n : 1) && !ferror(stdout); k++) {
+            char *member = n > 1 ? malloc(strlen(argv[i]) + strlen(names[k]) + 2) : NULL;
+            if (member)
+                sprintf(member, "%s:%s", argv[i], names[k]);
+            /* after a write error the rest would be lost too; finish_output says why */
+            if (report_one(member ? member : argv[i], &oo, json, compact, verbose, &first) != 0)
+                status = EXIT_UNREADABLE;
+            free(member);
         }
-        char *out = json ? ds_report_json(d, compact ? 0 : DS_JSON_PRETTY)
-                         : ds_report_text(d, verbose ? DS_TEXT_VERBOSE : 0);
-        if (out) {
-            if (!json && i > optind)
-                fputs("\n", stdout);
-            fputs(out, stdout);
-            if (json)
-                fputs("\n", stdout);
-        } else {
-            fprintf(stderr, "dumpscan: %s: out of memory\n", argv[i]);
-            status = EXIT_UNREADABLE;
-        }
-        ds_free(out);
-        ds_close(d);
-        if (ferror(stdout))
-            break; /* the rest would be lost too; finish_output says why */
+        ds_free_names(names, n > 0 ? (size_t)n : 0);
     }
     free(args);
     return finish_output(status, false);

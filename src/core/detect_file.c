@@ -6,8 +6,28 @@
 #include <zlib.h>
 
 #include "dumpscan/dumpscan.h"
+#include "io/cab.h"
 #include "io/file.h"
 #include "io/source.h"
+
+/* A cabinet member: its first bytes, decoded from the first block. */
+static int detect_in_cab(const char *cab, const char *member, ds_format *fmt, ds_error *err)
+{
+    ds_source raw;
+    if (ds_source_open_file(&raw, cab, err) != 0)
+        return -1;
+    ds_cab *c = ds_cab_open(raw.bytes, err);
+    long i = c ? ds_cab_find(c, member) : -1;
+    uint8_t head[8];
+    int64_t n = i >= 0 ? ds_cab_read(c, (size_t)i, 0, head, sizeof head, err) : -1;
+    if (c && i < 0)
+        ds_set_error(err, "the cabinet holds no member %s", member);
+    if (n >= 0)
+        *fmt = ds_detect(head, (size_t)n, NULL);
+    ds_cab_close(c);
+    ds_source_close(&raw);
+    return n >= 0 ? 0 : -1;
+}
 
 int ds_detect_file(const char *path, ds_format *fmt, bool *gzip, ds_error *err)
 {
@@ -15,6 +35,10 @@ int ds_detect_file(const char *path, ds_format *fmt, bool *gzip, ds_error *err)
     *gzip = false;
     if (err)
         err->text[0] = '\0';
+    char cab[4096];
+    const char *member;
+    if (ds_cab_split_path(path, cab, sizeof cab, &member))
+        return detect_in_cab(cab, member, fmt, err);
     int fd = ds_file_open(path, NULL, err);
     if (fd < 0)
         return -1;

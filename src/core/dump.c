@@ -6,6 +6,7 @@
 #include "analysis/verdict.h"
 #include "format/format.h"
 #include "image/image.h"
+#include "io/cab.h"
 #include "io/source.h"
 #include "model/model.h"
 
@@ -23,6 +24,39 @@ ds_format ds_detect(const void *head, size_t len, bool *gzip)
     if (len >= 8 && memcmp(p, "MDMP", 4) == 0 && ds_le16(p + 4) == 0xA793)
         return DS_FORMAT_MINIDUMP;
     return DS_FORMAT_UNKNOWN;
+}
+
+static bool is_dump_head(const uint8_t *head, size_t len)
+{
+    return ds_detect(head, len, NULL) != DS_FORMAT_UNKNOWN;
+}
+
+long ds_cab_dumps(const char *path, char ***names, ds_error *err)
+{
+    if (err)
+        err->text[0] = '\0';
+    return ds_cab_list(path, is_dump_head, names, err);
+}
+
+void ds_free_names(char **names, size_t n)
+{
+    ds_cab_free_names(names, n);
+}
+
+/* A file, a cabinet (its first dump) or "archive.cab:MEMBER". */
+static int open_path(ds_dump *d, const char *path, ds_error *err)
+{
+    char cab[4096];
+    const char *member = NULL;
+    if (ds_cab_split_path(path, cab, sizeof cab, &member))
+        return ds_source_open_cab(&d->src, cab, member, is_dump_head, &d->crash.file_in_cab,
+                                  err);
+    if (ds_source_open_file(&d->src, path, err) != 0)
+        return -1;
+    if (d->src.compressed || !ds_cab_signature(d->src.bytes.data, d->src.bytes.size))
+        return 0;
+    ds_source_close(&d->src);
+    return ds_source_open_cab(&d->src, path, NULL, is_dump_head, &d->crash.file_in_cab, err);
 }
 
 static ds_dump *open_source(ds_dump *d, const ds_open_options *opt, ds_error *err)
@@ -69,7 +103,7 @@ ds_dump *ds_open(const char *path, const ds_open_options *opt, ds_error *err)
         ds_set_error(err, "out of memory");
         return NULL;
     }
-    if (ds_source_open_file(&d->src, path, err) != 0) {
+    if (open_path(d, path, err) != 0) {
         free(d);
         return NULL;
     }

@@ -58,4 +58,30 @@ int64_t ds_cab_read(ds_cab *c, size_t i, uint64_t off, void *buf, size_t len,
  * refusing members larger than limit. 0 or -1 with err set. */
 int ds_cab_extract_fd(ds_cab *c, size_t i, int fd, uint64_t limit, ds_error *err);
 
+/* ---------------------------------------------- cabinets holding dumps */
+
+struct ds_source;
+
+/* Which members to take, judged by their first bytes (at most 16). */
+typedef bool (*ds_cab_pick_fn)(const uint8_t *head, size_t len);
+
+/* "report.cab:MEMORY.DMP" names a member when no file has that whole name and
+ * the part before the last ':' is a cabinet. On true, cab (cap bytes) holds
+ * the archive's path and *member points into path. */
+bool ds_cab_split_path(const char *path, char *cab, size_t cap, const char **member);
+
+/* The members of the cabinet at path that pick accepts, in archive order, as
+ * a malloc'd array of malloc'd names. Returns their number: 0 as well for a
+ * file that is not a cabinet (*names NULL); -1 with err set when the file or
+ * the cabinet cannot be read. */
+long ds_cab_list(const char *path, ds_cab_pick_fn pick, char ***names, ds_error *err);
+void ds_cab_free_names(char **names, size_t n);
+
+/* One member of the cabinet at path as a source: the named one, or the first
+ * that pick accepts. *chosen gets its name (malloc'd). The member is decoded
+ * block by block into an unlinked temporary file of exactly its size (the
+ * format readers want one mapped view); nothing else is extracted. */
+int ds_source_open_cab(struct ds_source *s, const char *path, const char *member,
+                       ds_cab_pick_fn pick, char **chosen, ds_error *err);
+
 #endif

@@ -27,7 +27,7 @@ static bool is_gzip(const uint8_t *p, uint64_t n)
     return n >= 3 && p[0] == 0x1F && p[1] == 0x8B && p[2] == 8;
 }
 
-static int map_fd(ds_source *s, int fd, uint64_t size, ds_error *err)
+int ds_source_map_fd(ds_source *s, int fd, uint64_t size, ds_error *err)
 {
     if (size == 0) { /* mmap refuses empty files; an empty view is still valid */
         s->bytes.data = (const uint8_t *)"";
@@ -50,19 +50,27 @@ static int map_fd(ds_source *s, int fd, uint64_t size, ds_error *err)
     return 0;
 }
 
+int ds_source_tmp_fd(ds_error *err)
+{
+    char tmpl[] = "/tmp/dumpscan-XXXXXX";
+    const char *dir = getenv("TMPDIR");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/dumpscan-XXXXXX", dir && *dir ? dir : "/tmp");
+    int fd = mkstemp(strlen(path) < sizeof path - 1 ? path : tmpl);
+    if (fd < 0) {
+        ds_set_error(err, "cannot create a temporary file: %s", strerror(errno));
+        return -1;
+    }
+    unlink(strlen(path) < sizeof path - 1 ? path : tmpl);
+    return fd;
+}
+
 /* Inflate every gzip member of in[] into an unlinked temporary file. */
 static int gunzip_to_tmp(ds_source *s, const uint8_t *in, uint64_t inlen, ds_error *err)
 {
-    char tmpl[] = "/tmp/dumpscan-gz-XXXXXX";
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/dumpscan-gz-XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(strlen(path) < sizeof path - 1 ? path : tmpl);
-    if (fd < 0) {
-        ds_set_error(err, "cannot create temporary file for gzip data: %s", strerror(errno));
+    int fd = ds_source_tmp_fd(err);
+    if (fd < 0)
         return -1;
-    }
-    unlink(path);
 
     z_stream z;
     memset(&z, 0, sizeof z);
@@ -119,7 +127,7 @@ static int gunzip_to_tmp(ds_source *s, const uint8_t *in, uint64_t inlen, ds_err
             break; /* damaged tail: what inflated so far is still a (truncated) dump */
         }
     }
-    if (map_fd(s, fd, total, err) == 0) {
+    if (ds_source_map_fd(s, fd, total, err) == 0) {
         s->compressed = true;
         ret = 0;
     }
@@ -147,7 +155,7 @@ int ds_source_open_file(ds_source *s, const char *path, ds_error *err)
     int fd = ds_file_open(path, &size, err);
     if (fd < 0)
         return -1;
-    int rc = map_fd(s, fd, size, err);
+    int rc = ds_source_map_fd(s, fd, size, err);
     close(fd);
     if (rc != 0)
         return rc;

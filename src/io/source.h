@@ -19,6 +19,10 @@ typedef struct ds_source {
 int ds_source_open_file(ds_source *s, const char *path, ds_error *err);
 int ds_source_open_memory(ds_source *s, const void *data, size_t size, ds_error *err);
 void ds_source_close(ds_source *s);
+/* An unlinked temporary file in $TMPDIR (or /tmp), or -1 with err set. */
+int ds_source_tmp_fd(ds_error *err);
+/* Map size bytes of fd as the source's bytes (fd may be closed afterwards). */
+int ds_source_map_fd(ds_source *s, int fd, uint64_t size, ds_error *err);
 
 /* printf into err->text (truncating). */
 void ds_set_error(ds_error *err, const char *fmt, ...)

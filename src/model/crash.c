@@ -196,6 +196,7 @@ void ds_crash_free(ds_crash *c)
         free(c->notes[i].text);
     }
     free(c->notes);
+    free(c->file_in_cab);
     for (size_t i = 0; i < c->nstacks; i++) {
         ds_stack *st = &c->stacks[i];
         for (size_t k = 0; k < st->nframes; k++)

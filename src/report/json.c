@@ -441,6 +441,9 @@ char *ds_report_json(const ds_dump *d, unsigned flags)
                                                 str_or_null(d->path), "size",
                                                 (json_int_t)c->file_size, "compressed",
                                                 c->compressed));
+    if (c->file_in_cab)
+        json_object_set_new(json_object_get(root, "file"), "in_cab",
+                            json_string(c->file_in_cab));
     json_object_set_new(root, "dump",
                         json_pack("{s:s, s:I, s:s, s:s, s:o, s:o}", "format",
                                   format_name(c->format), "type", (json_int_t)c->dump_type,

@@ -21,6 +21,8 @@ static void header_lines(ds_strbuf *b, const ds_dump *d)
     char t[32];
     ds_sb_printf(b, "File:         %s%s\n", d->path ? d->path : "(memory)",
                  c->compressed ? " (gzip)" : "");
+    if (c->file_in_cab)
+        ds_sb_printf(b, "FILE_IN_CAB:  %s\n", c->file_in_cab);
     if (c->format == DS_FORMAT_MINIDUMP) {
         ds_sb_printf(b, "Dump:         user-mode minidump (MDMP), %u streams\n",
                      c->mdmp.streams);

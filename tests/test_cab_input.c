@@ -1,0 +1,166 @@
+/*
+ * Dumps inside cabinets (gcab-made at test time, never committed): a .cab
+ * opens as its first dump with FILE_IN_CAB, "x.cab:MEMBER" names any member,
+ * the report equals the plain dump's apart from the file lines, a cabinet
+ * with two dumps gives two reports and two batch rows, ds_detect_file sees
+ * through it. The real triage dump from the corpus is checked when present.
+ */
+#include <unistd.h>
+
+#include "check.h"
+#include "dumpscan/dumpscan.h"
+
+#ifndef DUMPSCAN_BIN
+#error "DUMPSCAN_BIN must name the dumpscan binary (tests/CMakeLists.txt)"
+#endif
+
+static char dir[64];
+
+static int sh(const char *cmd)
+{
+    char full[2048];
+    snprintf(full, sizeof full, "cd %s && %s", dir, cmd);
+    return system(full);
+}
+
+/* stdout of a command run in dir, NUL-terminated (caller frees). */
+static char *capture(const char *cmd)
+{
+    char full[2048];
+    snprintf(full, sizeof full, "cd %s && %s", dir, cmd);
+    FILE *p = popen(full, "r");
+    if (!p)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + n, 1, cap - n - 1, p)) > 0) {
+        n += got;
+        if (cap - n < 2) {
+            char *b = realloc(buf, cap *= 2);
+            if (!b)
+                free(buf);
+            buf = b;
+        }
+    }
+    pclose(p);
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
+/* The text after the first line (the File: line) of a report. */
+static const char *after_file_lines(const char *r)
+{
+    const char *p = r ? strchr(r, '\n') : NULL;
+    if (p && strncmp(p + 1, "FILE_IN_CAB:", 12) == 0)
+        p = strchr(p + 1, '\n');
+    return p ? p + 1 : "";
+}
+
+static char *report(const char *path, unsigned flags, bool json)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s/%s", dir, path);
+    ds_error err;
+    ds_dump *d = ds_open(buf, NULL, &err);
+    if (!d) {
+        fprintf(stderr, "%s: %s\n", buf, err.text);
+        return NULL;
+    }
+    char *r = json ? ds_report_json(d, flags) : ds_report_text(d, flags);
+    ds_close(d);
+    return r;
+}
+
+/* One dump as MEMORY.DMP inside report.cab; both reports must agree. */
+static void same_report(const char *dump)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -f MEMORY.DMP report.cab && cp '%s' MEMORY.DMP && "
+             "gcab -c -z report.cab notes.txt MEMORY.DMP", dump);
+    CHECK(sh(cmd) == 0);
+    char *a = report("MEMORY.DMP", DS_TEXT_VERBOSE, false);
+    char *b = report("report.cab", DS_TEXT_VERBOSE, false);
+    char *c = report("report.cab:memory.dmp", 0, false);
+    CHECK(a && b && c);
+    CHECK(b && strstr(b, "File:         ") && strstr(b, "report.cab\nFILE_IN_CAB:  MEMORY.DMP\n"));
+    CHECK(a && !strstr(a, "FILE_IN_CAB"));
+    CHECK(a && b && strcmp(after_file_lines(a), after_file_lines(b)) == 0);
+    CHECK(c && strstr(c, "FILE_IN_CAB:  MEMORY.DMP\n"));
+    char *j = report("report.cab", 0, true);
+    CHECK(j && strstr(j, "\"in_cab\":\"MEMORY.DMP\""));
+    char *k = report("MEMORY.DMP", 0, true);
+    CHECK(k && !strstr(k, "in_cab"));
+    free(a), free(b), free(c), free(j), free(k);
+}
+
+int main(void)
+{
+    if (system("gcab --version >/dev/null 2>&1") != 0) {
+        fprintf(stderr, "gcab not installed: skipped\n");
+        return CHECK_SKIP;
+    }
+    snprintf(dir, sizeof dir, "/tmp/ds-cabin-XXXXXX");
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK(sh("echo 'not a dump' > notes.txt") == 0);
+    same_report(DS_SOURCE_DIR "/testdata/samples/x64-triage.dmp");
+
+    /* errors name what is wrong */
+    char buf[512];
+    ds_error err;
+    snprintf(buf, sizeof buf, "%s/report.cab:nothere.dmp", dir);
+    CHECK(ds_open(buf, NULL, &err) == NULL && strstr(err.text, "nothere.dmp"));
+    snprintf(buf, sizeof buf, "%s/report.cab:notes.txt", dir);
+    CHECK(ds_open(buf, NULL, &err) == NULL);
+    CHECK(sh("gcab -c -z nodump.cab notes.txt") == 0);
+    snprintf(buf, sizeof buf, "%s/nodump.cab", dir);
+    CHECK(ds_open(buf, NULL, &err) == NULL && strstr(err.text, "no crash dump"));
+
+    /* two dumps in one cabinet (stored, not compressed) */
+    CHECK(sh("cp " DS_SOURCE_DIR "/testdata/samples/x86-summary.dmp second.dmp && "
+             "gcab -c two.cab MEMORY.DMP notes.txt second.dmp") == 0);
+    snprintf(buf, sizeof buf, "%s/two.cab", dir);
+    char **names = NULL;
+    long n = ds_cab_dumps(buf, &names, &err);
+    CHECK(n == 2 && strcmp(names[0], "MEMORY.DMP") == 0 && strcmp(names[1], "second.dmp") == 0);
+    ds_free_names(names, n > 0 ? (size_t)n : 0);
+    CHECK(ds_cab_dumps(DS_SOURCE_DIR "/testdata/samples/x86-summary.dmp", &names, &err) == 0 && !names);
+    ds_format fmt;
+    bool gz;
+    snprintf(buf, sizeof buf, "%s/two.cab:second.dmp", dir);
+    CHECK(ds_detect_file(buf, &fmt, &gz, &err) == 0 && fmt == DS_FORMAT_KERNEL32);
+    snprintf(buf, sizeof buf, "%s/two.cab", dir);
+    CHECK(ds_detect_file(buf, &fmt, &gz, &err) == 0 && fmt == DS_FORMAT_UNKNOWN);
+
+    char *out = capture(DUMPSCAN_BIN " two.cab");
+    CHECK(out && strstr(out, "FILE_IN_CAB:  MEMORY.DMP") && strstr(out, "FILE_IN_CAB:  second.dmp"));
+    free(out);
+    CHECK(sh("mkdir fleet && mv two.cab nodump.cab fleet/ && cp notes.txt fleet/") == 0);
+    out = capture(DUMPSCAN_BIN " --format csv fleet 2>&1");
+    CHECK(out && strstr(out, "fleet/two.cab:MEMORY.DMP") && strstr(out, "fleet/two.cab:second.dmp"));
+    free(out);
+    out = capture(DUMPSCAN_BIN " fleet");
+    CHECK(out && strstr(out, "4 files seen: 2 analyzed, 0 failed, 2 skipped"));
+    if (out && !strstr(out, "4 files seen"))
+        fputs(out, stderr);
+    free(out);
+
+    /* the real triage dump */
+    char corpus[512];
+    if (corpus_path("kernel/triage_x64.dmp", corpus, sizeof corpus)) {
+        same_report(corpus);
+        CHECK(sh("rm -rf fleet && mkdir fleet && mv report.cab fleet/") == 0);
+        out = capture(DUMPSCAN_BIN " --format csv fleet");
+        CHECK(out && strstr(out, "fleet/report.cab:MEMORY.DMP"));
+        free(out);
+        out = capture(DUMPSCAN_BIN " fleet");
+        CHECK(out && strstr(out, "1 file seen: 1 analyzed, 0 failed, 0 skipped"));
+        if (out && !strstr(out, "1 file seen"))
+            fputs(out, stderr);
+        free(out);
+    }
+    snprintf(buf, sizeof buf, "rm -rf %s", dir);
+    CHECK(system(buf) == 0);
+    return check_report("test_cab_input");
+}
