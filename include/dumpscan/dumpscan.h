@@ -374,7 +374,33 @@ typedef struct ds_verdict {
     uint64_t faulting_address;    /* for access faults; 0 if none */
     const char *access;           /* "read", "write", "execute" or NULL */
     bool live_dump;               /* the code marks a live dump: the system kept running */
+    ds_u64 inpage_status;         /* NTSTATUS of a failed in-page read (exception [2]) */
 } ds_verdict;
+
+/* ------------------------------------------------------ fault records */
+
+/*
+ * The records the bug-check parameters point to, decoded once (analysis
+ * stage, through the parameter roles of bugcodes/): the real exception of
+ * 0x7E/0x1000007E (P3), the context record (.cxr), the trap frame (.trap) a
+ * parameter names or, for page faults at raised IRQL (0xA, 0xD1, 0x50 ...),
+ * the one found on the stack. *_param is the 1-based parameter the record
+ * came from; 0 for a trap frame found on the stack.
+ */
+typedef struct ds_fault_records {
+    bool has_exception;
+    ds_exception exception;
+    uint64_t exception_va;
+    int exception_param;
+    bool has_context;
+    ds_context context;
+    uint64_t context_va;
+    int context_param;
+    bool has_trap;
+    ds_context trap;
+    uint64_t trap_va;
+    int trap_param;
+} ds_fault_records;
 
 /* ----------------------------------------------------------- the model */
 
@@ -417,6 +443,7 @@ typedef struct ds_crash {
     ds_stack *stacks;         /* filled by the unwind stage */
     size_t nstacks;
     ds_verdict verdict;       /* filled by the analysis stage */
+    ds_fault_records records; /* filled by the analysis stage (stacks) */
 } ds_crash;
 
 /* --------------------------------------------------------------- opening */

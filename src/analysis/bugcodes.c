@@ -103,6 +103,11 @@ void ds_bugcode_resolve(uint32_t code, const uint64_t params[4], ds_bugcode_view
         if (k->param >= 4)
             continue;
         uint64_t v = params[k->param];
+        /* NTSTATUS values arrive sign-extended on x64 (0xffffffffc0000005):
+         * a status is its low 32 bits */
+        ds_param_role r = e->params[k->param].role;
+        if (r == DS_ROLE_EXCEPTION_CODE || r == DS_ROLE_STATUS)
+            v = (uint32_t)v;
         if (v < k->lo || v > k->hi)
             continue;
         out->subcase = k;

@@ -15,9 +15,9 @@
 
 #include "analysis/bugcodes.h"
 #include "analysis/stacks.h"
-#include "format/context.h"
 #include "image/image.h"
 #include "model/model.h"
+#include "model/records.h"
 #include "symbols/breakpad.h"
 #include "symbols/elf.h"
 #include "symbols/pdb.h"
@@ -487,6 +487,61 @@ static int walk(walker *w, ds_stack_kind kind, const char *label, uint32_t tid,
     return add_stack(w, kind, label, tid, x, lo, hi);
 }
 
+/* The context a page fault's trap frame is searched from: the crashing CPU
+ * at bug check, else the dump header's. */
+static const ds_context *bugcheck_context(const ds_crash *c)
+{
+    int cpu = c->kernel.crashing_cpu;
+    if (cpu >= 0 && (size_t)cpu < c->kernel.nprocessors && c->kernel.processors[cpu].has_context)
+        return &c->kernel.processors[cpu].context;
+    return c->has_context ? &c->context : NULL;
+}
+
+/*
+ * Decode the records the bug-check parameters name (their roles in
+ * bugcodes/) into c->records, once. A bug check that names the faulting
+ * instruction but no record of its own (0xA, 0xD1, 0x50 ...) had a page
+ * fault: its trap frame is looked for on the bug-check stack, as WinDbg's
+ * TRAP_FRAME is.
+ */
+static void decode_records(walker *w, const ds_bugcode_view *bv)
+{
+    ds_crash *c = w->c;
+    uint64_t ip = 0;
+    bool named = false;
+    for (unsigned i = 0; i < 4; i++) {
+        uint64_t va = c->bugcheck.params[i];
+        switch (bv->params[i].role) {
+        case DS_ROLE_EXCEPTION_RECORD:
+            named = true;
+            ds_records_exception(c, w->mem, va, (int)i + 1);
+            break;
+        case DS_ROLE_CONTEXT_RECORD:
+            named = true;
+            ds_records_context(c, w->mem, va, (int)i + 1);
+            break;
+        case DS_ROLE_TRAP_FRAME:
+            named = true;
+            ds_records_trap(c, w->mem, va, (int)i + 1);
+            break;
+        case DS_ROLE_FAULTING_IP:
+            if (!ip)
+                ip = va;
+            break;
+        default:
+            break;
+        }
+    }
+    const ds_context *x = bugcheck_context(c);
+    if (named || !ip || !x)
+        return;
+    uint64_t lo, hi;
+    stack_bounds(c, x, &lo, &hi);
+    if (!hi || x->sp > lo)
+        lo = x->sp; /* the frames above the bug-check call only */
+    ds_records_find_trap(c, w->mem, ip, lo, hi > lo ? hi - lo : 0x8000);
+}
+
 /* Walks that start where a bug-check parameter says the fault happened. */
 static int record_walks(walker *w)
 {
@@ -497,19 +552,20 @@ static int record_walks(walker *w)
     ds_bugcode_resolve(c->bugcheck.code, c->bugcheck.params, &bv);
     if (!bv.known)
         return 0;
-    for (unsigned i = 0; i < 4; i++) {
-        uint64_t va = c->bugcheck.params[i];
-        ds_context x;
-        char label[64];
-        bool ok = false;
-        if (bv.params[i].role == DS_ROLE_CONTEXT_RECORD) {
-            ok = ds_context_read(w->mem, c->arch, va, &x);
-            snprintf(label, sizeof label, "context record (P%u)", i + 1);
-        } else if (bv.params[i].role == DS_ROLE_TRAP_FRAME) {
-            ok = ds_trap_frame_read(w->mem, c->arch, va, &x);
-            snprintf(label, sizeof label, "trap frame (P%u)", i + 1);
-        }
-        if (ok && walk(w, DS_STACK_FAULTING, label, 0, &x) < 0)
+    decode_records(w, &bv);
+    const ds_fault_records *r = &c->records;
+    char label[64];
+    if (r->has_context) {
+        snprintf(label, sizeof label, "context record (P%d)", r->context_param);
+        if (walk(w, DS_STACK_FAULTING, label, 0, &r->context) < 0)
+            return -1;
+    }
+    if (r->has_trap) {
+        if (r->trap_param)
+            snprintf(label, sizeof label, "trap frame (P%d)", r->trap_param);
+        else
+            snprintf(label, sizeof label, "trap frame (found on the stack)");
+        if (walk(w, DS_STACK_FAULTING, label, 0, &r->trap) < 0)
             return -1;
     }
     return 0;

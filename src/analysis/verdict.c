@@ -19,7 +19,7 @@
 #include "analysis/bugcodes.h"
 #include "analysis/knowledge.h"
 #include "analysis/verdict.h"
-#include "format/context.h"
+#include "analysis/access.h"
 #include "io/bytes.h"
 
 /* Kinds of evidence, each counted once per candidate at its strongest. */
@@ -358,28 +358,35 @@ static int irp_owner(vstate *v, uint64_t irp, const char *how)
                   "cannot be named", irp);
 }
 
+/* The pc of a record parameter i named (decoded once into the model). */
+static int record_pc(vstate *v, bool has, int param, unsigned i, uint64_t pc, const char *what)
+{
+    char how[64];
+    if (!has || param != (int)i + 1 || !pc)
+        return 0;
+    snprintf(how, sizeof how, "%s (P%u)", what, i + 1);
+    return fault_ip(v, pc, how);
+}
+
 /* What each parameter's role lets us conclude. Data-driven: the roles come
  * from bugcodes/, this table only says what to do with a role. */
 static int use_param(vstate *v, ds_param_role role, unsigned i, uint64_t val)
 {
     ds_verdict *vd = &v->c->verdict;
     char how[64];
-    uint64_t ip;
-    ds_context x;
     snprintf(how, sizeof how, "bug-check parameter %u", i + 1);
     switch (role) {
     case DS_ROLE_FAULTING_IP:
         return fault_ip(v, val, how);
     case DS_ROLE_EXCEPTION_RECORD:
-        if (read_ptr(v, val + (v->ptr == 8 ? 0x10 : 0x0C), &ip) && ip)
-            return fault_ip(v, ip, "exception record");
-        return 0;
+        return record_pc(v, v->c->records.has_exception, v->c->records.exception_param, i,
+                         v->c->records.exception.address, "exception record");
     case DS_ROLE_CONTEXT_RECORD:
-        return ds_context_read(v->mem, v->c->arch, val, &x) && x.pc
-                   ? fault_ip(v, x.pc, "context record") : 0;
+        return record_pc(v, v->c->records.has_context, v->c->records.context_param, i,
+                         v->c->records.context.pc, "context record");
     case DS_ROLE_TRAP_FRAME:
-        return ds_trap_frame_read(v->mem, v->c->arch, val, &x) && x.pc
-                   ? fault_ip(v, x.pc, "trap frame") : 0;
+        return record_pc(v, v->c->records.has_trap, v->c->records.trap_param, i,
+                         v->c->records.trap.pc, "trap frame");
     case DS_ROLE_IRQL:
         v->have_irql = true;
         v->irql = val;
@@ -399,7 +406,9 @@ static int use_param(vstate *v, ds_param_role role, unsigned i, uint64_t val)
         return 0;
     }
     case DS_ROLE_ACCESS_TYPE:
-        vd->access = (val & 8) ? "execute" : (val & 1) ? "write" : "read";
+        /* bugcodes/access.txt: the encoding differs per code and build */
+        vd->access = ds_access_bugcheck(v->c->bugcheck.code, true, val, v->c->os_build,
+                                        v->c->arch);
         return 0;
     case DS_ROLE_DRIVER_NAME_PTR: {
         char name[256];
@@ -614,6 +623,21 @@ static int make_bucket(ds_crash *c, const char *prefix)
     return (vd->bucket = ds_strdup(buf)) ? 0 : -1;
 }
 
+/* Access, target address and in-page status from an exception record
+ * (bugcodes/access.txt). */
+static void exception_access(ds_crash *c, const ds_exception *e)
+{
+    ds_verdict *vd = &c->verdict;
+    int status;
+    const char *a = ds_access_exception(e, &status);
+    if (!a)
+        return;
+    vd->access = a;
+    vd->faulting_address = e->params[1];
+    if (status >= 0)
+        vd->inpage_status = ds_known(e->params[status]);
+}
+
 static int kernel_verdict(vstate *v)
 {
     ds_crash *c = v->c;
@@ -646,9 +670,18 @@ static int kernel_verdict(vstate *v)
         CAVEAT(v, "%s is also used for live dumps: if this file came from LiveKernelReports, "
                "the system kept running", vd->title) < 0)
         return -1;
-    for (unsigned i = 0; i < 4; i++)
+    bool has_target = false;
+    for (unsigned i = 0; i < 4; i++) {
         if (bv.known && use_param(v, bv.params[i].role, i, c->bugcheck.params[i]) < 0)
             return -1;
+        has_target |= bv.known && bv.params[i].role == DS_ROLE_FAULTING_ADDRESS;
+    }
+    /* a code whose access is its meaning (0xBE write, 0xFC execute) */
+    if (!vd->access && has_target)
+        vd->access = ds_access_bugcheck(c->bugcheck.code, false, 0, c->os_build, c->arch);
+    /* the real exception (0x7E's P3): its access and address */
+    if (c->records.has_exception)
+        exception_access(c, &c->records.exception);
     if (bv.known && corrupt_address(v) < 0)
         return -1;
     const char *broken = c->kernel.triage.broken_driver;
@@ -773,10 +806,9 @@ static int user_verdict(vstate *v)
         if (!vd->title)
             return -1;
         bool win = strcmp(space, "win") == 0;
-        if (win && e->code == 0xC0000005 && e->nparams >= 2) {
-            vd->access = e->params[0] == 8 ? "execute" : e->params[0] == 1 ? "write" : "read";
-            vd->faulting_address = e->params[1];
-        } else if (!win && known && info.cls && strcmp(info.cls, "invalid_pointer") == 0) {
+        if (win)
+            exception_access(c, e);
+        else if (known && info.cls && strcmp(info.cls, "invalid_pointer") == 0) {
             vd->faulting_address = e->address; /* si_addr / the Mach fault address */
             vd->access = "access";
         }

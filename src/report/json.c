@@ -314,17 +314,52 @@ static json_t *threads_json(const ds_crash *c)
     return a;
 }
 
-static json_t *exception_json(const ds_crash *c)
+static json_t *record_json(const ds_exception *e)
 {
-    if (!c->has_exception)
-        return json_null();
-    const ds_exception *e = &c->exception;
     unsigned n = e->nparams > 15 ? 15 : e->nparams;
     return json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o}", "code", hex(e->code), "flags",
                      hex(e->flags), "address", hex(e->address), "record", hex(e->record),
                      "number_parameters", (json_int_t)e->nparams, "parameters",
                      hex_array(e->params, n), "thread_id",
                      e->thread_id ? json_integer(e->thread_id) : json_null());
+}
+
+static json_t *exception_json(const ds_crash *c)
+{
+    return c->has_exception ? record_json(&c->exception) : json_null();
+}
+
+/* Where a fault record came from: its address and the parameter (null:
+ * found on the stack). */
+static json_t *record_origin(json_t *o, uint64_t va, int param)
+{
+    json_object_set_new(o, "va", hex(va));
+    json_object_set_new(o, "parameter", param ? json_integer(param) : json_null());
+    return o;
+}
+
+static json_t *fault_records_json(const ds_crash *c)
+{
+    const ds_fault_records *r = &c->records;
+    json_t *o = json_object();
+    json_object_set_new(o, "exception_record",
+                        r->has_exception
+                            ? record_origin(json_pack("{s:o}", "exception",
+                                                      record_json(&r->exception)),
+                                            r->exception_va, r->exception_param)
+                            : json_null());
+    json_object_set_new(o, "context_record",
+                        r->has_context
+                            ? record_origin(json_pack("{s:o}", "context",
+                                                      context_json(c, &r->context, true)),
+                                            r->context_va, r->context_param)
+                            : json_null());
+    json_object_set_new(o, "trap_frame",
+                        r->has_trap ? record_origin(json_pack("{s:o}", "context",
+                                                              context_json(c, &r->trap, true)),
+                                                    r->trap_va, r->trap_param)
+                                    : json_null());
+    return o;
 }
 
 static json_t *suspect_json(const ds_crash *c, const ds_suspect *s)
@@ -345,7 +380,7 @@ static json_t *strings_json(char *const *v, size_t n)
     return a;
 }
 
-static json_t *verdict_json(const ds_crash *c)
+static json_t *verdict_core_json(const ds_crash *c)
 {
     const ds_verdict *v = &c->verdict;
     if (!v->present)
@@ -371,6 +406,14 @@ static json_t *verdict_json(const ds_crash *c)
                      v->access ? hex(v->faulting_address) : json_null(), "access",
                      str_or_null(v->access), "parameters", params);
     json_object_set_new(o, "live_dump", json_boolean(v->live_dump));
+    return o;
+}
+
+static json_t *verdict_json(const ds_crash *c)
+{
+    json_t *o = verdict_core_json(c);
+    if (json_is_object(o))
+        json_object_set_new(o, "inpage_status", opt_hex(c->verdict.inpage_status));
     return o;
 }
 
@@ -463,6 +506,7 @@ char *ds_report_json(const ds_dump *d, unsigned flags)
     json_object_set_new(root, "exception", exception_json(c));
     json_object_set_new(root, "context", context_json(c, &c->context, c->has_context));
     json_object_set_new(root, "verdict", verdict_json(c));
+    json_object_set_new(root, "fault_records", fault_records_json(c));
     json_object_set_new(root, "stacks", stacks_json(c));
     json_object_set_new(root, "modules", modules_json(c->modules, c->nmodules));
     json_object_set_new(root, "unloaded_modules", modules_json(c->unloaded, c->nunloaded));

@@ -15,6 +15,12 @@ static void where(ds_strbuf *b, const ds_crash *c, uint64_t va)
         ds_sb_printf(b, " (%s+0x%" PRIx64 ")", m->name, va - m->base);
 }
 
+/* Address columns as wide as the dump's pointers. */
+static int addr_width(const ds_crash *c)
+{
+    return c->arch == DS_ARCH_X86 || c->arch == DS_ARCH_ARM ? 8 : 16;
+}
+
 static void header_lines(ds_strbuf *b, const ds_dump *d)
 {
     const ds_crash *c = &d->crash;
@@ -62,7 +68,55 @@ static void header_lines(ds_strbuf *b, const ds_dump *d)
     }
 }
 
-static void crash_lines(ds_strbuf *b, const ds_crash *c)
+/* "NAME:" and the padding to the value column (at least one space). */
+static void field(ds_strbuf *b, const char *name)
+{
+    size_t n = strlen(name);
+    ds_sb_printf(b, "%s:%*s", name, n < 14 ? (int)(14 - n) : 1, "");
+}
+
+/* "<va> -- (.cmd 0x<va>)" as WinDbg prints a record's address, then where
+ * the record came from: a bug-check parameter or the stack. */
+static void record_head(ds_strbuf *b, const ds_crash *c, const char *name, const char *cmd,
+                        uint64_t va, int param)
+{
+    field(b, name);
+    ds_sb_printf(b, "%0*" PRIx64 " -- (%s 0x%" PRIx64 ") ", addr_width(c), va, cmd, va);
+    if (param)
+        ds_sb_printf(b, "from P%d", param);
+    else
+        ds_sb_printf(b, "found on the stack");
+}
+
+static void context_tail(ds_strbuf *b, const ds_crash *c, const ds_context *x)
+{
+    ds_sb_printf(b, "pc %" PRIx64, x->pc);
+    where(b, c, x->pc);
+    ds_sb_printf(b, ", sp %" PRIx64 "\n", x->sp);
+}
+
+static void exception_line(ds_strbuf *b, const ds_crash *c, const char *name,
+                           const ds_exception *e)
+{
+    field(b, name);
+    ds_sb_printf(b, "code %08x at %" PRIx64, e->code, e->address);
+    where(b, c, e->address);
+    if (e->nparams)
+        ds_sb_printf(b, ", parameters");
+    for (unsigned i = 0; i < e->nparams && i < 4; i++)
+        ds_sb_printf(b, " %" PRIx64, e->params[i]);
+}
+
+/* A kernel dump header's exception is the bug check's own breakpoint, not
+ * the crash: it is shown only with -v, and said to be what it is. */
+static void header_exception(ds_strbuf *b, const ds_crash *c)
+{
+    exception_line(b, c, "HEADER_EXCEPTION", &c->exception);
+    ds_sb_printf(b, " (the dump header's record%s)\n",
+                 c->exception.code == 0x80000003 ? ": the bug-check call's own breakpoint" : "");
+}
+
+static void crash_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
 {
     if (c->has_bugcheck) {
         ds_sb_printf(b, "BUGCHECK_CODE: %x\n", c->bugcheck.code);
@@ -71,30 +125,33 @@ static void crash_lines(ds_strbuf *b, const ds_crash *c)
             ds_sb_printf(b, "BUGCHECK_P%d:   %-16" PRIx64 "%s%s\n", i + 1, c->bugcheck.params[i],
                          m ? "  " : "", m ? m : "");
         }
-        /* WinDbg's pointers to the fault's records, from the parameter roles */
-        static const struct {
-            const char *role, *field;
-        } records[] = {{"trap_frame", "TRAP_FRAME"},
-                       {"context_record", "CONTEXT_RECORD"},
-                       {"exception_record", "EXCEPTION_RECORD"}};
-        for (int i = 0; c->verdict.present && i < 4; i++)
-            for (size_t k = 0; k < sizeof records / sizeof *records; k++)
-                if (c->verdict.param_role[i] &&
-                    strcmp(c->verdict.param_role[i], records[k].role) == 0)
-                    ds_sb_printf(b, "%s:%*s%" PRIx64 " (P%d)\n", records[k].field,
-                                 (int)(15 - strlen(records[k].field)), "",
-                                 c->bugcheck.params[i], i + 1);
     }
-    if (c->has_exception) {
-        const ds_exception *e = &c->exception;
-        ds_sb_printf(b, "EXCEPTION:     code %08x at %" PRIx64, e->code, e->address);
-        where(b, c, e->address);
+    const ds_fault_records *r = &c->records;
+    bool minidump = c->format == DS_FORMAT_MINIDUMP;
+    if (r->has_exception) {
+        record_head(b, c, "EXCEPTION_RECORD", ".exr", r->exception_va, r->exception_param);
+        ds_sb_printf(b, "\n");
+        exception_line(b, c, "EXCEPTION", &r->exception);
+        ds_sb_printf(b, "\n");
+    } else if (c->has_exception && minidump) {
+        exception_line(b, c, "EXCEPTION", &c->exception);
         ds_sb_printf(b, "\n");
     }
-    if (c->has_context) {
-        ds_sb_printf(b, "CONTEXT:       pc %" PRIx64, c->context.pc);
-        where(b, c, c->context.pc);
-        ds_sb_printf(b, ", sp %" PRIx64 "\n", c->context.sp);
+    if (c->has_exception && !minidump && verbose)
+        header_exception(b, c);
+    if (r->has_context) {
+        record_head(b, c, "CONTEXT", ".cxr", r->context_va, r->context_param);
+        ds_sb_printf(b, ": ");
+        context_tail(b, c, &r->context);
+    }
+    if (r->has_trap) {
+        record_head(b, c, "TRAP_FRAME", ".trap", r->trap_va, r->trap_param);
+        ds_sb_printf(b, ": ");
+        context_tail(b, c, &r->trap);
+    }
+    if (c->has_context && (!r->has_context || verbose)) {
+        field(b, r->has_context ? "HEADER_CONTEXT" : "CONTEXT");
+        context_tail(b, c, &c->context);
     }
     int cpu = c->kernel.crashing_cpu;
     if (cpu >= 0 && (size_t)cpu < c->kernel.nprocessors &&
@@ -128,8 +185,20 @@ static void verdict_lines(ds_strbuf *b, const ds_crash *c)
         ds_sb_printf(b, "  %s\n", v->description);
     if (v->live_dump)
         ds_sb_printf(b, "LIVE_DUMP:     yes (the system kept running: a snapshot, not a crash)\n");
-    if (v->access)
-        ds_sb_printf(b, "ACCESS:        %s of 0x%" PRIx64 "\n", v->access, v->faulting_address);
+    /* WinDbg's READ_ADDRESS / WRITE_ADDRESS / EXECUTE_ADDRESS; "access"
+     * (a platform that does not say which) keeps our own name */
+    static const char *const access_fields[][2] = {
+        {"read", "READ_ADDRESS"}, {"write", "WRITE_ADDRESS"}, {"execute", "EXECUTE_ADDRESS"},
+        {"access", "ACCESS_ADDRESS"}};
+    for (size_t i = 0; v->access && i < sizeof access_fields / sizeof *access_fields; i++)
+        if (strcmp(v->access, access_fields[i][0]) == 0) {
+            field(b, access_fields[i][1]);
+            ds_sb_printf(b, "%0*" PRIx64 "\n", addr_width(c), v->faulting_address);
+        }
+    if (v->inpage_status.known) {
+        field(b, "INPAGE_STATUS");
+        ds_sb_printf(b, "%08" PRIx64 "\n", v->inpage_status.value);
+    }
     if (v->faulting_ip)
         ds_sb_printf(b, "FAULTING_IP:   %s\n", v->faulting_ip);
     if (v->has_suspect) {
@@ -206,11 +275,6 @@ static void integrity_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
             ds_sb_printf(b, "  %-7s %s\n", sev[c->notes[i].severity], c->notes[i].text);
 }
 
-/* Address columns as wide as the dump's pointers. */
-static int addr_width(const ds_crash *c)
-{
-    return c->arch == DS_ARCH_X86 || c->arch == DS_ARCH_ARM ? 8 : 16;
-}
 
 static void module_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
 {
@@ -304,7 +368,7 @@ char *ds_report_text(const ds_dump *d, unsigned flags)
     ds_strbuf b = {0};
     header_lines(&b, d);
     ds_sb_printf(&b, "\n");
-    crash_lines(&b, c);
+    crash_lines(&b, c, verbose);
     verdict_lines(&b, c);
     integrity_lines(&b, c, verbose);
     if (c->kernel.triage.present && c->kernel.triage.broken_driver)

@@ -1,0 +1,287 @@
+/*
+ * The facts a kernel engineer acts on (issue 11): the records the bug-check
+ * parameters name, decoded into the crash model once (exception record of
+ * 0x7E, context record, trap frame by parameter or found on the stack), and
+ * the access type and target address of every bug check that has one,
+ * decoded through bugcodes/access.txt per Windows build and architecture.
+ * Synthetic dumps from the generator with the header parameters set to each
+ * case; the data table itself is checked against the knowledge base.
+ */
+#include <unistd.h>
+
+#include "analysis/access.h"
+#include "analysis/bugcodes.h"
+#include "check.h"
+#include "dsgen.h"
+#include "dumpscan/dumpscan.h"
+
+static char tmpdir[] = "/tmp/ds-fault-facts-XXXXXX";
+
+/* ------------------------------------------------------------ the table */
+
+static void table_checks(void)
+{
+    CHECK_EQ_U64(ds_access_validate(), 0);
+    /* every bug check (or sub-case) with an access_type parameter has a rule */
+    for (size_t i = 0; i < ds_bugcode_count(); i++) {
+        const ds_bugcode *b = ds_bugcode_at(i);
+        bool has = false;
+        for (int p = 0; p < 4; p++)
+            has |= b->params[p].role == DS_ROLE_ACCESS_TYPE;
+        for (size_t k = 0; k < b->ncases; k++)
+            for (int p = 0; p < 4; p++)
+                has |= b->cases[k].params[p].role == DS_ROLE_ACCESS_TYPE;
+        if (has && !ds_access_known_bugcheck(b->code)) {
+            fprintf(stderr, "bug check 0x%X has an access_type parameter but no rule\n",
+                    b->code);
+            CHECK(!"access rule missing");
+        }
+    }
+    const ds_arch X64 = DS_ARCH_X64, X86 = DS_ARCH_X86, A64 = DS_ARCH_ARM64;
+    /* 0xA P3: bit 0 write, bit 3 execute */
+    CHECK_STR(ds_access_bugcheck(0xA, true, 0, 19041, X64), "read");
+    CHECK_STR(ds_access_bugcheck(0xA, true, 1, 19041, X64), "write");
+    CHECK_STR(ds_access_bugcheck(0xA, true, 8, 19041, X64), "execute");
+    CHECK_STR(ds_access_bugcheck(0xA, true, 9, 19041, X64), "execute");
+    /* 0xD1 P3: 2 and 8 are both execute */
+    CHECK_STR(ds_access_bugcheck(0xD1, true, 1, 19041, X64), "write");
+    CHECK_STR(ds_access_bugcheck(0xD1, true, 2, 19041, X64), "execute");
+    CHECK_STR(ds_access_bugcheck(0xD1, true, 8, 19041, X64), "execute");
+    CHECK(ds_access_bugcheck(0xD1, true, 5, 19041, X64) == NULL);
+    /* 0x50 P2: 0/2/0x10 since build 10240 on x64 and x86; 0/1/8 before and on ARM */
+    CHECK_STR(ds_access_bugcheck(0x50, true, 0, 19041, X64), "read");
+    CHECK_STR(ds_access_bugcheck(0x50, true, 2, 19041, X64), "write");
+    CHECK_STR(ds_access_bugcheck(0x50, true, 0x10, 19041, X86), "execute");
+    CHECK(ds_access_bugcheck(0x50, true, 1, 19041, X64) == NULL);
+    CHECK_STR(ds_access_bugcheck(0x50, true, 1, 7601, X64), "write");
+    CHECK_STR(ds_access_bugcheck(0x50, true, 8, 9600, X86), "execute");
+    CHECK_STR(ds_access_bugcheck(0x50, true, 1, 19041, A64), "write");
+    CHECK_STR(ds_access_bugcheck(0x10000050, true, 2, 22621, X64), "write");
+    /* 0x1E access-violation sub-case P3 */
+    CHECK_STR(ds_access_bugcheck(0x1E, true, 1, 19041, X64), "write");
+    CHECK_STR(ds_access_bugcheck(0x1E, true, 8, 19041, X64), "execute");
+    /* codes whose access is their meaning */
+    CHECK_STR(ds_access_bugcheck(0xBE, false, 0, 19041, X64), "write");
+    CHECK_STR(ds_access_bugcheck(0xFC, false, 0, 19041, X64), "execute");
+    CHECK(ds_access_bugcheck(0xD1, false, 0, 19041, X64) == NULL);
+    /* the 0/1 codes */
+    static const uint32_t zero_one[] = {0xC5, 0xC6, 0xCC, 0xCD, 0xCE, 0xCF, 0xD0,
+                                        0xD3, 0xD4, 0xD5, 0xD6, 0xDB};
+    for (size_t i = 0; i < sizeof zero_one / sizeof *zero_one; i++) {
+        CHECK_STR(ds_access_bugcheck(zero_one[i], true, 0, 19041, X64), "read");
+        CHECK_STR(ds_access_bugcheck(zero_one[i], true, 1, 19041, X64), "write");
+    }
+    /* exception records: [0] 0/1/8; in-page errors keep their NTSTATUS in [2] */
+    ds_exception e = {.code = 0xC0000005, .nparams = 2, .params = {8, 0x1234}};
+    int st;
+    CHECK_STR(ds_access_exception(&e, &st), "execute");
+    CHECK(st == -1);
+    e.code = 0xC0000006;
+    e.nparams = 3;
+    e.params[0] = 0;
+    e.params[2] = 0xC000009C;
+    CHECK_STR(ds_access_exception(&e, &st), "read");
+    CHECK(st == 2);
+    e.code = 0x80000003;
+    CHECK(ds_access_exception(&e, &st) == NULL);
+    /* NTSTATUS sub-cases compare the low 32 bits (x64 sign-extends P1) */
+    uint64_t p[4] = {0xFFFFFFFFC0000005ull, 0xFFFFF80415A01004ull, 1, 0x1234};
+    ds_bugcode_view v;
+    ds_bugcode_resolve(0x1E, p, &v);
+    CHECK(v.subcase != NULL);
+    CHECK_EQ_U64(v.params[2].role, DS_ROLE_ACCESS_TYPE);
+    CHECK_EQ_U64(v.params[3].role, DS_ROLE_FAULTING_ADDRESS);
+}
+
+/* ------------------------------------------------------ synthetic dumps */
+
+typedef void (*tweak_fn)(gen_spec *s);
+
+static ds_dump *open_case(int arch, uint32_t type, const char *scenario, tweak_fn tweak,
+                          gen_spec *s, const char *name)
+{
+    char path[256], err[256];
+    gen_spec_default(s, arch, false, type);
+    if (scenario && gen_spec_scenario(s, scenario) != 0) {
+        CHECK(!"unknown scenario");
+        return NULL;
+    }
+    if (tweak)
+        tweak(s);
+    snprintf(path, sizeof path, "%s/%s.dmp", tmpdir, name);
+    if (gen_write(s, path, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: %s\n", name, err);
+        CHECK(!"gen_write failed");
+        return NULL;
+    }
+    ds_error e;
+    ds_dump *d = ds_open(path, NULL, &e);
+    unlink(path);
+    if (!d) {
+        fprintf(stderr, "%s: %s\n", name, e.text);
+        CHECK(!"ds_open failed");
+    }
+    return d;
+}
+
+static bool has_text(ds_dump *d, unsigned flags, const char *needle)
+{
+    char *t = ds_report_text(d, flags);
+    bool r = t && strstr(t, needle);
+    if (!r)
+        fprintf(stderr, "report lacks \"%s\":\n%s\n", needle, t ? t : "(null)");
+    ds_free(t);
+    return r;
+}
+
+static bool lacks_text(ds_dump *d, unsigned flags, const char *needle)
+{
+    char *t = ds_report_text(d, flags);
+    bool r = t && !strstr(t, needle);
+    ds_free(t);
+    return r;
+}
+
+/* 0x7E's P3 is the real exception, not the header's breakpoint. */
+static void victimflt_case(int arch)
+{
+    gen_spec s;
+    ds_dump *d = open_case(arch, 4, "victimflt", NULL, &s, "victimflt");
+    if (!d)
+        return;
+    const ds_crash *c = ds_dump_crash(d);
+    const ds_fault_records *r = &c->records;
+    CHECK(r->has_exception);
+    CHECK_EQ_U64(r->exception_param, 3);
+    CHECK_EQ_U64(r->exception_va, s.bugcheck_params[2]);
+    CHECK_EQ_U64(r->exception.code, 0xC0000005);
+    CHECK_EQ_U64(r->exception.address, s.bugcheck_params[1]);
+    CHECK_EQ_U64(r->exception.nparams, 2);
+    CHECK(r->has_context);
+    CHECK_EQ_U64(r->context_param, 4);
+    CHECK_EQ_U64(r->context.pc, s.bugcheck_params[1]);
+    CHECK(c->has_exception && c->exception.code == 0x80000003); /* the header's */
+    CHECK_STR(c->verdict.access, "read");
+    CHECK_EQ_U64(c->verdict.faulting_address, 0);
+    char want[96];
+    snprintf(want, sizeof want, "code c0000005 at %" PRIx64, s.bugcheck_params[1]);
+    CHECK(has_text(d, 0, want));
+    CHECK(has_text(d, 0, "EXCEPTION_RECORD:"));
+    CHECK(has_text(d, 0, "from P3"));
+    CHECK(lacks_text(d, 0, "80000003"));
+    CHECK(has_text(d, 0, arch == DS_ARCH_X64 || arch == DS_ARCH_ARM64
+                             ? "READ_ADDRESS:  0000000000000000\n"
+                             : "READ_ADDRESS:  00000000\n"));
+    CHECK(has_text(d, DS_TEXT_VERBOSE, "HEADER_EXCEPTION: code 80000003"));
+    CHECK(has_text(d, DS_TEXT_VERBOSE, "own breakpoint"));
+    ds_close(d);
+}
+
+/* 0xD1 names no record: the trap frame of the page fault is on the stack. */
+static void irqltrap_case(int arch)
+{
+    gen_spec s;
+    ds_dump *d = open_case(arch, 4, "irqltrap", NULL, &s, "irqltrap");
+    if (!d)
+        return;
+    const ds_crash *c = ds_dump_crash(d);
+    const ds_fault_records *r = &c->records;
+    CHECK(r->has_trap);
+    CHECK_EQ_U64(r->trap_param, 0);
+    CHECK_EQ_U64(r->trap.pc, s.bugcheck_params[3]);
+    CHECK(!r->has_exception && !r->has_context);
+    CHECK(c->nstacks > 0 && c->stacks[0].nframes > 0 &&
+          c->stacks[0].frames[0].pc == s.bugcheck_params[3]);
+    CHECK(has_text(d, 0, "TRAP_FRAME:"));
+    CHECK(has_text(d, 0, "found on the stack"));
+    ds_close(d);
+}
+
+static uint64_t g_p[4];
+static uint32_t g_code, g_build;
+static bool g_set[4];
+
+static void set_params(gen_spec *s)
+{
+    if (g_code)
+        s->bugcheck_code = g_code;
+    gen_spec_update_context(s);
+    for (int i = 0; i < 4; i++)
+        if (g_set[i])
+            s->bugcheck_params[i] = g_p[i];
+    if (g_build)
+        s->build = g_build;
+}
+
+/* One bug check with its parameters set: the access and the address. */
+static void access_case(int arch, uint32_t code, uint32_t build, int pi, uint64_t pv,
+                        int ai, uint64_t addr, const char *want)
+{
+    memset(g_set, 0, sizeof g_set);
+    g_code = code;
+    g_build = build;
+    if (pi >= 0) {
+        g_p[pi] = pv;
+        g_set[pi] = true;
+    }
+    if (ai >= 0) {
+        g_p[ai] = addr;
+        g_set[ai] = true;
+    }
+    gen_spec s;
+    char name[64];
+    snprintf(name, sizeof name, "access-%x-%" PRIx64, code, pv);
+    ds_dump *d = open_case(arch, 4, NULL, set_params, &s, name);
+    if (!d)
+        return;
+    const ds_crash *c = ds_dump_crash(d);
+    if (!c->verdict.access || strcmp(c->verdict.access, want) != 0)
+        fprintf(stderr, "bug check 0x%X P%d=0x%" PRIx64 " build %u: access %s, want %s\n",
+                code, pi + 1, pv, build, c->verdict.access ? c->verdict.access : "(null)",
+                want);
+    CHECK_STR(c->verdict.access, want);
+    if (ai >= 0) {
+        CHECK_EQ_U64(c->verdict.faulting_address, addr);
+        char line[64];
+        snprintf(line, sizeof line, "%s_ADDRESS:%*s%016" PRIx64 "\n",
+                 strcmp(want, "read") == 0 ? "READ" : strcmp(want, "write") == 0 ? "WRITE"
+                                                                                 : "EXECUTE",
+                 strcmp(want, "execute") == 0 ? 1 : strcmp(want, "read") == 0 ? 2 : 1, "",
+                 addr);
+        CHECK(has_text(d, 0, line));
+    }
+    ds_close(d);
+}
+
+int main(void)
+{
+    if (!mkdtemp(tmpdir)) {
+        perror("mkdtemp");
+        return 1;
+    }
+    table_checks();
+    victimflt_case(DS_ARCH_X64);
+    victimflt_case(DS_ARCH_X86);
+    victimflt_case(DS_ARCH_ARM64);
+    irqltrap_case(DS_ARCH_X64);
+    irqltrap_case(DS_ARCH_X86);
+    const int X64 = DS_ARCH_X64, A64 = DS_ARCH_ARM64;
+    const uint64_t va = 0xFFFFF80430F00040ull;
+    access_case(X64, 0xA, 0, 2, 1, 0, va, "write");
+    access_case(X64, 0xA, 0, 2, 8, 0, va, "execute");
+    access_case(X64, 0xD1, 0, 2, 2, 0, va, "execute");
+    access_case(X64, 0xD1, 0, 2, 1, 0, va, "write");
+    access_case(X64, 0x50, 19041, 1, 2, 0, va, "write");
+    access_case(X64, 0x50, 19041, 1, 0x10, 0, va, "execute");
+    access_case(X64, 0x50, 19041, 1, 0, 0, va, "read");
+    access_case(X64, 0x50, 7601, 1, 1, 0, va, "write");
+    access_case(A64, 0x50, 19041, 1, 1, 0, va, "write");
+    access_case(X64, 0x1E, 0, 2, 1, 3, va, "write");
+    access_case(X64, 0x1E, 0, 2, 8, 3, va, "execute");
+    access_case(X64, 0xBE, 0, -1, 0, 0, va, "write");
+    access_case(X64, 0xFC, 0, -1, 0, 0, va, "execute");
+    access_case(X64, 0xD5, 0, 1, 1, 0, va, "write");
+    access_case(X64, 0xD6, 0, 1, 0, 0, va, "read");
+    rmdir(tmpdir);
+    return check_report("test_fault_facts");
+}
