@@ -136,6 +136,272 @@ static void check_write_errors(void)
     }
 }
 
+/* --------------------------------- items 5 and 8: names from outside */
+
+/* Terminal columns as a test sees them: only the scripts used below. */
+static size_t test_width(const char *s)
+{
+    size_t w = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        uint32_t cp = *p;
+        size_t n = 1;
+        if (*p >= 0xF0) {
+            cp = (uint32_t)(p[0] & 7) << 18 | (uint32_t)(p[1] & 63) << 12 |
+                 (uint32_t)(p[2] & 63) << 6 | (p[3] & 63);
+            n = 4;
+        } else if (*p >= 0xE0) {
+            cp = (uint32_t)(p[0] & 15) << 12 | (uint32_t)(p[1] & 63) << 6 | (p[2] & 63);
+            n = 3;
+        } else if (*p >= 0xC0) {
+            cp = (uint32_t)(p[0] & 31) << 6 | (p[1] & 63);
+            n = 2;
+        }
+        if (cp >= 0x300 && cp <= 0x36F)
+            ; /* combining */
+        else if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3040 && cp <= 0x30FF) ||
+                 (cp >= 0x1F300 && cp <= 0x1FAFF))
+            w += 2;
+        else
+            w++;
+        p += n;
+    }
+    return w;
+}
+
+static bool has_raw_control(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if ((*p < 0x20 && *p != '\n') || *p == 0x7F)
+            return true;
+    return false;
+}
+
+static bool valid_utf8(const char *s)
+{
+    json_t *j = json_string(s); /* jansson checks UTF-8 */
+    json_decref(j);
+    return j != NULL;
+}
+
+/* Percent-decoding as any URL library does it: every %HH to its byte. */
+static void percent_decode(const char *in, char *out, size_t len)
+{
+    size_t o = 0;
+    for (const char *p = in; *p && o + 1 < len; p++) {
+        unsigned v;
+        if (p[0] == '%' && p[1] && p[2] && sscanf(p + 1, "%2x", &v) == 1 &&
+            strchr("0123456789abcdefABCDEF", p[1]) && strchr("0123456789abcdefABCDEF", p[2])) {
+            out[o++] = (char)v;
+            p += 2;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    out[o] = '\0';
+}
+
+/* Names a fleet share can hold. */
+static const char *const odd_names[] = {
+    "new\nline.dmp",          "tab\there.dmp",        "esc\033[31mred.dmp",
+    "cr\rreturn.dmp",         "del\177.dmp",          "bad\377byte.dmp",
+    "cut\xe4\xb8.dmp",         "\xe4\xb8\xad\xe6\x96\x87\xe5\x90\x8d\xe5\xad\x97.dmp",
+    "emoji\xf0\x9f\x92\xa5\xf0\x9f\x94\xa5.dmp", "cafe\xcc\x81.dmp", "100%41.dmp",
+    "pct%.dmp",               "back\\slash.dmp",     "bidi\xe2\x80\xae" "exe.dmp",
+    "c1\xc2\x85.dmp",
+};
+enum { NODD = sizeof odd_names / sizeof odd_names[0] };
+
+static void check_table_api(void)
+{
+    char dump[300];
+    snprintf(dump, sizeof dump, "%s/one.dmp", root);
+    ds_error err;
+    ds_dump *d = ds_open(dump, NULL, &err);
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    ds_row *rows[NODD + 2];
+    size_t n = 0;
+    for (size_t i = 0; i < NODD; i++)
+        rows[n++] = ds_row_from_dump(d, odd_names[i]);
+    /* a long CJK name: cut between characters */
+    rows[n++] = ds_row_from_dump(d, "\xe6\xbc\xa2\xe5\xad\x97\xe6\xbc\xa2\xe5\xad\x97"
+                                    "\xe6\xbc\xa2\xe5\xad\x97\xe6\xbc\xa2\xe5\xad\x97"
+                                    "\xe6\xbc\xa2\xe5\xad\x97\xe6\xbc\xa2\xe5\xad\x97.dmp");
+    rows[n++] = ds_row_failed("fail\nname\377.dmp", "bad\033thing");
+    ds_close(d);
+    for (size_t i = 0; i < n; i++)
+        CHECK(rows[i] != NULL);
+    static const unsigned widths[] = {0, 200, 100, 72, 60};
+    for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
+        char *t = ds_rows_table((const ds_row *const *)rows, n, widths[wi]);
+        CHECK(t != NULL);
+        if (!t)
+            continue;
+        CHECK(!has_raw_control(t));
+        CHECK(valid_utf8(t));
+        /* one line per row plus the header */
+        size_t lines = 0;
+        for (const char *p = t; *p; p++)
+            lines += *p == '\n';
+        CHECK_EQ_U64(lines, n + 1);
+        /* every line: the crash time starts in the header's column */
+        char *save = NULL, *copy = strdup(t);
+        size_t col = 0, k = 0;
+        for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save), k++) {
+            /* (below about 76 columns every column is at its narrowest) */
+            if (widths[wi] >= 100)
+                CHECK(test_width(line) <= widths[wi]);
+            char *at = k == 0 ? strstr(line, "CRASH TIME") : strstr(line, "  20");
+            if (k == 0) {
+                CHECK(at != NULL);
+                col = at ? test_width("") + (size_t)0 : 0;
+                if (at) {
+                    *at = '\0';
+                    col = test_width(line);
+                }
+                continue;
+            }
+            if (strstr(line, "  error: ")) { /* the failed row */
+                at = strstr(line, "  error: ");
+                *at = '\0';
+                CHECK_EQ_U64(test_width(line) + 2, col);
+                continue;
+            }
+            CHECK(at != NULL);
+            if (at) {
+                *at = '\0';
+                if (test_width(line) + 2 != col)
+                    fprintf(stderr, "width %u row %zu: file cell '%s' ends at %zu, not %zu\n",
+                            widths[wi], k, line, test_width(line) + 2, col);
+                CHECK_EQ_U64(test_width(line) + 2, col);
+            }
+        }
+        free(copy);
+        if (wi == 1) { /* wide enough for every name: the documented escapes */
+            CHECK(strstr(t, "new\\nline.dmp") != NULL);
+            CHECK(strstr(t, "tab\\there.dmp") != NULL);
+            CHECK(strstr(t, "esc\\x1B[31mred.dmp") != NULL);
+            CHECK(strstr(t, "cr\\rreturn.dmp") != NULL);
+            CHECK(strstr(t, "del\\x7F.dmp") != NULL);
+            CHECK(strstr(t, "bad\\xFFbyte.dmp") != NULL);
+            CHECK(strstr(t, "cut\\xE4\\xB8.dmp") != NULL);
+            CHECK(strstr(t, "back\\\\slash.dmp") != NULL);
+            CHECK(strstr(t, "bidi\\xE2\\x80\\xAEexe.dmp") != NULL);
+            CHECK(strstr(t, "c1\\xC2\\x85.dmp") != NULL);
+            CHECK(strstr(t, "emoji\xf0\x9f\x92\xa5\xf0\x9f\x94\xa5.dmp") != NULL);
+            CHECK(strstr(t, "fail\\nname\\xFF.dmp ") != NULL);
+            CHECK(strstr(t, "  error: bad\\x1Bthing\n") != NULL);
+        }
+        ds_free(t);
+    }
+    /* the summary names failed files the same way */
+    ds_summary *s = ds_summary_new();
+    for (size_t i = 0; s && i < n; i++)
+        CHECK(ds_summary_add(s, rows[i]) == 0);
+    char *st = s ? ds_summary_text(s) : NULL;
+    CHECK(st && !has_raw_control(st) && valid_utf8(st));
+    CHECK(st && strstr(st, "fail\\nname\\xFF.dmp: bad\\x1Bthing"));
+    ds_free(st);
+    char *sj = s ? ds_summary_json(s, 0) : NULL;
+    json_t *j = sj ? json_loads(sj, 0, NULL) : NULL;
+    CHECK(j != NULL);
+    json_t *f0 = json_array_get(json_object_get(j, "failed"), 0);
+    const char *fp = json_string_value(json_object_get(f0, "path"));
+    char dec[256];
+    CHECK(fp != NULL);
+    if (fp) {
+        percent_decode(fp, dec, sizeof dec);
+        CHECK_STR(dec, "fail\nname\377.dmp");
+    }
+    json_decref(j);
+    ds_free(sj);
+    ds_summary_free(s);
+    /* every row's JSON keeps its path, reversibly */
+    for (size_t i = 0; i < n; i++) {
+        char *rj = rows[i] ? ds_row_json(rows[i], 0) : NULL;
+        json_t *o = rj ? json_loads(rj, 0, NULL) : NULL;
+        const char *p = json_string_value(json_object_get(json_object_get(o, "file"), "path"));
+        CHECK(p != NULL);
+        if (p) {
+            percent_decode(p, dec, sizeof dec);
+            CHECK_STR(dec, rows[i]->path);
+        }
+        json_decref(o);
+        ds_free(rj);
+        ds_row_free(rows[i]);
+    }
+}
+
+/* The same names as real files through the CLI: table, JSONL, CSV, --json. */
+static void check_odd_names_cli(void)
+{
+    char dir[300], p[400];
+    snprintf(dir, sizeof dir, "%s/odd", root);
+    CHECK(mkdir(dir, 0755) == 0);
+    for (size_t i = 0; i < NODD; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, odd_names[i]);
+        CHECK(gen_dump(p, 100 + i) == 0);
+    }
+    char *out, *err;
+    int rc = run(&out, &err, "'%s' -j 2 '%s'", DUMPSCAN_BIN, dir);
+    CHECK(rc == 0);
+    CHECK(out && !has_raw_control(out) && valid_utf8(out));
+    size_t lines = 0;
+    for (const char *q = out; q && *q; q++)
+        lines += *q == '\n';
+    CHECK_EQ_U64(lines, NODD + 3); /* header, rows, blank, counts */
+    CHECK(out && strstr(out, "new\\nline.dmp"));
+    free(out);
+    free(err);
+
+    /* JSONL: every line has file.path, and decoding it names a real file */
+    rc = run(&out, &err, "'%s' --format jsonl '%s'", DUMPSCAN_BIN, dir);
+    CHECK(rc == 0);
+    bool seen[NODD] = {0};
+    size_t nl = 0;
+    for (char *save = NULL, *line = out ? strtok_r(out, "\n", &save) : NULL; line;
+         line = strtok_r(NULL, "\n", &save), nl++) {
+        json_t *o = json_loads(line, 0, NULL);
+        const char *fp = json_string_value(json_object_get(json_object_get(o, "file"), "path"));
+        CHECK(fp != NULL);
+        char dec[400];
+        if (fp) {
+            percent_decode(fp, dec, sizeof dec);
+            const char *base = strrchr(dec, '/');
+            for (size_t i = 0; base && i < NODD; i++)
+                if (strcmp(base + 1, odd_names[i]) == 0)
+                    seen[i] = true;
+        }
+        json_decref(o);
+    }
+    CHECK_EQ_U64(nl, NODD);
+    for (size_t i = 0; i < NODD; i++)
+        CHECK(seen[i]);
+    free(out);
+    free(err);
+
+    /* single file --json: the 0xff name */
+    rc = run(&out, &err, "'%s' --json --compact '%s/bad'\"$(printf '\\377')\"'byte.dmp'",
+             DUMPSCAN_BIN, dir);
+    CHECK(rc == 0);
+    json_t *o = out ? json_loads(out, 0, NULL) : NULL;
+    const char *fp = json_string_value(json_object_get(json_object_get(o, "file"), "path"));
+    CHECK(fp && strstr(fp, "/bad%FFbyte.dmp"));
+    json_decref(o);
+    free(out);
+    free(err);
+    /* "%41" written so that it decodes to itself */
+    rc = run(&out, &err, "'%s' --json --compact '%s/100%%41.dmp'", DUMPSCAN_BIN, dir);
+    o = out ? json_loads(out, 0, NULL) : NULL;
+    fp = json_string_value(json_object_get(json_object_get(o, "file"), "path"));
+    CHECK(rc == 0 && fp && strstr(fp, "/100%2541.dmp"));
+    json_decref(o);
+    free(out);
+    free(err);
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void cleanup(void)
@@ -154,6 +420,8 @@ int main(void)
         return 1;
     }
     check_write_errors();
+    check_table_api();
+    check_odd_names_cli();
     cleanup();
     return check_report("test_hostile_files");
 }

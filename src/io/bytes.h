@@ -79,4 +79,11 @@ char *ds_utf16_to_utf8(const uint8_t *p, size_t nchars);
 /* Copy of an ASCII/UTF-8 field of at most max bytes (stops at NUL). */
 char *ds_strndup_field(const uint8_t *p, size_t max);
 
+/*
+ * Length (1-4) of the well-formed UTF-8 sequence at s[0..len), with its code
+ * point in *cp; 0 when s does not start one (overlong forms, surrogates, code
+ * points past U+10FFFF and cut sequences are not well formed).
+ */
+size_t ds_utf8_seq(const uint8_t *s, size_t len, uint32_t *cp);
+
 #endif

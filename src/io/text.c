@@ -66,3 +66,29 @@ char *ds_strndup_field(const uint8_t *p, size_t max)
     s[n] = '\0';
     return s;
 }
+
+size_t ds_utf8_seq(const uint8_t *s, size_t len, uint32_t *cp)
+{
+    if (len == 0)
+        return 0;
+    uint8_t b = s[0];
+    if (b < 0x80) {
+        *cp = b;
+        return 1;
+    }
+    /* lead byte -> sequence length and the smallest code point it may hold */
+    size_t n = (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+    static const uint32_t least[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (n == 0 || n > len)
+        return 0;
+    uint32_t c = b & (0x7Fu >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = c << 6 | (s[i] & 0x3Fu);
+    }
+    if (c < least[n] || c > 0x10FFFF || (c >= 0xD800 && c < 0xE000))
+        return 0;
+    *cp = c;
+    return n;
+}

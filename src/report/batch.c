@@ -17,6 +17,7 @@
 #include "model/model.h"
 #include "core/dump.h"
 #include "report/rowutil.h"
+#include "report/safetext.h"
 #include "report/strbuf.h"
 
 /* ----------------------------------------------------------------- helpers */
@@ -560,42 +561,6 @@ char *ds_row_bsv(const ds_row *r)
 
 /* ----------------------------------------------------------------- table */
 
-/* Display columns of UTF-8 text (code points; no wide-character tables). */
-size_t text_width(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        n += ((unsigned char)*s & 0xC0) != 0x80;
-    return n;
-}
-
-/* Byte offset where the last `cols` code points of s start. */
-static size_t tail_start(const char *s, size_t cols)
-{
-    size_t len = strlen(s), w = 0, i = len;
-    while (i > 0 && w < cols) {
-        i--;
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            w++;
-    }
-    return i;
-}
-
-/* Byte length of the first `cols` code points of s. */
-static size_t head_len(const char *s, size_t cols)
-{
-    size_t i = 0, w = 0;
-    while (s[i]) {
-        if (((unsigned char)s[i] & 0xC0) != 0x80) {
-            if (w == cols)
-                break;
-            w++;
-        }
-        i++;
-    }
-    return i;
-}
-
 enum { COL_FILE, COL_TIME, COL_BUG, COL_SUSPECT, COL_CONF, COL_BUCKET, NCOLS };
 
 static const char *const col_head[NCOLS] = {"FILE",    "CRASH TIME (UTC)", "BUG CHECK",
@@ -603,54 +568,68 @@ static const char *const col_head[NCOLS] = {"FILE",    "CRASH TIME (UTC)", "BUG 
 /* Narrowest a shrinkable column gets; 0 = never shortened. */
 static const size_t col_min[NCOLS] = {12, 0, 14, 10, 0, 10};
 
-/* Cell texts of one row into buf (NUL-separated), pointers in v. */
-static void table_cells(const ds_row *r, char (*buf)[160], const char **v)
+/* Cell texts of one row, escaped for a terminal, into v (caller frees each
+ * with cells_free); a failed row has its path and "error: reason" only.
+ * false on OOM. */
+static bool table_cells(const ds_row *r, char **v)
 {
-    for (int i = 0; i < NCOLS; i++) {
-        buf[i][0] = '\0';
-        v[i] = buf[i];
+    for (int i = 0; i < NCOLS; i++)
+        v[i] = NULL;
+    v[COL_FILE] = ds_display_join(r->path ? r->path : "", "", NULL);
+    if (r->failed) {
+        v[COL_TIME] = ds_display_join("error: ", "", r->error ? r->error : "unreadable");
+        return v[COL_FILE] && v[COL_TIME];
     }
-    v[COL_FILE] = r->path ? r->path : "";
-    if (r->failed)
-        return;
-    int64_t t;
-    if (row_crash_unix(r, &t))
-        short_time(t, buf[COL_TIME], sizeof buf[COL_TIME]);
-    else
-        snprintf(buf[COL_TIME], sizeof buf[COL_TIME], "unknown");
-    if (r->has_code)
-        snprintf(buf[COL_BUG], sizeof buf[COL_BUG], "0x%x%s%s", r->code, r->title ? " " : "",
-                 r->title ? r->title : "");
-    else
-        snprintf(buf[COL_BUG], sizeof buf[COL_BUG], "%s", r->title ? r->title : "-");
-    if (r->suspect_module && r->suspect_function)
-        snprintf(buf[COL_SUSPECT], sizeof buf[COL_SUSPECT], "%s!%s", r->suspect_module,
-                 r->suspect_function);
-    else
-        snprintf(buf[COL_SUSPECT], sizeof buf[COL_SUSPECT], "%s",
-                 r->suspect_module ? r->suspect_module : "-");
-    snprintf(buf[COL_CONF], sizeof buf[COL_CONF], "%s",
-             r->has_verdict ? ds_confidence_name(r->confidence) : "-");
-    snprintf(buf[COL_BUCKET], sizeof buf[COL_BUCKET], "%s", r->bucket ? r->bucket : "-");
+    char t[40] = "unknown", code[16];
+    int64_t ut;
+    if (row_crash_unix(r, &ut))
+        short_time(ut, t, sizeof t);
+    v[COL_TIME] = ds_display_join(t, "", NULL);
+    snprintf(code, sizeof code, "0x%x", r->code);
+    v[COL_BUG] = r->has_code ? ds_display_join(code, " ", r->title)
+                             : ds_display_join(r->title ? r->title : "-", "", NULL);
+    v[COL_SUSPECT] = r->suspect_module
+                         ? ds_display_join(r->suspect_module, "!", r->suspect_function)
+                         : ds_display_join("-", "", NULL);
+    v[COL_CONF] = ds_display_join(r->has_verdict ? ds_confidence_name(r->confidence) : "-", "",
+                               NULL);
+    v[COL_BUCKET] = ds_display_join(r->bucket ? r->bucket : "-", "", NULL);
+    for (int i = 0; i < NCOLS; i++)
+        if (!v[i])
+            return false;
+    return true;
 }
 
-/* Write s in exactly w columns (pad, or shorten with '~'); the file column
- * keeps its end (the file name), the others their start. */
+static void cells_free(char **v)
+{
+    for (int i = 0; i < NCOLS; i++) {
+        free(v[i]);
+        v[i] = NULL;
+    }
+}
+
+/* Write s (terminal-safe) in exactly w columns (pad, or shorten with '~');
+ * the file column keeps its end (the file name), the others their start.
+ * Cuts fall between characters; a wide character that does not fit leaves a
+ * space. */
 static void put_cell(ds_strbuf *b, const char *s, size_t w, bool keep_end, bool last)
 {
-    size_t sw = text_width(s);
-    if (sw <= w) {
+    size_t used = ds_display_width(s);
+    if (used <= w) {
         ds_sb_printf(b, "%s", s);
-        if (!last)
-            ds_sb_printf(b, "%*s", (int)(w - sw), "");
+    } else if (w == 0) {
         return;
+    } else if (keep_end) {
+        size_t off = ds_display_tail(s, w - 1, &used);
+        ds_sb_printf(b, "~%s", s + off);
+        used++;
+    } else {
+        size_t n = ds_display_head(s, w - 1, &used);
+        ds_sb_printf(b, "%.*s~", (int)n, s);
+        used++;
     }
-    if (w == 0)
-        return;
-    if (keep_end)
-        ds_sb_printf(b, "~%s", s + tail_start(s, w - 1));
-    else
-        ds_sb_printf(b, "%.*s~", (int)head_len(s, w - 1), s);
+    if (!last && used < w)
+        ds_sb_printf(b, "%*s", (int)(w - used), "");
 }
 
 char *ds_rows_table(const ds_row *const *rows, size_t n, unsigned width)
@@ -658,16 +637,19 @@ char *ds_rows_table(const ds_row *const *rows, size_t n, unsigned width)
     size_t w[NCOLS];
     for (int i = 0; i < NCOLS; i++)
         w[i] = strlen(col_head[i]);
-    char buf[NCOLS][160];
-    const char *v[NCOLS];
+    char *v[NCOLS];
     for (size_t k = 0; k < n; k++) {
-        table_cells(rows[k], buf, v);
-        int upto = rows[k]->failed ? 1 : NCOLS;
+        if (!table_cells(rows[k], v)) {
+            cells_free(v);
+            return NULL;
+        }
+        int upto = rows[k]->failed ? 1 : NCOLS; /* the reason spans the rest */
         for (int i = 0; i < upto; i++) {
-            size_t cw = text_width(v[i]);
+            size_t cw = ds_display_width(v[i]);
             if (cw > w[i])
                 w[i] = cw;
         }
+        cells_free(v);
     }
     /* Fit: take a column at a time from the widest shrinkable column. */
     size_t sep = 2, total = sep * (NCOLS - 1);
@@ -691,22 +673,24 @@ char *ds_rows_table(const ds_row *const *rows, size_t n, unsigned width)
     }
     for (size_t k = 0; k < n; k++) {
         const ds_row *r = rows[k];
-        table_cells(r, buf, v);
+        if (!table_cells(r, v)) {
+            cells_free(v);
+            free(ds_sb_finish(&b));
+            return NULL;
+        }
         put_cell(&b, v[COL_FILE], w[COL_FILE], true, false);
         ds_sb_printf(&b, "  ");
         if (r->failed) {
-            /* The reason spans the rest of the line. */
-            char msg[300];
-            snprintf(msg, sizeof msg, "error: %s", r->error ? r->error : "unreadable");
             size_t rest = total > w[COL_FILE] + sep ? total - w[COL_FILE] - sep : 20;
-            put_cell(&b, msg, rest, false, true);
+            put_cell(&b, v[COL_TIME], rest, false, true);
             ds_sb_printf(&b, "\n");
-            continue;
+        } else {
+            for (int i = 1; i < NCOLS; i++) {
+                put_cell(&b, v[i], w[i], false, i == NCOLS - 1);
+                ds_sb_printf(&b, "%s", i == NCOLS - 1 ? "\n" : "  ");
+            }
         }
-        for (int i = 1; i < NCOLS; i++) {
-            put_cell(&b, v[i], w[i], false, i == NCOLS - 1);
-            ds_sb_printf(&b, "%s", i == NCOLS - 1 ? "\n" : "  ");
-        }
+        cells_free(v);
     }
     return ds_sb_finish(&b);
 }
@@ -745,11 +729,12 @@ char *ds_row_json(const ds_row *r, unsigned flags)
     json_object_set_new(root, "tool", json_pack("{s:s, s:s}", "name", "dumpscan", "version",
                                                 DS_VERSION_STRING));
     json_object_set_new(root, "file",
-                        json_pack("{s:s, s:I, s:o}", "path", r->path ? r->path : "", "size",
+                        json_pack("{s:o, s:I, s:o}", "path", ds_json_path(r->path ? r->path : ""),
+                                  "size",
                                   (json_int_t)r->file_size, "mtime",
                                   mt[0] ? json_string(mt) : json_null()));
     json_object_set_new(root, "status", json_string(r->failed ? "failed" : "ok"));
-    json_object_set_new(root, "error", opt_str(r->error));
+    json_object_set_new(root, "error", ds_json_path_or_null(r->error));
     if (!r->failed) {
         json_object_set_new(root, "format", json_string(format_name(r->format)));
         json_object_set_new(root, "dump_kind", json_string(r->dump_kind));

@@ -11,6 +11,7 @@
 #include "core/dump.h"
 #include "report/callsite.h"
 #include "report/regnames.h"
+#include "report/safetext.h"
 
 static json_t *hex(uint64_t v)
 {
@@ -481,12 +482,14 @@ char *ds_report_json(const ds_dump *d, unsigned flags)
     json_object_set_new(root, "tool", json_pack("{s:s, s:s}", "name", "dumpscan", "version",
                                                 DS_VERSION_STRING));
     json_object_set_new(root, "file", json_pack("{s:o, s:I, s:b}", "path",
-                                                str_or_null(d->path), "size",
+                                                d->path && *d->path ? ds_json_path(d->path)
+                                                                    : json_null(),
+                                                "size",
                                                 (json_int_t)c->file_size, "compressed",
                                                 c->compressed));
     if (c->file_in_cab)
         json_object_set_new(json_object_get(root, "file"), "in_cab",
-                            json_string(c->file_in_cab));
+                            ds_json_path(c->file_in_cab));
     json_object_set_new(root, "dump",
                         json_pack("{s:s, s:I, s:s, s:s, s:o, s:o}", "format",
                                   format_name(c->format), "type", (json_int_t)c->dump_type,

@@ -19,8 +19,6 @@ void short_time(int64_t t, char *buf, size_t len);
 bool row_crash_unix(const ds_row *r, int64_t *t);
 /* strcmp with NULL (unknown) after every value. */
 int cmp_str(const char *a, const char *b);
-/* Display columns of UTF-8 text (code points). */
-size_t text_width(const char *s);
 /* "kernel64", "minidump", ... */
 const char *format_name(ds_format f);
 /* ISO time of a FILETIME, or null when unknown; a string, or null. */

@@ -10,6 +10,7 @@
 
 #include "model/model.h"
 #include "report/rowutil.h"
+#include "report/safetext.h"
 #include "report/strbuf.h"
 
 /* --------------------------------------------------------------- summary */
@@ -358,15 +359,18 @@ char *ds_summary_text(const ds_summary *s)
         ds_sb_printf(&b, "\nBy %s:\n", kind_title[k]);
         for (size_t i = 0; i < n; i++) {
             const group *g = &s->groups[idx[i]];
-            char label[512];
-            if (!g->key)
-                snprintf(label, sizeof label, "%s", kind_none[k]);
-            else if (k == G_BUGCHECK && g->name)
-                snprintf(label, sizeof label, "%s %s", g->key, g->name);
-            else
-                snprintf(label, sizeof label, "%s", g->key);
+            ds_sb_printf(&b, "  ");
+            if (!g->key) {
+                ds_sb_printf(&b, "%s", kind_none[k]);
+            } else {
+                ds_sb_display(&b, g->key);
+                if (k == G_BUGCHECK && g->name) {
+                    ds_sb_printf(&b, " ");
+                    ds_sb_display(&b, g->name);
+                }
+            }
             unsigned pct = (unsigned)((g->count * 100 + s->analyzed / 2) / s->analyzed);
-            ds_sb_printf(&b, "  %s: %llu of %llu crash%s (%u%%)", label,
+            ds_sb_printf(&b, ": %llu of %llu crash%s (%u%%)",
                          (unsigned long long)g->count, (unsigned long long)s->analyzed,
                          s->analyzed == 1 ? "" : "es", pct);
             int64_t t0, t1;
@@ -385,11 +389,18 @@ char *ds_summary_text(const ds_summary *s)
             /* as many names as fit in 100 columns, then "and N more" */
             size_t col = 20, m = 0;
             for (; m < g->nmachines; m++) {
-                const char *dn = s->dirs[g->machines[m]];
-                size_t need = text_width(dn) + 2 + (m + 1 < g->nmachines ? 16 : 0);
+                char *dn = ds_display_join(s->dirs[g->machines[m]], "", NULL);
+                if (!dn) {
+                    free(idx);
+                    free(ds_sb_finish(&b));
+                    return NULL;
+                }
+                size_t need = ds_display_width(dn) + 2 + (m + 1 < g->nmachines ? 16 : 0);
+                if (m == 0 || col + need <= 100)
+                    ds_sb_printf(&b, "%s %s", m ? "," : "", dn);
+                free(dn);
                 if (m > 0 && col + need > 100)
                     break;
-                ds_sb_printf(&b, "%s %s", m ? "," : "", dn);
                 col += need - (m + 1 < g->nmachines ? 16 : 0);
             }
             if (m < g->nmachines)
@@ -401,7 +412,13 @@ char *ds_summary_text(const ds_summary *s)
     if (s->nfails) {
         ds_sb_printf(&b, "\nFailed (%zu):\n", s->nfails);
         for (size_t i = 0; i < s->nfails; i++)
-            ds_sb_printf(&b, "  %s: %s\n", s->fails[i].path, s->fails[i].error);
+        {
+            ds_sb_printf(&b, "  ");
+            ds_sb_display(&b, s->fails[i].path);
+            ds_sb_printf(&b, ": ");
+            ds_sb_display(&b, s->fails[i].error);
+            ds_sb_printf(&b, "\n");
+        }
     }
     return ds_sb_finish(&b);
 }
@@ -431,11 +448,11 @@ static json_t *groups_json(const ds_summary *s, int kind)
         json_object_set_new(o, "share", json_real((double)g->count / (double)s->analyzed));
         json_object_set_new(o, "first_crash", iso_json(g->has_time, g->first));
         json_object_set_new(o, "last_crash", iso_json(g->has_time, g->last));
-        json_object_set_new(o, "first_file", opt_str(g->first_path));
-        json_object_set_new(o, "last_file", opt_str(g->last_path));
+        json_object_set_new(o, "first_file", ds_json_path_or_null(g->first_path));
+        json_object_set_new(o, "last_file", ds_json_path_or_null(g->last_path));
         json_t *m = json_array();
         for (size_t k = 0; k < g->nmachines; k++)
-            json_array_append_new(m, json_string(s->dirs[g->machines[k]]));
+            json_array_append_new(m, ds_json_path(s->dirs[g->machines[k]]));
         json_object_set_new(o, "machines", m);
         json_array_append_new(a, o);
     }
@@ -466,8 +483,8 @@ char *ds_summary_json(const ds_summary *s, unsigned flags)
     }
     json_t *f = json_array();
     for (size_t i = 0; i < s->nfails; i++)
-        json_array_append_new(f, json_pack("{s:s, s:s}", "path", s->fails[i].path, "error",
-                                           s->fails[i].error));
+        json_array_append_new(f, json_pack("{s:o, s:o}", "path", ds_json_path(s->fails[i].path),
+                                           "error", ds_json_path(s->fails[i].error)));
     json_object_set_new(root, "failed", f);
     size_t jf = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4) |
                 (flags & DS_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT);
