@@ -126,6 +126,9 @@ static const row rows[] = {
     {X64, false, 1, "freedptr",    "driver_fault", "mydrv.sys",       LOW, LOW,  "driver_fault_mydrv", false},
     {X86, false, 6, "freedptr",    "driver_fault", "mydrv.sys",       LOW, LOW,  "driver_fault_mydrv", false},
     {X64, false, 4, "userptr",     "driver_fault", "mydrv.sys",       LOW, MED,  "driver_fault_mydrv", false},
+    /* 0x5A with STATUS_INVALID_IMAGE_HASH: code integrity, not a module on the stack */
+    {X64, false, 4, "badimagehash", "system_process", NULL,           NONE, NONE, "system_process_", false},
+    {X86, false, 6, "badimagehash", "system_process", NULL,           NONE, NONE, "system_process_", false},
 };
 /* clang-format on */
 
@@ -341,6 +344,11 @@ static bool check_verdict(const row *r, const ds_crash *c, const char *label)
         caveat |= strstr(v->caveats[i], "faulting address looks corrupt") != NULL;
     if (caveat != want_caveat)
         FAILV("corrupt-address caveat is %d", caveat);
+    bool ci = false;
+    for (size_t i = 0; i < v->ncaveats; i++)
+        ci |= strstr(v->caveats[i], "STATUS_INVALID_IMAGE_HASH points at code integrity") != NULL;
+    if (ci != !strcmp(r->scenario, "badimagehash"))
+        FAILV("code-integrity caveat is %d", ci);
 #undef FAILV
     check_passed++;
     return true;

@@ -18,6 +18,7 @@
 #include "model/model.h"
 #include "analysis/bugcodes.h"
 #include "analysis/knowledge.h"
+#include "analysis/ntstatus.h"
 #include "analysis/verdict.h"
 #include "analysis/access.h"
 #include "io/bytes.h"
@@ -59,6 +60,7 @@ typedef struct vstate {
     bool stack_scan_only; /* the stack behind the suspect was only scanned */
     bool have_fault_addr; /* a parameter is the address whose access failed */
     unsigned fault_param; /* ... and which one (0-based) */
+    bool no_blame;        /* the evidence says no module on the stack is the cause */
     bool have_irql;       /* a parameter is the IRQL of the failure */
     uint64_t irql;
 } vstate;
@@ -368,6 +370,31 @@ static int record_pc(vstate *v, bool has, int param, unsigned i, uint64_t pc, co
     return fault_ip(v, pc, how);
 }
 
+/*
+ * A status parameter whose NTSTATUS is tagged in bugcodes/ntstatus.txt says
+ * where to look: code integrity refused an image (the modules on the stack
+ * only tried to load it), or a device failed the I/O.
+ */
+static int status_param(vstate *v, unsigned i, uint64_t val)
+{
+    ds_ntstatus_info st;
+    if (!ds_ntstatus_lookup(val, &st) || !st.tag[0])
+        return 0;
+    if (REASON(v, "P%u is %s (0x%08X): %s", i + 1, st.name, st.code, st.meaning) < 0)
+        return -1;
+    if (strcmp(st.tag, "code_integrity") == 0) {
+        v->no_blame = true;
+        return CAVEAT(v, "%s points at code integrity, not at a module on the stack: find the "
+                      "unsigned or modified driver, or its missing catalog (the "
+                      "CodeIntegrity event log and setupapi logs name it)", st.name);
+    }
+    if (strcmp(st.tag, "device_io") == 0)
+        return CAVEAT(v, "%s is a device I/O failure: check the disk or device, its cable or "
+                      "controller and the storage drivers below the code that reported it",
+                      st.name);
+    return CAVEAT(v, "%s is a hardware error: check the hardware and firmware", st.name);
+}
+
 /* What each parameter's role lets us conclude. Data-driven: the roles come
  * from bugcodes/, this table only says what to do with a role. */
 static int use_param(vstate *v, ds_param_role role, unsigned i, uint64_t val)
@@ -387,6 +414,9 @@ static int use_param(vstate *v, ds_param_role role, unsigned i, uint64_t val)
     case DS_ROLE_TRAP_FRAME:
         return record_pc(v, v->c->records.has_trap, v->c->records.trap_param, i,
                          v->c->records.trap.pc, "trap frame");
+    case DS_ROLE_STATUS:
+    case DS_ROLE_EXCEPTION_CODE:
+        return status_param(v, i, val);
     case DS_ROLE_IRQL:
         v->have_irql = true;
         v->irql = val;
@@ -684,6 +714,7 @@ static int kernel_verdict(vstate *v)
         exception_access(c, &c->records.exception);
     if (bv.known && corrupt_address(v) < 0)
         return -1;
+    blame = blame && !v->no_blame;
     const char *broken = c->kernel.triage.broken_driver;
     if (broken && *broken) {
         bool unloaded;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "analysis/ntstatus.h"
 #include "core/dump.h"
 #include "report/callsite.h"
 #include "report/regnames.h"
@@ -390,10 +391,17 @@ static json_t *verdict_core_json(const ds_crash *c)
     for (size_t i = 0; i < v->nalternates; i++)
         json_array_append_new(alts, suspect_json(c, &v->alternates[i]));
     json_t *params = json_array();
-    for (int i = 0; i < 4; i++)
-        json_array_append_new(params, json_pack("{s:o, s:o}", "role",
-                                                str_or_null(v->param_role[i]), "meaning",
-                                                str_or_null(v->param_meaning[i])));
+    for (int i = 0; i < 4; i++) {
+        json_t *p = json_pack("{s:o, s:o}", "role", str_or_null(v->param_role[i]), "meaning",
+                              str_or_null(v->param_meaning[i]));
+        ds_ntstatus_info st;
+        json_object_set_new(p, "status",
+                            ds_bugcheck_param_status(c, (unsigned)i, &st)
+                                ? json_pack("{s:s, s:s, s:s}", "name", st.name, "meaning",
+                                            st.meaning, "tag", st.tag[0] ? st.tag : "none")
+                                : json_null());
+        json_array_append_new(params, p);
+    }
     json_t *o = json_pack("{s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "title",
                      str_or_null(v->title), "description", str_or_null(v->description),

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "analysis/ntstatus.h"
 #include "core/dump.h"
 #include "report/callsite.h"
 #include "report/regnames.h"
@@ -124,6 +125,12 @@ static void crash_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
             const char *m = c->verdict.present ? c->verdict.param_meaning[i] : NULL;
             ds_sb_printf(b, "BUGCHECK_P%d:   %-16" PRIx64 "%s%s\n", i + 1, c->bugcheck.params[i],
                          m ? "  " : "", m ? m : "");
+        }
+        /* status parameters by name (bugcodes/ntstatus.txt) */
+        for (unsigned i = 0; i < 4; i++) {
+            ds_ntstatus_info st;
+            if (ds_bugcheck_param_status(c, i, &st))
+                ds_sb_printf(b, "BUGCHECK_P%u_STR: %s  %s\n", i + 1, st.name, st.meaning);
         }
     }
     const ds_fault_records *r = &c->records;
