@@ -21,6 +21,19 @@
 extern "C" {
 #endif
 
+/*
+ * DS_API marks what libdumpscan exports; everything else in the library is
+ * hidden (built with -fvisibility=hidden), so this header is the whole ABI.
+ * tests/check_exports.cmake fails the build's tests when the shared library
+ * exports anything not declared DS_API here, or misses anything declared.
+ */
+#if defined(DS_BUILDING_LIBRARY) && defined(__GNUC__)
+#define DS_API __attribute__((visibility("default")))
+#else
+#define DS_API
+#endif
+
+/* The version these headers describe; ds_version() is the library's own. */
 #define DS_VERSION_STRING "0.1.0"
 
 /* JSON schema version of ds_report_json(); bumped only on incompatible change. */
@@ -470,28 +483,28 @@ typedef struct ds_open_options {
  * only when nothing at all can be read (not a dump, unreadable file). A damaged
  * dump opens and carries notes instead.
  */
-ds_dump *ds_open(const char *path, const ds_open_options *opt, ds_error *err);
+DS_API ds_dump *ds_open(const char *path, const ds_open_options *opt, ds_error *err);
 
 /* Same, over a caller-owned buffer that must outlive the ds_dump. */
-ds_dump *ds_open_memory(const void *data, size_t size, const ds_open_options *opt,
+DS_API ds_dump *ds_open_memory(const void *data, size_t size, const ds_open_options *opt,
                         ds_error *err);
 
-void ds_close(ds_dump *d);
+DS_API void ds_close(ds_dump *d);
 
-const ds_crash *ds_dump_crash(const ds_dump *d);
+DS_API const ds_crash *ds_dump_crash(const ds_dump *d);
 
 /*
  * Read virtual memory of the crashed system. Copies at most len bytes from va
  * and returns how many contiguous bytes from va were present in the dump (0 if
  * the first byte is not). Never reads past what the file holds.
  */
-size_t ds_read(const ds_dump *d, uint64_t va, void *buf, size_t len);
+DS_API size_t ds_read(const ds_dump *d, uint64_t va, void *buf, size_t len);
 
 /* Physical memory of kernel dumps (0 for formats without it). */
-size_t ds_read_physical(const ds_dump *d, uint64_t pa, void *buf, size_t len);
+DS_API size_t ds_read_physical(const ds_dump *d, uint64_t pa, void *buf, size_t len);
 
 /* Identify a file by its first bytes: returns a format, or UNKNOWN. */
-ds_format ds_detect(const void *head, size_t len, bool *gzip);
+DS_API ds_format ds_detect(const void *head, size_t len, bool *gzip);
 
 /* ------------------------------------------------------------- reporting */
 
@@ -500,13 +513,17 @@ ds_format ds_detect(const void *head, size_t len, bool *gzip);
  * ds_free(). Returns NULL on allocation failure.
  */
 enum { DS_JSON_PRETTY = 1 };
-char *ds_report_json(const ds_dump *d, unsigned flags);
+DS_API char *ds_report_json(const ds_dump *d, unsigned flags);
 
 /* The text report, same ownership rules. */
 enum { DS_TEXT_VERBOSE = 1 };
-char *ds_report_text(const ds_dump *d, unsigned flags);
+DS_API char *ds_report_text(const ds_dump *d, unsigned flags);
 
-void ds_free(void *p);
+DS_API void ds_free(void *p);
+
+/* The version of the library actually loaded ("0.1.0"), which can differ from
+ * DS_VERSION_STRING when a program runs against a newer shared library. */
+DS_API const char *ds_version(void);
 
 /* ---------------------------------------------------------- batch triage */
 
@@ -565,10 +582,10 @@ typedef struct ds_row {
  * to ds_open); when it names a file, its size and mtime come from stat(2).
  * NULL on allocation failure.
  */
-ds_row *ds_row_from_dump(const ds_dump *d, const char *path);
+DS_API ds_row *ds_row_from_dump(const ds_dump *d, const char *path);
 /* The row of a file that could not be read, with the reason. */
-ds_row *ds_row_failed(const char *path, const char *error);
-void ds_row_free(ds_row *r);
+DS_API ds_row *ds_row_failed(const char *path, const char *error);
+DS_API void ds_row_free(ds_row *r);
 
 /*
  * The row as one JSON object (DS_JSON_PRETTY or compact): schema_version,
@@ -576,7 +593,7 @@ void ds_row_free(ds_row *r);
  * row's facts. Batch JSONL output writes it for files that could not be read.
  * ds_free; NULL on OOM.
  */
-char *ds_row_json(const ds_row *r, unsigned flags);
+DS_API char *ds_row_json(const ds_row *r, unsigned flags);
 
 /* Orders for ds_row_compare; ties are broken by path. */
 typedef enum ds_row_sort {
@@ -589,8 +606,8 @@ typedef enum ds_row_sort {
     DS_SORT_BUCKET
 } ds_row_sort;
 /* "time", "path", ... -> 0 and *out, or -1 for an unknown name. */
-int ds_row_sort_parse(const char *name, ds_row_sort *out);
-int ds_row_compare(const ds_row *a, const ds_row *b, ds_row_sort key);
+DS_API int ds_row_sort_parse(const char *name, ds_row_sort *out);
+DS_API int ds_row_compare(const ds_row *a, const ds_row *b, ds_row_sort key);
 
 /*
  * CSV (RFC 4180: fields quoted when they hold a comma, quote or line break;
@@ -599,10 +616,10 @@ int ds_row_compare(const ds_row *a, const ds_row *b, ds_row_sort key);
  * and value conventions. Each returns one line with its CRLF (ds_free), NULL
  * on OOM. The header functions return a static line with its CRLF.
  */
-char *ds_row_csv(const ds_row *r);
-const char *ds_row_csv_header(void);
-char *ds_row_bsv(const ds_row *r);
-const char *ds_row_bsv_header(void);
+DS_API char *ds_row_csv(const ds_row *r);
+DS_API const char *ds_row_csv_header(void);
+DS_API char *ds_row_bsv(const ds_row *r);
+DS_API const char *ds_row_bsv_header(void);
 enum { DS_CSV_COLUMNS = 26, DS_BSV_COLUMNS = 26 };
 
 /*
@@ -610,7 +627,7 @@ enum { DS_CSV_COLUMNS = 26, DS_BSV_COLUMNS = 26 };
  * code and name, suspect, confidence, bucket, fitted to width columns (long
  * cells are shortened with "~"). ds_free; NULL on OOM.
  */
-char *ds_rows_table(const ds_row *const *rows, size_t n, unsigned width);
+DS_API char *ds_rows_table(const ds_row *const *rows, size_t n, unsigned width);
 
 /*
  * Grouped summary of a batch: per suspect module, per bucket and per bug
@@ -621,22 +638,22 @@ char *ds_rows_table(const ds_row *const *rows, size_t n, unsigned width);
  * number of dumps added.
  */
 typedef struct ds_summary ds_summary;
-ds_summary *ds_summary_new(void);
+DS_API ds_summary *ds_summary_new(void);
 /* Count a row (failed rows count as failed). -1 on OOM. */
-int ds_summary_add(ds_summary *s, const ds_row *r);
+DS_API int ds_summary_add(ds_summary *s, const ds_row *r);
 /* Files that were looked at and were not dumps. */
-void ds_summary_skipped(ds_summary *s, uint64_t n);
+DS_API void ds_summary_skipped(ds_summary *s, uint64_t n);
 /* Text and JSON (one object; DS_JSON_PRETTY) renderings. ds_free; NULL on OOM. */
-char *ds_summary_text(const ds_summary *s);
-char *ds_summary_json(const ds_summary *s, unsigned flags);
-void ds_summary_free(ds_summary *s);
+DS_API char *ds_summary_text(const ds_summary *s);
+DS_API char *ds_summary_json(const ds_summary *s, unsigned flags);
+DS_API void ds_summary_free(ds_summary *s);
 
 /*
  * Identify a file by its first bytes without opening it as a dump; for gzip
  * files, by the first inflated bytes. 0 with *fmt set (DS_FORMAT_UNKNOWN: not
  * a dump) and *gzip; -1 with err when the file cannot be read.
  */
-int ds_detect_file(const char *path, ds_format *fmt, bool *gzip, ds_error *err);
+DS_API int ds_detect_file(const char *path, ds_format *fmt, bool *gzip, ds_error *err);
 
 /*
  * Cabinets (.cab, signature "MSCF", e.g. Windows Error Reporting archives):
@@ -651,19 +668,19 @@ void ds_free_names(char **names, size_t n);
 
 /* ------------------------------------------------------------- lookups */
 
-const char *ds_arch_name(ds_arch a);
-const char *ds_confidence_name(ds_confidence c); /* "none", "low", "medium", "high" */
-const char *ds_dump_type_name(uint32_t dump_type); /* "triage", ... or "unknown" */
+DS_API const char *ds_arch_name(ds_arch a);
+DS_API const char *ds_confidence_name(ds_confidence c); /* "none", "low", "medium", "high" */
+DS_API const char *ds_dump_type_name(uint32_t dump_type); /* "triage", ... or "unknown" */
 /* WinDbg-style module label: base name without extension, the kernel as
  * "nt" and the HAL as "hal" ("amdppm" for amdppm.sys). */
-void ds_module_label(const ds_module *m, char *out, size_t len);
+DS_API void ds_module_label(const ds_module *m, char *out, size_t len);
 /* A CodeView identity as symbol stores spell it: the RSDS GUID (or NB10
  * signature) in upper-case hex, then the age in hex when with_age. */
-void ds_codeview_id(const ds_codeview *cv, bool with_age, char *out, size_t len);
+DS_API void ds_codeview_id(const ds_codeview *cv, bool with_age, char *out, size_t len);
 /* Module containing va, or NULL. Loaded modules only. */
-const ds_module *ds_module_at(const ds_crash *c, uint64_t va);
+DS_API const ds_module *ds_module_at(const ds_crash *c, uint64_t va);
 /* FILETIME to "YYYY-MM-DD HH:MM:SS" UTC in buf (>= 20 bytes). */
-void ds_format_filetime(uint64_t ft, char *buf, size_t len);
+DS_API void ds_format_filetime(uint64_t ft, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

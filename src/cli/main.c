@@ -255,7 +255,7 @@ int main(int argc, char **argv)
             break;
         case 'h': usage(stdout); free(args); return finish_output(EXIT_OK, false);
         case 'V':
-            printf("dumpscan %s\n", DS_VERSION_STRING);
+            printf("dumpscan %s\n", ds_version());
             free(args);
             return finish_output(EXIT_OK, false);
         default: usage(stderr); free(args); return EXIT_USAGE;
