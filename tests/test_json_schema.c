@@ -700,11 +700,11 @@ static void injected(void)
     /* stacks: every kind, trust and symbol source; in and outside modules */
     static const ds_trust trusts[] = {DS_TRUST_CONTEXT, DS_TRUST_UNWIND_INFO,
                                       DS_TRUST_FRAME_POINTER, DS_TRUST_SCAN_VALIDATED,
-                                      DS_TRUST_SCAN, DS_TRUST_NONE};
+                                      DS_TRUST_SCAN, DS_TRUST_NONE, DS_TRUST_TRAP_FRAME};
     static const ds_symsrc srcs[] = {DS_SYM_PDB_FUNCTION, DS_SYM_PDB_PUBLIC, DS_SYM_EXPORT,
                                      DS_SYM_BREAKPAD, DS_SYM_ELF, DS_SYM_NONE};
-    ds_frame frames[6];
-    for (int i = 0; i < 6; i++) {
+    ds_frame frames[7];
+    for (int i = 0; i < 7; i++) {
         int m = i == 5 ? -1 : i % 3;
         frames[i] = (ds_frame){
             .pc = (m >= 0 ? mods[m].base : 0x1000) + 0x1004 + 0x10u * (unsigned)i,
@@ -712,9 +712,9 @@ static void injected(void)
             .fp = 0,
             .trust = trusts[i],
             .module = m,
-            .function = srcs[i] == DS_SYM_NONE ? NULL : "DsgWorker",
+            .function = srcs[i % 6] == DS_SYM_NONE ? NULL : "DsgWorker",
             .function_offset = 0x4,
-            .symbol_source = srcs[i],
+            .symbol_source = srcs[i % 6],
             .exact = i % 2 == 0,
             .is_trap_frame = i == 2,
         };
@@ -729,7 +729,7 @@ static void injected(void)
     frames[5].inlines = inl + 1;
     frames[5].ninlines = 1;
     ds_stack stacks[3] = {
-        {DS_STACK_FAULTING, "faulting context", 0, frames, 6, "reached stack base"},
+        {DS_STACK_FAULTING, "faulting context", 0, frames, 7, "reached stack base"},
         {DS_STACK_BUGCHECK, "bug-check CPU 0", 0, frames + 1, 2, NULL},
         {DS_STACK_THREAD, NULL, 3060, NULL, 0, "no context"},
     };

@@ -104,9 +104,38 @@ static void x64(void)
         CHECK_EQ_U64(f[2].trust, DS_TRUST_SCAN);
         CHECK_EQ_U64(f[2].module, 1);
     }
-    CHECK(why && strstr(why, "stack end"));
+    /* 40 words after a scanned frame: nothing more in that window */
+    CHECK(why && strstr(why, "window"));
     free(f);
     free(why);
+    /* words per frame: a return address 41 words above a scanned frame is
+     * out of reach, 40 words above it is found (Breakpad's bound) */
+    tw_put64(&W, S + 0x40 + 40 * 8, B + 0x1094);
+    CHECK(ds_unwind_walk(&W.env, &c, &f, &n, &why) == 0);
+    CHECK_EQ_U64(n, 3);
+    free(f);
+    free(why);
+    tw_put64(&W, S + 0x40 + 40 * 8, 0);
+    tw_put64(&W, S + 0x40 + 39 * 8, B + 0x1094);
+    CHECK(ds_unwind_walk(&W.env, &c, &f, &n, &why) == 0);
+    CHECK_EQ_U64(n, 4);
+    if (n == 4)
+        CHECK_EQ_U64(f[3].sp, S + 0x40 + 40 * 8);
+    free(f);
+    free(why);
+    tw_put64(&W, S + 0x40 + 39 * 8, 0);
+    /* frame 0's caller may be four times further: 160 words */
+    {
+        ds_context c0 = tw_context(DS_ARCH_X64, B + 0x1300, S + 0x600, 0);
+        tw_put64(&W, S + 0x600 + 159 * 8, B + 0x1094);
+        CHECK(ds_unwind_walk(&W.env, &c0, &f, &n, &why) == 0);
+        CHECK(n >= 2);
+        if (n >= 2)
+            CHECK_EQ_U64(f[1].sp, S + 0x600 + 160 * 8);
+        free(f);
+        free(why);
+        tw_put64(&W, S + 0x600 + 159 * 8, 0);
+    }
     /* the scan window bounds the search */
     W.env.max_scan_bytes = 0x20;
     CHECK(ds_unwind_walk(&W.env, &c, &f, &n, &why) == 0);
@@ -117,12 +146,14 @@ static void x64(void)
     W.env.max_scan_bytes = 0;
     /* unknown stack bounds: the scan still stops at unreadable memory */
     W.env.stack_low = W.env.stack_high = 0;
+    W.env.scan_words = 1000;
     memset(W.stack, 0, SLEN);
     CHECK(ds_unwind_walk(&W.env, &c, &f, &n, &why) == 0);
     CHECK_EQ_U64(n, 1);
     CHECK(why && strstr(why, "unreadable"));
     free(f);
     free(why);
+    W.env.scan_words = 0;
     tw_free(&W);
     tpe_free(&t);
 }

@@ -445,11 +445,10 @@ int main(void)
         CHECK(why && strstr(why, "left the known stack bounds"));
         free(f);
         free(why);
-        /* pc 0 */
+        /* pc 0 with no return address at [sp]: nothing to find */
         c = tw_context(DS_ARCH_X64, 0, S, 0);
         CHECK(ds_unwind_walk(&W.env, &c, &f, &nf, &why) == 0);
         CHECK_EQ_U64(nf, 1);
-        CHECK(why && strstr(why, "pc is zero"));
         free(f);
         free(why);
     }

@@ -292,7 +292,10 @@ typedef enum ds_trust {
     DS_TRUST_UNWIND_INFO,    /* image unwind data (.pdata / DWARF CFI / STACK CFI) */
     DS_TRUST_FRAME_POINTER,  /* frame-pointer chain (EBP, x29) */
     DS_TRUST_SCAN_VALIDATED, /* stack scan, return address checked with capstone */
-    DS_TRUST_SCAN            /* stack scan, unchecked */
+    DS_TRUST_SCAN,           /* stack scan, unchecked */
+    DS_TRUST_TRAP_FRAME      /* a trap frame (KTRAP_FRAME) recognised on the stack;
+                                ranks with UNWIND_INFO (listed last to keep the
+                                earlier values) */
 } ds_trust;
 
 /* Where a frame's name came from. */
@@ -679,6 +682,9 @@ DS_API void ds_module_label(const ds_module *m, char *out, size_t len);
 DS_API void ds_codeview_id(const ds_codeview *cv, bool with_age, char *out, size_t len);
 /* Module containing va, or NULL. Loaded modules only. */
 DS_API const ds_module *ds_module_at(const ds_crash *c, uint64_t va);
+/* Frames of s up to the last one found by something better than a plain
+ * (unvalidated) stack scan: what the first screen shows. */
+DS_API size_t ds_stack_trusted_frames(const ds_stack *s);
 /* FILETIME to "YYYY-MM-DD HH:MM:SS" UTC in buf (>= 20 bytes). */
 DS_API void ds_format_filetime(uint64_t ft, char *buf, size_t len);
 

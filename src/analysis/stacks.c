@@ -41,6 +41,9 @@ typedef struct walker {
     modsym *mods;
     uint64_t lo, hi;          /* bounds of the stack being walked */
     uint32_t bp_callee_params; /* Breakpad .cbCalleeParams for the next step */
+    ds_context splice[4];      /* context records / trap frames the bug check names */
+    size_t nsplice;
+    bool frame_pointers;       /* Linux / macOS user code keeps rbp chains */
 } walker;
 
 static void set_problem(ds_module *m, const char *fmt, const char *detail)
@@ -312,6 +315,77 @@ static bool rule_step(void *ctx, const ds_context *callee, bool first, ds_contex
     return ok;
 }
 
+/* ------------------------------------------------ code or not code */
+
+/* Without an image, ELF file or symbol file, a module's first bytes are
+ * still known not to be code: its headers. The smallest header each file
+ * kind can have (doc/stacks.md): ELF64 header + one program header, ELF32
+ * the same, PE headers (SizeOfHeaders rounded to the least FileAlignment). */
+static const struct {
+    bool elf;
+    unsigned ptr;
+    uint32_t bytes;
+} min_headers[] = {{true, 8, 64 + 56}, {true, 4, 52 + 32}, {false, 8, 0x200}, {false, 4, 0x200}};
+
+static bool not_code(void *ctx, uint64_t va)
+{
+    walker *w = ctx;
+    int i = module_index(w->c, va);
+    if (i < 0)
+        return false; /* outside every module: the unwinder's own test */
+    const ds_module *m = &w->c->modules[i];
+    uint64_t rva = va - m->base;
+    const ds_image *im = load_image(w, i);
+    if (im)
+        return rva > UINT32_MAX || !ds_image_is_code(im, (uint32_t)rva);
+    ds_elfsym *e = load_elf(w, i);
+    if (e) {
+        int k = ds_elfsym_is_code(e, va - w->mods[i].elf_bias);
+        if (k >= 0)
+            return k == 0;
+    }
+    ds_bpsym *b = load_breakpad(w, i);
+    ds_bpsym_func f;
+    if (b && !ds_bpsym_lookup(b, rva, &f))
+        return true; /* below every FUNC and PUBLIC of the module */
+    bool elf = m->cv.is_elf || w->frame_pointers;
+    unsigned ptr = w->c->arch == DS_ARCH_X86 ? 4 : 8;
+    for (size_t k = 0; k < sizeof min_headers / sizeof *min_headers; k++)
+        if (min_headers[k].elf == elf && min_headers[k].ptr == ptr)
+            return rva < min_headers[k].bytes;
+    return false;
+}
+
+/* Start of the function holding va, from the symbols with real bounds. */
+static bool function_at(void *ctx, uint64_t va, uint64_t *start)
+{
+    walker *w = ctx;
+    int i = module_index(w->c, va);
+    if (i < 0)
+        return false;
+    uint64_t base = w->c->modules[i].base, rva = va - base;
+    ds_pdb *pdb = load_pdb(w, i);
+    ds_pdb_symbol ps;
+    if (pdb && rva <= UINT32_MAX && ds_pdb_lookup(pdb, (uint32_t)rva, &ps) && ps.is_function) {
+        *start = base + ps.rva;
+        return true;
+    }
+    ds_bpsym *b = load_breakpad(w, i);
+    ds_bpsym_func bf;
+    if (b && ds_bpsym_lookup(b, rva, &bf) && bf.is_function) {
+        *start = base + bf.address;
+        return true;
+    }
+    ds_elfsym *e = load_elf(w, i);
+    char name[8];
+    uint64_t es = 0, esz = 0, bias = w->mods[i].elf_bias;
+    if (e && ds_elfsym_lookup(e, va - bias, name, sizeof name, &es, &esz) && esz) {
+        *start = es + bias;
+        return true;
+    }
+    return false;
+}
+
 /* ------------------------------------------------------------- naming */
 
 /* Unexported functions sit between exports: when .pdata shows the address
@@ -417,8 +491,9 @@ static int add_stack(walker *w, ds_stack_kind kind, const char *label, uint32_t 
     ds_crash *c = w->c;
     ds_unwind_env env = {
         .arch = c->arch, .mem = w->mem, .image_at = image_at, .fpo_at = fpo_at,
-        .rule_step = rule_step, .ctx = w, .stack_low = lo, .stack_high = hi,
-        .max_frames = 256, .max_scan_bytes = 8192,
+        .rule_step = rule_step, .not_code = not_code, .function_at = function_at, .ctx = w,
+        .frame_pointers = w->frame_pointers, .splice = w->splice, .nsplice = w->nsplice,
+        .stack_low = lo, .stack_high = hi, .max_frames = 256, .max_scan_bytes = 8192,
     };
     ds_frame *frames = NULL;
     size_t n = 0;
@@ -555,6 +630,11 @@ static int record_walks(walker *w)
     decode_records(w, &bv);
     const ds_fault_records *r = &c->records;
     char label[64];
+    /* both are spliced into the other walks where their sp lies */
+    if (r->has_context)
+        w->splice[w->nsplice++] = r->context;
+    if (r->has_trap)
+        w->splice[w->nsplice++] = r->trap;
     if (r->has_context) {
         snprintf(label, sizeof label, "context record (P%d)", r->context_param);
         if (walk(w, DS_STACK_FAULTING, label, 0, &r->context) < 0)
@@ -630,6 +710,11 @@ int ds_analysis_stacks(ds_crash *c, const ds_memview *mem, const ds_open_options
     if (opt && opt->no_unwind)
         return 0;
     walker w = {.c = c, .mem = mem};
+    /* Platforms whose code keeps frame pointers (Breakpad follows them on
+     * every platform but Windows). */
+    const char *plat = c->format == DS_FORMAT_MINIDUMP ? c->mdmp.platform : NULL;
+    w.frame_pointers = plat && (strcmp(plat, "linux") == 0 || strcmp(plat, "macos") == 0 ||
+                                strcmp(plat, "ios") == 0 || strcmp(plat, "android") == 0);
     if (!(opt && opt->no_symbols)) {
         w.store = ds_symstore_open(opt ? opt->symbol_path : NULL);
         if (!w.store)

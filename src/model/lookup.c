@@ -39,6 +39,14 @@ const char *ds_dump_type_name(uint32_t t)
                                                                  : "unknown";
 }
 
+size_t ds_stack_trusted_frames(const ds_stack *s)
+{
+    size_t n = s ? s->nframes : 0;
+    while (n > 1 && s->frames[n - 1].trust == DS_TRUST_SCAN)
+        n--;
+    return n;
+}
+
 const ds_module *ds_module_at(const ds_crash *c, uint64_t va)
 {
     for (size_t i = 0; i < c->nmodules; i++) {

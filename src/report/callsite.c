@@ -44,7 +44,7 @@ void ds_inline_site(const ds_crash *c, const ds_frame *f, size_t k, char *out, s
 const char *ds_trust_name(ds_trust t)
 {
     static const char *const n[] = {"none", "context", "unwind_info", "frame_pointer",
-                                    "scan_validated", "scan"};
+                                    "scan_validated", "scan", "trap_frame"};
     return (unsigned)t < sizeof n / sizeof *n ? n[t] : "none";
 }
 

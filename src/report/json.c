@@ -474,10 +474,11 @@ static json_t *stacks_json(const ds_crash *c)
         for (size_t k = 0; k < st->nframes; k++)
             json_array_append_new(frames, frame_json(c, st, k));
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:o, s:o, s:o}", "kind", ds_stack_kind_name(st->kind),
+            a, json_pack("{s:s, s:s, s:o, s:o, s:I, s:o}", "kind", ds_stack_kind_name(st->kind),
                          "label", st->label ? st->label : "", "thread_id",
                          st->thread_id ? json_integer(st->thread_id) : json_null(),
-                         "end_reason", str_or_null(st->end_reason), "frames", frames));
+                         "end_reason", str_or_null(st->end_reason), "trusted_frames",
+                         (json_int_t)ds_stack_trusted_frames(st), "frames", frames));
     }
     return a;
 }

@@ -338,13 +338,15 @@ static void thread_lines(ds_strbuf *b, const ds_crash *c)
     }
 }
 
-static void stack_lines(ds_strbuf *b, const ds_crash *c, const ds_stack *st)
+static void stack_lines(ds_strbuf *b, const ds_crash *c, const ds_stack *st, bool verbose)
 {
+    /* plain-scan frames after the last trustworthy one: only with -v */
+    size_t shown = verbose ? st->nframes : ds_stack_trusted_frames(st);
     int w = addr_width(c);
     ds_sb_printf(b, "\nSTACK_TEXT (%s):\n", st->label ? st->label : "stack");
     ds_sb_printf(b, "  # %-*s   %-*s   %-52s %s\n", w, "Child-SP", w, "RetAddr", "Call Site",
                  "found by");
-    for (size_t i = 0; i < st->nframes; i++) {
+    for (size_t i = 0; i < shown; i++) {
         const ds_frame *f = &st->frames[i];
         char site[768], ret[24] = "", srcs[600];
         for (size_t k = 0; k < f->ninlines; k++) { /* innermost first, as debuggers show them */
@@ -361,9 +363,14 @@ static void stack_lines(ds_strbuf *b, const ds_crash *c, const ds_stack *st)
             snprintf(ret, sizeof ret, "%0*" PRIx64, w, st->frames[i + 1].pc);
         const char *src = f->symbol_source == DS_SYM_EXPORT ? " (name from exports)" : "";
         ds_sb_printf(b, " %02zu %0*" PRIx64 "   %-*s   %-52s %s%s%s\n", i, w, f->sp, w, ret,
-                     site, ds_trust_name(f->trust), f->is_trap_frame ? ", trap frame" : "",
+                     site, ds_trust_name(f->trust),
+                     f->is_trap_frame && f->trust != DS_TRUST_TRAP_FRAME ? ", trap frame" : "",
                      src);
     }
+    if (shown < st->nframes)
+        ds_sb_printf(b, "  (%zu more frame%s found by plain stack scanning, unvalidated: -v shows %s)\n",
+                     st->nframes - shown, st->nframes - shown > 1 ? "s" : "",
+                     st->nframes - shown > 1 ? "them" : "it");
     if (st->end_reason)
         ds_sb_printf(b, "  (walk ended: %s)\n", st->end_reason);
 }
@@ -382,7 +389,7 @@ char *ds_report_text(const ds_dump *d, unsigned flags)
         ds_sb_printf(&b, "BROKEN_DRIVER: %s\n", c->kernel.triage.broken_driver);
     /* Short by default: the first stack; -v shows all of them. */
     for (size_t i = 0; i < c->nstacks && (verbose || i == 0); i++)
-        stack_lines(&b, c, &c->stacks[i]);
+        stack_lines(&b, c, &c->stacks[i], verbose);
     if (!verbose && c->nstacks > 1)
         ds_sb_printf(&b, "  (%zu more stack%s with -v)\n", c->nstacks - 1,
                      c->nstacks > 2 ? "s" : "");

@@ -643,3 +643,38 @@ bool ds_elfsym_unwind(ds_elfsym *e, uint64_t rva, const ds_context *callee,
     *caller = out;
     return true;
 }
+
+/* ------------------------------------------------ code or not code */
+
+int ds_elfsym_is_code(const ds_elfsym *e, uint64_t vaddr)
+{
+    if (!e || !e->elf)
+        return -1;
+    /* Sections, when the file has them: executable ones only. */
+    bool any = false;
+    Elf_Scn *scn = NULL;
+    for (size_t k = 0; k < 65536 && (scn = elf_nextscn(e->elf, scn)) != NULL; k++) {
+        GElf_Shdr sh;
+        if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) || sh.sh_type == SHT_NOBITS)
+            continue;
+        any = true;
+        if ((sh.sh_flags & SHF_EXECINSTR) && vaddr >= sh.sh_addr &&
+            vaddr - sh.sh_addr < sh.sh_size)
+            return 1;
+    }
+    if (any)
+        return 0;
+    /* Else executable segments, past the headers mapped at their start. */
+    GElf_Ehdr eh;
+    size_t nph = 0;
+    if (!gelf_getehdr(e->elf, &eh) || elf_getphdrnum(e->elf, &nph) != 0)
+        return -1;
+    uint64_t headers = eh.e_phoff + (uint64_t)nph * eh.e_phentsize;
+    for (size_t i = 0; i < nph && i < 4096; i++) {
+        GElf_Phdr ph;
+        if (gelf_getphdr(e->elf, (int)i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X) &&
+            vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_memsz)
+            return ph.p_offset + (vaddr - ph.p_vaddr) >= headers ? 1 : 0;
+    }
+    return 0;
+}

@@ -28,6 +28,11 @@ bool ds_elfsym_build_id(const ds_elfsym *e, uint8_t *out, size_t cap, size_t *le
 /* Lowest p_vaddr of the PT_LOAD segments (0 when there are none). */
 uint64_t ds_elfsym_min_vaddr(const ds_elfsym *e);
 
+/* Is the file's address vaddr code? 1 inside an executable section (or,
+ * without section headers, an executable segment past the headers), 0 not,
+ * -1 when the file cannot say. */
+int ds_elfsym_is_code(const ds_elfsym *e, uint64_t vaddr);
+
 /* The STT_FUNC symbol holding rva: its name (truncated to len), start and
  * size (0 when the symbol table gives none: then it is the nearest symbol
  * below rva, not a proven bound). */

@@ -15,6 +15,8 @@
 
 #define DEFAULT_MAX_FRAMES 256u
 #define HARD_MAX_FRAMES 65536u
+#define DEFAULT_MAX_SCANNED 64u
+#define MAX_SPLICE 16u
 
 /* ----------------------------------------------------------- helpers */
 
@@ -59,6 +61,11 @@ bool uw_read_ptr(const uw_walker *w, uint64_t va, uint64_t *out)
         return false;
     *out = v;
     return true;
+}
+
+bool uw_not_code(const uw_walker *w, uint64_t va)
+{
+    return w->env->not_code && w->env->not_code(w->env->ctx, va);
 }
 
 const ds_image *uw_image(const uw_walker *w, uint64_t va, int *module, uint32_t *rva)
@@ -170,6 +177,72 @@ static ds_frame make_frame(const uw_walker *w, const uw_state *s, ds_trust trust
     return f;
 }
 
+/* Frame 0 stopped outside every module (pc = 0: a call through a null
+ * pointer; pc in no module: a call into freed or foreign memory). The call
+ * left its return address at [sp] (x86/x64) or in lr (ARM64): take it when
+ * the code before it is a call, or could be one. */
+static bool outside_return(uw_walker *w, const uw_state *cur, uw_result *r)
+{
+    int mod;
+    uw_image(w, cur->ctx.pc, &mod, NULL);
+    if (mod >= 0)
+        return false;
+    ds_context n = cur->ctx;
+    uint64_t ret;
+    if (w->env->arch == DS_ARCH_ARM64) {
+        if (!(cur->ctx.valid >> A64_LR & 1))
+            return false;
+        ret = uw_strip_pac(cur->ctx.regs[A64_LR]);
+        n.regs[A64_PC] = ret;
+        n.valid &= ~(1ull << A64_LR);
+        r->same_sp_ok = true;
+    } else {
+        if (!uw_read_ptr(w, cur->ctx.sp, &ret))
+            return false;
+        n.regs[X_PC] = ret;
+        n.regs[X_SP] = cur->ctx.sp + w->ptr;
+    }
+    uw_call c = uw_preceded_by_call(w, ret);
+    if (c == UW_CALL_NO)
+        return false;
+    r->next = n;
+    r->trust = c == UW_CALL_YES ? DS_TRUST_SCAN_VALIDATED : DS_TRUST_SCAN;
+    return true;
+}
+
+/* The known context to splice in before a step that leads from cur to a
+ * frame at next_sp (UINT64_MAX: the walk would end): the lowest one whose
+ * sp lies above cur and not above next_sp. -1 when none. */
+static int splice_at(const uw_walker *w, const uw_state *cur, uint64_t next_sp, uint64_t next_pc,
+                     const bool *used)
+{
+    const ds_unwind_env *env = w->env;
+    int best = -1;
+    for (size_t i = 0; i < env->nsplice && i < MAX_SPLICE; i++) {
+        const ds_context *s = &env->splice[i];
+        if (used[i] || s->sp <= cur->ctx.sp || s->sp > next_sp || !uw_in_stack(w, s->sp))
+            continue;
+        if (s->sp == next_sp && s->pc == next_pc)
+            continue; /* the walk finds it by itself */
+        if (best < 0 || s->sp < env->splice[best].sp)
+            best = (int)i;
+    }
+    return best;
+}
+
+/* The walk continues from known context i: trust "context", exact pc. */
+static void take_splice(const ds_unwind_env *env, const arch_regs *a, size_t i, bool *used,
+                        uw_result *r)
+{
+    used[i] = true;
+    memset(r, 0, sizeof *r);
+    r->next = env->splice[i];
+    r->next.arch = env->arch;
+    normalize(&r->next, a);
+    r->trust = DS_TRUST_CONTEXT;
+    r->trap = true;
+}
+
 int ds_unwind_walk(const ds_unwind_env *env, const ds_context *start, ds_frame **frames,
                    size_t *nframes, char **end_reason)
 {
@@ -191,24 +264,27 @@ int ds_unwind_walk(const ds_unwind_env *env, const ds_context *start, ds_frame *
     cur.ctx.arch = env->arch;
     cur.exact_pc = true;
     cur.first = true;
+    cur.trust = DS_TRUST_CONTEXT;
     if (a)
         normalize(&cur.ctx, a);
 
     frame_list out = {0};
     char *reason = NULL;
+    bool used[MAX_SPLICE] = {false};
+    /* the walk's own start is not spliced in again */
+    for (size_t i = 0; i < env->nsplice && i < MAX_SPLICE; i++)
+        used[i] = env->splice[i].sp == start->sp && env->splice[i].pc == start->pc;
     ds_frame f0 = make_frame(&w, &cur, DS_TRUST_CONTEXT, false);
     if (!push_frame(&out, &f0))
         goto oom;
     unsigned max = env->max_frames ? env->max_frames : DEFAULT_MAX_FRAMES;
     if (max > HARD_MAX_FRAMES)
         max = HARD_MAX_FRAMES;
+    unsigned max_scanned = env->max_scanned_frames ? env->max_scanned_frames : DEFAULT_MAX_SCANNED;
+    unsigned scanned = 0;
 
     if (!a) {
         reason = fmt("no unwinder for the %s architecture", ds_arch_name(env->arch));
-        goto done;
-    }
-    if (cur.ctx.pc == 0) {
-        reason = fmt("the context's pc is zero");
         goto done;
     }
     if (w.bounded && !uw_in_stack(&w, cur.ctx.sp)) {
@@ -224,17 +300,23 @@ int ds_unwind_walk(const ds_unwind_env *env, const ds_context *start, ds_frame *
         uw_result r;
         memset(&r, 0, sizeof r);
         const char *why = NULL;
-        /* External rules (Breakpad STACK CFI/WIN, DWARF CFI) come first: when
-         * they exist they were written for exactly this code. */
         bool ok = false;
-        if (env->rule_step &&
-            env->rule_step(env->ctx, &cur.ctx, cur.exact_pc, &r.next)) {
+        if (cur.first && outside_return(&w, &cur, &r)) {
+            ok = true;
+        } else if (env->rule_step &&
+                   env->rule_step(env->ctx, &cur.ctx, cur.exact_pc, &r.next)) {
+            /* External rules (Breakpad STACK CFI/WIN, DWARF CFI) come first:
+             * when they exist they were written for exactly this code. */
             r.next.arch = env->arch;
             r.trust = DS_TRUST_UNWIND_INFO;
             ok = true;
         } else {
             memset(&r, 0, sizeof r);
             ok = a->step(&w, &cur, &r, &why);
+            if (!ok && !r.end && env->frame_pointers && env->arch == DS_ARCH_X64) {
+                const char *fp_why = NULL;
+                ok = uw_x64_fp_step(&w, &cur, &r, &fp_why);
+            }
         }
         if (ok) {
             uw_sync(&r.next);
@@ -251,21 +333,49 @@ int ds_unwind_walk(const ds_unwind_env *env, const ds_context *start, ds_frame *
                 break;
             }
         }
+        /* a context record or trap frame the step would jump over */
+        int sp_i = ok ? splice_at(&w, &cur, r.next.sp, r.next.pc, used) : -1;
+        if (sp_i >= 0) {
+            take_splice(env, a, (size_t)sp_i, used, &r);
+            ok = true;
+        }
+        if (!ok && r.end) {
+            reason = fmt("%s at pc 0x%" PRIx64, r.end, cur.ctx.pc);
+            break;
+        }
         if (!ok) {
             const char *scan_why = NULL;
+            if (scanned >= max_scanned) {
+                reason = fmt("%s at pc 0x%" PRIx64 "; stopped at the scan limit (%u scanned frames)",
+                             why ? why : "no unwind method", cur.ctx.pc, max_scanned);
+                break;
+            }
             memset(&r, 0, sizeof r);
-            if (!uw_scan(&w, &cur, &r, &scan_why)) {
-                reason = fmt("%s at pc 0x%" PRIx64 "; %s", why ? why : "no unwind method",
-                             cur.ctx.pc, scan_why ? scan_why : "scan found nothing");
+            bool found = uw_scan(&w, &cur, &r, &scan_why);
+            if (found)
+                uw_sync(&r.next);
+            /* a known context above: the walk goes on from there */
+            sp_i = splice_at(&w, &cur, found ? r.next.sp : UINT64_MAX, found ? r.next.pc : 0, used);
+            if (sp_i >= 0) {
+                take_splice(env, a, (size_t)sp_i, used, &r);
+            } else if (!found) {
+                if (r.end)
+                    reason = fmt("%s (scanning from pc 0x%" PRIx64 ")", r.end, cur.ctx.pc);
+                else
+                    reason = fmt("%s at pc 0x%" PRIx64 "; %s", why ? why : "no unwind method",
+                                 cur.ctx.pc, scan_why ? scan_why : "scan found nothing");
                 break;
             }
             uw_sync(&r.next);
+            if (r.from_scan)
+                scanned++;
         }
         uw_state next;
         memset(&next, 0, sizeof next);
         next.ctx = r.next;
         next.exact_pc = r.trap;
         next.from_scan = r.from_scan;
+        next.trust = r.trust;
         /* sp never decreases along the walk: a repeated (pc, sp) can only be
          * among the last frames, those with this same sp */
         bool loop = false;
@@ -276,6 +386,9 @@ int ds_unwind_walk(const ds_unwind_env *env, const ds_context *start, ds_frame *
             }
         if (loop)
             break;
+        for (size_t i = 0; i < env->nsplice && i < MAX_SPLICE; i++)
+            if (env->splice[i].sp == next.ctx.sp && env->splice[i].pc == next.ctx.pc)
+                used[i] = true;
         ds_frame f = make_frame(&w, &next, r.trust, r.trap);
         if (!push_frame(&out, &f))
             goto oom;

@@ -26,12 +26,31 @@ typedef struct ds_unwind_env {
      * DS_TRUST_UNWIND_INFO. */
     bool (*rule_step)(void *ctx, const ds_context *callee, bool first_frame,
                       ds_context *caller);
+    /* Optional: va is known not to be code: inside a module's headers or in
+     * no executable section (section table from the dump, the image or the
+     * symbol file). Scans and frame-pointer chains refuse such words. */
+    bool (*not_code)(void *ctx, uint64_t va);
+    /* Optional: start of the function holding va (symbols), for checking
+     * that a scanned direct call leads to the callee's function. */
+    bool (*function_at)(void *ctx, uint64_t va, uint64_t *start);
     void *ctx;
+    /* The platform keeps frame-pointer chains (Linux, macOS): x64 follows
+     * rbp when no unwind data applies, as Breakpad does. */
+    bool frame_pointers;
+    /* Contexts known to lie on this stack (a context record or trap frame
+     * the bug check names): spliced into the walk where their sp falls. */
+    const ds_context *splice;
+    size_t nsplice;
     /* Known bounds of the stack being walked; 0/0 when unknown. The walk
      * and any scan never leave them when they are known. */
     uint64_t stack_low, stack_high;
     unsigned max_frames;      /* default 256 */
-    unsigned max_scan_bytes;  /* how far one scan may look; default 8 KiB */
+    unsigned max_scan_bytes;  /* how far one scan may look for a trap frame;
+                                 default 8 KiB */
+    unsigned scan_words;      /* stack words one scan may look at for a return
+                                 address; default 40 (four times that for the
+                                 caller of frame 0), as Breakpad */
+    unsigned max_scanned_frames; /* frames a walk may find by scanning; default 64 */
 } ds_unwind_env;
 
 /*

@@ -573,6 +573,14 @@ bool uw_arm64_step(uw_walker *w, const uw_state *cur, uw_result *out, const char
             }
         }
     }
+    /* A frame reached by unwinding (not scanning) whose x29 is 0: the
+     * record it came from was {0, lr}, the architectural end of the chain. */
+    if (!cur->first && !cur->from_scan && (cur->ctx.valid >> A64_FP & 1) &&
+        cur->ctx.regs[A64_FP] == 0 &&
+        (cur->trust == DS_TRUST_FRAME_POINTER || cur->trust == DS_TRUST_UNWIND_INFO)) {
+        out->end = "the frame-record chain ended (x29 = 0)";
+        return false;
+    }
     if (!frame_chain(w, cur, &c, why))
         return false;
     out->next = c;

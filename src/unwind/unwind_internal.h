@@ -29,6 +29,7 @@ typedef struct uw_state {
                         not a return address */
     bool from_scan;  /* found by scanning: only pc and sp are trustworthy */
     bool first;      /* frame 0 */
+    ds_trust trust;  /* how this frame was found */
 } uw_state;
 
 /* One step's outcome. */
@@ -38,6 +39,9 @@ typedef struct uw_result {
     bool trap;       /* a machine frame / context was unwound through */
     bool same_sp_ok; /* a leaf on a link-register arch: sp legitimately unchanged */
     bool from_scan;
+    const char *end; /* set by a step that failed because the chain ended
+                        (x29 = 0, a frame pointer out of the stack, a trap
+                        from user mode): the walk stops instead of scanning */
 } uw_result;
 
 /* Per-arch step: true with *out filled, or false with *why saying what was
@@ -48,6 +52,8 @@ typedef bool (*uw_step_fn)(uw_walker *w, const uw_state *cur, uw_result *out,
 bool uw_x64_step(uw_walker *w, const uw_state *cur, uw_result *out, const char **why);
 bool uw_x86_step(uw_walker *w, const uw_state *cur, uw_result *out, const char **why);
 bool uw_arm64_step(uw_walker *w, const uw_state *cur, uw_result *out, const char **why);
+/* x64 rbp chain, for platforms that keep frame pointers (env->frame_pointers). */
+bool uw_x64_fp_step(uw_walker *w, const uw_state *cur, uw_result *out, const char **why);
 
 /* Scan the stack upward from cur->ctx.sp for a return address. */
 bool uw_scan(uw_walker *w, const uw_state *cur, uw_result *out, const char **why);
@@ -69,6 +75,11 @@ const ds_image *uw_image(const uw_walker *w, uint64_t va, int *module, uint32_t 
 /* Is the instruction before a return address a call? */
 typedef enum uw_call { UW_CALL_NO = 0, UW_CALL_YES, UW_CALL_UNKNOWN } uw_call;
 uw_call uw_preceded_by_call(uw_walker *w, uint64_t ret);
+/* The same; *target (may be NULL) receives a direct call's destination, 0
+ * for an indirect call. */
+uw_call uw_call_before(uw_walker *w, uint64_t ret, uint64_t *target);
+/* va is known not to be code (a module's headers, data): env->not_code. */
+bool uw_not_code(const uw_walker *w, uint64_t va);
 
 /* ARM64 return addresses may carry a pointer-authentication code in the
  * bits above the 48-bit VA: restore the canonical form. */

@@ -355,3 +355,38 @@ bool uw_x64_step(uw_walker *w, const uw_state *cur, uw_result *out, const char *
     out->next = c;
     return true;
 }
+
+/* The rbp chain of Linux and macOS code: [rbp] the caller's rbp, [rbp+8]
+ * the return address, the caller's rsp rbp+16. The return address must be
+ * preceded by a call (as a scanned one) and the chain must climb the stack;
+ * a zero or out-of-stack rbp after a frame-pointer frame ends the chain. */
+bool uw_x64_fp_step(uw_walker *w, const uw_state *cur, uw_result *out, const char **why)
+{
+    uint64_t rbp = cur->ctx.regs[X_BP];
+    bool chained = cur->trust == DS_TRUST_FRAME_POINTER;
+    if (!(cur->ctx.valid >> X_BP & 1) || (rbp & 7) || rbp < cur->ctx.sp ||
+        !uw_in_stack(w, rbp)) {
+        if (chained)
+            out->end = rbp ? "the frame pointer left the stack (end of the rbp chain)"
+                           : "the frame pointer is zero (end of the rbp chain)";
+        *why = "no usable frame pointer (rbp)";
+        return false;
+    }
+    uint64_t old, ret;
+    if (!uw_read64(w, rbp, &old) || !uw_read64(w, rbp + 8, &ret)) {
+        *why = "frame at rbp not readable";
+        return false;
+    }
+    if ((old && old < rbp + 16) || uw_preceded_by_call(w, ret) == UW_CALL_NO) {
+        *why = "rbp chain's return address is not preceded by a call";
+        return false;
+    }
+    ds_context c = cur->ctx;
+    c.valid &= ~volatile_regs;
+    set_reg(&c, X_BP, old);
+    set_reg(&c, X_PC, ret);
+    set_reg(&c, X_SP, rbp + 16);
+    out->next = c;
+    out->trust = DS_TRUST_FRAME_POINTER;
+    return true;
+}

@@ -284,11 +284,17 @@ static bool trap_step(uw_walker *w, uint64_t tf, ds_context *c)
     return c->regs[X_PC] != 0;
 }
 
-static bool ebp_step(uw_walker *w, const uw_state *cur, ds_context *c, const char **why)
+static bool ebp_step(uw_walker *w, const uw_state *cur, ds_context *c, uw_result *out,
+                     const char **why)
 {
     uint64_t ebp = cur->ctx.regs[EBP], esp = cur->ctx.regs[ESP];
     uint32_t old, ret;
-    if (!ebp || (ebp & 3) || ebp < esp) {
+    if (!ebp || (ebp & 3) || ebp < esp || !uw_in_stack(w, ebp)) {
+        /* after a frame-pointer frame, a zero or out-of-stack ebp is where
+         * the chain ends, not a reason to scan */
+        if (cur->trust == DS_TRUST_FRAME_POINTER && w->bounded && (!ebp || !uw_in_stack(w, ebp)))
+            out->end = ebp ? "the frame pointer left the stack (end of the ebp chain)"
+                           : "the frame pointer is zero (end of the ebp chain)";
         *why = "no usable frame pointer (ebp)";
         return false;
     }
@@ -336,7 +342,7 @@ bool uw_x86_step(uw_walker *w, const uw_state *cur, uw_result *out, const char *
     }
     c = cur->ctx;
     c.valid &= ~volatile_regs;
-    if (!ebp_step(w, cur, &c, why))
+    if (!ebp_step(w, cur, &c, out, why))
         return false;
     out->next = c;
     out->trust = DS_TRUST_FRAME_POINTER;
