@@ -126,6 +126,11 @@ static const row rows[] = {
     {X64, false, 1, "freedptr",    "driver_fault", "mydrv.sys",       LOW, LOW,  "driver_fault_mydrv", false},
     {X86, false, 6, "freedptr",    "driver_fault", "mydrv.sys",       LOW, LOW,  "driver_fault_mydrv", false},
     {X64, false, 4, "userptr",     "driver_fault", "mydrv.sys",       LOW, MED,  "driver_fault_mydrv", false},
+    /* video TDR: only dxgkrnl on the stack; P2 points into the responsible driver */
+    {X64, false, 4, "tdr",         "driver_fault", "contosogpu.sys",  MED, HIGH, "driver_fault_contosogpu", false},
+    {X86, false, 6, "tdr",         "driver_fault", "contosogpu.sys",  MED, HIGH, "driver_fault_contosogpu", false},
+    {A64, false, 5, "tdr",         "driver_fault", "contosogpu.sys",  MED, HIGH, "driver_fault_contosogpu", false},
+    {X64, false, 6, "tdrlive",     "hang_watchdog", "contosogpu.sys", MED, HIGH, "hang_watchdog_contosogpu", false},
     /* 0x5A with STATUS_INVALID_IMAGE_HASH: code integrity, not a module on the stack */
     {X64, false, 4, "badimagehash", "system_process", NULL,           NONE, NONE, "system_process_", false},
     {X86, false, 6, "badimagehash", "system_process", NULL,           NONE, NONE, "system_process_", false},
@@ -333,7 +338,7 @@ static bool check_verdict(const row *r, const ds_crash *c, const char *label)
     }
     /* the scenario's own facts */
     static const char *const corrupt[] = {"noncanon", "fillptr", "freedptr", "userptr"};
-    bool want_live = !strcmp(r->scenario, "livedump");
+    bool want_live = !strcmp(r->scenario, "livedump") || !strcmp(r->scenario, "tdrlive");
     if (v->live_dump != want_live)
         FAILV("live_dump is %d", v->live_dump);
     bool want_caveat = false;
@@ -344,6 +349,12 @@ static bool check_verdict(const row *r, const ds_crash *c, const char *label)
         caveat |= strstr(v->caveats[i], "faulting address looks corrupt") != NULL;
     if (caveat != want_caveat)
         FAILV("corrupt-address caveat is %d", caveat);
+    bool p2 = false; /* the TDR verdict rests on P2 */
+    for (size_t i = 0; i < v->nreasons; i++)
+        p2 |= strstr(v->reasons[i], "P2, an address inside the responsible display driver "
+                                    "module, points into contosogpu.sys") != NULL;
+    if (p2 != (strncmp(r->scenario, "tdr", 3) == 0))
+        FAILV("P2 reason is %d", p2);
     bool ci = false;
     for (size_t i = 0; i < v->ncaveats; i++)
         ci |= strstr(v->caveats[i], "STATUS_INVALID_IMAGE_HASH points at code integrity") != NULL;

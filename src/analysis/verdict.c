@@ -29,6 +29,7 @@ enum {
     EV_NAMED,        /* a parameter names the driver (name, base, object) */
     EV_BROKEN,       /* triage BrokenDriver */
     EV_UNLOADED,     /* an address lies in an unloaded driver's range */
+    EV_CODE_PARAM,   /* a parameter points at the module's code (routine, caller) */
     EV_STACK_FIRST,  /* first third-party frame on a stack */
     EV_STACK_ANY,    /* present somewhere on a stack */
     EV_KINDS
@@ -371,6 +372,46 @@ static int record_pc(vstate *v, bool has, int param, unsigned i, uint64_t pc, co
 }
 
 /*
+ * A parameter whose role is a code address (a worker routine, a callback, an
+ * ISR, a verifier call site, 0x116's "pointer into the responsible driver")
+ * names the module that owns that code. OS code and usual victims count for
+ * little: the routine is then only where the check ran.
+ */
+static int code_param(vstate *v, unsigned i, uint64_t a)
+{
+    ds_crash *c = v->c;
+    char what[256] = "", where[400], why[700];
+    const char *meaning = c->verdict.param_meaning[i];
+    if (meaning) { /* "The cancel routine." -> ", the cancel routine," */
+        snprintf(what, sizeof what, ", %s", meaning);
+        if (what[2] >= 'A' && what[2] <= 'Z' && !(what[3] >= 'A' && what[3] <= 'Z'))
+            what[2] = (char)(what[2] - 'A' + 'a');
+        size_t n = strlen(what);
+        if (n && what[n - 1] == '.')
+            what[--n] = '\0';
+        snprintf(what + n, sizeof what - n, ",");
+    }
+    const ds_module *m = ds_module_at(c, a);
+    if (m) {
+        int idx = (int)(m - c->modules);
+        const ds_frame *f = frame_at(c, a);
+        ds_rule_action act = rule_for(v, idx, f ? f->function : NULL);
+        describe_ip(c, a, where, sizeof where);
+        snprintf(why, sizeof why, "P%u%s points into %s (%s)", i + 1, what, m->name, where);
+        evidence(v, idx, NULL, EV_CODE_PARAM, act == DS_RULE_NONE ? 60 : 15, why);
+        return 0;
+    }
+    const ds_module *u = unloaded_at(c, a);
+    if (u) {
+        snprintf(why, sizeof why, "P%u%s 0x%" PRIx64 " lies where %s was loaded before it was "
+                 "unloaded", i + 1, what, a, u->name);
+        evidence(v, -1, u->name, EV_UNLOADED, 70, why);
+        return REASON(v, "%s", why);
+    }
+    return 0;
+}
+
+/*
  * A status parameter whose NTSTATUS is tagged in bugcodes/ntstatus.txt says
  * where to look: code integrity refused an image (the modules on the stack
  * only tried to load it), or a device failed the I/O.
@@ -417,6 +458,8 @@ static int use_param(vstate *v, ds_param_role role, unsigned i, uint64_t val)
     case DS_ROLE_STATUS:
     case DS_ROLE_EXCEPTION_CODE:
         return status_param(v, i, val);
+    case DS_ROLE_CODE_ADDRESS:
+        return code_param(v, i, val);
     case DS_ROLE_IRQL:
         v->have_irql = true;
         v->irql = val;

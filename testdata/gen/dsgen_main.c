@@ -25,7 +25,7 @@ static void usage(FILE *f)
           "                       nobroken (repeatable), and one of the verdict\n"
           "                       scenarios: irqltrap pool poolcaller unloaded\n"
           "                       unloadedce power powernomem watchdog watchdogdpc whea\n"
-          "                       manualkbd scanonly victim victimflt, or a header\n"
+          "                       manualkbd scanonly victim victimflt tdr tdrlive, or a header\n"
           "                       scenario: acpibios acpifatal iommu livedump noncanon\n"
           "                       fillptr freedptr userptr badimagehash\n"
           "  --verbose            print the written facts as key=value lines\n"

@@ -285,12 +285,35 @@ static void sc_victimflt(sb *b)
     s->broken_driver = "fltmgr.sys";
 }
 
+/* Video TDR: only the graphics kernel is on the stack; P2 points into the
+ * display driver responsible (0x116 a bug check, 0x117 a live dump). */
+static void sc_tdr(sb *b, bool live)
+{
+    gen_spec *s = b->s;
+    int g = mod(b, "dxgkrnl.sys", DRV("dxgkrnl.sys"), 0x3C0000, 0x1B8D2F44, "dxgkrnl.pdb");
+    int d = mod(b, "contosogpu.sys", DRV("contosogpu.sys"), 0x2A0000, 0x66A1C3E9,
+                "C:\\contoso\\gpu\\x64\\Release\\contosogpu.pdb");
+    bool is64 = gen_arch_is64(s->arch);
+    s->bugcheck_code = live ? 0x117 : 0x116;
+    s->bugcheck_params[0] = s->modules[0].base + 0x1F00000u; /* TDR context (not in the dump) */
+    s->bugcheck_params[1] = s->modules[d].base + gen_func_rva(s->arch, 1) + 0x10;
+    s->bugcheck_params[2] = live ? 0 : is64 ? 0xFFFFFFFFC000009AULL : 0xC000009Au;
+    s->bugcheck_params[3] = 4;
+    F(b, 0, "KeBugCheckEx", GEN_FN_CALL);
+    F(b, g, "TdrBugcheckOnTimeout", GEN_FN_CALL);
+    F(b, g, "TdrResetFromTimeoutWorkItem", GEN_FN_FRAME);
+    F(b, 0, "ExpWorkerThread", GEN_FN_CALL);
+    F(b, 0, "PspSystemThreadStartup", GEN_FN_FRAME);
+    s->crash_module = 0;
+    s->broken_driver = NULL;
+}
+
 int gen_chain_scenario(gen_spec *s, const char *name)
 {
     static const char *const known[] = {"irqltrap", "pool", "poolcaller", "unloaded",
                                         "unloadedce", "power", "powernomem", "watchdog",
                                         "watchdogdpc", "whea", "manualkbd", "scanonly",
-                                        "victim", "victimflt"};
+                                        "victim", "victimflt", "tdr", "tdrlive"};
     bool found = false;
     for (size_t i = 0; i < sizeof known / sizeof *known; i++) found |= !strcmp(name, known[i]);
     if (!found) return 1;
@@ -310,6 +333,8 @@ int gen_chain_scenario(gen_spec *s, const char *name)
     else if (!strcmp(name, "manualkbd")) sc_manualkbd(&b);
     else if (!strcmp(name, "scanonly")) sc_scanonly(&b);
     else if (!strcmp(name, "victim")) sc_victim(&b);
+    else if (!strcmp(name, "tdr")) sc_tdr(&b, false);
+    else if (!strcmp(name, "tdrlive")) sc_tdr(&b, true);
     else sc_victimflt(&b);
     gchain c;
     if (b.err || chain_plan(s, &c, NULL, 0) != 0) {

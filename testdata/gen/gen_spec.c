@@ -312,7 +312,7 @@ const char *const *gen_scenario_names(void)
         "default", "irql", "pagefault", "kmode", "manual", "ntcrash", "noimages", "nobroken",
         "irqltrap", "pool", "poolcaller", "unloaded", "unloadedce", "power", "powernomem",
         "watchdog", "watchdogdpc", "whea", "manualkbd", "scanonly", "victim", "victimflt",
-        "acpibios", "acpifatal", "iommu", "livedump", "noncanon", "fillptr", "freedptr",
+        "tdr", "tdrlive", "acpibios", "acpifatal", "iommu", "livedump", "noncanon", "fillptr", "freedptr",
         "userptr", "badimagehash", NULL};
     return names;
 }
