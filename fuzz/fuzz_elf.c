@@ -1,6 +1,6 @@
 /* ELF files of Linux modules: the input is the file. Open it (through a
  * temporary file: libdwarf reads a descriptor), read the build id, look up
- * names around every address the input names, and unwind synthetic contexts
+ * names and source lines around every address the input names, and unwind synthetic contexts
  * of every architecture over a memory view made of the input's own bytes. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char name[64];
         uint64_t start, fsize;
         ds_elfsym_lookup(e, rva, name, sizeof name, &start, &fsize);
+        ds_srcloc loc;
+        if (salt % 4 == 0 || start)
+            ds_elfsym_source(e, rva, &loc);
+        ds_elfsym_source(e, start, &loc);
         ds_context c, out;
         memset(&c, 0, sizeof c);
         c.arch = arches[salt % 5];

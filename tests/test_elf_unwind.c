@@ -10,29 +10,12 @@
 
 #include "analysis/stacks.h"
 #include "check.h"
+#include "elf_testutil.h"
 #include "model/model.h"
 #include "symbols/elf.h"
 
 #define STACK_VA 0x7ffd0000ull
 #define BASE 0x555555554000ull
-
-static uint8_t *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = n > 0 ? malloc((size_t)n) : NULL;
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *size = b ? (size_t)n : 0;
-    return b;
-}
 
 static void spit(const char *path, const uint8_t *b, size_t n)
 {
@@ -47,38 +30,12 @@ static void spit(const char *path, const uint8_t *b, size_t n)
 static bool find_func(uint8_t *file, size_t size, const char *want, uint64_t *addr,
                       uint8_t *code, size_t ncode)
 {
-    Elf *elf = elf_memory((char *)file, size);
-    bool found = false;
-    Elf_Scn *scn = NULL;
-    while (elf && !found && (scn = elf_nextscn(elf, scn)) != NULL) {
-        GElf_Shdr sh;
-        if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
-            continue;
-        Elf_Data *d = elf_getdata(scn, NULL);
-        GElf_Sym s;
-        for (int i = 0; d && gelf_getsym(d, i, &s); i++) {
-            const char *n = elf_strptr(elf, sh.sh_link, s.st_name);
-            if (n && strcmp(n, want) == 0) {
-                *addr = s.st_value;
-                found = true;
-                break;
-            }
-        }
-    }
-    scn = NULL;
-    bool have_code = false;
-    while (found && elf && (scn = elf_nextscn(elf, scn)) != NULL) {
-        GElf_Shdr sh;
-        if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_PROGBITS && *addr >= sh.sh_addr &&
-            *addr - sh.sh_addr + ncode <= sh.sh_size &&
-            sh.sh_offset + (*addr - sh.sh_addr) + ncode <= size) {
-            memcpy(code, file + sh.sh_offset + (*addr - sh.sh_addr), ncode);
-            have_code = true;
-        }
-    }
-    if (elf)
-        elf_end(elf);
-    return found && have_code;
+    uint64_t len;
+    const uint8_t *at;
+    if (!find_sym(file, size, want, addr, &len, ncode, &at) || !at)
+        return false;
+    memcpy(code, at, ncode);
+    return true;
 }
 
 static void put64(uint8_t *stack, uint64_t va, uint64_t v)

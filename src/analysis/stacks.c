@@ -414,6 +414,10 @@ static void add_source(walker *w, ds_frame *f, uint64_t probe)
     case DS_SYM_BREAKPAD:
         ok = s->bp && ds_bpsym_source(s->bp, probe, &loc);
         break;
+    case DS_SYM_ELF:
+        ok = s->elf && ds_elfsym_source(s->elf, w->c->modules[f->module].base + probe -
+                                                    s->elf_bias, &loc);
+        break;
     default:
         break;
     }

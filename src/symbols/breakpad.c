@@ -801,48 +801,29 @@ bool ds_bpsym_param_size(ds_bpsym *b, uint64_t rva, uint32_t *size)
     return false;
 }
 
-static void set_pos(const ds_bpsym *b, ds_srcpos *p, uint64_t filenum, uint64_t line)
-{
-    const bp_file *file = find_file(b, filenum);
-    if (file)
-        ds_srcloc_copy(p->file, sizeof p->file, b->text + file->name_off, file->name_len);
-    p->line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
-}
-
 bool ds_bpsym_source(ds_bpsym *b, uint64_t rva, ds_srcloc *out)
 {
     out->n = 0;
     const bp_func *f = find_func(b, rva);
     if (!f)
         return false;
-    bp_inline_hit inl[DS_SRCLOC_MAX];
-    memset(inl, 0, sizeof inl);
+    bp_inline_hit hit[DS_SRCLOC_MAX];
+    memset(hit, 0, sizeof hit);
     uint64_t la, ln = 0, fn = 0;
-    bool have_line = scan_func(b, f, rva, &la, &ln, &fn, inl);
+    bool have_line = scan_func(b, f, rva, &la, &ln, &fn, hit);
+    ds_srcinline inl[DS_SRCLOC_MAX];
     size_t depth = 0; /* levels 0 .. depth-1 all cover rva */
-    while (depth < DS_SRCLOC_MAX && inl[depth].set)
-        depth++;
+    for (; depth < DS_SRCLOC_MAX && hit[depth].set; depth++) {
+        const bp_file *o = find_numbered(b->origins, b->norigins, hit[depth].origin);
+        const bp_file *cf = find_file(b, hit[depth].call_file);
+        inl[depth] = (ds_srcinline){o ? b->text + o->name_off : NULL, o ? o->name_len : 0,
+                                    cf ? b->text + cf->name_off : NULL,
+                                    cf ? cf->name_len : 0, hit[depth].call_line};
+    }
     if (!have_line && depth == 0)
         return false;
-    /* innermost inline first; each is placed by the call site of the one inside it */
-    for (size_t k = depth; k-- > 0;) {
-        ds_srcpos *p = &out->pos[out->n++];
-        memset(p, 0, sizeof *p);
-        const bp_file *o = find_numbered(b->origins, b->norigins, inl[k].origin);
-        if (o)
-            ds_srcloc_copy(p->function, sizeof p->function, b->text + o->name_off, o->name_len);
-        else
-            ds_srcloc_copy(p->function, sizeof p->function, "unknown", 7);
-        if (k + 1 < depth)
-            set_pos(b, p, inl[k + 1].call_file, inl[k + 1].call_line);
-        else if (have_line)
-            set_pos(b, p, fn, ln);
-    }
-    ds_srcpos *p = &out->pos[out->n++];
-    memset(p, 0, sizeof *p);
-    if (depth)
-        set_pos(b, p, inl[0].call_file, inl[0].call_line);
-    else
-        set_pos(b, p, fn, ln);
+    const bp_file *file = have_line ? find_file(b, fn) : NULL;
+    ds_srcloc_build(out, inl, depth, file ? b->text + file->name_off : NULL,
+                    file ? file->name_len : 0, ln);
     return true;
 }

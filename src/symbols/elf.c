@@ -5,62 +5,15 @@
  * first time a frame needs it. Rules that need a DWARF expression are not
  * evaluated: the step fails and the unwinder falls back to its own methods.
  */
-#include <gelf.h>
-#include <libelf.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <libdwarf.h>
-#include <dwarf.h>
-
 #include "io/bytes.h"
 #include "io/file.h"
-#include "symbols/elf.h"
-
-#define MAX_FILE_SIZE (1024ull * 1024 * 1024) /* refuse larger files */
-#define MAX_FUNCS 8000000u
-#define RULE_TABLE_SIZE 128 /* DWARF columns tracked; all ABIs used fit */
-#define MAX_BUILD_ID 64
-
-#ifndef NT_GNU_BUILD_ID
-#define NT_GNU_BUILD_ID 3
-#endif
-
-typedef struct elf_func {
-    uint64_t start, size;
-    size_t name; /* offset into names */
-} elf_func;
-
-typedef struct frame_list {
-    Dwarf_Cie *cies;
-    Dwarf_Signed ncies;
-    Dwarf_Fde *fdes;
-    Dwarf_Signed nfdes;
-} frame_list;
-
-struct ds_elfsym {
-    char *path;
-    char *data; /* private copy of the file, owned; libelf reads it */
-    size_t size;
-    Elf *elf;
-    uint8_t build_id[MAX_BUILD_ID];
-    size_t build_id_len; /* full length of the note (may exceed the copy) */
-    bool has_build_id;
-    uint64_t min_vaddr;
-    elf_func *funcs;
-    size_t nfuncs;
-    char *names;
-    size_t names_len, names_cap;
-    /* DWARF CFI, opened on first use */
-    bool dwarf_unsafe; /* the section table failed sections_sane() */
-    bool dwarf_tried;
-    int fd;
-    Dwarf_Debug dbg;
-    frame_list eh, debug;
-};
+#include "symbols/elf_priv.h"
 
 static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
 static bool elf_ok;
@@ -96,12 +49,52 @@ static uint64_t be64_at(const uint8_t *p)
 }
 
 /*
+ * The unit headers of a DWARF 5 .debug_rnglists / .debug_loclists section:
+ * unit_length (4 bytes, or 0xffffffff and 8), version 5, address size 4 or
+ * 8, no segment selector, offset_entry_count offsets; each unit inside the
+ * section. libdwarf 20210528 frees twice when loading a malformed one.
+ */
+static bool lists_sane(const uint8_t *p, size_t size)
+{
+    size_t off = 0;
+    while (off < size) {
+        if (size - off < 4)
+            return false;
+        uint64_t len = (uint64_t)p[off] | (uint64_t)p[off + 1] << 8 |
+                       (uint64_t)p[off + 2] << 16 | (uint64_t)p[off + 3] << 24;
+        size_t hdr = 4, osize = 4;
+        if (len == 0xffffffffu) {
+            if (size - off < 12)
+                return false;
+            len = 0;
+            for (int i = 7; i >= 0; i--)
+                len = len << 8 | p[off + 4 + (size_t)i];
+            hdr = 12;
+            osize = 8;
+        } else if (len >= 0xfffffff0u) {
+            return false;
+        }
+        if (len < 8 || len > size - off - hdr)
+            return false;
+        const uint8_t *u = p + off + hdr;
+        uint32_t count = (uint32_t)u[4] | (uint32_t)u[5] << 8 | (uint32_t)u[6] << 16 |
+                         (uint32_t)u[7] << 24;
+        if ((u[0] | u[1] << 8) != 5 || (u[2] != 4 && u[2] != 8) || u[3] != 0 ||
+            (uint64_t)count * osize > len - 8)
+            return false;
+        off += hdr + (size_t)len;
+    }
+    return true;
+}
+
+/*
  * libdwarf re-reads the file with its own reader and trusts the section
  * table: a section that claims to inflate to terabytes (SHF_COMPRESSED's
  * ch_size, or the size in a GNU ".zdebug" header) becomes a malloc of that
  * size, and offsets past the end become reads of garbage. Check the table
- * against our copy of the file before libdwarf may see it; symbols from
- * libelf stay usable either way (elf_memory bounds its own reads).
+ * against our copy of the file before libdwarf may see it, and the unit
+ * headers of the DWARF 5 list sections (lists_sane); symbols from libelf
+ * stay usable either way (elf_memory bounds its own reads).
  */
 static bool sections_sane(ds_elfsym *e, const GElf_Ehdr *eh)
 {
@@ -136,6 +129,14 @@ static bool sections_sane(ds_elfsym *e, const GElf_Ehdr *eh)
         const char *name = elf_strptr(e->elf, shstrndx, sh.sh_name);
         if (name && strncmp(name, ".zdebug", 7) == 0 && sh.sh_size >= 12 &&
             memcmp(data, "ZLIB", 4) == 0 && !inflated_size_ok(be64_at(data + 4), sh.sh_size))
+            return false;
+        if (!name || (strcmp(name, ".debug_rnglists") != 0 && strcmp(name, ".debug_loclists") != 0))
+            continue;
+        /* inflated in our in-memory copy only: libdwarf reads the file itself */
+        if ((sh.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
+            return false;
+        Elf_Data *d = elf_getdata(scn, NULL);
+        if (d && d->d_size && (!d->d_buf || !lists_sane(d->d_buf, d->d_size)))
             return false;
     }
     return true;
@@ -212,7 +213,7 @@ static void find_min_vaddr(ds_elfsym *e)
 
 /* ------------------------------------------------------------- symbols */
 
-static bool add_name(ds_elfsym *e, const char *s, size_t *off)
+bool elf_add_name(ds_elfsym *e, const char *s, size_t *off)
 {
     size_t n = strnlen(s, 4096);
     if (e->names_cap - e->names_len < n + 1) {
@@ -245,7 +246,7 @@ static bool add_func(ds_elfsym *e, size_t *cap, uint64_t start, uint64_t size, c
         *cap = ncap;
     }
     elf_func *f = &e->funcs[e->nfuncs];
-    if (!add_name(e, name, &f->name))
+    if (!elf_add_name(e, name, &f->name))
         return false;
     f->start = start;
     f->size = size;
@@ -402,6 +403,7 @@ void ds_elfsym_close(ds_elfsym *e)
 {
     if (!e)
         return;
+    elf_lines_free(e);
     if (e->dbg) {
         Dwarf_Error de = NULL;
         free_frames(e->dbg, &e->eh);
@@ -445,7 +447,8 @@ static void drop_error(Dwarf_Debug dbg, int rc, Dwarf_Error *de)
     *de = NULL;
 }
 
-static bool open_dwarf(ds_elfsym *e)
+
+bool elf_open_dwarf(ds_elfsym *e)
 {
     if (e->dwarf_tried)
         return e->dbg != NULL;
@@ -565,7 +568,7 @@ bool ds_elfsym_unwind(ds_elfsym *e, uint64_t rva, const ds_context *callee,
 {
     (void)load_bias; /* CFI values are addresses in the dump already; kept for the API */
     cfi_arch a;
-    if (!e || !callee || !mem || !caller || !arch_of(callee->arch, &a) || !open_dwarf(e))
+    if (!e || !callee || !mem || !caller || !arch_of(callee->arch, &a) || !elf_open_dwarf(e))
         return false;
     Dwarf_Fde fde = NULL;
     if (!find_fde(e, rva, &fde))

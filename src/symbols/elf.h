@@ -13,6 +13,7 @@
 
 #include "dumpscan/dumpscan.h"
 #include "mem/memview.h"
+#include "symbols/srcloc.h"
 
 typedef struct ds_elfsym ds_elfsym;
 
@@ -48,5 +49,12 @@ bool ds_elfsym_lookup(ds_elfsym *e, uint64_t rva, char *name, size_t len, uint64
  * DWARF expression, a value is unreadable, or libdwarf reports an error. */
 bool ds_elfsym_unwind(ds_elfsym *e, uint64_t rva, const ds_context *callee,
                       const ds_memview *mem, uint64_t load_bias, ds_context *caller);
+
+/*
+ * Source position of rva from the DWARF line tables (.debug_line, indexed
+ * on first use) and the DW_TAG_inlined_subroutine DIEs holding it. False
+ * when the file has no DWARF or no line row covers rva.
+ */
+bool ds_elfsym_source(ds_elfsym *e, uint64_t rva, ds_srcloc *out);
 
 #endif

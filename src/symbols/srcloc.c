@@ -52,3 +52,34 @@ void ds_srcloc_copy(char *dst, size_t cap, const char *s, size_t n)
     if (cap)
         dst[w] = 0;
 }
+
+static void set_pos(ds_srcpos *p, const char *fn, size_t fn_len, const char *file,
+                    size_t file_len, uint64_t line)
+{
+    ds_srcloc_copy(p->function, sizeof p->function, fn, fn_len);
+    ds_srcloc_copy(p->file, sizeof p->file, file, file_len);
+    p->line = line > UINT32_MAX ? UINT32_MAX : (uint32_t)line;
+}
+
+void ds_srcloc_build(ds_srcloc *out, const ds_srcinline *inl, size_t n, const char *file,
+                     size_t file_len, uint64_t line)
+{
+    out->n = 0;
+    size_t first = n > DS_SRCLOC_MAX ? n - DS_SRCLOC_MAX : 0;
+    /* innermost first; each is placed by the call site of the one inside it */
+    for (size_t k = n; k-- > first;) {
+        const ds_srcinline *x = &inl[k];
+        const char *name = x->name && x->name_len ? x->name : "unknown";
+        size_t name_len = x->name && x->name_len ? x->name_len : 7;
+        if (k + 1 < n)
+            set_pos(&out->pos[out->n++], name, name_len, inl[k + 1].call_file,
+                    inl[k + 1].call_file_len, inl[k + 1].call_line);
+        else
+            set_pos(&out->pos[out->n++], name, name_len, file, file_len, line);
+    }
+    if (n)
+        set_pos(&out->pos[out->n++], "", 0, inl[first].call_file, inl[first].call_file_len,
+                inl[first].call_line);
+    else
+        set_pos(&out->pos[out->n++], "", 0, file, file_len, line);
+}

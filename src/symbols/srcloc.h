@@ -38,4 +38,23 @@ typedef struct ds_srcloc {
  */
 void ds_srcloc_copy(char *dst, size_t cap, const char *s, size_t n);
 
+/* One inlined call as a symbol source describes it: the inlined function
+ * and where its caller called it (strings need not be NUL-terminated). */
+typedef struct ds_srcinline {
+    const char *name;
+    size_t name_len;
+    const char *call_file; /* NULL when unknown */
+    size_t call_file_len;
+    uint64_t call_line;
+} ds_srcinline;
+
+/*
+ * Fill out from the inlined calls covering an address, outermost first
+ * (inl[0] was inlined into the physical function), and the file and line
+ * of the address itself (from the line table). An unnamed inline is
+ * "unknown". Calls beyond DS_SRCLOC_MAX are dropped from the outside.
+ */
+void ds_srcloc_build(ds_srcloc *out, const ds_srcinline *inl, size_t n, const char *file,
+                     size_t file_len, uint64_t line);
+
 #endif
