@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -54,15 +55,27 @@ static int run(char **out, char **err, const char *fmt, ...) __attribute__((form
 
 static int run(char **out, char **err, const char *fmt, ...)
 {
-    char cmd[4096], full[4800], of[300], ef[300];
+    char of[300], ef[300];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    size_t cap = (size_t)n + 2 * sizeof of + 32;
+    char *cmd = malloc((size_t)n + 1), *full = malloc(cap);
+    if (!cmd || !full) {
+        free(cmd);
+        free(full);
+        return -1;
+    }
+    va_start(ap, fmt);
+    vsnprintf(cmd, (size_t)n + 1, fmt, ap);
     va_end(ap);
     snprintf(of, sizeof of, "%s/.out", root);
     snprintf(ef, sizeof ef, "%s/.err", root);
-    snprintf(full, sizeof full, "(%s) >'%s' 2>'%s'", cmd, of, ef);
+    snprintf(full, cap, "(%s) >'%s' 2>'%s'", cmd, of, ef);
     int st = system(full);
+    free(cmd);
+    free(full);
     if (out)
         *out = slurp(of);
     if (err)
@@ -402,6 +415,189 @@ static void check_odd_names_cli(void)
     free(err);
 }
 
+/* ------------------------- item 4, item 3 (batch), exact accounting */
+
+/* Counts of a --summary --json run: seen, analyzed, failed, skipped. */
+static bool summary_counts(const char *args, int *rc, long long c[4])
+{
+    char *out, *err;
+    *rc = run(&out, &err, "'%s' --summary --json %s", DUMPSCAN_BIN, args);
+    json_t *j = out ? json_loads(out, 0, NULL) : NULL;
+    json_t *f = json_object_get(j, "files");
+    static const char *const k[4] = {"seen", "analyzed", "failed", "skipped"};
+    for (int i = 0; i < 4; i++)
+        c[i] = json_integer_value(json_object_get(f, k[i]));
+    bool ok = f != NULL;
+    if (!ok)
+        fprintf(stderr, "summary %s: exit %d, %s\n", args, *rc, err ? err : "");
+    json_decref(j);
+    free(out);
+    free(err);
+    return ok;
+}
+
+/* A tree deeper than PATH_MAX (made with mkdirat, as no path reaches its
+ * bottom), a dump and a text file at the bottom. */
+static void check_deep_tree(void)
+{
+    char top[300];
+    snprintf(top, sizeof top, "%s/deep", root);
+    CHECK(mkdir(top, 0755) == 0);
+    int fd = open(top, O_RDONLY | O_DIRECTORY);
+    CHECK(fd >= 0);
+    const char *comp = "level-of-a-tree-deeper-than-path-max-0123456789";
+    size_t levels = PATH_MAX / strlen(comp) + 8;
+    size_t plen = strlen(top) + levels * (strlen(comp) + 1) + 32;
+    char *path = malloc(plen);
+    snprintf(path, plen, "%s", top);
+    for (size_t i = 0; fd >= 0 && i < levels; i++) {
+        CHECK(mkdirat(fd, comp, 0755) == 0);
+        int next = openat(fd, comp, O_RDONLY | O_DIRECTORY);
+        close(fd);
+        fd = next;
+        strcat(path, "/");
+        strcat(path, comp);
+    }
+    CHECK(fd >= 0 && strlen(path) > PATH_MAX);
+    char made[300];
+    snprintf(made, sizeof made, "%s/made.dmp", root);
+    CHECK(gen_dump(made, 44) == 0);
+    CHECK(renameat(AT_FDCWD, made, fd, "bottom.dmp") == 0);
+    int tf = openat(fd, "notes.txt", O_WRONLY | O_CREAT, 0644);
+    CHECK(tf >= 0 && write(tf, "not a dump\n", 11) == 11);
+    close(tf);
+    close(fd);
+
+    /* before: ENAMETOOLONG from stat() was taken for a broken link, no row */
+    long long c[4];
+    int rc;
+    char args[400];
+    snprintf(args, sizeof args, "-r '%s'", top);
+    CHECK(summary_counts(args, &rc, c));
+    CHECK(rc == 0);
+    CHECK(c[0] == 2 && c[1] == 1 && c[2] == 0 && c[3] == 1);
+    /* the row names the whole path, with the file's size */
+    char *out, *err;
+    rc = run(&out, &err, "'%s' -r --format csv '%s'", DUMPSCAN_BIN, top);
+    CHECK(rc == 0);
+    char *want = malloc(plen);
+    snprintf(want, plen, "%s/bottom.dmp,ok,,", path);
+    CHECK(out && strstr(out, want));
+    const char *at = out ? strstr(out, want) : NULL;
+    CHECK(at && strncmp(at + strlen(want), "0,", 2) != 0); /* the size, from fstatat */
+    free(out);
+    free(err);
+    /* one file named by a path longer than PATH_MAX: the full report */
+    rc = run(&out, &err, "'%s' --json --compact '%s/bottom.dmp'", DUMPSCAN_BIN, path);
+    json_t *j = out ? json_loads(out, 0, NULL) : NULL;
+    const char *fp = json_string_value(json_object_get(json_object_get(j, "file"), "path"));
+    CHECK(rc == 0 && fp && strlen(fp) > PATH_MAX);
+    CHECK(json_integer_value(json_object_get(json_object_get(j, "file"), "size")) > 0);
+    json_decref(j);
+    free(out);
+    free(err);
+    free(want);
+    free(path);
+}
+
+/* Inside a directory: a link that leads nowhere and one that loops are error
+ * rows; a FIFO and a device are counted skips. */
+static void check_entries(void)
+{
+    char dir[300], p[400];
+    snprintf(dir, sizeof dir, "%s/ent", root);
+    CHECK(mkdir(dir, 0755) == 0);
+    snprintf(p, sizeof p, "%s/a.dmp", dir);
+    CHECK(gen_dump(p, 45) == 0);
+    snprintf(p, sizeof p, "%s/dangling.dmp", dir);
+    CHECK(symlink("no-such-file.dmp", p) == 0);
+    snprintf(p, sizeof p, "%s/loop.dmp", dir);
+    CHECK(symlink("loop.dmp", p) == 0);
+    snprintf(p, sizeof p, "%s/fifo.dmp", dir);
+    CHECK(mkfifo(p, 0644) == 0);
+    snprintf(p, sizeof p, "%s/null.dmp", dir);
+    CHECK(symlink("/dev/null", p) == 0);
+    long long c[4];
+    int rc;
+    char args[400];
+    snprintf(args, sizeof args, "'%s'", dir);
+    CHECK(summary_counts(args, &rc, c));
+    CHECK(rc == 3);
+    CHECK(c[0] == 5 && c[1] == 1 && c[2] == 2 && c[3] == 2);
+    char *out, *err;
+    rc = run(&out, &err, "'%s' --format csv '%s'", DUMPSCAN_BIN, dir);
+    CHECK(rc == 3);
+    CHECK(out && strstr(out, "/dangling.dmp,failed,symbolic link: No such file or directory"));
+    CHECK(out && strstr(out, "/loop.dmp,failed,symbolic link: Too many levels of symbolic links"));
+    free(out);
+    free(err);
+    /* named on the command line, the same are error rows */
+    rc = run(&out, &err, "'%s' --format csv '%s/fifo.dmp' '%s/null.dmp' '%s/a.dmp'",
+             DUMPSCAN_BIN, dir, dir, dir);
+    CHECK(rc == 3);
+    CHECK(out && strstr(out, "/fifo.dmp,failed,not a regular file"));
+    CHECK(out && strstr(out, "/null.dmp,failed,not a regular file"));
+    CHECK(out && strstr(out, "/a.dmp,ok,"));
+    free(out);
+    free(err);
+    /* a directory that cannot be read (root reads everything: not here) */
+    if (geteuid() != 0) {
+        snprintf(p, sizeof p, "%s/locked", dir);
+        CHECK(mkdir(p, 0) == 0);
+        snprintf(args, sizeof args, "-r '%s'", dir);
+        CHECK(summary_counts(args, &rc, c));
+        CHECK(rc == 3 && c[2] == 3);
+        chmod(p, 0755);
+        rmdir(p);
+    }
+}
+
+/* A name that is a regular file when the walk meets it and a FIFO (then a
+ * device) when a worker opens it: an error row at once, never a hang. The
+ * swap happens while dumpscan waits, after walking its arguments, to open
+ * its --files-from list, which is a FIFO this test opens only then. */
+static void check_fifo_race(void)
+{
+    static const char *const swaps[] = {"fifo", "device"};
+    for (int k = 0; k < 2; k++) {
+        char dir[300], dump[400], list[400], res[400], cmd[2400];
+        snprintf(dir, sizeof dir, "%s/race%d", root, k);
+        CHECK(mkdir(dir, 0755) == 0);
+        snprintf(dump, sizeof dump, "%s/a.dmp", dir);
+        snprintf(list, sizeof list, "%s/list", dir);
+        snprintf(res, sizeof res, "%s/out.csv", dir);
+        CHECK(gen_dump(dump, 46) == 0 && mkfifo(list, 0644) == 0);
+        snprintf(cmd, sizeof cmd,
+                 "timeout 60 '%s' --format csv --files-from '%s' '%s' >'%s' 2>/dev/null; "
+                 "echo $? >>'%s'", DUMPSCAN_BIN, list, dump, res, res);
+        pid_t pid = fork();
+        if (pid == 0) {
+            execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+            _exit(127);
+        }
+        /* returns once dumpscan opens the list: its arguments are walked */
+        int lfd = open(list, O_WRONLY);
+        CHECK(lfd >= 0);
+        CHECK(unlink(dump) == 0);
+        if (k == 0)
+            CHECK(mkfifo(dump, 0644) == 0);
+        else
+            CHECK(symlink("/dev/zero", dump) == 0);
+        close(lfd); /* an empty list */
+        int st;
+        CHECK(waitpid(pid, &st, 0) == pid);
+        char *out = slurp(res);
+        if (!out || !strstr(out, "a.dmp,failed,"))
+            fprintf(stderr, "%s swap: %s\n", swaps[k], out ? out : "(no output)");
+        /* one error row naming what the file had become; exit 3, not 124 */
+        CHECK(out && strstr(out, "/a.dmp,failed,not a regular file (a "));
+        CHECK(out && strstr(out, k == 0 ? "FIFO" : "character device"));
+        size_t len = out ? strlen(out) : 0;
+        CHECK(len > 2 && strcmp(out + len - 2, "3\n") == 0);
+        free(out);
+    }
+}
+
 /* ------------------------------------------------------------------ main */
 
 static void cleanup(void)
@@ -422,6 +618,9 @@ int main(void)
     check_write_errors();
     check_table_api();
     check_odd_names_cli();
+    check_deep_tree();
+    check_entries();
+    check_fifo_race();
     cleanup();
     return check_report("test_hostile_files");
 }

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -668,6 +669,19 @@ DS_API int ds_detect_file(const char *path, ds_format *fmt, bool *gzip, ds_error
  */
 long ds_cab_dumps(const char *path, char ***names, ds_error *err);
 void ds_free_names(char **names, size_t n);
+
+/*
+ * Paths of any length. open(2) and stat(2) refuse a path longer than the
+ * system's PATH_MAX (ENAMETOOLONG) although the file is there; these then
+ * open the longest start of the path that fits and the rest one directory at
+ * a time with openat(2)/fstatat(2), following symbolic links as open and stat
+ * do. Every file dumpscan opens goes through them, so a dump in a tree deeper
+ * than PATH_MAX opens like any other. ds_path_open returns a descriptor the
+ * caller owns and closes (flags as for open; O_CREAT is not meant for it), or
+ * -1 with errno; ds_path_stat returns 0 or -1 with errno.
+ */
+int ds_path_open(const char *path, int flags);
+int ds_path_stat(const char *path, struct stat *st);
 
 /* ------------------------------------------------------------- lookups */
 

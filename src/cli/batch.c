@@ -44,6 +44,7 @@ typedef enum { ST_PENDING = 0, ST_OK, ST_FAILED, ST_SKIPPED } item_state;
 typedef struct item {
     char *path;
     char *walk_error;   /* found failing while walking (missing path, unreadable dir) */
+    bool not_file;      /* a device, socket or FIFO inside a directory: a counted skip */
     ds_row *row;        /* OK and FAILED */
     item_state state;
     unsigned worker;    /* JSONL: whose temporary file holds the report */
@@ -101,7 +102,6 @@ typedef struct walk {
     item *items;
     size_t n, cap;
     idset dirs, files;
-    size_t ignored;  /* not regular files: devices, sockets, broken or looping links */
     bool recursive;
     bool verbose;
     bool oom;
@@ -171,95 +171,136 @@ static char *join(const char *dir, const char *name)
     return p;
 }
 
-static int name_order(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void walk_dir(walk *w, const char *dir);
 
-/* One path met while walking (or given on the command line when top). */
-static void walk_path(walk *w, const char *path, bool top)
+/* A directory, regular file or something else met while walking; top: named
+ * by the user or listed, so anything but a file or directory is an error row.
+ * Inside directories, devices, sockets and FIFOs are counted skips. */
+static void take(walk *w, const char *path, const struct stat *st, bool top)
 {
-    struct stat st;
-    if (stat(path, &st) != 0) {
-        if (top) { /* named by the user: say why it is not there */
-            char msg[300];
-            snprintf(msg, sizeof msg, "%s", strerror(errno));
-            add_item(w, path, msg);
-        } else {
-            w->ignored++; /* a broken or looping symbolic link */
-            if (w->verbose)
-                fprintf(stderr, "dumpscan: %s: ignored: %s\n", path, strerror(errno));
-        }
-        return;
-    }
-    if (S_ISDIR(st.st_mode)) {
+    if (S_ISDIR(st->st_mode)) {
         if (!top && !w->recursive)
             return; /* subdirectories only with --recursive */
-        int r = idset_add(&w->dirs, st.st_dev, st.st_ino);
+        int r = idset_add(&w->dirs, st->st_dev, st->st_ino);
         if (r < 0)
             w->oom = true;
         else if (r > 0)
             walk_dir(w, path); /* r == 0: entered before (a link loop) */
         return;
     }
-    if (!S_ISREG(st.st_mode)) {
-        if (top)
-            add_item(w, path, "not a regular file");
-        else if (w->ignored++, w->verbose)
-            fprintf(stderr, "dumpscan: %s: ignored: not a regular file\n", path);
+    if (!S_ISREG(st->st_mode)) {
+        add_item(w, path, top ? "not a regular file" : NULL);
+        if (!top && !w->oom)
+            w->items[w->n - 1].not_file = true;
         return;
     }
-    int r = idset_add(&w->files, st.st_dev, st.st_ino);
+    int r = idset_add(&w->files, st->st_dev, st->st_ino);
     if (r < 0)
         w->oom = true;
     else if (r > 0)
         add_file(w, path); /* r == 0: the same file by another name */
 }
 
+/* A path named by the user or listed. */
+static void walk_path(walk *w, const char *path)
+{
+    struct stat st;
+    if (ds_path_stat(path, &st) != 0)
+        add_item(w, path, strerror(errno)); /* say why it is not there */
+    else
+        take(w, path, &st, true);
+}
+
+static void dir_error(walk *w, const char *dir, int err)
+{
+    char msg[300];
+    snprintf(msg, sizeof msg, "cannot read directory: %s", strerror(err));
+    add_item(w, dir, msg);
+}
+
+typedef struct dir_entry {
+    char *name;
+    struct stat st;
+    int err;      /* fstatat failed with this errno */
+    bool link;    /* ... on a symbolic link (it leads nowhere or loops) */
+} dir_entry;
+
+static int entry_order(const void *a, const void *b)
+{
+    return strcmp(((const dir_entry *)a)->name, ((const dir_entry *)b)->name);
+}
+
+/* A directory's entries in name order, each looked at with fstatat relative
+ * to the directory's descriptor, so no length limit applies to the paths
+ * they make (ds_path_open reopens a directory deeper than PATH_MAX). The
+ * directory is closed before descending: open descriptors do not grow with
+ * depth, and the order does not depend on readdir. An entry that cannot be
+ * looked at (a link that leads nowhere or loops, no permission) is an error
+ * row: nothing met is dropped without a trace. */
 static void walk_dir(walk *w, const char *dir)
 {
-    DIR *d = opendir(dir);
+    int fd = ds_path_open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d) {
-        char msg[300];
-        snprintf(msg, sizeof msg, "cannot read directory: %s", strerror(errno));
-        add_item(w, dir, msg);
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        dir_error(w, dir, e);
         return;
     }
-    /* Names first, directory closed before descending: open descriptors do
-     * not grow with depth, and the order does not depend on readdir. */
-    char **names = NULL;
+    dir_entry *ents = NULL;
     size_t n = 0, cap = 0;
     struct dirent *e;
+    errno = 0;
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
         if (n == cap) {
             size_t nc = cap ? cap * 2 : 64;
-            char **p = realloc(names, nc * sizeof *p);
-            if (!p) {
+            dir_entry *p = realloc(ents, nc * sizeof *p);
+            if (!p || !(p[n].name = strdup(e->d_name))) {
+                ents = p ? p : ents;
                 w->oom = true;
                 break;
             }
-            names = p;
+            ents = p;
             cap = nc;
-        }
-        if (!(names[n] = join(dir, e->d_name))) {
+        } else if (!(ents[n].name = strdup(e->d_name))) {
             w->oom = true;
             break;
         }
         n++;
+        errno = 0;
+    }
+    int read_err = w->oom ? 0 : errno;
+    if (n)
+        qsort(ents, n, sizeof *ents, entry_order);
+    for (size_t i = 0; i < n; i++) {
+        dir_entry *x = &ents[i];
+        x->err = fstatat(dirfd(d), x->name, &x->st, 0) != 0 ? errno : 0;
+        struct stat lst;
+        x->link = x->err && fstatat(dirfd(d), x->name, &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+                  S_ISLNK(lst.st_mode);
     }
     closedir(d);
-    if (n)
-        qsort(names, n, sizeof *names, name_order);
+    if (read_err)
+        dir_error(w, dir, read_err);
     for (size_t i = 0; i < n; i++) {
-        if (!w->oom)
-            walk_path(w, names[i], false);
-        free(names[i]);
+        char *path = w->oom ? NULL : join(dir, ents[i].name);
+        if (!path) {
+            w->oom = true;
+        } else if (ents[i].err) {
+            char msg[300];
+            snprintf(msg, sizeof msg, "%s%s", ents[i].link ? "symbolic link: " : "",
+                     strerror(ents[i].err));
+            add_item(w, path, msg);
+        } else {
+            take(w, path, &ents[i].st, false);
+        }
+        free(path);
+        free(ents[i].name);
     }
-    free(names);
+    free(ents);
 }
 
 /* ----------------------------------------------------------- the pool */
@@ -317,6 +358,12 @@ static void analyze(pool *p, unsigned id, item *it)
 {
     const char *error = it->walk_error;
     ds_error err;
+    if (it->not_file) {
+        it->state = ST_SKIPPED;
+        if (p->o->verbose)
+            fprintf(stderr, "dumpscan: %s: skipped: not a regular file\n", it->path);
+        return;
+    }
     if (!error) {
         ds_format fmt;
         bool gz;
@@ -579,7 +626,7 @@ static bool print_summary(const batch_opts *o, item **order, size_t n, size_t sk
 static int walk_listed(void *ctx, const char *path)
 {
     walk *w = ctx;
-    walk_path(w, path, true);
+    walk_path(w, path);
     return w->oom ? -1 : 0;
 }
 
@@ -603,7 +650,7 @@ int batch_run(const batch_opts *o, char *const *paths, int npaths)
 {
     walk w = {.recursive = o->recursive, .verbose = o->verbose};
     for (int i = 0; i < npaths && !w.oom; i++)
-        walk_path(&w, paths[i], true);
+        walk_path(&w, paths[i]);
     bool list_failed = false;
     if (o->files_from && !w.oom) {
         char err[300];

@@ -27,7 +27,7 @@ static int has_signature(const char *path, ds_error *err)
 bool ds_cab_split_path(const char *path, char *cab, size_t cap, const char **member)
 {
     struct stat st;
-    if (stat(path, &st) == 0)
+    if (ds_path_stat(path, &st) == 0)
         return false; /* the whole name is a file (or folder) of its own */
     const char *colon = strrchr(path, ':');
     if (!colon || colon == path || !colon[1] || (size_t)(colon - path) >= cap)

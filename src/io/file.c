@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,9 +20,101 @@ static const struct {
     {S_IFSOCK, "a socket"},
 };
 
+/*
+ * The directory holding path's last component, for a path the kernel refuses
+ * as too long: the longest start of it that fits PATH_MAX is opened at once,
+ * the rest one directory at a time with openat (symbolic links followed, as a
+ * plain open would). *name is the last component ("." after a final '/').
+ * A descriptor the caller closes, or -1 with errno.
+ */
+static int open_parent(const char *path, const char **name)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        errno = ENAMETOOLONG; /* one component longer than NAME_MAX */
+        return -1;
+    }
+    *name = slash[1] ? slash + 1 : ".";
+    size_t dirlen = (size_t)(slash - path), cut = 0;
+    for (size_t i = dirlen < PATH_MAX - 1 ? dirlen : PATH_MAX - 1; i > 0; i--)
+        if (path[i] == '/') {
+            cut = i;
+            break;
+        }
+    int fd;
+    if (cut > 0) {
+        char *start = strndup(path, cut);
+        if (!start) {
+            errno = ENOMEM;
+            return -1;
+        }
+        fd = open(start, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        free(start);
+    } else {
+        fd = open(path[0] == '/' ? "/" : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    }
+    char comp[NAME_MAX + 1];
+    for (size_t i = cut; fd >= 0 && i < dirlen;) {
+        while (i < dirlen && path[i] == '/')
+            i++;
+        size_t n = 0;
+        while (i + n < dirlen && path[i + n] != '/')
+            n++;
+        if (n == 0)
+            break;
+        if (n > NAME_MAX) {
+            close(fd);
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        memcpy(comp, path + i, n);
+        comp[n] = '\0';
+        int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        fd = next;
+        i += n;
+    }
+    return fd;
+}
+
+int ds_path_open(const char *path, int flags)
+{
+    int fd = open(path, flags);
+    if (fd >= 0 || errno != ENAMETOOLONG)
+        return fd;
+    const char *name;
+    int dir = open_parent(path, &name);
+    if (dir < 0)
+        return -1;
+    fd = openat(dir, name, flags);
+    int saved = errno;
+    close(dir);
+    errno = saved;
+    return fd;
+}
+
+int ds_path_stat(const char *path, struct stat *st)
+{
+    if (stat(path, st) == 0)
+        return 0;
+    if (errno != ENAMETOOLONG)
+        return -1;
+    const char *name;
+    int dir = open_parent(path, &name);
+    if (dir < 0)
+        return -1;
+    int rc = fstatat(dir, name, st, 0);
+    int saved = errno;
+    close(dir);
+    errno = saved;
+    return rc;
+}
+
 int ds_file_open(const char *path, uint64_t *size, ds_error *err)
 {
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    int fd = ds_path_open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
         ds_set_error(err, "%s", strerror(errno));
         return -1;

@@ -119,7 +119,7 @@ void ds_row_free(ds_row *r)
 static void row_stat(ds_row *r)
 {
     struct stat st;
-    if (r->path && stat(r->path, &st) == 0) {
+    if (r->path && ds_path_stat(r->path, &st) == 0) {
         r->file_size = (uint64_t)st.st_size;
         r->has_mtime = true;
         r->mtime = (int64_t)st.st_mtime;
