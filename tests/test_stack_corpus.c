@@ -132,6 +132,48 @@ static void walk(const char *dump, const char *symbols, const rz_frame *rz, size
             CHECK(!"a PDB name without a symbol path");
     }
 
+    /* The bug-check stack (CPU 0, from KeBugCheckEx) goes through the
+     * KTRAP_FRAME nt's fault handler built (Rip/Rsp = the P4 context's) to
+     * WriteIoMemRawEx+0x70 and WriteGenAddrEx+0x6b: no stale amdppm return
+     * address above the trap frame (RegisterSubspace+0x28, 0xfffff8048b5a2e2c)
+     * may stand in for them (issue 12). */
+    const ds_stack *bc = stack_of(c, DS_STACK_BUGCHECK);
+    CHECK(bc != NULL);
+    size_t at = 0;
+    for (size_t i = 1; bc && i < bc->nframes; i++) {
+        const ds_frame *f = &bc->frames[i];
+        if (symbols) /* without amdppm's image the frames above it are plain scans */
+            CHECK(f->pc != 0xfffff8048b5a2e2cull);
+        if (!at && f->pc == 0xfffff8048b58334cull && f->sp == 0xffff850429892120ull)
+            at = i;
+    }
+    CHECK(at > 0);
+    if (bc && at > 0) {
+        const ds_frame *t = &bc->frames[at];
+        CHECK(t->is_trap_frame);
+        CHECK(t->trust == DS_TRUST_TRAP_FRAME || t->trust == DS_TRUST_CONTEXT);
+        CHECK(at + 1 < bc->nframes);
+        if (symbols && at + 1 < bc->nframes) {
+            CHECK_EQ_U64(bc->frames[at + 1].pc, 0xfffff8048b58313full);
+            CHECK_EQ_U64(bc->frames[at + 1].sp, 0xffff850429892150ull);
+            if (symbols) {
+                CHECK_STR(t->function, "WriteIoMemRawEx");
+                CHECK_EQ_U64(t->function_offset, 0x70);
+                CHECK_STR(bc->frames[at + 1].function, "WriteGenAddrEx");
+                CHECK_EQ_U64(bc->frames[at + 1].function_offset, 0x6b);
+            }
+        }
+        /* the frames before it can only come from scanning (no image or
+         * .pdata for nt), and the trap frame is the last one trusted
+         * without symbols, the first after it with them */
+        for (size_t i = 1; i < at; i++)
+            CHECK(bc->frames[i].trust == DS_TRUST_SCAN ||
+                  bc->frames[i].trust == DS_TRUST_SCAN_VALIDATED);
+        CHECK(ds_stack_trusted_frames(bc) >= at + 1);
+        if (symbols)
+            CHECK(ds_stack_trusted_frames(bc) >= at + 17);
+    }
+
     /* the verdict (issue 4 bars) */
     const ds_verdict *v = &c->verdict;
     CHECK(v->present);

@@ -416,8 +416,37 @@ static void x86_chain_end(void)
     tpe_free(&t86);
 }
 
+/* a CONTEXT record saved on the stack is registers, not return addresses */
+static void saved_context(void)
+{
+    x64_world();
+    clear();
+    uint64_t rec = S + 0x20;
+    tw_put64(&W, rec + 0x30, 0x0010001Fu);  /* ContextFlags: CONTEXT_AMD64 | ALL */
+    tw_put64(&W, rec + 0x38, 0x10);         /* SegCs */
+    tw_put64(&W, rec + 0x42 - 2, 0x180000); /* SegSs at 0x42 */
+    tw_put64(&W, rec + 0x44, 0x246);        /* EFlags */
+    tw_put64(&W, rec + 0x80, B + 0x1005);   /* Rcx: looks like a return address */
+    tw_put64(&W, rec + 0xF8, B + 0x1022);   /* Rip */
+    tw_put64(&W, rec + 0x4D0 + 8, B + 0x1022); /* the real one, past the record */
+    ds_context c = tw_context(DS_ARCH_X64, B + 0x1150, S, 0);
+    walk r = run(&c);
+    CHECK(r.n >= 2);
+    if (r.n >= 2)
+        CHECK_EQ_U64(r.f[1].sp, rec + 0x4D0 + 16);
+    done(&r);
+    /* not a CONTEXT (wrong selector): its words are scanned as usual */
+    tw_put64(&W, rec + 0x38, 0x77);
+    r = run(&c);
+    CHECK(r.n >= 2 && r.f[1].pc == B + 0x1005);
+    done(&r);
+    tw_free(&W);
+    tpe_free(&X64);
+}
+
 int main(void)
 {
+    saved_context();
     x64_trap_frames();
     x86_trap_frames();
     splice();

@@ -312,6 +312,62 @@ static int trap_at(uw_walker *w, uint64_t base, ds_context *out)
     return k;
 }
 
+/* ------------------------------------------------ saved register blocks */
+
+/* A CONTEXT record saved on the stack (RtlCaptureContext, exception
+ * dispatch, invalid-parameter reports) holds code addresses that are
+ * registers, not return addresses. Recognised by its flags word and
+ * selectors; the scan skips over it. Offsets per arch (formats.md 4). */
+typedef struct ctx_layout {
+    ds_arch arch;
+    uint16_t flags_off;
+    uint32_t flags_mask, flags_arch; /* (flags & mask) == arch bit */
+    uint16_t cs_off, ss_off, fl_off; /* 0xFFFF: not in this layout */
+    uint16_t cs[3], ss[3];
+    uint32_t size;
+} ctx_layout;
+
+static const ctx_layout ctx_layouts[] = {
+    {DS_ARCH_X64, 0x30, 0xFFF00000u, 0x00100000u, 0x38, 0x42, 0x44, {0x10, 0x33, 0x23},
+     {0x18, 0x2B, 0}, 0x4D0},
+    {DS_ARCH_X86, 0x00, 0xFFFF0000u, 0x00010000u, 0xBC, 0xC8, 0xC0, {0x08, 0x1B, 0x1B},
+     {0x10, 0x23, 0x23}, 0x2CC},
+    {DS_ARCH_ARM64, 0x00, 0xFFC00000u, 0x00400000u, 0xFFFF, 0xFFFF, 0x04, {0}, {0}, 0x390},
+};
+
+static bool one_of(uint16_t v, const uint16_t *set)
+{
+    return v == set[0] || v == set[1] || v == set[2];
+}
+
+/* Bytes of a CONTEXT record starting at va, 0 when none is there. */
+static uint32_t context_at(uw_walker *w, uint64_t va)
+{
+    for (size_t i = 0; i < sizeof ctx_layouts / sizeof *ctx_layouts; i++) {
+        const ctx_layout *L = &ctx_layouts[i];
+        if (L->arch != w->env->arch)
+            continue;
+        uint32_t flags, fl;
+        if (!uw_read32(w, va + L->flags_off, &flags) || (flags & L->flags_mask) != L->flags_arch ||
+            !uw_read32(w, va + L->fl_off, &fl))
+            return 0;
+        if (L->arch == DS_ARCH_ARM64) {
+            /* CPSR: AArch64 state (bit 4 clear), EL0t, EL1t or EL1h */
+            unsigned m = fl & 0x1F;
+            return m == 0 || m == 4 || m == 5 ? L->size : 0;
+        }
+        uint8_t sel[2];
+        uint8_t ss[2];
+        if (!uw_read(w, va + L->cs_off, sel, 2) || !uw_read(w, va + L->ss_off, ss, 2))
+            return 0;
+        if (!(fl & 2) || (fl & 0xFFC08028u) || !one_of(ds_le16(sel), L->cs) ||
+            !one_of(ds_le16(ss), L->ss))
+            return 0;
+        return L->size;
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------ the scan */
 
 static uint64_t sat_add(uint64_t a, uint64_t b)
@@ -386,6 +442,7 @@ bool uw_scan(uw_walker *w, const uw_state *cur, uw_result *out, const char **why
     if (w->bounded && ra_end > w->hi)
         ra_end = w->hi;
     uint8_t buf[SCAN_CHUNK];
+    uint64_t skip_to = 0; /* end of a saved CONTEXT met on the way */
     while (at < end && end - at >= ptr) {
         size_t want = end - at < SCAN_CHUNK ? (size_t)(end - at) : SCAN_CHUNK;
         want -= want % ptr;
@@ -408,8 +465,13 @@ bool uw_scan(uw_walker *w, const uw_state *cur, uw_result *out, const char **why
                     return true;
                 }
             }
-            if (slot >= ra_end)
+            if (slot >= ra_end || slot < skip_to)
                 continue;
+            uint32_t block = context_at(w, slot);
+            if (block) {
+                skip_to = slot + block;
+                continue;
+            }
             uint64_t v = ptr == 8 ? ds_le64(buf + off) : ds_le32(buf + off);
             if (arm) {
                 v = uw_strip_pac(v);
