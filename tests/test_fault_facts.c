@@ -11,6 +11,8 @@
 
 #include "analysis/access.h"
 #include "analysis/bugcodes.h"
+#include "analysis/facts.h"
+#include "io/md5.h"
 #include "check.h"
 #include "dsgen.h"
 #include "dumpscan/dumpscan.h"
@@ -91,6 +93,43 @@ static void table_checks(void)
     CHECK(v.subcase != NULL);
     CHECK_EQ_U64(v.params[2].role, DS_ROLE_ACCESS_TYPE);
     CHECK_EQ_U64(v.params[3].role, DS_ROLE_FAULTING_ADDRESS);
+}
+
+/* MD5 (RFC 1321 test vectors and the padding edges) and the offsets table. */
+static void md5_and_offsets(void)
+{
+    static const struct {
+        const char *in;
+        size_t repeat;
+        const char *hex;
+    } v[] = {{"", 1, "d41d8cd98f00b204e9800998ecf8427e"},
+             {"abc", 1, "900150983cd24fb0d6963f7d28e17f72"},
+             {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1,
+              "8215ef0796a20bcaaae116d3876c664a"},
+             {"a", 55, "ef1772b6dff9a122358552954ad0df65"},
+             {"a", 56, "3b0c8ac703f828b04c6c197006d17218"},
+             {"a", 64, "014842d480b571495a4a0363793f7367"}};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        char in[128] = "", hex[33];
+        for (size_t k = 0; k < v[i].repeat; k++)
+            strcat(in, v[i].in);
+        uint8_t d[16];
+        ds_md5(in, strlen(in), d);
+        for (int k = 0; k < 16; k++)
+            snprintf(hex + 2 * k, 3, "%02x", d[k]);
+        CHECK_STR(hex, v[i].hex);
+    }
+    uint32_t off = 0;
+    CHECK(ds_kernel_offset("EPROCESS.ImageFileName", DS_ARCH_X64, 19041, &off));
+    CHECK_EQ_U64(off, 0x5a8);
+    CHECK(ds_kernel_offset("EPROCESS.ImageFileName", DS_ARCH_X64, 26100, &off));
+    CHECK_EQ_U64(off, 0x338);
+    CHECK(ds_kernel_offset("EPROCESS.ImageFileName", DS_ARCH_X64, 17763, &off));
+    CHECK_EQ_U64(off, 0x450);
+    /* a build no line covers gives nothing, never a guess */
+    CHECK(!ds_kernel_offset("EPROCESS.ImageFileName", DS_ARCH_X86, 10240, &off));
+    CHECK(!ds_kernel_offset("EPROCESS.ImageFileName", DS_ARCH_X64, 30000, &off));
+    CHECK(!ds_kernel_offset("EPROCESS.Nothing", DS_ARCH_X64, 19041, &off));
 }
 
 /* ------------------------------------------------------ synthetic dumps */
@@ -174,6 +213,24 @@ static void victimflt_case(int arch)
                              : "READ_ADDRESS:  00000000\n"));
     CHECK(has_text(d, DS_TEXT_VERBOSE, "HEADER_EXCEPTION: code 80000003"));
     CHECK(has_text(d, DS_TEXT_VERBOSE, "own breakpoint"));
+    /* the !analyze facts */
+    const ds_facts *f = &c->facts;
+    CHECK_STR(f->bugcheck_str, "AV");
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, ".cxr 0x%" PRIx64 " ; kb", s.bugcheck_params[3]);
+    CHECK_STR(f->stack_command, cmd);
+    CHECK_STR(f->followup_name, "MachineOwner");
+    uint8_t md[16];
+    char hash[40];
+    ds_md5(c->verdict.bucket, strlen(c->verdict.bucket), md);
+    snprintf(hash, sizeof hash, "{%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+             "%02x%02x%02x%02x%02x%02x}", md[0], md[1], md[2], md[3], md[4], md[5], md[6],
+             md[7], md[8], md[9], md[10], md[11], md[12], md[13], md[14], md[15]);
+    CHECK_STR(f->failure_id_hash, hash);
+    CHECK(has_text(d, 0, "EXCEPTION_CODE_STR: c0000005\n"));
+    CHECK(has_text(d, 0, "EXCEPTION_PARAMETER1: "));
+    CHECK(has_text(d, 0, "BUGCHECK_STR:  AV\n"));
+    CHECK(has_text(d, 0, "FAILURE_ID_HASH: {"));
     ds_close(d);
 }
 
@@ -194,6 +251,41 @@ static void irqltrap_case(int arch)
           c->stacks[0].frames[0].pc == s.bugcheck_params[3]);
     CHECK(has_text(d, 0, "TRAP_FRAME:"));
     CHECK(has_text(d, 0, "found on the stack"));
+    CHECK_EQ_U64(c->facts.current_irql, 2);
+    CHECK_STR(c->facts.bugcheck_str, "0xD1");
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, ".trap 0x%" PRIx64 " ; kb", r->trap_va);
+    CHECK_STR(c->facts.stack_command, cmd);
+    CHECK(has_text(d, 0, "CURRENT_IRQL:  2\n"));
+    ds_close(d);
+}
+
+static uint32_t g_os_build, g_os_product;
+
+static void set_os(gen_spec *s)
+{
+    s->build = g_os_build;
+    s->product_type = g_os_product;
+}
+
+/* OSNAME from version, build and product type. */
+static void os_case(uint32_t build, uint32_t product, const char *name, const char *product_s)
+{
+    g_os_build = build;
+    g_os_product = product;
+    gen_spec s;
+    ds_dump *d = open_case(DS_ARCH_X64, 1, NULL, set_os, &s, "os");
+    if (!d)
+        return;
+    const ds_facts *f = &ds_dump_crash(d)->facts;
+    CHECK_STR(f->os_name, name);
+    if (product_s)
+        CHECK_STR(f->os_product, product_s);
+    else
+        CHECK(f->os_product == NULL);
+    char want[64];
+    snprintf(want, sizeof want, "OSNAME:        %s\n", name);
+    CHECK(has_text(d, 0, want));
     ds_close(d);
 }
 
@@ -260,6 +352,12 @@ int main(void)
         return 1;
     }
     table_checks();
+    md5_and_offsets();
+    os_case(19041, 1, "Windows 10", "client");
+    os_case(22621, 1, "Windows 11", "client");
+    os_case(17763, 3, "Windows Server 2019", "server");
+    os_case(20348, 2, "Windows Server 2022", "domain_controller");
+    os_case(19041, 7, "Windows NT 10.0", NULL); /* a product type that is none of the three */
     victimflt_case(DS_ARCH_X64);
     victimflt_case(DS_ARCH_X86);
     victimflt_case(DS_ARCH_ARM64);

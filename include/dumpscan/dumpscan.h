@@ -249,6 +249,7 @@ typedef struct ds_kernel_info {
     size_t nprocessors;
     int crashing_cpu;        /* index into processors, -1 if unknown */
     const char *crashing_cpu_reason; /* how it was chosen (static string) */
+    char build_lab[96];      /* KDBG NtBuildLab ("19041.1.amd64fre.vb_release..."), or "" */
 } ds_kernel_info;
 
 /* ------------------------------------------------------ user-mode facts */
@@ -419,6 +420,26 @@ typedef struct ds_fault_records {
     int trap_param;
 } ds_fault_records;
 
+/* ------------------------------------------------------ !analyze facts */
+
+/*
+ * The facts WinDbg's !analyze -v names that are not part of the verdict,
+ * filled by the analysis stage. Empty strings and -1 mean unknown.
+ */
+typedef struct ds_facts {
+    char process_name[16];     /* PROCESS_NAME: EPROCESS.ImageFileName ("System") */
+    uint64_t process;          /* VA of that EPROCESS, 0 when unknown */
+    int current_irql;          /* CURRENT_IRQL from an irql parameter, -1 unknown */
+    char bugcheck_str[24];     /* BUGCHECK_STR: "AV", "0xD1"; minidumps: the code */
+    char stack_command[96];    /* STACK_COMMAND: ".cxr 0x...; kb", ".trap 0x...; kb" */
+    char failure_id_hash[40];  /* FAILURE_ID_HASH: MD5 of FAILURE_BUCKET_ID as a GUID */
+    const char *followup_name; /* FOLLOWUP_NAME (static), NULL when no suspect */
+    char os_name[48];          /* OSNAME: "Windows 10", "Windows Server 2019", "macOS" */
+    char os_version[192];      /* OS_VERSION: "10.0.19041.1", "11.6.0 20G165" */
+    int os_revision;           /* the build's revision (UBR/QFE), -1 unknown */
+    const char *os_product;    /* "client", "server", "domain_controller" or NULL */
+} ds_facts;
+
 /* ----------------------------------------------------------- the model */
 
 typedef struct ds_crash {
@@ -461,6 +482,7 @@ typedef struct ds_crash {
     size_t nstacks;
     ds_verdict verdict;       /* filled by the analysis stage */
     ds_fault_records records; /* filled by the analysis stage (stacks) */
+    ds_facts facts;           /* filled by the analysis stage (after the verdict) */
 } ds_crash;
 
 /* --------------------------------------------------------------- opening */

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/facts.h"
 #include "analysis/stacks.h"
 #include "analysis/verdict.h"
 #include "format/format.h"
@@ -83,6 +84,8 @@ static ds_dump *open_source(ds_dump *d, const ds_open_options *opt, ds_error *er
         rc = ds_analysis_stacks(c, &d->mem, opt);
     if (rc == 0)
         rc = ds_analysis_verdict(c, &d->mem);
+    if (rc == 0)
+        ds_analysis_facts(c, &d->mem);
     if (rc != 0) {
         if (!err || !err->text[0])
             ds_set_error(err, "out of memory");

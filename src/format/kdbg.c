@@ -5,6 +5,7 @@
  * used; an encoded one needs ntoskrnl symbols to decode (9.3).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "format/context.h"
 #include "format/format.h"
@@ -15,8 +16,12 @@ enum {
     KDBG_TAG = 0x10, KDBG_SIZE = 0x14, KDBG_KERNBASE = 0x18, KDBG_PS_LOADED = 0x48,
     KDBG_PROCESSOR_BLOCK = 0x218, KDBG_KTHREAD_APC_PROCESS = 0x2A0,
     KDBG_SIZE_EPROCESS = 0x2A8, KDBG_SIZE_PRCB = 0x2B0, KDBG_PRCB_CURRENT_THREAD = 0x2B4,
-    KDBG_SIZE_ETHREAD = 0x2C0, KDBG_PRCB_CONTEXT = 0x338,
+    KDBG_SIZE_ETHREAD = 0x2C0, KDBG_PRCB_CONTEXT = 0x338, KDBG_NT_BUILD_LAB = 0x208,
+    KDBG_MM_UNLOADED_DRIVERS = 0x220, KDBG_MM_LAST_UNLOADED_DRIVER = 0x228,
 };
+
+/* MI_UNLOADED_DRIVERS: the kernel keeps the last 50 unloaded drivers. */
+#define MAX_UNLOADED 50
 
 #define MAX_CPUS 2048 /* more than any Windows release supports */
 
@@ -120,6 +125,65 @@ static int map_blob(ds_reader *r, uint64_t va, uint32_t off, uint32_t room, uint
     return ds_mem_add_region(r->mem, va, want && want < room ? want : room, off) < 0 ? -1 : 0;
 }
 
+/* NtBuildLab ("19041.1.amd64fre.vb_release.191206-1406"): printable ASCII. */
+static void read_build_lab(ds_reader *r, uint64_t kdbg, unsigned ptr)
+{
+    uint64_t va;
+    char buf[sizeof r->crash->kernel.build_lab];
+    if (!ds_mem_u64(r->mem, kdbg + KDBG_NT_BUILD_LAB, &va) || !va)
+        return;
+    size_t got = ds_mem_read(r->mem, narrow(va, ptr), buf, sizeof buf - 1);
+    size_t n = 0;
+    while (n < got && buf[n] >= 0x20 && buf[n] < 0x7F)
+        n++;
+    if (n == 0 || n == got)
+        return; /* no terminator in reach: not the string */
+    memcpy(r->crash->kernel.build_lab, buf, n);
+    r->crash->kernel.build_lab[n] = '\0';
+}
+
+/*
+ * Unloaded drivers of kernel and complete dumps: KDBG.MmUnloadedDrivers
+ * points to the kernel's pointer to its UNLOADED_DRIVERS array (Name
+ * UNICODE_STRING, StartAddress, EndAddress, CurrentTime), and
+ * MmLastUnloadedDriver to the index the next unload will use. Listed most
+ * recent first. Triage dumps carry their own list (format/triage.c).
+ */
+static int read_unloaded(ds_reader *r, uint64_t kdbg, unsigned ptr)
+{
+    ds_crash *c = r->crash;
+    uint64_t var, arr, last_va;
+    uint32_t last;
+    if (c->nunloaded || !ds_mem_u64(r->mem, kdbg + KDBG_MM_UNLOADED_DRIVERS, &var) || !var ||
+        !ds_mem_u64(r->mem, kdbg + KDBG_MM_LAST_UNLOADED_DRIVER, &last_va) || !last_va ||
+        !ds_mem_ptr(r->mem, narrow(var, ptr), ptr, &arr) || !arr ||
+        !ds_mem_u32(r->mem, narrow(last_va, ptr), &last))
+        return 0;
+    unsigned entry = ptr == 8 ? 0x28 : 0x18;
+    uint32_t n = last < MAX_UNLOADED ? last : MAX_UNLOADED;
+    for (uint32_t k = 0; k < n; k++) {
+        uint32_t i = (last - 1 - k) % MAX_UNLOADED;
+        uint64_t e = arr + (uint64_t)i * entry, start, end;
+        if (!ds_mem_ptr(r->mem, e + 2 * ptr, ptr, &start) ||
+            !ds_mem_ptr(r->mem, e + 3 * ptr, ptr, &end) || !start || end <= start ||
+            end - start > 0x40000000u)
+            continue;
+        char *name = ds_mem_unicode_string(r->mem, e, ptr);
+        if (!name)
+            continue;
+        ds_module *m = ds_module_add(c, true);
+        if (!m) {
+            free(name);
+            return -1;
+        }
+        m->base = start;
+        m->size = end - start;
+        ds_module_set_name(m, ds_basename_dup(name));
+        ds_module_set_path(m, name);
+    }
+    return 0;
+}
+
 int ds_kdbg_read(ds_reader *r, unsigned ptr)
 {
     ds_crash *c = r->crash;
@@ -137,6 +201,9 @@ int ds_kdbg_read(ds_reader *r, unsigned ptr)
                            "are not used");
     c->kernel.kdbg_plain = true;
     c->kernel.triage.kdbg_copy = c->kernel.triage.present;
+    read_build_lab(r, va.value, ptr);
+    if (!c->kernel.triage.present && read_unloaded(r, va.value, ptr) < 0)
+        return -1;
     kdbg_facts f;
     if (!read_facts(r, va.value, ptr, &f))
         return ds_note_add(c, DS_INFO, "kdbg_short",

@@ -242,6 +242,15 @@ static json_t *os_json(const ds_crash *c)
                         opt_int(md ? c->mdmp.product_type : c->kernel.product_type));
     json_object_set_new(o, "suite_mask", opt_hex(md ? c->mdmp.suite_mask : c->kernel.suite_mask));
     json_object_set_new(o, "csd_version", str_or_null(c->mdmp.csd_version));
+    const ds_facts *f = &c->facts;
+    json_object_set_new(o, "name", f->os_name[0] ? json_string(f->os_name) : json_null());
+    json_object_set_new(o, "version_string",
+                        f->os_version[0] ? json_string(f->os_version) : json_null());
+    json_object_set_new(o, "revision",
+                        f->os_revision >= 0 ? json_integer(f->os_revision) : json_null());
+    json_object_set_new(o, "product", str_or_null(f->os_product));
+    json_object_set_new(o, "build_lab", c->kernel.build_lab[0] ? json_string(c->kernel.build_lab)
+                                                               : json_null());
     return o;
 }
 
@@ -337,6 +346,26 @@ static json_t *record_origin(json_t *o, uint64_t va, int param)
 {
     json_object_set_new(o, "va", hex(va));
     json_object_set_new(o, "parameter", param ? json_integer(param) : json_null());
+    return o;
+}
+
+/* The !analyze fields beside the verdict, under WinDbg's names in lower case. */
+static json_t *facts_json(const ds_crash *c)
+{
+    const ds_facts *f = &c->facts;
+    json_t *o = json_object();
+    json_object_set_new(o, "process_name",
+                        f->process_name[0] ? json_string(f->process_name) : json_null());
+    json_object_set_new(o, "process", f->process ? hex(f->process) : json_null());
+    json_object_set_new(o, "current_irql",
+                        f->current_irql >= 0 ? json_integer(f->current_irql) : json_null());
+    json_object_set_new(o, "bugcheck_str",
+                        f->bugcheck_str[0] ? json_string(f->bugcheck_str) : json_null());
+    json_object_set_new(o, "stack_command",
+                        f->stack_command[0] ? json_string(f->stack_command) : json_null());
+    json_object_set_new(o, "failure_id_hash",
+                        f->failure_id_hash[0] ? json_string(f->failure_id_hash) : json_null());
+    json_object_set_new(o, "followup_name", str_or_null(f->followup_name));
     return o;
 }
 
@@ -519,6 +548,7 @@ char *ds_report_json(const ds_dump *d, unsigned flags)
     json_object_set_new(root, "context", context_json(c, &c->context, c->has_context));
     json_object_set_new(root, "verdict", verdict_json(c));
     json_object_set_new(root, "fault_records", fault_records_json(c));
+    json_object_set_new(root, "facts", facts_json(c));
     json_object_set_new(root, "stacks", stacks_json(c));
     json_object_set_new(root, "modules", modules_json(c->modules, c->nmodules));
     json_object_set_new(root, "unloaded_modules", modules_json(c->unloaded, c->nunloaded));

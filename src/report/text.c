@@ -46,9 +46,12 @@ static void header_lines(ds_strbuf *b, const ds_dump *d)
         ds_sb_printf(b, "Dump:         kernel %s (DumpType %u), %s\n", c->dump_kind,
                      c->dump_type, c->format == DS_FORMAT_KERNEL64 ? "PAGEDU64" : "PAGEDUMP");
     ds_sb_printf(b, "System:       ");
-    if (c->os_major)
-        ds_sb_printf(b, "Windows NT %u.%u ", c->os_major, c->os_minor);
-    if (c->os_build)
+    const ds_facts *f = &c->facts;
+    if (f->os_name[0]) /* the OS as named by the analysis (all platforms) */
+        ds_sb_printf(b, "%s%s%s%s%s%s, ", f->os_name, f->os_version[0] ? " " : "",
+                     f->os_version, f->os_product ? " (" : "",
+                     f->os_product ? f->os_product : "", f->os_product ? ")" : "");
+    else if (c->os_build)
         ds_sb_printf(b, "build %u, ", c->os_build);
     ds_sb_printf(b, "%s", ds_arch_name(c->arch));
     if (c->cpus)
@@ -74,6 +77,15 @@ static void field(ds_strbuf *b, const char *name)
 {
     size_t n = strlen(name);
     ds_sb_printf(b, "%s:%*s", name, n < 14 ? (int)(14 - n) : 1, "");
+}
+
+/* "NAME:  value", only when the value is known (not NULL or empty). */
+static void text_field(ds_strbuf *b, const char *name, const char *value)
+{
+    if (!value || !*value)
+        return;
+    field(b, name);
+    ds_sb_printf(b, "%s\n", value);
 }
 
 /* "<va> -- (.cmd 0x<va>)" as WinDbg prints a record's address, then where
@@ -192,6 +204,27 @@ static void verdict_lines(ds_strbuf *b, const ds_crash *c)
         ds_sb_printf(b, "  %s\n", v->description);
     if (v->live_dump)
         ds_sb_printf(b, "LIVE_DUMP:     yes (the system kept running: a snapshot, not a crash)\n");
+    const ds_facts *f = &c->facts;
+    text_field(b, "BUGCHECK_STR", f->bugcheck_str);
+    text_field(b, "PROCESS_NAME", f->process_name);
+    if (f->current_irql >= 0) {
+        field(b, "CURRENT_IRQL");
+        ds_sb_printf(b, "%d\n", f->current_irql);
+    }
+    /* the real exception: 0x7E's P3 record, or a minidump's */
+    const ds_exception *e = c->records.has_exception ? &c->records.exception
+                            : c->format == DS_FORMAT_MINIDUMP && c->has_exception ? &c->exception
+                                                                                   : NULL;
+    if (e) {
+        field(b, "EXCEPTION_CODE_STR");
+        ds_sb_printf(b, "%08x\n", e->code);
+        for (unsigned i = 0; i < 2 && i < e->nparams; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "EXCEPTION_PARAMETER%u", i + 1);
+            field(b, name);
+            ds_sb_printf(b, "%0*" PRIx64 "\n", addr_width(c), e->params[i]);
+        }
+    }
     /* WinDbg's READ_ADDRESS / WRITE_ADDRESS / EXECUTE_ADDRESS; "access"
      * (a platform that does not say which) keeps our own name */
     static const char *const access_fields[][2] = {
@@ -239,6 +272,12 @@ static void verdict_lines(ds_strbuf *b, const ds_crash *c)
     }
     if (v->bucket)
         ds_sb_printf(b, "FAILURE_BUCKET_ID: %s\n", v->bucket);
+    text_field(b, "FAILURE_ID_HASH", f->failure_id_hash);
+    text_field(b, "FOLLOWUP_NAME", f->followup_name);
+    text_field(b, "STACK_COMMAND", f->stack_command);
+    text_field(b, "OSNAME", f->os_name);
+    text_field(b, "OS_VERSION", f->os_version);
+    text_field(b, "PRODUCT_TYPE", f->os_product);
     ds_sb_printf(b, "BLAME_CONFIDENCE: %s\n", ds_confidence_name(v->confidence));
     list_lines(b, "BLAME_REASONS:", v->reasons, v->nreasons);
     list_lines(b, "CAVEATS:", v->caveats, v->ncaveats);

@@ -203,6 +203,32 @@ static int build_globals(gworld *w)
     put64(k + 0xC0, kptr(w, w->pfndb_va));
     put16(k + 0x29E, is64 ? 0x28 : 0x18); /* OffsetKThreadInitialStack */
     put16(k + 0x2B4, is64 ? 0x08 : 0x04); /* OffsetPrcbCurrentThread */
+
+    /* MmUnloadedDrivers (-> the kernel's pointer to its UNLOADED_DRIVERS
+       array) and MmLastUnloadedDriver (the next index): unloaded[0] is the
+       most recent, so it sits just below that index */
+    uint64_t var = d + 0x500, last = d + 0x508, arr = d + 0x600, names = d + 0x800;
+    unsigned ue = is64 ? 0x28 : 0x18;
+    put64(k + 0x220, kptr(w, var));
+    put64(k + 0x228, kptr(w, last));
+    put_ptr(b, arr, is64);
+    if (!vm_write(&w->vm, var, b, ps)) return -1;
+    put32(b, (uint32_t)s->nunloaded);
+    if (!vm_write(&w->vm, last, b, 4)) return -1;
+    for (size_t i = 0; i < s->nunloaded && i < 8; i++) {
+        const gen_unloaded *u = &s->unloaded[i];
+        uint8_t e[0x28] = {0}, nm[0x40];
+        size_t n = gen_utf16(nm, u->name ? u->name : "", 0x1F);
+        uint64_t nva = names + i * 0x40;
+        put16(e, (uint16_t)(2 * n));
+        put16(e + 2, (uint16_t)(2 * n));
+        put_ptr(e + ps, nva, is64);
+        put_ptr(e + 2 * ps, u->start, is64);
+        put_ptr(e + 3 * ps, u->end, is64);
+        if (!vm_write(&w->vm, arr + (s->nunloaded - 1 - i) * ue, e, ue) ||
+            !vm_write(&w->vm, nva, nm, 2 * n))
+            return -1;
+    }
     if (!vm_write(&w->vm, w->kdbg_va, k, sizeof k)) return -1;
     return 0;
 }
