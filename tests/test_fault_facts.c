@@ -227,7 +227,7 @@ static void victimflt_case(int arch)
              "%02x%02x%02x%02x%02x%02x}", md[0], md[1], md[2], md[3], md[4], md[5], md[6],
              md[7], md[8], md[9], md[10], md[11], md[12], md[13], md[14], md[15]);
     CHECK_STR(f->failure_id_hash, hash);
-    CHECK(has_text(d, 0, "EXCEPTION_CODE_STR: c0000005\n"));
+    CHECK(has_text(d, 0, "EXCEPTION_CODE_STR: c0000005 (STATUS_ACCESS_VIOLATION)\n"));
     CHECK(has_text(d, 0, "EXCEPTION_PARAMETER1: "));
     CHECK(has_text(d, 0, "BUGCHECK_STR:  AV\n"));
     CHECK(has_text(d, 0, "FAILURE_ID_HASH: {"));

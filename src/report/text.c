@@ -216,8 +216,12 @@ static void verdict_lines(ds_strbuf *b, const ds_crash *c)
                             : c->format == DS_FORMAT_MINIDUMP && c->has_exception ? &c->exception
                                                                                    : NULL;
     if (e) {
+        ds_ntstatus_info st;
         field(b, "EXCEPTION_CODE_STR");
-        ds_sb_printf(b, "%08x\n", e->code);
+        ds_sb_printf(b, "%08x", e->code);
+        if (ds_ntstatus_lookup(e->code, &st))
+            ds_sb_printf(b, " (%s)", st.name);
+        ds_sb_printf(b, "\n");
         for (unsigned i = 0; i < 2 && i < e->nparams; i++) {
             char name[32];
             snprintf(name, sizeof name, "EXCEPTION_PARAMETER%u", i + 1);
@@ -236,8 +240,12 @@ static void verdict_lines(ds_strbuf *b, const ds_crash *c)
             ds_sb_printf(b, "%0*" PRIx64 "\n", addr_width(c), v->faulting_address);
         }
     if (v->inpage_status.known) {
+        ds_ntstatus_info st;
         field(b, "INPAGE_STATUS");
-        ds_sb_printf(b, "%08" PRIx64 "\n", v->inpage_status.value);
+        ds_sb_printf(b, "%08" PRIx64, v->inpage_status.value);
+        if (ds_ntstatus_lookup(v->inpage_status.value, &st))
+            ds_sb_printf(b, " (%s: %s)", st.name, st.meaning);
+        ds_sb_printf(b, "\n");
     }
     if (v->faulting_ip)
         ds_sb_printf(b, "FAULTING_IP:   %s\n", v->faulting_ip);
