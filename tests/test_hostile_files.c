@@ -405,6 +405,12 @@ static void check_odd_names_cli(void)
     json_decref(o);
     free(out);
     free(err);
+    /* the text report names the file with the same escapes as the table */
+    rc = run(&out, &err, "'%s' '%s/esc'\"$(printf '\\033')\"'[31mred.dmp'", DUMPSCAN_BIN, dir);
+    CHECK(rc == 0 && out && !has_raw_control(out));
+    CHECK(out && strstr(out, "/esc\\x1B[31mred.dmp\n"));
+    free(out);
+    free(err);
     /* "%41" written so that it decodes to itself */
     rc = run(&out, &err, "'%s' --json --compact '%s/100%%41.dmp'", DUMPSCAN_BIN, dir);
     o = out ? json_loads(out, 0, NULL) : NULL;

@@ -7,6 +7,7 @@
 #include "core/dump.h"
 #include "report/callsite.h"
 #include "report/regnames.h"
+#include "report/safetext.h"
 #include "report/strbuf.h"
 
 static void where(ds_strbuf *b, const ds_crash *c, uint64_t va)
@@ -26,10 +27,15 @@ static void header_lines(ds_strbuf *b, const ds_dump *d)
 {
     const ds_crash *c = &d->crash;
     char t[32];
-    ds_sb_printf(b, "File:         %s%s\n", d->path ? d->path : "(memory)",
-                 c->compressed ? " (gzip)" : "");
-    if (c->file_in_cab)
-        ds_sb_printf(b, "FILE_IN_CAB:  %s\n", c->file_in_cab);
+    /* names from outside are shown with their control characters escaped */
+    ds_sb_printf(b, "File:         ");
+    ds_sb_display(b, d->path ? d->path : "(memory)");
+    ds_sb_printf(b, "%s\n", c->compressed ? " (gzip)" : "");
+    if (c->file_in_cab) {
+        ds_sb_printf(b, "FILE_IN_CAB:  ");
+        ds_sb_display(b, c->file_in_cab);
+        ds_sb_printf(b, "\n");
+    }
     if (c->format == DS_FORMAT_MINIDUMP) {
         ds_sb_printf(b, "Dump:         user-mode minidump (MDMP), %u streams\n",
                      c->mdmp.streams);
