@@ -18,6 +18,9 @@ if command -v gcab >/dev/null; then
     head -c 100000 /dev/urandom >"$seeds/r.bin"; seq 1 30000 >"$seeds/t.txt"
     (cd "$seeds" && gcab -c -z z.cab r.bin t.txt && gcab -c s.cab t.txt && rm r.bin t.txt)
 fi
+# batch JSONL lines, one per file, for fuzz_rowjson
+build-fuzz/dumpscan --format jsonl testdata/samples 2>/dev/null | split -l 1 - "$seeds/row-" ||
+    true
 status=0
 for h in build-fuzz/fuzz/fuzz_*; do
     [ -x "$h" ] || continue

@@ -3,8 +3,14 @@
 # Does nothing when everything is already there.
 set -eu
 pkgs="build-essential cmake pkg-config libcapstone-dev libjansson-dev zlib1g-dev \
-libelf-dev libdwarf-dev gcab"
-[ "${1:-}" = "--fuzz" ] && pkgs="$pkgs clang libclang-rt-dev"
+libelf-dev libdwarf-dev gcab libsqlite3-dev"
+for flag in "$@"; do
+    case $flag in
+    --fuzz) pkgs="$pkgs clang libclang-rt-dev" ;;
+    # test_fleet renders the HTML page in headless Chromium (skipped without it)
+    --browser) pkgs="$pkgs chromium" ;;
+    esac
+done
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

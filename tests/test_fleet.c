@@ -1,26 +1,40 @@
 /*
  * Fleet triage through the real dumpscan binary: --files-from lists (newline
  * and NUL), --shard I/N covering every file exactly once, the progress line
- * (absent when stderr is not a terminal, present on a pseudo-terminal).
+ * (absent when stderr is not a terminal, present on a pseudo-terminal), the
+ * crash database (--db: recall by name and by content, re-analysis, schema
+ * migration, WAL, a run killed half-way), --since and new buckets, machine
+ * rules, the HTML page (escaping; rendered by headless Chromium when there is
+ * one) and --merge of shards equal to one run byte for byte.
  * The folder is a small fleet: HOST-k/Minidump/NNN.dmp over several days, with
  * different verdict scenarios, a file that is not a dump, and a name with
  * characters HTML and CSV must escape.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <signal.h>
+#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "dsgen.h"
 #include "dumpscan/dumpscan.h"
+#include "pngcheck.h"
 #include "runcmd.h"
+
+/* Internal (src/report/db.c): a database at an older schema version. */
+int ds_db_create_at(const char *path, int version, ds_db **out, ds_error *err);
 
 #ifndef DUMPSCAN_BIN
 #error "DUMPSCAN_BIN must name the dumpscan binary (tests/CMakeLists.txt)"
 #endif
 
-static char root[256];
+static char root[200];    /* the fleet: only dumps and one text file */
+static char scratch[220]; /* what the test writes besides */
 static unsigned ndumps;
 
 /* FILETIME of 2024-03-01 00:00 UTC plus days and hours. */
@@ -39,7 +53,7 @@ static bool gen_dump(const char *rel, const char *scenario, uint64_t seed, uint6
         return false;
     s.system_time = when;
     char p[512], err[256];
-    snprintf(p, sizeof p, "%s/%s", root, rel);
+    snprintf(p, sizeof p, "%s%s%s", rel[0] == '/' ? "" : root, rel[0] == '/' ? "" : "/", rel);
     if (gen_write(&s, p, err, sizeof err) != 0) {
         fprintf(stderr, "gen %s: %s\n", rel, err);
         return false;
@@ -114,7 +128,7 @@ static void check_files_from(void)
     free(listed);
     /* NUL-separated, detected, and with -0; a list file instead of stdin */
     char list[300];
-    snprintf(list, sizeof list, "%s/list0", root);
+    snprintf(list, sizeof list, "%s/list0", scratch);
     CHECK(run_cmd(&listed, "find '%s' -name '*.dmp' -print0 > '%s'", root, list) == 0);
     free(listed);
     CHECK(run_cmd(&listed, "'%s' --files-from '%s' --format csv --no-header", DUMPSCAN_BIN,
@@ -171,7 +185,7 @@ static void check_shards(void)
 static void check_progress(void)
 {
     char *out = NULL, err[300];
-    snprintf(err, sizeof err, "%s/stderr.txt", root);
+    snprintf(err, sizeof err, "%s/stderr.txt", scratch);
     /* not a terminal: nothing on stderr at all */
     CHECK(run_cmd(&out, "'%s' -r --format csv '%s' 2>'%s' >/dev/null", DUMPSCAN_BIN, root,
                   err) == 0);
@@ -193,6 +207,444 @@ static void check_progress(void)
     free(out);
 }
 
+/* ------------------------------------------------------ the database */
+
+static long long sql_int(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    long long v = -1;
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_stmt *st;
+        sqlite3_busy_timeout(h, 5000);
+        if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK) {
+            if (sqlite3_step(st) == SQLITE_ROW)
+                v = sqlite3_column_int64(st, 0);
+            sqlite3_finalize(st);
+        }
+    }
+    sqlite3_close(h);
+    return v;
+}
+
+static bool sql_exec(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    bool ok = sqlite3_open(db, &h) == SQLITE_OK &&
+              sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_close(h);
+    return ok;
+}
+
+/* The last non-empty line of text (in place). */
+static const char *last_line(char *text)
+{
+    if (!text)
+        return "";
+    size_t n = strlen(text);
+    while (n && text[n - 1] == '\n')
+        text[--n] = '\0';
+    char *nl = strrchr(text, '\n');
+    return nl ? nl + 1 : text;
+}
+
+static void check_db(void)
+{
+    char db[300], *out = NULL, *plain = NULL, *again = NULL, want[200];
+    snprintf(db, sizeof db, "%s/crash.db", scratch);
+    unsigned n = ndumps;
+    /* first run analyzes everything; the second nothing, with the same rows */
+    CHECK(run_cmd(&plain, "'%s' -r --format csv '%s'", DUMPSCAN_BIN, root) == 0);
+    CHECK(run_cmd(&out, "'%s' -r --db '%s' '%s'", DUMPSCAN_BIN, db, root) == 0);
+    snprintf(want, sizeof want, "%u files seen: %u analyzed, 0 from the database, 0 failed, "
+             "1 skipped (not dumps)", n + 1, n);
+    CHECK_STR(last_line(out), want);
+    free(out);
+    CHECK(run_cmd(&out, "'%s' -r --db '%s' '%s'", DUMPSCAN_BIN, db, root) == 0);
+    snprintf(want, sizeof want, "%u files seen: 0 analyzed, %u from the database, 0 failed, "
+             "1 skipped (not dumps)", n + 1, n);
+    CHECK_STR(last_line(out), want);
+    free(out);
+    CHECK(run_cmd(&again, "'%s' -r --db '%s' --format csv '%s' 2>/dev/null", DUMPSCAN_BIN, db,
+                  root) == 0);
+    CHECK(plain && again && strcmp(plain, again) == 0); /* stored rows render the same */
+    free(again);
+    CHECK(sql_int(db, "SELECT count(*) FROM dumps") == (long long)n);
+    CHECK(sql_int(db, "SELECT count(*) FROM files") == (long long)n);
+    CHECK(sql_int(db, "SELECT version FROM schema_version") == 2);
+    CHECK(sql_int(db, "SELECT sum(count) FROM buckets") == (long long)n);
+    CHECK(sql_int(db, "SELECT count(DISTINCT machine) FROM dumps") == 4); /* HOST-0..3 */
+    sqlite3 *h;
+    if (sqlite3_open(db, &h) == SQLITE_OK) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(h, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK) {
+            CHECK(sqlite3_step(st) == SQLITE_ROW &&
+                  strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0);
+            sqlite3_finalize(st);
+        }
+        sqlite3_close(h);
+    }
+
+    /* a renamed dump and a copy are recognised by content, not analyzed */
+    char a[400], b[400];
+    snprintf(a, sizeof a, "%s/HOST-3/Minidump/003.dmp", root);
+    snprintf(b, sizeof b, "%s/HOST-3/Minidump/renamed.dmp", root);
+    CHECK(rename(a, b) == 0);
+    CHECK(run_cmd(&out, "cp '%s' '%s/HOST-0/copy.dmp'", b, root) == 0);
+    free(out);
+    CHECK(run_cmd(&out, "'%s' -r --db '%s' --format csv '%s' 2>&1 >/dev/null", DUMPSCAN_BIN,
+                  db, root) == 0);
+    snprintf(want, sizeof want, "dumpscan: %u files seen: 0 analyzed, %u from the database, "
+             "0 failed, 1 skipped", n + 2, n + 1);
+    CHECK_STR(last_line(out), want);
+    free(out);
+    CHECK(sql_int(db, "SELECT count(*) FROM dumps") == (long long)n);
+    CHECK(sql_int(db, "SELECT count(*) FROM files WHERE path LIKE '%renamed.dmp'") == 1);
+
+    CHECK(rename(b, a) == 0);
+    snprintf(b, sizeof b, "%s/HOST-0/copy.dmp", root);
+    CHECK(unlink(b) == 0);
+
+    /* JSONL wants the full report: stored by the first JSONL run, then recalled */
+    char *direct = NULL;
+    CHECK(run_cmd(&direct, "'%s' -r --format jsonl '%s'", DUMPSCAN_BIN, root) == 0);
+    CHECK(run_cmd(&out, "'%s' -r --db '%s' --format jsonl '%s' 2>&1 >/dev/null", DUMPSCAN_BIN,
+                  db, root) == 0);
+    CHECK(out && strstr(out, " 0 from the database") != NULL);
+    free(out);
+    CHECK(run_cmd(&out, "'%s' -r --db '%s' --format jsonl '%s' 2>/dev/null", DUMPSCAN_BIN, db,
+                  root) == 0);
+    CHECK(direct && out && strcmp(direct, out) == 0);
+    free(out);
+    free(direct);
+
+    /* --reanalyze, and rows of an older analysis version */
+    CHECK(run_cmd(&out, "'%s' -r --db '%s' --reanalyze --format csv '%s' 2>&1 >/dev/null",
+                  DUMPSCAN_BIN, db, root) == 0);
+    CHECK(out && strstr(out, " 0 from the database") != NULL);
+    free(out);
+    CHECK(sql_exec(db, "UPDATE dumps SET analysis_version = 0 WHERE id IN "
+                       "(SELECT id FROM dumps ORDER BY id LIMIT 3)"));
+    CHECK(run_cmd(&out, "'%s' -r --db '%s' --format csv '%s' 2>&1 >/dev/null", DUMPSCAN_BIN,
+                  db, root) == 0);
+    CHECK(out && strstr(out, ": 3 analyzed,") != NULL);
+    free(out);
+    CHECK(sql_int(db, "SELECT count(*) FROM dumps WHERE analysis_version = 0") == 0);
+
+    /* no paths: the database itself */
+    CHECK(run_cmd(&out, "'%s' --db '%s' --format csv --no-header", DUMPSCAN_BIN, db) == 0);
+    CHECK(out && count_of(out, "\n") == n);
+    free(out);
+    free(plain);
+}
+
+static void check_migration(void)
+{
+    char db[300], *out = NULL;
+    snprintf(db, sizeof db, "%s/old.db", scratch);
+    ds_db *d = NULL;
+    ds_error err;
+    CHECK(ds_db_create_at(db, 1, &d, &err) == 0);
+    CHECK(d && ds_db_schema_version(d) == 1);
+    ds_db_close(d);
+    CHECK(sql_int(db, "SELECT count(*) FROM pragma_table_info('dumps') WHERE name = 'report'")
+          == 0);
+    /* a version-1 row, as version 1 wrote it */
+    CHECK(sql_exec(db, "INSERT INTO dumps(size, head_hash, path, machine, analysis_version,"
+                       " recorded, analyzed, crash_time, status, bucket, row) VALUES (1, 'h',"
+                       " '/x/old.dmp', 'old', 1, 1, 1, 1709251200, 'ok', 'old_bucket',"
+                       " '{\"path\":\"/x/old.dmp\",\"format\":2,\"bucket\":\"old_bucket\"}')"));
+    d = ds_db_open(db, &err);
+    CHECK(d && ds_db_schema_version(d) == 2);
+    ds_db_close(d);
+    CHECK(sql_int(db, "SELECT count(*) FROM pragma_table_info('dumps') WHERE name = 'report'")
+          == 1);
+    CHECK(sql_int(db, "SELECT count(*) FROM dumps WHERE bucket = 'old_bucket'") == 1);
+    CHECK(run_cmd(&out, "'%s' --db '%s' --summary", DUMPSCAN_BIN, db) == 0);
+    CHECK(out && strstr(out, "old_bucket: 1 of 1 crash") != NULL);
+    free(out);
+    /* a newer schema is refused, not damaged */
+    CHECK(sql_exec(db, "UPDATE schema_version SET version = 99"));
+    CHECK(ds_db_open(db, &err) == NULL && strstr(err.text, "newer") != NULL);
+    CHECK(run_cmd(&out, "'%s' --db '%s' --summary 2>&1", DUMPSCAN_BIN, db) == 1);
+    free(out);
+    CHECK(sql_int(db, "SELECT version FROM schema_version") == 99);
+    /* not a database at all */
+    char junk[300];
+    snprintf(junk, sizeof junk, "%s/HOST-2/notes.txt", root);
+    CHECK(ds_db_open(junk, &err) == NULL);
+}
+
+/* Kill a run half-way (SIGKILL once the database holds a committed dump),
+ * then run again: nothing committed is lost, the rest is analyzed, and the
+ * rows are those of a clean run. */
+static void check_killed_run(void)
+{
+    char dir[300], db[300], *out = NULL, *clean = NULL;
+    snprintf(dir, sizeof dir, "%s/many", scratch);
+    snprintf(db, sizeof db, "%s/kill.db", scratch);
+    mkdir(dir, 0755);
+    enum { MANY = 400 };
+    for (unsigned i = 0; i < MANY; i++) {
+        char rel[400];
+        snprintf(rel, sizeof rel, "%s/%03u.dmp", dir, i);
+        if (!gen_dump(rel, NULL, 1000 + i, day_time(i % 30, i % 24)))
+            break;
+        ndumps--; /* not part of the fleet the other checks count */
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        execl(DUMPSCAN_BIN, "dumpscan", "-j", "1", "--db", db, "--format", "csv", dir,
+              (char *)NULL);
+        _exit(127);
+    }
+    CHECK(pid > 0);
+    long long at_kill = -1;
+    for (int i = 0; i < 20000 && pid > 0; i++) { /* up to ~100 s */
+        long long c = sql_int(db, "SELECT count(*) FROM dumps");
+        if (c > 0) {
+            kill(pid, SIGKILL);
+            at_kill = c;
+            break;
+        }
+        struct timespec ts = {0, 5000000};
+        nanosleep(&ts, NULL);
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    bool killed = WIFSIGNALED(st);
+    long long kept = sql_int(db, "SELECT count(*) FROM dumps");
+    CHECK(at_kill > 0 && kept >= at_kill); /* what was committed is still there */
+    if (!killed || kept >= MANY)
+        printf("test_fleet: the run finished before it could be killed; resumption only "
+               "checked as a re-run\n");
+    else
+        printf("test_fleet: killed with %lld of %d dumps committed\n", kept, MANY);
+    CHECK(run_cmd(&out, "'%s' --db '%s' --format csv '%s' 2>&1 >/dev/null", DUMPSCAN_BIN, db,
+                  dir) == 0);
+    char want[200];
+    snprintf(want, sizeof want, "dumpscan: %d files seen: %lld analyzed, %lld from the "
+             "database, 0 failed, 0 skipped", MANY, MANY - kept, kept);
+    CHECK_STR(last_line(out), want);
+    free(out);
+    CHECK(sql_int(db, "SELECT count(*) FROM dumps") == MANY);
+    CHECK(run_cmd(&clean, "'%s' --format csv '%s'", DUMPSCAN_BIN, dir) == 0);
+    CHECK(run_cmd(&out, "'%s' --db '%s' --format csv '%s' 2>/dev/null", DUMPSCAN_BIN, db,
+                  dir) == 0);
+    CHECK(clean && out && strcmp(clean, out) == 0);
+    free(out);
+    free(clean);
+    run_cmd(&out, "rm -rf '%s'", dir);
+    free(out);
+}
+
+static void check_since_and_machines(void)
+{
+    char db[300], *out = NULL;
+    snprintf(db, sizeof db, "%s/crash.db", scratch);
+    /* Days 0..7 hold the fleet; the pool scenario's bucket first crashes on
+     * day 9 (the odd file name), so it alone is new since day 8. */
+    CHECK(run_cmd(&out, "'%s' --db '%s' --summary --since 2024-03-09", DUMPSCAN_BIN, db) == 0);
+    CHECK(out && strstr(out, "1 crash since 2024-03-09 00:00") != NULL);
+    CHECK(out && strstr(out, "New buckets (first crash on or after 2024-03-09 00:00):\n  (none)")
+                     != NULL); /* the pool bucket crashed before too */
+    free(out);
+    CHECK(run_cmd(&out, "'%s' --db '%s' --summary --since 2024-03-01", DUMPSCAN_BIN, db) == 0);
+    CHECK(out && strstr(out, "New buckets (first crash on or after 2024-03-01 00:00):\n  (none)")
+                     == NULL); /* everything is new since the first day */
+    free(out);
+    CHECK(run_cmd(&out, "'%s' --db '%s' --summary --json --compact --since 2024-03-04",
+                  DUMPSCAN_BIN, db) == 0);
+    json_error_t je;
+    json_t *j = out ? json_loads(out, 0, &je) : NULL;
+    CHECK(j && json_is_array(json_object_get(j, "new_buckets")));
+    CHECK(j && json_integer_value(json_object_get(j, "counted")) > 0);
+    /* every new bucket's first crash is on or after the date */
+    for (size_t i = 0; j && i < json_array_size(json_object_get(j, "new_buckets")); i++) {
+        const char *t = json_string_value(json_object_get(
+            json_array_get(json_object_get(j, "new_buckets"), i), "first_crash"));
+        CHECK(t && strcmp(t, "2024-03-04") > 0);
+    }
+    json_decref(j);
+    free(out);
+    CHECK(run_cmd(&out, "'%s' --since yesterday '%s' 2>&1", DUMPSCAN_BIN, root) == 2);
+    free(out);
+    /* machine rules: top (default) names HOST-k; a regex names what it captures */
+    CHECK(run_cmd(&out, "'%s' -r --machine 'regex:HOST-([0-9])' --summary '%s'", DUMPSCAN_BIN,
+                  root) == 0);
+    CHECK(out && strstr(out, "machines: 0, 1") != NULL);
+    free(out);
+    CHECK(run_cmd(&out, "'%s' -r --machine component:-1 --summary '%s'", DUMPSCAN_BIN, root) ==
+          0);
+    CHECK(out && strstr(out, "1 machine: Minidump") != NULL);
+    free(out);
+    CHECK(run_cmd(&out, "'%s' -r --summary --files-from - --machine top < /dev/null '%s'",
+                  DUMPSCAN_BIN, root) == 0);
+    CHECK(out && strstr(out, "HOST-0") != NULL && strstr(out, "/Minidump") == NULL);
+    free(out);
+    CHECK(run_cmd(&out, "'%s' --machine 'regex:(' '%s' 2>&1", DUMPSCAN_BIN, root) == 2);
+    free(out);
+    CHECK(run_cmd(&out, "'%s' --machine nonsense '%s' 2>&1", DUMPSCAN_BIN, root) == 2);
+    free(out);
+}
+
+/* ------------------------------------------------------------ the page */
+
+static void check_html_text(const char *page, unsigned rows)
+{
+    CHECK(page && strncmp(page, "<!DOCTYPE html>", 15) == 0);
+    CHECK(page && count_of(page, "<tr class=\"dump") == rows);
+    /* the odd name escaped, never raw */
+    CHECK(page && strstr(page, "&lt;b&gt;&amp;&quot;q&#39;x.dmp") != NULL);
+    CHECK(page && strstr(page, "<b>&") == NULL);
+    /* self-contained: no script, nothing fetched */
+    CHECK(page && strstr(page, "<script") == NULL && strstr(page, "http://") == NULL &&
+          strstr(page, "https://") == NULL && strstr(page, "url(") == NULL &&
+          strstr(page, "@import") == NULL);
+    CHECK(page && count_of(page, "<svg") == 3);
+    CHECK(page && strstr(page, "id=\"new\"") != NULL && strstr(page, "id=\"buckets\"") != NULL);
+}
+
+static const char *chromium(void)
+{
+    static const char *const where[] = {"/usr/bin/chromium", "/usr/bin/chromium-browser",
+                                        "/usr/bin/google-chrome"};
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
+        if (access(where[i], X_OK) == 0)
+            return where[i];
+    return NULL;
+}
+
+static void check_browser(const char *html, unsigned rows)
+{
+    const char *bin = chromium();
+    if (!bin) {
+        printf("test_fleet: no Chromium (apt-get install chromium): the page was not "
+               "rendered in a browser\n");
+        return;
+    }
+    char prof[300], png[300], dom[300], log[300], *out = NULL;
+    snprintf(prof, sizeof prof, "%s/chromium-profile-XXXXXX", scratch);
+    CHECK(mkdtemp(prof) != NULL);
+    snprintf(png, sizeof png, "%s/page.png", scratch);
+    snprintf(dom, sizeof dom, "%s/page.dom", scratch);
+    snprintf(log, sizeof log, "%s/chromium.log", scratch);
+    static const char flags[] =
+        "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+        "--disable-background-networking --disable-component-update --disable-sync "
+        "--enable-logging=stderr --v=0 --window-size=1200,1600";
+    int rc = run_cmd(&out, "timeout 120 '%s' %s --user-data-dir='%s' --screenshot='%s' "
+                     "'file://%s' >/dev/null 2>'%s'", bin, flags, prof, png, html, log);
+    free(out);
+    CHECK(rc == 0);
+    size_t len = 0;
+    unsigned char *img = (unsigned char *)slurp(png, &len);
+    uint32_t w = 0, h = 0;
+    long distinct = img ? png_distinct_pixels(img, len, &w, &h) : -1;
+    CHECK(w == 1200 && h == 1600);
+    CHECK(distinct > (long)(w * h / 100)); /* not blank: text, tables and charts drawn */
+    free(img);
+    char *errs = slurp(log, NULL);
+    CHECK(errs && strstr(errs, "CONSOLE") == NULL && strstr(errs, "Uncaught") == NULL);
+    if (errs && strstr(errs, "CONSOLE"))
+        fprintf(stderr, "%s\n", errs);
+    free(errs);
+    rc = run_cmd(&out, "timeout 120 '%s' %s --user-data-dir='%s' --dump-dom 'file://%s' "
+                 "2>'%s'", bin, flags, prof, html, log);
+    CHECK(rc == 0);
+    CHECK(out && count_of(out, "<tr class=\"dump") == rows);
+    CHECK(out && strstr(out, "&lt;b&gt;&amp;\"q'x.dmp") != NULL); /* as text, not markup */
+    free(out);
+    errs = slurp(log, NULL);
+    CHECK(errs && strstr(errs, "CONSOLE") == NULL);
+    free(errs);
+}
+
+static void check_html(void)
+{
+    char html[300], db[300], *out = NULL;
+    snprintf(html, sizeof html, "%s/page.html", scratch);
+    snprintf(db, sizeof db, "%s/crash.db", scratch);
+    CHECK(run_cmd(&out, "'%s' -r --format html '%s' > '%s'", DUMPSCAN_BIN, root, html) == 0);
+    free(out);
+    char *page = slurp(html, NULL);
+    check_html_text(page, ndumps);
+    /* machines by the default rule: HOST-k */
+    CHECK(page && strstr(page, "<td>HOST-3</td>") != NULL);
+    free(page);
+    /* from the database: the same page */
+    CHECK(run_cmd(&out, "'%s' --db '%s' --format html", DUMPSCAN_BIN, db) == 0);
+    check_html_text(out, ndumps);
+    free(out);
+    check_browser(html, ndumps);
+}
+
+/* ------------------------------------------------------------- merging */
+
+static void check_merge(void)
+{
+    char list[300], *one = NULL, *merged = NULL, *out = NULL;
+    snprintf(list, sizeof list, "%s/dumps.list", scratch);
+    CHECK(run_cmd(&out, "find '%s' -name '*.dmp' -path '*HOST*' > '%s'", root, list) == 0);
+    free(out);
+    for (unsigned i = 0; i < 3; i++) {
+        CHECK(run_cmd(&out, "'%s' --files-from '%s' --shard %u/3 --format jsonl > '%s/part%u"
+                      ".jsonl'", DUMPSCAN_BIN, list, i, scratch, i) == 0);
+        free(out);
+        CHECK(run_cmd(&out, "'%s' --files-from '%s' --shard %u/3 --db '%s/part%u.db' "
+                      "--format csv >/dev/null 2>&1", DUMPSCAN_BIN, list, i, scratch, i) == 0);
+        free(out);
+    }
+    static const char *const modes[] = {"--summary", "--summary --json", "--format html",
+                                        "--format csv"};
+    for (size_t m = 0; m < 4; m++) {
+        CHECK(run_cmd(&one, "'%s' --files-from '%s' %s", DUMPSCAN_BIN, list, modes[m]) == 0);
+        CHECK(run_cmd(&merged, "'%s' --merge %s '%s/part0.jsonl' '%s/part1.jsonl' "
+                      "'%s/part2.jsonl'", DUMPSCAN_BIN, modes[m], scratch, scratch, scratch) == 0);
+        if (m < 3) { /* CSV has the mtime, which JSONL does not carry */
+            CHECK(one && merged && strcmp(one, merged) == 0);
+            if (one && merged && strcmp(one, merged) != 0)
+                fprintf(stderr, "merge %s differs:\n%s\n---\n%s\n", modes[m], one, merged);
+        } else {
+            CHECK(one && merged && count_of(one, "\n") == count_of(merged, "\n"));
+        }
+        free(one);
+        free(merged);
+    }
+    /* databases: merged into one, the same as one run into one database */
+    CHECK(run_cmd(&out, "'%s' --files-from '%s' --db '%s/one.db' --format csv >/dev/null "
+                  "2>&1", DUMPSCAN_BIN, list, scratch) == 0);
+    free(out);
+    CHECK(run_cmd(&out, "'%s' --db '%s/merged.db' --merge '%s/part0.db' '%s/part1.db' "
+                  "'%s/part2.db' --format csv >/dev/null", DUMPSCAN_BIN, scratch, scratch,
+                  scratch, scratch) == 0);
+    free(out);
+    for (size_t m = 0; m < 4; m++) {
+        CHECK(run_cmd(&one, "'%s' --db '%s/one.db' %s", DUMPSCAN_BIN, scratch, modes[m]) == 0);
+        CHECK(run_cmd(&merged, "'%s' --db '%s/merged.db' %s", DUMPSCAN_BIN, scratch,
+                      modes[m]) == 0);
+        CHECK(one && merged && strcmp(one, merged) == 0);
+        free(one);
+        free(merged);
+        /* and database parts merged without a database */
+        CHECK(run_cmd(&one, "'%s' --db '%s/one.db' %s", DUMPSCAN_BIN, scratch, modes[m]) == 0);
+        CHECK(run_cmd(&merged, "'%s' --merge %s '%s/part0.db' '%s/part1.db' '%s/part2.db'",
+                      DUMPSCAN_BIN, modes[m], scratch, scratch, scratch) == 0);
+        CHECK(one && merged && strcmp(one, merged) == 0);
+        free(one);
+        free(merged);
+    }
+    /* JSONL parts do not merge into a database; a bad part is an error */
+    CHECK(run_cmd(&out, "'%s' --db '%s/x.db' --merge '%s/part0.jsonl' 2>&1", DUMPSCAN_BIN,
+                  scratch, scratch) == 1);
+    free(out);
+    CHECK(run_cmd(&out, "'%s' --merge --summary '%s' 2>&1", DUMPSCAN_BIN, list) == 1);
+    CHECK(out && strstr(out, "dumps.list:1:") != NULL);
+    free(out);
+}
+
 int main(void)
 {
     snprintf(root, sizeof root, "%s/dsfleet-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR")
@@ -201,12 +653,23 @@ int main(void)
         perror("mkdtemp");
         return 1;
     }
+    snprintf(scratch, sizeof scratch, "%s-work", root);
+    if (mkdir(scratch, 0700) != 0) {
+        perror("mkdir");
+        return 1;
+    }
     CHECK(build_fleet());
     check_files_from();
     check_shards();
     check_progress();
+    check_db();
+    check_migration();
+    check_since_and_machines();
+    check_html();
+    check_merge();
+    check_killed_run();
     char *out = NULL;
-    run_cmd(&out, "rm -rf '%s'", root);
+    run_cmd(&out, "rm -rf '%s' '%s'", root, scratch);
     free(out);
     return check_report("test_fleet");
 }

@@ -620,6 +620,12 @@ DS_API void ds_row_free(ds_row *r);
  * ds_free; NULL on OOM.
  */
 DS_API char *ds_row_json(const ds_row *r, unsigned flags);
+/*
+ * The row back from one line of batch JSONL output: a --json report (the
+ * facts the report holds; not the file's mtime) or a ds_row_json object of a
+ * failed file. NULL with err for anything else. Used to merge shards.
+ */
+DS_API ds_row *ds_row_from_json(const char *line, ds_error *err);
 
 /* Orders for ds_row_compare; ties are broken by path. */
 typedef enum ds_row_sort {
@@ -656,6 +662,22 @@ enum { DS_CSV_COLUMNS = 26, DS_BSV_COLUMNS = 26 };
 DS_API char *ds_rows_table(const ds_row *const *rows, size_t n, unsigned width);
 
 /*
+ * The fleet page: one self-contained HTML document (inline CSS and SVG, no
+ * script, nothing fetched) with the buckets, suspects, crashes per day of the
+ * top buckets, bug checks, suspect drivers by version, new buckets (first
+ * crash at or after since; default the last 7 days of the data) and a table
+ * of every row in the given order. machines[i] names row i's machine (or
+ * machines is NULL). Every string from a dump is HTML-escaped. ds_free.
+ */
+typedef struct ds_html_options {
+    const char *title;   /* NULL: "dumpscan crash report" */
+    bool has_since;
+    int64_t since;       /* Unix seconds */
+} ds_html_options;
+DS_API char *ds_rows_html(const ds_row *const *rows, const char *const *machines, size_t n,
+                   const ds_html_options *o);
+
+/*
  * Grouped summary of a batch: per suspect module, per bucket and per bug
  * check, the count, the share of all analyzed dumps, the first and last crash
  * time and the machines (a machine is the directory a dump was found in, as
@@ -669,6 +691,12 @@ DS_API ds_summary *ds_summary_new(void);
 DS_API int ds_summary_add(ds_summary *s, const ds_row *r);
 /* Files that were looked at and were not dumps. */
 DS_API void ds_summary_skipped(ds_summary *s, uint64_t n);
+/* Count a row under a named machine instead of its folder (NULL: the folder). */
+DS_API int ds_summary_add_as(ds_summary *s, const ds_row *r, const char *machine);
+/* Count only crashes at or after since (Unix seconds; call before adding): the
+ * text and JSON then say how many were left out and list the new buckets,
+ * those whose first crash among all rows added is at or after since. */
+DS_API void ds_summary_since(ds_summary *s, int64_t since);
 /* Text and JSON (one object; DS_JSON_PRETTY) renderings. ds_free; NULL on OOM. */
 DS_API char *ds_summary_text(const ds_summary *s);
 DS_API char *ds_summary_json(const ds_summary *s, unsigned flags);
@@ -704,6 +732,72 @@ void ds_free_names(char **names, size_t n);
  */
 int ds_path_open(const char *path, int flags);
 int ds_path_stat(const char *path, struct stat *st);
+
+/* ------------------------------------------------------ crash database */
+
+/*
+ * Version of the analysis (verdict, bucket, suspect logic). Raised whenever
+ * the same dump can get a different row; a crash database analyzes again the
+ * dumps an older version stored.
+ */
+#define DS_ANALYSIS_VERSION 1
+
+/*
+ * The crash database (SQLite, WAL mode): every dump stored with its row,
+ * machine, crash time and identity (size + hash of its first 64 KiB, and each
+ * path with its size and mtime). dumpscan(1) section DATABASE documents it.
+ * Writes go inside ds_db_begin/ds_db_commit. Functions return 0 (or the
+ * documented count) and -1 with err on failure.
+ */
+typedef struct ds_db ds_db;
+/* Open or create, migrating an older schema forward; NULL with err. */
+DS_API ds_db *ds_db_open(const char *path, ds_error *err);
+DS_API void ds_db_close(ds_db *db);
+DS_API int ds_db_schema_version(const ds_db *db);
+DS_API int ds_db_begin(ds_db *db, ds_error *err);
+DS_API int ds_db_commit(ds_db *db, ds_error *err);
+
+enum { DS_HEAD_HASH_LEN = 32 };
+/* Hex hash of the first 64 KiB of a file (its content identity with its size). */
+DS_API int ds_file_head_hash(const char *path, char hash[DS_HEAD_HASH_LEN + 1], ds_error *err);
+
+enum { DS_DB_WANT_REPORT = 1 }; /* a hit needs the stored --json report too */
+/*
+ * A stored dump for this file, analyzed by the current DS_ANALYSIS_VERSION:
+ * by path, size and mtime when head_hash is NULL, else by size and content
+ * (then the path is recorded as another name of that dump). 1 with *row (its
+ * path set to path) and, when asked, *report (free); 0 none; -1 error.
+ */
+DS_API int ds_db_find(ds_db *db, const char *path, uint64_t size, int64_t mtime,
+               const char *head_hash, unsigned flags, ds_row **row, char **report);
+/* Store (or replace) the analysis of a dump and its file name; report may be NULL. */
+DS_API int ds_db_store(ds_db *db, const ds_row *row, const char *head_hash, int64_t mtime,
+                const char *machine, const char *report, ds_error *err);
+
+/* Every stored dump, in the order recorded. fn returns non-zero to stop (-1
+ * OOM); it may keep the row by setting e->row to NULL (then ds_row_free it). */
+typedef struct ds_db_entry {
+    ds_row *row;
+    const char *machine;
+    const char *report;  /* the stored --json report, or NULL */
+    int64_t recorded;    /* when first stored, Unix seconds */
+} ds_db_entry;
+typedef int (*ds_db_row_fn)(void *ctx, ds_db_entry *e);
+DS_API int ds_db_each(ds_db *db, ds_db_row_fn fn, void *ctx, ds_error *err);
+/* Merge another database (a shard's) into this one. */
+DS_API int ds_db_import(ds_db *db, const char *other, ds_error *err);
+
+/*
+ * Machine rules: which machine a dump came from, from its path. "top" (the
+ * first folder below the folder walked; else the file's folder), "parent"
+ * (the file's folder), "component:N" (the Nth folder of the path, 1 the
+ * first, -1 the last), "regex:ERE" (the first group of the first match, or
+ * the match). ds_machine_name never fails but on OOM (NULL); "." if nothing.
+ */
+typedef struct ds_machine_rule ds_machine_rule;
+DS_API ds_machine_rule *ds_machine_rule_parse(const char *spec, ds_error *err);
+DS_API void ds_machine_rule_free(ds_machine_rule *m);
+DS_API char *ds_machine_name(const ds_machine_rule *m, const char *path, const char *root);
 
 /* ------------------------------------------------------------- lookups */
 

@@ -24,12 +24,13 @@
 
 #include "batch.h"
 #include "fileset.h"
+#include "fleet.h"
 #include "progress.h"
 
 int batch_format_parse(const char *s, batch_format *out)
 {
-    static const char *const names[] = {"table", "jsonl", "csv", "bsv-csv"};
-    for (unsigned i = 0; i < 4; i++)
+    static const char *const names[] = {"table", "jsonl", "csv", "bsv-csv", "html"};
+    for (unsigned i = 0; i < 5; i++)
         if (strcmp(s, names[i]) == 0) {
             *out = (batch_format)i;
             return 0;
@@ -47,6 +48,9 @@ typedef struct item {
     bool not_file;      /* a device, socket or FIFO inside a directory: a counted skip */
     ds_row *row;        /* OK and FAILED */
     item_state state;
+    bool from_db;       /* recalled from the crash database, not analyzed */
+    const char *root;   /* the folder walked to find it (an argument), or NULL */
+    char *machine;      /* under --db / --machine */
     unsigned worker;    /* JSONL: whose temporary file holds the report */
     uint64_t json_off;
     size_t json_len;
@@ -105,6 +109,7 @@ typedef struct walk {
     bool recursive;
     bool verbose;
     bool oom;
+    const char *root;   /* the argument being walked */
 } walk;
 
 static void add_item(walk *w, const char *path, const char *walk_error)
@@ -122,6 +127,7 @@ static void add_item(walk *w, const char *path, const char *walk_error)
     item *it = &w->items[w->n];
     memset(it, 0, sizeof *it);
     it->path = strdup(path);
+    it->root = w->root;
     it->walk_error = walk_error ? strdup(walk_error) : NULL;
     if (!it->path || (walk_error && !it->walk_error)) {
         free(it->path);
@@ -315,6 +321,8 @@ typedef struct pool {
     size_t done, nok, nfailed, nskipped;
     bool fatal;
     char fatal_msg[256];
+    size_t nfromdb;     /* of nok */
+    fleet *fleet;       /* --db / --machine, else NULL */
     bool jsonl;
     FILE **tmp;         /* per worker, JSONL only */
     unsigned ntmp;
@@ -354,6 +362,32 @@ static void stash(pool *p, unsigned id, item *it, char *json)
     ds_free(json);
 }
 
+/* The stored analysis of this file, when the crash database has it. */
+static bool recalled(pool *p, unsigned id, item *it, fleet_file *ff, bool by_content)
+{
+    ds_row *row;
+    char *report;
+    int rc = fleet_recall(p->fleet, it->path, p->jsonl, by_content, ff, &row, &report);
+    if (rc < 0)
+        set_fatal(p, "cannot read the crash database");
+    if (rc <= 0)
+        return rc < 0;
+    it->row = row;
+    it->from_db = true;
+    it->state = row->failed ? ST_FAILED : ST_OK;
+    if (p->jsonl)
+        stash(p, id, it, report ? report : ds_row_json(row, 0));
+    else
+        free(report);
+    return true;
+}
+
+static void record(pool *p, item *it, const char *report, fleet_file *ff)
+{
+    if (fleet_record(p->fleet, it->row, ff, it->machine, report) != 0)
+        set_fatal(p, "cannot write the crash database");
+}
+
 static void analyze(pool *p, unsigned id, item *it)
 {
     const char *error = it->walk_error;
@@ -364,9 +398,16 @@ static void analyze(pool *p, unsigned id, item *it)
             fprintf(stderr, "dumpscan: %s: skipped: not a regular file\n", it->path);
         return;
     }
+    fleet_file ff = {0};
+    if (p->fleet && !error && !(it->machine = fleet_machine(p->fleet, it->path, it->root))) {
+        set_fatal(p, "out of memory");
+        return;
+    }
     if (!error) {
         ds_format fmt;
         bool gz;
+        if (recalled(p, id, it, &ff, false))
+            return;
         if (ds_detect_file(it->path, &fmt, &gz, &err) != 0) {
             error = err.text;
         } else if (fmt == DS_FORMAT_UNKNOWN) {
@@ -374,20 +415,25 @@ static void analyze(pool *p, unsigned id, item *it)
             if (p->o->verbose)
                 fprintf(stderr, "dumpscan: %s: skipped: not a dump\n", it->path);
             return;
+        } else if (recalled(p, id, it, &ff, true)) {
+            return;
         } else {
             ds_dump *d = ds_open(it->path, &p->o->open, &err);
             if (!d) {
                 error = err.text[0] ? err.text : "cannot be read as a dump";
             } else {
                 it->row = ds_row_from_dump(d, NULL);
-                if (it->row && p->jsonl)
-                    stash(p, id, it, ds_report_json(d, 0));
+                char *json = it->row && p->jsonl ? ds_report_json(d, 0) : NULL;
                 ds_close(d); /* rows only from here on */
-                if (!it->row) {
+                if (!it->row || (p->jsonl && !json)) {
+                    ds_free(json);
                     set_fatal(p, "out of memory");
                     return;
                 }
                 it->state = ST_OK;
+                record(p, it, json, &ff);
+                if (p->jsonl)
+                    stash(p, id, it, json);
                 return;
             }
         }
@@ -398,6 +444,8 @@ static void analyze(pool *p, unsigned id, item *it)
         return;
     }
     it->state = ST_FAILED;
+    if (!it->walk_error)
+        record(p, it, NULL, &ff);
     if (p->jsonl)
         stash(p, id, it, ds_row_json(it->row, 0));
 }
@@ -421,6 +469,7 @@ static void *work(void *arg)
         p->nok += it->state == ST_OK;
         p->nfailed += it->state == ST_FAILED;
         p->nskipped += it->state == ST_SKIPPED;
+        p->nfromdb += it->from_db && it->state == ST_OK;
         if (p->done == p->n || p->fatal) /* the progress line wakes on its own */
             pthread_cond_signal(&p->cv);
         bool stop = p->fatal;
@@ -558,6 +607,16 @@ static unsigned table_width(void)
     return 100;
 }
 
+/* "N files seen: A analyzed, D from the database, F failed, S skipped (not dumps)" */
+static void accounting(FILE *f, const pool *p, const char *lead, const char *tail)
+{
+    fprintf(f, "%s%zu file%s seen: %zu analyzed, ", lead, p->n, p->n == 1 ? "" : "s",
+            p->nok - p->nfromdb);
+    if (p->o->db_path)
+        fprintf(f, "%zu from the database, ", p->nfromdb);
+    fprintf(f, "%zu failed, %zu skipped%s\n", p->nfailed, p->nskipped, tail);
+}
+
 static bool print_rows(const batch_opts *o, const pool *p, item **order, size_t n,
                        size_t skipped)
 {
@@ -574,8 +633,7 @@ static bool print_rows(const batch_opts *o, const pool *p, item **order, size_t 
             return false;
         fputs(t, stdout);
         ds_free(t);
-        printf("\n%zu file%s seen: %zu analyzed, %zu failed, %zu skipped (not dumps)\n",
-               p->n, p->n == 1 ? "" : "s", p->nok, p->nfailed, skipped);
+        accounting(stdout, p, "\n", " (not dumps)");
         return true;
     }
     if (o->format == BATCH_JSONL) {
@@ -603,9 +661,11 @@ static bool print_summary(const batch_opts *o, item **order, size_t n, size_t sk
     ds_summary *s = ds_summary_new();
     if (!s)
         return false;
+    if (o->has_since)
+        ds_summary_since(s, o->since);
     bool ok = true;
     for (size_t i = 0; i < n && ok; i++)
-        ok = ds_summary_add(s, order[i]->row) == 0;
+        ok = ds_summary_add_as(s, order[i]->row, order[i]->machine) == 0;
     ds_summary_skipped(s, skipped);
     char *out = NULL;
     if (ok)
@@ -619,6 +679,26 @@ static bool print_summary(const batch_opts *o, item **order, size_t n, size_t sk
         fputs("\n", stdout);
     ds_free(out);
     return true;
+}
+
+static bool print_html(const batch_opts *o, item **order, size_t n)
+{
+    const ds_row **rows = malloc((n ? n : 1) * sizeof *rows);
+    const char **machines = malloc((n ? n : 1) * sizeof *machines);
+    char *page = NULL;
+    if (rows && machines) {
+        for (size_t i = 0; i < n; i++) {
+            rows[i] = order[i]->row;
+            machines[i] = order[i]->machine;
+        }
+        ds_html_options ho = {.has_since = o->has_since, .since = o->since};
+        page = ds_rows_html(rows, machines, n, &ho);
+    }
+    free(rows);
+    free(machines);
+    bool ok = page && fputs(page, stdout) >= 0;
+    ds_free(page);
+    return ok;
 }
 
 /* ------------------------------------------------------------------ run */
@@ -646,13 +726,50 @@ static void keep_shard(walk *w, unsigned index, unsigned count)
     w->n = k;
 }
 
+/* --merge parts and --db without paths: rows read, not analyzed. */
+typedef struct loader {
+    walk *w;
+    pool *p;
+} loader;
+
+static int add_loaded(void *ctx, ds_row *row, const char *machine, const char *report)
+{
+    loader *l = ctx;
+    walk *w = l->w;
+    add_item(w, row->path, NULL);
+    if (w->oom) {
+        ds_row_free(row);
+        return -1;
+    }
+    item *it = &w->items[w->n - 1];
+    free(it->path); /* the row has its own copy */
+    it->path = NULL;
+    it->row = row;
+    it->from_db = true;
+    it->state = row->failed ? ST_FAILED : ST_OK;
+    if (machine && !(it->machine = strdup(machine)))
+        return -1;
+    l->p->n = w->n;
+    l->p->nok += !row->failed;
+    l->p->nfromdb += !row->failed;
+    l->p->nfailed += row->failed;
+    if (l->p->jsonl)
+        stash(l->p, 0, it, report ? strdup(report) : ds_row_json(row, 0));
+    return l->p->fatal ? -1 : 0;
+}
+
 int batch_run(const batch_opts *o, char *const *paths, int npaths)
 {
     walk w = {.recursive = o->recursive, .verbose = o->verbose};
-    for (int i = 0; i < npaths && !w.oom; i++)
+    /* Rows come from the parts (--merge) or the database (--db, no paths). */
+    bool load = o->merge || (o->db_path && npaths == 0 && !o->files_from);
+    for (int i = 0; i < npaths && !w.oom && !load; i++) {
+        w.root = paths[i];
         walk_path(&w, paths[i]);
+    }
+    w.root = NULL;
     bool list_failed = false;
-    if (o->files_from && !w.oom) {
+    if (o->files_from && !w.oom && !load) {
         char err[300];
         if (fileset_read(o->files_from, o->list_nul, walk_listed, &w, err, sizeof err) != 0 &&
             !w.oom) {
@@ -671,7 +788,9 @@ int batch_run(const batch_opts *o, char *const *paths, int npaths)
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);
     item **order = NULL;
-    if (list_failed)
+    bool fleet_failed;
+    p.fleet = fleet_open(o, &fleet_failed);
+    if (list_failed || fleet_failed)
         goto out;
     if (w.oom) {
         fputs("dumpscan: out of memory\n", stderr);
@@ -682,8 +801,8 @@ int batch_run(const batch_opts *o, char *const *paths, int npaths)
     unsigned jobs = o->jobs > 0 ? (unsigned)o->jobs : cpus > 0 ? (unsigned)cpus : 1;
     if (jobs > 256)
         jobs = 256;
-    if (jobs > w.n)
-        jobs = w.n ? (unsigned)w.n : 1;
+    if (jobs > w.n || load)
+        jobs = w.n && !load ? (unsigned)w.n : 1;
     if (p.jsonl) {
         p.tmp = calloc(jobs, sizeof *p.tmp);
         p.tmp_len = calloc(jobs, sizeof *p.tmp_len);
@@ -699,8 +818,22 @@ int batch_run(const batch_opts *o, char *const *paths, int npaths)
             }
     }
     bool tty = isatty(STDERR_FILENO);
-    if (!run_pool(&p, jobs, tty))
+    if (load) {
+        loader l = {&w, &p};
+        if (fleet_load(p.fleet, o, paths, o->merge ? npaths : 0, add_loaded, &l) != 0) {
+            if (w.oom || p.fatal)
+                fprintf(stderr, "dumpscan: %s\n", p.fatal ? p.fatal_msg : "out of memory");
+            goto out;
+        }
+        p.items = w.items;
+    } else if (!run_pool(&p, jobs, tty)) {
         goto out;
+    }
+    if (fleet_finish(p.fleet) != 0) {
+        p.fleet = NULL;
+        goto out;
+    }
+    p.fleet = NULL;
     for (unsigned i = 0; i < p.ntmp; i++)
         if (fflush(p.tmp[i]) != 0) {
             fputs("dumpscan: cannot write a temporary file\n", stderr);
@@ -721,24 +854,28 @@ int batch_run(const batch_opts *o, char *const *paths, int npaths)
     sort_reverse = o->reverse;
     qsort(order, n, sizeof *order, item_order);
 
-    bool ok = o->summary ? print_summary(o, order, n, p.nskipped)
-                         : print_rows(o, &p, order, n, p.nskipped);
+    bool ok = o->format == BATCH_HTML ? print_html(o, order, n)
+              : o->summary            ? print_summary(o, order, n, p.nskipped)
+                                      : print_rows(o, &p, order, n, p.nskipped);
     if (fflush(stdout) != 0 || ferror(stdout) || !ok) {
         fputs("dumpscan: cannot write the output\n", stderr);
         goto out;
     }
-    if (tty && o->format != BATCH_TABLE)
-        fprintf(stderr, "dumpscan: %zu file%s seen: %zu analyzed, %zu failed, %zu skipped\n",
-                p.n, p.n == 1 ? "" : "s", p.nok, p.nfailed, p.nskipped);
+    /* with a database, what was analyzed and what was not is always said */
+    if ((tty && o->format != BATCH_TABLE) ||
+        (o->db_path && !load && (o->format != BATCH_TABLE || o->summary)))
+        accounting(stderr, &p, "dumpscan: ", "");
     status = p.nfailed ? BATCH_EXIT_FAILED : BATCH_EXIT_OK;
 out:
     free(order);
     for (size_t i = 0; i < w.n; i++) {
         free(w.items[i].path);
         free(w.items[i].walk_error);
+        free(w.items[i].machine);
         ds_row_free(w.items[i].row);
     }
     free(w.items);
+    fleet_finish(p.fleet);
     for (unsigned i = 0; i < p.ntmp; i++)
         fclose(p.tmp[i]);
     free(p.tmp);

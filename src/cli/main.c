@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "batch.h"
 #include "fileset.h"
@@ -61,7 +62,7 @@ static void usage(FILE *f)
           "  -j, --jobs N     analyze N files at a time (default: one per CPU)\n"
           "      --format F   table (default, one row per dump), jsonl (one --json\n"
           "                   report per line), csv (dumpscan's columns), bsv-csv\n"
-          "                   (BlueScreenView /scomma columns)\n"
+          "                   (BlueScreenView /scomma columns), html\n"
           "      --summary    counts per suspect module, bucket and bug check instead\n"
           "                   of rows (JSON with --json or --format jsonl)\n"
           "      --sort KEY   time (default), path, mtime, size, bugcheck, module,\n"
@@ -75,6 +76,23 @@ static void usage(FILE *f)
           "                   holds a NUL or -0/--null is given\n"
           "      --shard I/N  take only shard I (0 to N-1) of N: a fixed hash of each\n"
           "                   path picks its shard, so N jobs cover every file once\n"
+          "      --format html  one self-contained page (no scripts, nothing fetched):\n"
+          "                   buckets, suspects, crashes per day, bug checks, drivers\n"
+          "                   by version, new buckets, every dump\n"
+          "      --db FILE    crash database (SQLite): store every dump analyzed; dumps\n"
+          "                   it knows (same path, size, mtime, or the same content\n"
+          "                   under another name) are not analyzed again. Without\n"
+          "                   paths: report on everything in it\n"
+          "      --reanalyze  analyze even the dumps the database knows\n"
+          "      --machine RULE  which machine a dump came from: top (default: the\n"
+          "                   first folder below the one named; else the file's folder,\n"
+          "                   or the one above a Minidump folder), parent,\n"
+          "                   component:N (N-th folder, -1 the last), regex:ERE\n"
+          "      --since DATE count crashes from DATE on (YYYY-MM-DD[THH:MM[:SS]] UTC,\n"
+          "                   or Nd for N days ago) and list the buckets new since\n"
+          "      --merge PART...  the arguments are JSONL outputs or databases of\n"
+          "                   earlier runs (shards): print their rows, summary or page\n"
+          "                   as one run would; with --db, merge database parts into it\n"
           "A batch on a terminal shows its progress (count, rate, ETA) on stderr.\n"
           "\n"
           "Exit status: 0 every file was read (damage is reported in the output),\n"
@@ -142,6 +160,30 @@ static int finish_output(int status, bool reported)
     return EXIT_UNREADABLE;
 }
 
+/* --since: a UTC date or time, or "Nd" for N days before now. */
+static int parse_since(const char *s, int64_t *out)
+{
+    struct tm tm = {0};
+    char *end;
+    long days = strtol(s, &end, 10);
+    if (end != s && strcmp(end, "d") == 0 && days >= 0 && days < 100000) {
+        *out = (int64_t)time(NULL) - (int64_t)days * 86400;
+        return 0;
+    }
+    const char *rest = strptime(s, "%Y-%m-%d", &tm);
+    if (rest && *rest == 'T') {
+        const char *r2 = strptime(rest + 1, "%H:%M:%S", &tm);
+        rest = r2 ? r2 : strptime(rest + 1, "%H:%M", &tm);
+    }
+    if (!rest || (*rest && strcmp(rest, "Z") != 0))
+        return -1;
+    time_t t = timegm(&tm);
+    if (t < 0)
+        return -1;
+    *out = (int64_t)t;
+    return 0;
+}
+
 static bool is_dir(const char *path)
 {
     struct stat st;
@@ -188,6 +230,9 @@ int main(int argc, char **argv)
         {"header", no_argument, NULL, 'H'}, {"no-header", no_argument, NULL, 'N'},
         {"files-from", required_argument, NULL, 'L'}, {"null", no_argument, NULL, '0'},
         {"shard", required_argument, NULL, 'P'},
+        {"db", required_argument, NULL, 'D'}, {"machine", required_argument, NULL, 'm'},
+        {"since", required_argument, NULL, 's'}, {"reanalyze", no_argument, NULL, 'R'},
+        {"merge", no_argument, NULL, 'G'},
         {NULL, 0, NULL, 0},
     };
     bool json = false, compact = false, verbose = false;
@@ -225,7 +270,7 @@ int main(int argc, char **argv)
         }
         case 'F':
             if (batch_format_parse(optarg, &bo.format) != 0) {
-                fprintf(stderr, "dumpscan: unknown format '%s' (table, jsonl, csv, bsv-csv)\n",
+                fprintf(stderr, "dumpscan: unknown format '%s' (table, jsonl, csv, bsv-csv, html)\n",
                         optarg);
                 free(args);
                 return EXIT_USAGE;
@@ -247,6 +292,31 @@ int main(int argc, char **argv)
         case 'H': bo.header = 1; batch = true; break;
         case 'N': bo.header = 0; batch = true; break;
         case 'L': bo.files_from = optarg; batch = true; break;
+        case 'D': bo.db_path = optarg; batch = true; break;
+        case 'm': {
+            ds_error err;
+            ds_machine_rule *m = ds_machine_rule_parse(optarg, &err);
+            if (!m) {
+                fprintf(stderr, "dumpscan: --machine: %s\n", err.text);
+                free(args);
+                return EXIT_USAGE;
+            }
+            ds_machine_rule_free(m);
+            bo.machine_rule = optarg;
+            batch = true;
+            break;
+        }
+        case 'R': bo.reanalyze = batch = true; break;
+        case 'G': bo.merge = batch = true; break;
+        case 's':
+            if (parse_since(optarg, &bo.since) != 0) {
+                fprintf(stderr, "dumpscan: --since wants YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]"
+                                " (UTC) or Nd (N days ago)\n");
+                free(args);
+                return EXIT_USAGE;
+            }
+            bo.has_since = batch = true;
+            break;
         case '0': bo.list_nul = 1; break;
         case 'P':
             if (fileset_shard_parse(optarg, &bo.shard_index, &bo.shard_count) != 0) {
@@ -264,7 +334,7 @@ int main(int argc, char **argv)
         default: usage(stderr); free(args); return EXIT_USAGE;
         }
     }
-    if (optind >= argc && !bo.files_from) {
+    if (optind >= argc && !bo.files_from && !bo.db_path) {
         usage(stderr);
         free(args);
         return EXIT_USAGE;

@@ -75,6 +75,8 @@ typedef struct group {
     uint64_t count;
     bool has_time;
     uint64_t first, last; /* FILETIME */
+    bool has_any;
+    uint64_t first_any;   /* earliest crash, counted or before --since (FILETIME) */
     char *first_path, *last_path;
     uint32_t *machines;   /* indexes into dirs */
     size_t nmachines, capm;
@@ -86,6 +88,9 @@ typedef struct failed_file {
 
 struct ds_summary {
     uint64_t analyzed, failed, skipped;
+    bool has_since;
+    int64_t since;        /* Unix seconds: groups count crashes from then on */
+    uint64_t before;      /* analyzed rows not counted: earlier, or of unknown time */
     group *groups;
     size_t ngroups, capg;
     itab gtab;            /* (kind, key) -> group */
@@ -236,7 +241,31 @@ static bool set_path(char **slot, const char *path)
     return true;
 }
 
+void ds_summary_since(ds_summary *s, int64_t since)
+{
+    s->has_since = true;
+    s->since = since;
+}
+
 int ds_summary_add(ds_summary *s, const ds_row *r)
+{
+    return ds_summary_add_as(s, r, NULL);
+}
+
+/* Note the earliest crash of a bucket, whether counted or not. */
+static bool note_bucket_time(ds_summary *s, const ds_row *r, bool has_time)
+{
+    group *g = group_for(s, G_BUCKET, r->bucket);
+    if (!g)
+        return false;
+    if (has_time && (!g->has_any || r->crash_time.value < g->first_any)) {
+        g->first_any = r->crash_time.value;
+        g->has_any = true;
+    }
+    return true;
+}
+
+int ds_summary_add_as(ds_summary *s, const ds_row *r, const char *machine)
 {
     const char *path = r->path ? r->path : "";
     if (r->failed) {
@@ -255,17 +284,24 @@ int ds_summary_add(ds_summary *s, const ds_row *r)
         return 0;
     }
     s->analyzed++;
+    int64_t t;
+    bool has_time = row_crash_unix(r, &t);
+    if (!note_bucket_time(s, r, has_time))
+        return -1;
+    if (s->has_since && (!has_time || t < s->since)) {
+        s->before++;
+        return 0;
+    }
     const char *slash = strrchr(path, '/');
-    long di = slash ? dir_index(s, path, slash == path ? 1 : (size_t)(slash - path))
-                    : dir_index(s, ".", 1);
+    long di = machine ? dir_index(s, machine, strlen(machine))
+              : slash ? dir_index(s, path, slash == path ? 1 : (size_t)(slash - path))
+                      : dir_index(s, ".", 1);
     if (di < 0)
         return -1;
     char code[32];
     if (r->has_code)
         snprintf(code, sizeof code, "0x%x", r->code);
     const char *keys[NKINDS] = {r->suspect_module, r->bucket, r->has_code ? code : NULL};
-    int64_t t;
-    bool has_time = row_crash_unix(r, &t);
     for (int k = 0; k < NKINDS; k++) {
         group *g = group_for(s, k, keys[k]);
         if (!g)
@@ -324,7 +360,7 @@ static size_t *kind_order(const ds_summary *s, int kind, size_t *n)
         return NULL;
     *n = 0;
     for (size_t i = 0; i < s->ngroups; i++)
-        if (s->groups[i].kind == kind)
+        if (s->groups[i].kind == kind && s->groups[i].count) /* 0: only before --since */
             idx[(*n)++] = i;
     sort_ctx = s;
     qsort(idx, *n, sizeof *idx, group_order);
@@ -341,6 +377,45 @@ static const char *const kind_title[NKINDS] = {"suspected module", "bucket", "bu
 static const char *const kind_none[NKINDS] = {"(no suspect named)", "(no bucket)",
                                               "(no bug check or exception)"};
 
+/* Is bucket group g new: its first crash ever at or after --since? */
+static bool is_new(const ds_summary *s, const group *g)
+{
+    int64_t t;
+    return s->has_since && g->kind == G_BUCKET && g->count && g->has_any &&
+           filetime_to_unix(g->first_any, &t) && t >= s->since;
+}
+
+static bool new_buckets_text(const ds_summary *s, ds_strbuf *b, const char *since)
+{
+    size_t n, shown = 0;
+    size_t *idx = kind_order(s, G_BUCKET, &n);
+    if (!idx)
+        return false;
+    ds_sb_printf(b, "\nNew buckets (first crash on or after %s):\n", since);
+    for (size_t i = 0; i < n; i++) {
+        const group *g = &s->groups[idx[i]];
+        int64_t t;
+        char first[24] = "";
+        if (!is_new(s, g))
+            continue;
+        if (filetime_to_unix(g->first_any, &t))
+            short_time(t, first, sizeof first);
+        ds_sb_printf(b, "  ");
+        if (g->key)
+            ds_sb_display(b, g->key);
+        else
+            ds_sb_printf(b, "%s", kind_none[G_BUCKET]);
+        ds_sb_printf(b, ": %llu crash%s, first %s, %zu machine%s\n", (unsigned long long)g->count,
+                     g->count == 1 ? "" : "es", first, g->nmachines,
+                     g->nmachines == 1 ? "" : "s");
+        shown++;
+    }
+    if (!shown)
+        ds_sb_printf(b, "  (none)\n");
+    free(idx);
+    return true;
+}
+
 char *ds_summary_text(const ds_summary *s)
 {
     ds_strbuf b = {0};
@@ -349,7 +424,15 @@ char *ds_summary_text(const ds_summary *s)
                  (unsigned long long)seen, seen == 1 ? "" : "s",
                  (unsigned long long)s->analyzed, (unsigned long long)s->failed,
                  (unsigned long long)s->skipped);
-    for (int k = 0; k < NKINDS && s->analyzed; k++) {
+    uint64_t counted = s->analyzed - s->before;
+    char since[24] = "";
+    if (s->has_since) {
+        short_time(s->since, since, sizeof since);
+        ds_sb_printf(&b, "%llu crash%s since %s (%llu earlier or of unknown time not counted)\n",
+                     (unsigned long long)counted, counted == 1 ? "" : "es", since,
+                     (unsigned long long)s->before);
+    }
+    for (int k = 0; k < NKINDS && counted; k++) {
         size_t n;
         size_t *idx = kind_order(s, k, &n);
         if (!idx) {
@@ -369,10 +452,10 @@ char *ds_summary_text(const ds_summary *s)
                     ds_sb_display(&b, g->name);
                 }
             }
-            unsigned pct = (unsigned)((g->count * 100 + s->analyzed / 2) / s->analyzed);
+            unsigned pct = (unsigned)((g->count * 100 + counted / 2) / counted);
             ds_sb_printf(&b, ": %llu of %llu crash%s (%u%%)",
-                         (unsigned long long)g->count, (unsigned long long)s->analyzed,
-                         s->analyzed == 1 ? "" : "es", pct);
+                         (unsigned long long)g->count, (unsigned long long)counted,
+                         counted == 1 ? "" : "es", pct);
             int64_t t0, t1;
             char a[24], z[24];
             if (g->has_time && filetime_to_unix(g->first, &t0) &&
@@ -408,6 +491,10 @@ char *ds_summary_text(const ds_summary *s)
             ds_sb_printf(&b, "\n");
         }
         free(idx);
+    }
+    if (s->has_since && !new_buckets_text(s, &b, since)) {
+        free(b.s);
+        return NULL;
     }
     if (s->nfails) {
         ds_sb_printf(&b, "\nFailed (%zu):\n", s->nfails);
@@ -445,7 +532,8 @@ static json_t *groups_json(const ds_summary *s, int kind)
             json_object_set_new(o, "name", opt_str(g->name));
         }
         json_object_set_new(o, "count", json_integer((json_int_t)g->count));
-        json_object_set_new(o, "share", json_real((double)g->count / (double)s->analyzed));
+        json_object_set_new(o, "share",
+                            json_real((double)g->count / (double)(s->analyzed - s->before)));
         json_object_set_new(o, "first_crash", iso_json(g->has_time, g->first));
         json_object_set_new(o, "last_crash", iso_json(g->has_time, g->last));
         json_object_set_new(o, "first_file", ds_json_path_or_null(g->first_path));
@@ -458,6 +546,29 @@ static json_t *groups_json(const ds_summary *s, int kind)
     }
     free(idx);
     return a;
+}
+
+/* "since", "counted" and "new_buckets" [{bucket, count, first_crash}]. */
+static bool since_json(const ds_summary *s, json_t *root)
+{
+    size_t n;
+    size_t *idx = kind_order(s, G_BUCKET, &n);
+    if (!idx)
+        return false;
+    uint64_t ft = ((uint64_t)s->since + 11644473600ull) * 10000000ull;
+    json_object_set_new(root, "since", iso_json(s->since >= 0, ft));
+    json_object_set_new(root, "counted", json_integer((json_int_t)(s->analyzed - s->before)));
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const group *g = &s->groups[idx[i]];
+        if (is_new(s, g))
+            json_array_append_new(a, json_pack("{s:o, s:I, s:o}", "bucket", opt_str(g->key),
+                                               "count", (json_int_t)g->count, "first_crash",
+                                               iso_json(true, g->first_any)));
+    }
+    json_object_set_new(root, "new_buckets", a);
+    free(idx);
+    return true;
 }
 
 char *ds_summary_json(const ds_summary *s, unsigned flags)
@@ -486,6 +597,10 @@ char *ds_summary_json(const ds_summary *s, unsigned flags)
         json_array_append_new(f, json_pack("{s:o, s:o}", "path", ds_json_path(s->fails[i].path),
                                            "error", ds_json_path(s->fails[i].error)));
     json_object_set_new(root, "failed", f);
+    if (s->has_since && !since_json(s, root)) {
+        json_decref(root);
+        return NULL;
+    }
     size_t jf = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4) |
                 (flags & DS_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT);
     char *out = json_dumps(root, jf);

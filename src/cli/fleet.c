@@ -1,0 +1,269 @@
+/*
+ * The batch's crash-database side (--db, --machine, --merge): which files need
+ * no analysis, storing the ones that did in transactions committed every few
+ * dumps or half a second (so a killed run keeps what it committed), and
+ * reading rows back from databases and JSONL parts.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "fleet.h"
+
+enum { COMMIT_EVERY = 32 };
+
+struct fleet {
+    ds_db *db;
+    ds_machine_rule *rule;
+    bool reanalyze;
+    pthread_mutex_t mu;
+    bool in_tx;
+    unsigned pending;
+    struct timespec last_commit;
+};
+
+static double since_s(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+fleet *fleet_open(const batch_opts *o, bool *failed)
+{
+    *failed = false;
+    /* the page names machines even without a rule: the default one */
+    if (!o->db_path && !o->machine_rule && o->format != BATCH_HTML)
+        return NULL;
+    fleet *f = calloc(1, sizeof *f);
+    ds_error err = {{0}};
+    if (!f) {
+        fputs("dumpscan: out of memory\n", stderr);
+        *failed = true;
+        return NULL;
+    }
+    pthread_mutex_init(&f->mu, NULL);
+    f->reanalyze = o->reanalyze;
+    f->rule = ds_machine_rule_parse(o->machine_rule, &err);
+    if (f->rule && o->db_path)
+        f->db = ds_db_open(o->db_path, &err);
+    if (!f->rule || (o->db_path && !f->db)) {
+        fprintf(stderr, "dumpscan: %s%s%s\n", f->rule ? o->db_path : "--machine ",
+                f->rule ? ": " : "", err.text);
+        fleet_finish(f);
+        *failed = true;
+        return NULL;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &f->last_commit);
+    return f;
+}
+
+static bool fill_stat(const char *path, fleet_file *ff)
+{
+    struct stat st;
+    if (!ff->have_stat && ds_path_stat(path, &st) == 0) {
+        ff->have_stat = true;
+        ff->size = (uint64_t)st.st_size;
+        ff->mtime = (int64_t)st.st_mtime;
+    }
+    return ff->have_stat;
+}
+
+static bool fill_hash(const char *path, fleet_file *ff)
+{
+    ds_error err;
+    if (!ff->have_hash && ds_file_head_hash(path, ff->hash, &err) == 0)
+        ff->have_hash = true;
+    return ff->have_hash;
+}
+
+int fleet_recall(fleet *f, const char *path, bool want_report, bool by_content,
+                 fleet_file *ff, ds_row **row, char **report)
+{
+    *row = NULL;
+    *report = NULL;
+    if (!f || !f->db || f->reanalyze || !fill_stat(path, ff) ||
+        (by_content && !fill_hash(path, ff)))
+        return 0;
+    pthread_mutex_lock(&f->mu);
+    int rc = 0;
+    if (by_content && !f->in_tx) { /* a hit by content records the new name */
+        ds_error err;
+        rc = ds_db_begin(f->db, &err) == 0 ? 0 : -1;
+        f->in_tx = rc == 0;
+    }
+    if (rc == 0)
+        rc = ds_db_find(f->db, path, ff->size, ff->mtime, by_content ? ff->hash : NULL,
+                        want_report ? DS_DB_WANT_REPORT : 0, row, want_report ? report : NULL);
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+/* Commit when enough is pending or enough time has passed; with f->mu held. */
+static int maybe_commit(fleet *f, bool force)
+{
+    if (!f->in_tx || (!force && f->pending < COMMIT_EVERY && since_s(&f->last_commit) < 0.5))
+        return 0;
+    ds_error err;
+    if (ds_db_commit(f->db, &err) != 0) {
+        fprintf(stderr, "dumpscan: %s\n", err.text);
+        return -1;
+    }
+    f->in_tx = false;
+    f->pending = 0;
+    clock_gettime(CLOCK_MONOTONIC, &f->last_commit);
+    return 0;
+}
+
+int fleet_record(fleet *f, const ds_row *row, fleet_file *ff, const char *machine,
+                 const char *report)
+{
+    if (!f || !f->db)
+        return 0;
+    /* a file that cannot even be read has no identity to store it under */
+    if (!fill_stat(row->path, ff) || !fill_hash(row->path, ff))
+        return 0;
+    ds_error err;
+    pthread_mutex_lock(&f->mu);
+    int rc = 0;
+    if (!f->in_tx) {
+        rc = ds_db_begin(f->db, &err);
+        f->in_tx = rc == 0;
+    }
+    if (rc == 0)
+        rc = ds_db_store(f->db, row, ff->hash, ff->mtime, machine, report, &err);
+    if (rc == 0) {
+        f->pending++;
+        rc = maybe_commit(f, false);
+    } else {
+        fprintf(stderr, "dumpscan: %s\n", err.text);
+    }
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+char *fleet_machine(const fleet *f, const char *path, const char *root)
+{
+    return f ? ds_machine_name(f->rule, path, root) : NULL;
+}
+
+int fleet_finish(fleet *f)
+{
+    if (!f)
+        return 0;
+    int rc = f->db ? maybe_commit(f, true) : 0;
+    ds_db_close(f->db);
+    ds_machine_rule_free(f->rule);
+    pthread_mutex_destroy(&f->mu);
+    free(f);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- merge */
+
+typedef struct load_ctx {
+    fleet_add_fn add;
+    void *ctx;
+} load_ctx;
+
+static int from_db(void *ctx, ds_db_entry *e)
+{
+    load_ctx *l = ctx;
+    ds_row *r = e->row;
+    e->row = NULL; /* ours now */
+    return l->add(l->ctx, r, e->machine, e->report);
+}
+
+static bool is_sqlite(const char *path)
+{
+    char head[16] = {0};
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return false;
+    size_t n = fread(head, 1, sizeof head, fp);
+    fclose(fp);
+    return n == 16 && memcmp(head, "SQLite format 3", 16) == 0;
+}
+
+static int load_jsonl(const fleet *f, const char *path, fleet_add_fn add, void *ctx)
+{
+    FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!fp) {
+        fprintf(stderr, "dumpscan: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    unsigned long no = 0;
+    int rc = 0;
+    while (rc == 0 && (len = getline(&line, &cap, fp)) >= 0) {
+        no++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (!len)
+            continue;
+        ds_error err;
+        ds_row *r = ds_row_from_json(line, &err);
+        if (!r) {
+            fprintf(stderr, "dumpscan: %s:%lu: %s\n", path, no, err.text);
+            rc = -1;
+            break;
+        }
+        char *m = r->failed ? NULL : fleet_machine(f, r->path, NULL);
+        rc = add(ctx, r, m, line);
+        free(m);
+    }
+    if (rc == 0 && ferror(fp)) {
+        fprintf(stderr, "dumpscan: %s: read error\n", path);
+        rc = -1;
+    }
+    free(line);
+    if (fp != stdin)
+        fclose(fp);
+    return rc;
+}
+
+int fleet_load(fleet *f, const batch_opts *o, char *const *parts, int nparts, fleet_add_fn add,
+               void *ctx)
+{
+    load_ctx l = {add, ctx};
+    ds_error err;
+    for (int i = 0; i < nparts; i++) {
+        bool db = is_sqlite(parts[i]);
+        if (f && f->db) { /* merge into --db: database parts only */
+            if (!db) {
+                fprintf(stderr, "dumpscan: %s: only databases merge into --db (JSONL parts "
+                                "lack the file identity)\n", parts[i]);
+                return -1;
+            }
+            if (ds_db_import(f->db, parts[i], &err) != 0) {
+                fprintf(stderr, "dumpscan: %s\n", err.text);
+                return -1;
+            }
+            continue;
+        }
+        int rc;
+        if (db) {
+            ds_db *d = ds_db_open(parts[i], &err);
+            rc = d ? ds_db_each(d, from_db, &l, &err) : -1;
+            if (rc)
+                fprintf(stderr, "dumpscan: %s: %s\n", parts[i], err.text);
+            ds_db_close(d);
+        } else {
+            rc = load_jsonl(f, parts[i], add, ctx);
+        }
+        if (rc)
+            return -1;
+    }
+    (void)o;
+    if (f && f->db && ds_db_each(f->db, from_db, &l, &err) != 0) {
+        fprintf(stderr, "dumpscan: %s\n", err.text);
+        return -1;
+    }
+    return 0;
+}

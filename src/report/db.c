@@ -1,0 +1,707 @@
+/*
+ * The crash database (--db): SQLite, one row per distinct dump and one per
+ * file name that led to it. A dump is known by its size and a hash of its
+ * first 64 KiB, so a renamed or copied dump is recognised without analysis;
+ * a file is known by path, size and mtime, so a re-run over a folder needs a
+ * stat and one indexed lookup per file, not a read. Every row keeps the
+ * analysis version that wrote it (DS_ANALYSIS_VERSION): an older one is
+ * analyzed again. doc/fleet.md describes the tables.
+ *
+ * Writes happen inside transactions the caller opens and commits in batches
+ * (ds_db_begin / ds_db_commit): a run killed half-way keeps every committed
+ * batch. WAL journal mode lets a reader look while a batch writes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "model/model.h"
+#include "report/rowrec.h"
+
+/* Schema steps: steps[v - 1] takes a database from version v - 1 to v. Never
+ * edit a step once released; add one. */
+static const char *const steps[] = {
+    /* 1: dumps, the file names that led to them, buckets as views (so their
+     * counts can never drift from the dumps). */
+    "CREATE TABLE dumps("
+    " id INTEGER PRIMARY KEY,"
+    " size INTEGER NOT NULL, head_hash TEXT NOT NULL,"
+    " path TEXT NOT NULL, machine TEXT NOT NULL,"
+    " analysis_version INTEGER NOT NULL,"
+    " recorded INTEGER NOT NULL, analyzed INTEGER NOT NULL,"
+    " crash_time INTEGER, status TEXT NOT NULL, code INTEGER, title TEXT,"
+    " suspect_module TEXT, suspect_version TEXT, confidence TEXT, class TEXT, bucket TEXT,"
+    " row TEXT NOT NULL, UNIQUE(size, head_hash));"
+    "CREATE TABLE files("
+    " path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime INTEGER NOT NULL,"
+    " dump_id INTEGER NOT NULL REFERENCES dumps(id));"
+    "CREATE INDEX dumps_bucket ON dumps(bucket);"
+    "CREATE INDEX dumps_crash_time ON dumps(crash_time);"
+    "CREATE VIEW buckets AS SELECT bucket, count(*) AS count,"
+    " min(crash_time) AS first_crash, max(crash_time) AS last_crash,"
+    " min(recorded) AS first_seen, max(recorded) AS last_seen,"
+    " count(DISTINCT machine) AS machines"
+    " FROM dumps WHERE status = 'ok' GROUP BY bucket;"
+    "CREATE VIEW bucket_machines AS SELECT DISTINCT bucket, machine FROM dumps"
+    " WHERE status = 'ok';",
+    /* 2: the --json report of a dump, zlib-compressed, kept when a run made it
+     * (JSONL output), so a later JSONL run needs no analysis either. */
+    "ALTER TABLE dumps ADD COLUMN report BLOB;",
+};
+
+enum { LATEST = sizeof steps / sizeof steps[0], HEAD_BYTES = 64 * 1024 };
+
+struct ds_db {
+    sqlite3 *h;
+    sqlite3_stmt *by_path, *by_content, *put_file, *find_dump, *insert_dump, *update_dump;
+    int64_t now;
+};
+
+static int fail(ds_error *err, sqlite3 *h, const char *what)
+{
+    if (err)
+        snprintf(err->text, sizeof err->text, "%s: %s", what,
+                 h ? sqlite3_errmsg(h) : "out of memory");
+    return -1;
+}
+
+static int schema_version(sqlite3 *h, int *v)
+{
+    sqlite3_stmt *st;
+    *v = 0;
+    if (sqlite3_prepare_v2(h,
+                           "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                           "name = 'schema_version'",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    bool has = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+    sqlite3_finalize(st);
+    if (!has)
+        return 0;
+    if (sqlite3_prepare_v2(h, "SELECT max(version) FROM schema_version", -1, &st, NULL) !=
+        SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return 0;
+}
+
+/* Bring the schema from its version to `target`, one transaction a step. */
+static int migrate(sqlite3 *h, int target, ds_error *err)
+{
+    int v;
+    if (sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(err, h, "cannot lock the database");
+    if (schema_version(h, &v) != 0) {
+        sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+        return fail(err, h, "cannot read the schema version");
+    }
+    if (v > LATEST) {
+        sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+        snprintf(err->text, sizeof err->text,
+                 "database schema version %d is newer than this dumpscan knows (%d)", v,
+                 LATEST);
+        return -1;
+    }
+    int rc = 0;
+    if (v == 0 && target > 0)
+        rc = sqlite3_exec(h, "CREATE TABLE schema_version(version INTEGER NOT NULL);"
+                             "INSERT INTO schema_version VALUES (0);",
+                          NULL, NULL, NULL);
+    for (; rc == SQLITE_OK && v < target; v++) {
+        char sql[80];
+        snprintf(sql, sizeof sql, "UPDATE schema_version SET version = %d", v + 1);
+        rc = sqlite3_exec(h, steps[v], NULL, NULL, NULL);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        fail(err, h, "cannot update the database schema");
+        sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    if (sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        return fail(err, h, "cannot update the database schema");
+    return 0;
+}
+
+static const char *const stmt_sql[] = {
+    /* by_path: a file already seen, unchanged */
+    "SELECT d.row, d.analysis_version, d.report IS NOT NULL, d.report FROM files f"
+    " JOIN dumps d ON d.id = f.dump_id WHERE f.path = ?1 AND f.size = ?2 AND f.mtime = ?3",
+    /* by_content: the same dump under another name */
+    "SELECT id, row, analysis_version, report IS NOT NULL, report FROM dumps"
+    " WHERE size = ?1 AND head_hash = ?2",
+    "INSERT INTO files(path, size, mtime, dump_id) VALUES (?1, ?2, ?3, ?4)"
+    " ON CONFLICT(path) DO UPDATE SET size = ?2, mtime = ?3, dump_id = ?4",
+    "SELECT id FROM dumps WHERE size = ?1 AND head_hash = ?2",
+    "INSERT INTO dumps(size, head_hash, path, machine, analysis_version, recorded, analyzed,"
+    " crash_time, status, code, title, suspect_module, suspect_version, confidence, class,"
+    " bucket, row, report) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+    " ?13, ?14, ?15, ?16, ?17)",
+    /* a re-analysis keeps the name, machine and time first recorded */
+    "UPDATE dumps SET analysis_version = ?5, analyzed = ?6, crash_time = ?7, status = ?8,"
+    " code = ?9, title = ?10, suspect_module = ?11, suspect_version = ?12, confidence = ?13,"
+    " class = ?14, bucket = ?15, row = ?16, report = coalesce(?17, report)"
+    " WHERE size = ?1 AND head_hash = ?2",
+};
+
+int ds_db_create_at(const char *path, int version, ds_db **out, ds_error *err);
+
+int ds_db_create_at(const char *path, int version, ds_db **out, ds_error *err)
+{
+    *out = NULL;
+    ds_db *db = calloc(1, sizeof *db);
+    if (!db)
+        return fail(err, NULL, path);
+    if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                          SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+        fail(err, db->h, path);
+        ds_db_close(db);
+        return -1;
+    }
+    sqlite3_busy_timeout(db->h, 10000);
+    /* WAL: readers do not block the writer; NORMAL sync is durable across a
+     * killed process (the OS keeps the WAL), the case a batch job meets. */
+    char *mode = NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->h, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            mode = ds_strdup((const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+    }
+    bool wal = mode && strcmp(mode, "wal") == 0;
+    free(mode);
+    if (!wal || sqlite3_exec(db->h, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
+                             NULL, NULL, NULL) != SQLITE_OK) {
+        fail(err, db->h, wal ? path : "not an SQLite database or cannot use WAL mode");
+        ds_db_close(db);
+        return -1;
+    }
+    if (migrate(db->h, version, err) != 0) {
+        ds_db_close(db);
+        return -1;
+    }
+    if (version == LATEST) {
+        sqlite3_stmt **slots[] = {&db->by_path,  &db->by_content,  &db->put_file,
+                                  &db->find_dump, &db->insert_dump, &db->update_dump};
+        for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
+            if (sqlite3_prepare_v2(db->h, stmt_sql[i], -1, slots[i], NULL) != SQLITE_OK) {
+                fail(err, db->h, "cannot prepare a statement");
+                ds_db_close(db);
+                return -1;
+            }
+    }
+    db->now = (int64_t)time(NULL);
+    *out = db;
+    return 0;
+}
+
+ds_db *ds_db_open(const char *path, ds_error *err)
+{
+    ds_db *db;
+    return ds_db_create_at(path, LATEST, &db, err) == 0 ? db : NULL;
+}
+
+int ds_db_schema_version(const ds_db *db)
+{
+    int v;
+    return schema_version(db->h, &v) == 0 ? v : -1;
+}
+
+void ds_db_close(ds_db *db)
+{
+    if (!db)
+        return;
+    sqlite3_finalize(db->by_path);
+    sqlite3_finalize(db->by_content);
+    sqlite3_finalize(db->put_file);
+    sqlite3_finalize(db->find_dump);
+    sqlite3_finalize(db->insert_dump);
+    sqlite3_finalize(db->update_dump);
+    sqlite3_close(db->h);
+    free(db);
+}
+
+int ds_db_begin(ds_db *db, ds_error *err)
+{
+    return sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
+               ? 0
+               : fail(err, db->h, "cannot begin a transaction");
+}
+
+int ds_db_commit(ds_db *db, ds_error *err)
+{
+    return sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) == SQLITE_OK
+               ? 0
+               : fail(err, db->h, "cannot commit");
+}
+
+/* ------------------------------------------------------------ identity */
+
+int ds_file_head_hash(const char *path, char hash[DS_HEAD_HASH_LEN + 1], ds_error *err)
+{
+    int fd = ds_path_open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err->text, sizeof err->text, "%s", strerror(errno));
+        return -1;
+    }
+    static _Thread_local unsigned char buf[HEAD_BYTES];
+    size_t got = 0;
+    while (got < sizeof buf) {
+        ssize_t r = pread(fd, buf + got, sizeof buf - got, (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            snprintf(err->text, sizeof err->text, "%s", strerror(errno));
+            close(fd);
+            return -1;
+        }
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    /* Two independent 64-bit hashes (FNV-1a and a multiply-rotate one), 128
+     * bits together: a collision between two real dumps of the same size is
+     * not a concern at fleet sizes. */
+    uint64_t a = 0xcbf29ce484222325ull, b = 0x9E3779B97F4A7C15ull ^ got;
+    for (size_t i = 0; i < got; i++) {
+        a = (a ^ buf[i]) * 0x100000001b3ull;
+        b = (b + buf[i] + 1) * 0xff51afd7ed558ccdull;
+        b ^= b >> 29;
+    }
+    snprintf(hash, DS_HEAD_HASH_LEN + 1, "%016llx%016llx", (unsigned long long)a,
+             (unsigned long long)b);
+    return 0;
+}
+
+/* -------------------------------------------------------------- lookups */
+
+static char *inflate_report(const void *blob, int len)
+{
+    if (!blob || len < 8)
+        return NULL;
+    const unsigned char *p = blob;
+    uint64_t n = 0;
+    for (int i = 0; i < 8; i++)
+        n |= (uint64_t)p[i] << (8 * i);
+    if (n > ((uint64_t)1 << 31))
+        return NULL;
+    char *out = malloc((size_t)n + 1);
+    uLongf dl = (uLongf)n;
+    if (!out || uncompress((Bytef *)out, &dl, p + 8, (uLong)len - 8) != Z_OK || dl != n) {
+        free(out);
+        return NULL;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* The row of a stored dump, under `path`; NULL if the record is bad or OOM. */
+static ds_row *stored_row(sqlite3_stmt *st, int col, const char *path)
+{
+    const char *rec = (const char *)sqlite3_column_text(st, col);
+    ds_row *r = rec ? ds_row_from_record(rec) : NULL;
+    if (r && path) {
+        char *p = ds_strdup(path);
+        if (!p) {
+            ds_row_free(r);
+            return NULL;
+        }
+        free(r->path);
+        r->path = p;
+    }
+    return r;
+}
+
+int ds_db_find(ds_db *db, const char *path, uint64_t size, int64_t mtime,
+               const char *head_hash, unsigned flags, ds_row **row, char **report)
+{
+    *row = NULL;
+    if (report)
+        *report = NULL;
+    sqlite3_stmt *st = head_hash ? db->by_content : db->by_path;
+    sqlite3_reset(st);
+    int c = 0;
+    if (head_hash) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+        sqlite3_bind_text(st, 2, head_hash, -1, SQLITE_TRANSIENT);
+        c = 1; /* column 0 is the dump id */
+    } else {
+        sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
+        sqlite3_bind_int64(st, 3, mtime);
+    }
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(st);
+        return 0;
+    }
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return -1;
+    }
+    bool current = sqlite3_column_int(st, c + 1) >= DS_ANALYSIS_VERSION;
+    bool has_report = sqlite3_column_int(st, c + 2) != 0;
+    /* A stored report names the file it was made from: under another name
+     * it would be wrong, so a renamed copy wanting one is analyzed again. */
+    if (!current || ((flags & DS_DB_WANT_REPORT) && (!has_report || head_hash))) {
+        sqlite3_reset(st);
+        return 0;
+    }
+    int64_t id = head_hash ? sqlite3_column_int64(st, 0) : 0;
+    *row = stored_row(st, c, path);
+    if (*row && report && has_report) {
+        *report = inflate_report(sqlite3_column_blob(st, c + 3), sqlite3_column_bytes(st, c + 3));
+        if (!*report) { /* a damaged blob: analyze again */
+            ds_row_free(*row);
+            *row = NULL;
+        }
+    }
+    sqlite3_reset(st);
+    if (!*row)
+        return 0;
+    if (head_hash) { /* remember this name for the next run */
+        sqlite3_stmt *f = db->put_file;
+        sqlite3_reset(f);
+        sqlite3_bind_text(f, 1, path, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(f, 2, (sqlite3_int64)size);
+        sqlite3_bind_int64(f, 3, mtime);
+        sqlite3_bind_int64(f, 4, id);
+        rc = sqlite3_step(f);
+        sqlite3_reset(f);
+        if (rc != SQLITE_DONE) {
+            ds_row_free(*row);
+            *row = NULL;
+            if (report) {
+                free(*report);
+                *report = NULL;
+            }
+            return -1;
+        }
+    }
+    return 1;
+}
+
+/* ---------------------------------------------------------------- writes */
+
+static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Report text -> 8-byte length + zlib stream, in a malloc'd blob. */
+static unsigned char *deflate_report(const char *text, size_t *len)
+{
+    size_t n = strlen(text);
+    uLongf cap = compressBound((uLong)n);
+    unsigned char *b = malloc(cap + 8);
+    if (!b)
+        return NULL;
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)((uint64_t)n >> (8 * i));
+    if (compress2(b + 8, &cap, (const Bytef *)text, (uLong)n, 6) != Z_OK) {
+        free(b);
+        return NULL;
+    }
+    *len = cap + 8;
+    return b;
+}
+
+/* The id of the dump with this identity, or -1. */
+static int64_t dump_id(ds_db *db, uint64_t size, const char *head_hash)
+{
+    sqlite3_stmt *find = db->find_dump;
+    sqlite3_reset(find);
+    sqlite3_bind_int64(find, 1, (sqlite3_int64)size);
+    sqlite3_bind_text(find, 2, head_hash, -1, SQLITE_TRANSIENT);
+    int64_t id = sqlite3_step(find) == SQLITE_ROW ? sqlite3_column_int64(find, 0) : -1;
+    sqlite3_reset(find);
+    return id;
+}
+
+int ds_db_store(ds_db *db, const ds_row *r, const char *head_hash, int64_t mtime,
+                const char *machine, const char *report, ds_error *err)
+{
+    char *rec = ds_row_record(r);
+    size_t blen = 0;
+    unsigned char *blob = report ? deflate_report(report, &blen) : NULL;
+    if (!rec || (report && !blob)) {
+        free(rec);
+        free(blob);
+        return fail(err, NULL, "cannot store a row");
+    }
+    bool exists = dump_id(db, r->file_size, head_hash) >= 0;
+    sqlite3_stmt *st = exists ? db->update_dump : db->insert_dump;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)r->file_size);
+    sqlite3_bind_text(st, 2, head_hash, -1, SQLITE_TRANSIENT);
+    if (!exists) {
+        sqlite3_bind_text(st, 3, r->path ? r->path : "", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, machine ? machine : "", -1, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_int(st, 5, DS_ANALYSIS_VERSION);
+    sqlite3_bind_int64(st, 6, db->now);
+    int64_t ct;
+    if (!r->failed && r->crash_time.known && r->crash_time.value / 10000000ull > 11644473600ull) {
+        ct = (int64_t)(r->crash_time.value / 10000000ull - 11644473600ull);
+        sqlite3_bind_int64(st, 7, ct);
+    }
+    sqlite3_bind_text(st, 8, r->failed ? "failed" : "ok", -1, SQLITE_STATIC);
+    if (r->has_code)
+        sqlite3_bind_int64(st, 9, r->code);
+    bind_opt_text(st, 10, r->title);
+    bind_opt_text(st, 11, r->suspect_module);
+    bind_opt_text(st, 12, r->file_version);
+    bind_opt_text(st, 13, r->failed || !r->has_verdict ? NULL
+                                                        : ds_confidence_name(r->confidence));
+    bind_opt_text(st, 14, r->crash_class);
+    bind_opt_text(st, 15, r->bucket);
+    sqlite3_bind_text(st, 16, rec, -1, SQLITE_TRANSIENT);
+    if (blob)
+        sqlite3_bind_blob(st, 17, blob, (int)blen, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    free(rec);
+    free(blob);
+    if (rc != SQLITE_DONE)
+        return fail(err, db->h, "cannot store a dump");
+    int64_t id = dump_id(db, r->file_size, head_hash);
+    sqlite3_stmt *f = db->put_file;
+    sqlite3_reset(f);
+    sqlite3_bind_text(f, 1, r->path ? r->path : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(f, 2, (sqlite3_int64)r->file_size);
+    sqlite3_bind_int64(f, 3, mtime);
+    sqlite3_bind_int64(f, 4, id);
+    rc = id >= 0 ? sqlite3_step(f) : SQLITE_ERROR;
+    sqlite3_reset(f);
+    return rc == SQLITE_DONE ? 0 : fail(err, db->h, "cannot store a file name");
+}
+
+/* ------------------------------------------------------------- reading */
+
+int ds_db_each(ds_db *db, ds_db_row_fn fn, void *ctx, ds_error *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->h,
+                           "SELECT row, machine, report IS NOT NULL, report, recorded FROM dumps"
+                           " ORDER BY id",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(err, db->h, "cannot read the dumps");
+    int rc, out = 0;
+    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        ds_row *r = stored_row(st, 0, NULL);
+        if (!r) {
+            snprintf(err->text, sizeof err->text, "a stored row cannot be read");
+            out = -1;
+            break;
+        }
+        char *rep = sqlite3_column_int(st, 2)
+                        ? inflate_report(sqlite3_column_blob(st, 3), sqlite3_column_bytes(st, 3))
+                        : NULL;
+        ds_db_entry e = {r, (const char *)sqlite3_column_text(st, 1), rep,
+                         sqlite3_column_int64(st, 4)};
+        out = fn(ctx, &e);
+        free(rep);
+        ds_row_free(e.row);
+        if (out)
+            snprintf(err->text, sizeof err->text, "out of memory");
+    }
+    if (out == 0 && rc != SQLITE_DONE)
+        out = fail(err, db->h, "cannot read the dumps");
+    sqlite3_finalize(st);
+    return out;
+}
+
+int ds_db_import(ds_db *db, const char *other, ds_error *err)
+{
+    /* Bring the other database to this schema first (a no-op when current). */
+    ds_db *o = ds_db_open(other, err);
+    if (!o)
+        return -1;
+    ds_db_close(o);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->h, "ATTACH ?1 AS part", -1, &st, NULL) != SQLITE_OK)
+        return fail(err, db->h, other);
+    sqlite3_bind_text(st, 1, other, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return fail(err, db->h, other);
+    /* A dump both know keeps the earliest record and the newest analysis. */
+    static const char sql[] =
+        "BEGIN IMMEDIATE;"
+        "INSERT INTO dumps(size, head_hash, path, machine, analysis_version, recorded,"
+        " analyzed, crash_time, status, code, title, suspect_module, suspect_version,"
+        " confidence, class, bucket, row, report)"
+        " SELECT size, head_hash, path, machine, analysis_version, recorded, analyzed,"
+        " crash_time, status, code, title, suspect_module, suspect_version, confidence,"
+        " class, bucket, row, report FROM part.dumps WHERE true"
+        " ON CONFLICT(size, head_hash) DO UPDATE SET"
+        "  recorded = min(recorded, excluded.recorded),"
+        "  path = CASE WHEN excluded.recorded < recorded THEN excluded.path ELSE path END,"
+        "  machine = CASE WHEN excluded.recorded < recorded THEN excluded.machine"
+        "   ELSE machine END,"
+        "  analysis_version = excluded.analysis_version, analyzed = excluded.analyzed,"
+        "  crash_time = excluded.crash_time, status = excluded.status, code = excluded.code,"
+        "  title = excluded.title, suspect_module = excluded.suspect_module,"
+        "  suspect_version = excluded.suspect_version, confidence = excluded.confidence,"
+        "  class = excluded.class, bucket = excluded.bucket, row = excluded.row,"
+        "  report = coalesce(excluded.report, report)"
+        "  WHERE excluded.analysis_version > analysis_version OR"
+        "   (excluded.analysis_version = analysis_version AND excluded.analyzed > analyzed)"
+        "   OR excluded.recorded < recorded;"
+        "INSERT INTO files(path, size, mtime, dump_id)"
+        " SELECT f.path, f.size, f.mtime, d.id FROM part.files f"
+        " JOIN part.dumps pd ON pd.id = f.dump_id"
+        " JOIN dumps d ON d.size = pd.size AND d.head_hash = pd.head_hash WHERE true"
+        " ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime,"
+        "  dump_id = excluded.dump_id;"
+        "COMMIT;";
+    rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        fail(err, db->h, other);
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    }
+    sqlite3_exec(db->h, "DETACH part", NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* ------------------------------------------------------------- machines */
+
+struct ds_machine_rule {
+    enum { M_TOP, M_PARENT, M_COMPONENT, M_REGEX } kind;
+    int n;
+    regex_t re;
+};
+
+ds_machine_rule *ds_machine_rule_parse(const char *spec, ds_error *err)
+{
+    ds_machine_rule *m = calloc(1, sizeof *m);
+    if (!m) {
+        snprintf(err->text, sizeof err->text, "out of memory");
+        return NULL;
+    }
+    if (!spec || strcmp(spec, "top") == 0) {
+        m->kind = M_TOP;
+    } else if (strcmp(spec, "parent") == 0) {
+        m->kind = M_PARENT;
+    } else if (strncmp(spec, "component:", 10) == 0) {
+        char *end;
+        long n = strtol(spec + 10, &end, 10);
+        if (*end || end == spec + 10 || n == 0 || n > 1000 || n < -1000) {
+            snprintf(err->text, sizeof err->text, "component:N wants N from 1 (first) or -1 "
+                                                  "(the file's folder) and up");
+            free(m);
+            return NULL;
+        }
+        m->kind = M_COMPONENT;
+        m->n = (int)n;
+    } else if (strncmp(spec, "regex:", 6) == 0) {
+        int rc = regcomp(&m->re, spec + 6, REG_EXTENDED);
+        if (rc != 0) {
+            char msg[200];
+            regerror(rc, &m->re, msg, sizeof msg);
+            snprintf(err->text, sizeof err->text, "regex: %s", msg);
+            free(m);
+            return NULL;
+        }
+        m->kind = M_REGEX;
+    } else {
+        snprintf(err->text, sizeof err->text,
+                 "unknown machine rule '%s' (top, parent, component:N, regex:ERE)", spec);
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void ds_machine_rule_free(ds_machine_rule *m)
+{
+    if (!m)
+        return;
+    if (m->kind == M_REGEX)
+        regfree(&m->re);
+    free(m);
+}
+
+/* Component n of path (1-based from the start, -1 the last folder); into out. */
+static bool component(const char *path, int n, char *out, size_t len)
+{
+    const char *c[256];
+    size_t cl[256], k = 0;
+    for (const char *p = path; *p && k < 256;) {
+        while (*p == '/')
+            p++;
+        const char *e = strchr(p, '/');
+        if (!e)
+            break; /* the file name itself is no machine */
+        if (e > p && !(e - p == 1 && *p == '.')) {
+            c[k] = p;
+            cl[k++] = (size_t)(e - p);
+        }
+        p = e;
+    }
+    long i = n > 0 ? n - 1 : (long)k + n;
+    if (i < 0 || (size_t)i >= k)
+        return false;
+    snprintf(out, len, "%.*s", (int)cl[i], c[i]);
+    return true;
+}
+
+char *ds_machine_name(const ds_machine_rule *m, const char *path, const char *root)
+{
+    char buf[512];
+    const char *name = NULL;
+    if (m && m->kind == M_REGEX) {
+        regmatch_t g[2];
+        if (regexec(&m->re, path, 2, g, 0) == 0) {
+            int k = g[1].rm_so >= 0 ? 1 : 0;
+            snprintf(buf, sizeof buf, "%.*s", (int)(g[k].rm_eo - g[k].rm_so), path + g[k].rm_so);
+            name = buf[0] ? buf : NULL;
+        }
+    } else if (m && m->kind == M_COMPONENT) {
+        name = component(path, m->n, buf, sizeof buf) ? buf : NULL;
+    } else if (m && m->kind == M_PARENT) {
+        name = component(path, -1, buf, sizeof buf) ? buf : NULL;
+    } else {
+        /* top: the first folder below the folder the walk started from; a
+         * dump directly in it (or listed, or named) goes by its own folder */
+        size_t rl = root ? strlen(root) : 0;
+        while (rl > 1 && root[rl - 1] == '/')
+            rl--;
+        if (root && strncmp(path, root, rl) == 0 && path[rl] == '/') {
+            const char *rest = path + rl;
+            while (*rest == '/')
+                rest++;
+            const char *e = strchr(rest, '/');
+            if (e) {
+                snprintf(buf, sizeof buf, "%.*s", (int)(e - rest), rest);
+                name = buf;
+            }
+        }
+        /* else the file's folder, or the one above a Minidump folder (where
+         * Windows writes them: HOST/Minidump/x.dmp is HOST's) */
+        if (!name && component(path, -1, buf, sizeof buf)) {
+            name = buf;
+            if (strcasecmp(buf, "Minidump") == 0 && component(path, -2, buf, sizeof buf))
+                name = buf;
+        }
+    }
+    return ds_strdup(name ? name : ".");
+}
