@@ -8,17 +8,38 @@ endif()
 
 add_library(ds_deps INTERFACE)
 
+# ds_require_pkg(module debian-package [LAZY])
+# LAZY: compile against the headers only; the library is dlopen()ed on first
+# use (src/io/lazylib.h) and its SONAME is passed as DS_<MODULE>_SONAME.
 function(ds_require_pkg module debian_pkg)
   pkg_check_modules(DS_${module} QUIET IMPORTED_TARGET ${module})
   if(NOT DS_${module}_FOUND)
     message(FATAL_ERROR "${module} not found: apt-get install ${debian_pkg}")
+  endif()
+  if("${ARGN}" STREQUAL "LAZY")
+    target_include_directories(ds_deps INTERFACE $<BUILD_INTERFACE:${DS_${module}_INCLUDE_DIRS}>)
+    list(GET DS_${module}_LINK_LIBRARIES 0 lib)
+    execute_process(COMMAND readelf -d ${lib} OUTPUT_VARIABLE dyn ERROR_QUIET)
+    if(dyn MATCHES "Library soname: \\[([^]]+)\\]")
+      set(soname ${CMAKE_MATCH_1})
+    else()
+      get_filename_component(soname ${lib} REALPATH)
+      get_filename_component(soname ${soname} NAME)
+    endif()
+    string(TOUPPER ${module} upper)
+    target_compile_definitions(ds_deps INTERFACE DS_${upper}_SONAME="${soname}")
+    target_link_libraries(ds_deps INTERFACE ${CMAKE_DL_LIBS})
+    message(STATUS "${module}: loaded on first use from ${soname}")
+    return()
   endif()
   target_link_libraries(ds_deps INTERFACE PkgConfig::DS_${module})
   # Remembered for dumpscan.pc (Requires.private) and dumpscanConfig.cmake.
   set_property(GLOBAL APPEND PROPERTY DS_PKG_MODULES ${module})
 endfunction()
 
-ds_require_pkg(capstone libcapstone-dev)
+# capstone validates scanned frames only: its ~81,000 relocations would cost
+# every run more start-up time than a whole triage analysis, so it is lazy.
+ds_require_pkg(capstone libcapstone-dev LAZY)
 ds_require_pkg(jansson libjansson-dev)
 ds_require_pkg(zlib zlib1g-dev)
 ds_require_pkg(libelf libelf-dev)

@@ -25,7 +25,7 @@ static uw_call check_call(uint64_t ret)
     w.ptr = W.env.arch == DS_ARCH_X86 ? 4 : 8;
     uw_call c = uw_preceded_by_call(&w, ret);
     if (w.cs_state == 1)
-        cs_close(&w.cs);
+        ds_cs_close(&w.cs);
     return c;
 }
 

@@ -41,10 +41,10 @@ static bool open_capstone(uw_walker *w)
     case DS_ARCH_ARM64: arch = CS_ARCH_ARM64; mode = CS_MODE_ARM; break;
     default: return false;
     }
-    if (cs_open(arch, mode, &w->cs) != CS_ERR_OK)
+    if (ds_cs_open(arch, mode, &w->cs) != CS_ERR_OK)
         return false;
-    if (cs_option(w->cs, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK) {
-        cs_close(&w->cs);
+    if (ds_cs_option(w->cs, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK) {
+        ds_cs_close(&w->cs);
         return false;
     }
     w->cs_state = 1;
@@ -78,7 +78,7 @@ static bool is_call(uw_walker *w, const uint8_t *b, size_t len, uint64_t addr,
             return true;
     }
     cs_insn *insn = NULL;
-    size_t n = cs_disasm(w->cs, b, len, addr, 1, &insn);
+    size_t n = ds_cs_disasm(w->cs, b, len, addr, 1, &insn);
     bool ok = false;
     if (n == 1 && insn->size == len) {
         bool call = false;
@@ -107,7 +107,7 @@ static bool is_call(uw_walker *w, const uint8_t *b, size_t len, uint64_t addr,
             *target = (uint64_t)to;
     }
     if (n)
-        cs_free(insn, n);
+        ds_cs_free(insn, n);
     return ok;
 }
 

@@ -397,7 +397,7 @@ int ds_unwind_walk(const ds_unwind_env *env, const ds_context *start, ds_frame *
 
 done:
     if (w.cs_state == 1)
-        cs_close(&w.cs);
+        ds_cs_close(&w.cs);
     if (!reason)
         goto oom_nocs;
     *frames = out.v;
@@ -406,7 +406,7 @@ done:
     return 0;
 oom:
     if (w.cs_state == 1)
-        cs_close(&w.cs);
+        ds_cs_close(&w.cs);
 oom_nocs:
     free(out.v);
     free(reason);
@@ -438,7 +438,7 @@ bool ds_unwind_step(const ds_unwind_env *env, const ds_context *ctx, bool exact_
     const char *why = NULL;
     bool ok = a->step(&w, &cur, &r, &why);
     if (w.cs_state == 1)
-        cs_close(&w.cs);
+        ds_cs_close(&w.cs);
     if (!ok)
         return false;
     uw_sync(&r.next);

@@ -8,6 +8,15 @@
 
 #include "unwind/unwind.h"
 
+/* capstone's calls, through a library loaded on first use (capstone_lazy.c):
+ * call these, never cs_open/cs_disasm/... directly (those are not linked). */
+cs_err ds_cs_open(cs_arch arch, cs_mode mode, csh *handle);
+cs_err ds_cs_option(csh handle, cs_opt_type type, size_t value);
+size_t ds_cs_disasm(csh handle, const uint8_t *code, size_t size, uint64_t address,
+                    size_t count, cs_insn **insn);
+void ds_cs_free(cs_insn *insn, size_t count);
+cs_err ds_cs_close(csh *handle);
+
 /* ARM64 register numbers inside ds_context.regs (dumpscan.h). */
 enum { A64_FP = 29, A64_LR = 30, A64_SP = 31, A64_PC = 32 };
 /* x64 / x86 */
