@@ -198,7 +198,7 @@ static bool is_jump_at(uw_walker *w, uint64_t va)
     if (!got || !open_capstone(w))
         return false;
     cs_insn *insn = NULL;
-    size_t n = cs_disasm(w->cs, b, got, va, 2, &insn);
+    size_t n = ds_cs_disasm(w->cs, b, got, va, 2, &insn);
     bool jmp = false;
     for (size_t i = 0; i < n && !jmp; i++) {
         unsigned id = insn[i].id;
@@ -216,7 +216,7 @@ static bool is_jump_at(uw_walker *w, uint64_t va)
             break;
     }
     if (n)
-        cs_free(insn, n);
+        ds_cs_free(insn, n);
     return jmp;
 }
 
