@@ -62,6 +62,20 @@ static void x64_world(void)
     tw_init(&W, DS_ARCH_X64, SLO, SLEN);
     tw_module(&W, B, 0x4000, tpe_open(&X64, B));
     tw_module(&W, B2, 0x10000, NULL);
+    W.env.kernel = true;
+}
+
+/* ARM64 module B: nops with blr x8 at 0x1020 and 0x1040; module B2 has no
+ * image. */
+static void arm64_world(tpe *a)
+{
+    tpe_init(a, 0xAA64);
+    uint32_t nop = 0xD503201F, blr = 0xD63F0100;
+    for (uint32_t at = 0x1000; at < 0x1100; at += 4)
+        tpe_code32(a, at, at == 0x1020 || at == 0x1040 ? &blr : &nop, 1);
+    tw_init(&W, DS_ARCH_ARM64, SLO, SLEN);
+    tw_module(&W, B, 0x4000, tpe_open(a, B));
+    tw_module(&W, B2, 0x10000, NULL);
 }
 
 /* KTRAP_FRAME at t: the machine frame at +0x168 */
@@ -137,6 +151,15 @@ static void x64_trap_frames(void)
         CHECK(!trap);
         done(&r);
     }
+    /* a user-mode stack holds no trap frames: the same bytes are data */
+    W.env.kernel = false;
+    clear();
+    put_x64_trap(t, B + 0x1310, 0x10, 0x10246, t + 0x190, 0x18, 0);
+    r = run(&c);
+    for (size_t k = 1; k < r.n; k++)
+        CHECK(r.f[k].trust != DS_TRUST_TRAP_FRAME);
+    done(&r);
+    W.env.kernel = true;
     /* a trap from user mode: the kernel stack ends there */
     clear();
     put_x64_trap(t, 0x7ff600001000ull, 0x33, 0x246, 0x5ff000, 0x2b, 0);
@@ -154,6 +177,7 @@ static void x86_trap_frames(void)
     tpe_init(&t86, 0x014C);
     tw_init(&W, DS_ARCH_X86, SLO, SLEN);
     tw_module(&W, 0x80400000ull, 0x4000, tpe_open(&t86, 0x80400000ull));
+    W.env.kernel = true;
     clear();
     uint64_t t = S + 0x40;
     tw_put32(&W, t + 0x08, 0xBADB0D00u);
@@ -178,6 +202,54 @@ static void x86_trap_frames(void)
     done(&r);
     tw_free(&W);
     tpe_free(&t86);
+}
+
+static void arm64_trap_frames(void)
+{
+    tpe a;
+    arm64_world(&a);
+    W.env.kernel = true;
+    clear();
+    uint64_t t = S + 0x40;
+    tw_put64(&W, t + 0x90, 0x60000005);     /* SPSR: EL1h, AArch64, NZ flags */
+    tw_put64(&W, t + 0x98, t + 0x160);      /* Sp */
+    tw_put64(&W, t + 0x138, B + 0x1024);    /* Lr */
+    tw_put64(&W, t + 0x140, t + 0x200);     /* Fp */
+    tw_put64(&W, t + 0x148, B + 0x1010);    /* Pc */
+    ds_context c = tw_context(DS_ARCH_ARM64, B2 + 0x100, S, 0);
+    walk r = run(&c);
+    CHECK(r.n >= 2);
+    if (r.n < 2)
+        fprintf(stderr, "  arm64 trap: %s\n", r.why);
+    if (r.n >= 2) {
+        CHECK_EQ_U64(r.f[1].pc, B + 0x1010);
+        CHECK_EQ_U64(r.f[1].sp, t + 0x160);
+        CHECK_EQ_U64(r.f[1].fp, t + 0x200);
+        CHECK_EQ_U64(r.f[1].trust, DS_TRUST_TRAP_FRAME);
+    }
+    done(&r);
+    /* AArch32 state (bit 4) or a misaligned Sp: not a trap frame */
+    tw_put64(&W, t + 0x90, 0x60000015);
+    r = run(&c);
+    for (size_t k = 1; k < r.n; k++)
+        CHECK(r.f[k].trust != DS_TRUST_TRAP_FRAME);
+    done(&r);
+    tw_put64(&W, t + 0x90, 0x60000005);
+    tw_put64(&W, t + 0x98, t + 0x168);
+    r = run(&c);
+    for (size_t k = 1; k < r.n; k++)
+        CHECK(r.f[k].trust != DS_TRUST_TRAP_FRAME);
+    done(&r);
+    /* from EL0: not taken (a zero SPSR is too common to end a walk on) */
+    tw_put64(&W, t + 0x98, t + 0x160);
+    tw_put64(&W, t + 0x90, 0x60000000);
+    r = run(&c);
+    for (size_t k = 1; k < r.n; k++)
+        CHECK(r.f[k].trust != DS_TRUST_TRAP_FRAME);
+    CHECK(!r.why || !strstr(r.why, "user mode"));
+    done(&r);
+    tw_free(&W);
+    tpe_free(&a);
 }
 
 static void splice(void)
@@ -219,19 +291,6 @@ static void splice(void)
     W.env.nsplice = 0;
     tw_free(&W);
     tpe_free(&X64);
-}
-
-/* ARM64 module B: nops with blr x8 at 0x1020 and 0x1040; module B2 has no
- * image. */
-static void arm64_world(tpe *a)
-{
-    tpe_init(a, 0xAA64);
-    uint32_t nop = 0xD503201F, blr = 0xD63F0100;
-    for (uint32_t at = 0x1000; at < 0x1100; at += 4)
-        tpe_code32(a, at, at == 0x1020 || at == 0x1040 ? &blr : &nop, 1);
-    tw_init(&W, DS_ARCH_ARM64, SLO, SLEN);
-    tw_module(&W, B, 0x4000, tpe_open(a, B));
-    tw_module(&W, B2, 0x10000, NULL);
 }
 
 /* frame 0 at address 0 or outside every module */
@@ -449,6 +508,7 @@ int main(void)
     saved_context();
     x64_trap_frames();
     x86_trap_frames();
+    arm64_trap_frames();
     splice();
     outside_modules();
     arm64_chain_end();

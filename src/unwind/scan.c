@@ -299,6 +299,44 @@ static int x86_trap_at(uw_walker *w, uint64_t base)
     return code_of_module(w, eip) ? 1 : 0;
 }
 
+/* ARM64 KTRAP_FRAME (0x150 bytes, doc/stacks.md): Spsr 0x90 (u32), Sp 0x98,
+ * X0-X18 from 0xA0, Lr 0x138, Fp 0x140, Pc 0x148. SPSR must say AArch64
+ * (bit 4 clear) at EL1 (EL1t or EL1h); Sp must lie above the frame
+ * inside the stack, 16-byte aligned; Pc in a module's code. */
+static int arm64_trap_at(uw_walker *w, uint64_t base, ds_context *out)
+{
+    uint32_t spsr;
+    uint64_t sp, pc;
+    if (!uw_read32(w, base + 0x90, &spsr) || !uw_read64(w, base + 0x98, &sp) ||
+        !uw_read64(w, base + 0x148, &pc))
+        return 0;
+    /* EL0 (user) traps are not reported: a zero SPSR is too common a
+     * stack word to end a walk on */
+    unsigned mode = spsr & 0x1F;
+    if ((mode != 4 && mode != 5) || (spsr & 0x0FFFFC00u) || (sp & 15) || (pc & 3) ||
+        sp < base + 0x150 || !uw_in_stack(w, sp) || !code_of_module(w, pc))
+        return 0;
+    ds_context c;
+    memset(&c, 0, sizeof c);
+    c.arch = DS_ARCH_ARM64;
+    for (unsigned r = 0; r <= 18; r++)
+        if (uw_read64(w, base + 0xA0 + 8 * r, &c.regs[r]))
+            c.valid |= 1ull << r;
+    static const struct {
+        uint8_t reg;
+        uint16_t off;
+    } named[] = {{A64_LR, 0x138}, {A64_FP, 0x140}};
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++)
+        if (uw_read64(w, base + named[i].off, &c.regs[named[i].reg]))
+            c.valid |= 1ull << named[i].reg;
+    c.regs[A64_SP] = sp;
+    c.regs[A64_PC] = pc;
+    c.valid |= 1ull << A64_SP | 1ull << A64_PC;
+    uw_sync(&c);
+    *out = c;
+    return 1;
+}
+
 /* A kernel trap frame at base: the interrupted context into *out. */
 static int trap_at(uw_walker *w, uint64_t base, ds_context *out)
 {
@@ -307,6 +345,8 @@ static int trap_at(uw_walker *w, uint64_t base, ds_context *out)
         k = x64_trap_at(w, base);
     else if (w->env->arch == DS_ARCH_X86)
         k = x86_trap_at(w, base);
+    else if (w->env->arch == DS_ARCH_ARM64)
+        return arm64_trap_at(w, base, out);
     if (k == 1 && !ds_trap_frame_read(w->env->mem, w->env->arch, base, out))
         return 0;
     return k;
@@ -317,7 +357,7 @@ static int trap_at(uw_walker *w, uint64_t base, ds_context *out)
 /* A CONTEXT record saved on the stack (RtlCaptureContext, exception
  * dispatch, invalid-parameter reports) holds code addresses that are
  * registers, not return addresses. Recognised by its flags word and
- * selectors; the scan skips over it. Offsets per arch (formats.md 4). */
+ * selectors; the scan skips over it. Offsets per arch: doc/stacks.md. */
 typedef struct ctx_layout {
     ds_arch arch;
     uint16_t flags_off;
@@ -434,7 +474,8 @@ bool uw_scan(uw_walker *w, const uw_state *cur, uw_result *out, const char **why
         words *= CONTEXT_SCAN_FACTOR;
     uint64_t bytes = env->max_scan_bytes ? env->max_scan_bytes : DEFAULT_SCAN_BYTES;
     /* return addresses within words; trap frames within the byte window */
-    bool traps = env->arch == DS_ARCH_X64 || env->arch == DS_ARCH_X86;
+    /* kernel stacks only: a user stack holds no trap frames */
+    bool traps = env->kernel;
     uint64_t ra_end = sat_add(at, words * ptr < bytes ? words * ptr : bytes);
     uint64_t end = traps ? sat_add(at, bytes) : ra_end;
     if (w->bounded && end > w->hi)

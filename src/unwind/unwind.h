@@ -37,6 +37,8 @@ typedef struct ds_unwind_env {
     /* The platform keeps frame-pointer chains (Linux, macOS): x64 follows
      * rbp when no unwind data applies, as Breakpad does. */
     bool frame_pointers;
+    /* A kernel stack: scans also look for trap frames (KTRAP_FRAME). */
+    bool kernel;
     /* Contexts known to lie on this stack (a context record or trap frame
      * the bug check names): spliced into the walk where their sp falls. */
     const ds_context *splice;
