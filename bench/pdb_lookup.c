@@ -1,7 +1,10 @@
 /*
  * PDB lookup benchmark: time to open a PDB and answer the first lookup,
  * the cost per lookup over N random RVAs (cold pass, then the same RVAs
- * again with the module cache warm) and the peak RSS. Prints numbers only.
+ * again with the module cache warm), the cost of source-line lookups
+ * (C13 lines and inline sites, read per module on first use) over the same
+ * RVAs, and the peak RSS. Prints numbers only; the name lookups of the same
+ * run are the yardstick for the source lookups.
  * Usage: pdb_lookup PDB [N] [RVA_LIMIT]   (defaults: 100000, 0x100000)
  */
 #include <stdio.h>
@@ -72,6 +75,20 @@ int main(int argc, char **argv)
     }
     double b = now_ms();
     printf("fpo lookups:           %.3f us/lookup, %ld hits\n", (b - a) * 1e3 / (double)n, fpo);
+    for (int pass = 0; pass < 2; pass++) {
+        long lines = 0, inl = 0;
+        a = now_ms();
+        for (long i = 0; i < n; i++) {
+            ds_srcloc loc;
+            if (ds_pdb_source(p, rvas[i], &loc)) {
+                lines++;
+                inl += loc.n > 1;
+            }
+        }
+        b = now_ms();
+        printf("source %s pass:      %.3f us/lookup, %ld with a line (%ld inlined)\n",
+               pass ? "warm" : "cold", (b - a) * 1e3 / (double)n, lines, inl);
+    }
     ds_pdb_close(p);
     free(rvas);
 

@@ -14,6 +14,12 @@
  *   module 1 (no symbols), section 1 [0x100, 0x200)
  *   publics: pub_a 1:0x10, pub_b 1:0x180, pub_c 2:0x0, pub_d 1:0x20
  *   FPO_DATA 0x1000 +0x10, 0x1100 +0x20; FrameData 0x1020 +0x30 (program)
+ *   C13 lines of module 0 (files c:\src\one.c and c:\src\inl.h):
+ *     func_one 0x20: line 10, 0x28: 11, 0x34: 12, 0x40: 13, ends at 0x50
+ *     func_two 0x60: line 20, 0x70: 21, ends at 0x80
+ *   inline sites in func_one: inl_outer (item 0x1000, inl.h from line 100)
+ *     at 0x28 +4 line 101, 0x2C +8 line 102; inside it inl_inner (item
+ *     0x1001, inl.h from 200) at 0x2C +4 line 205; names in the IPI stream
  * With omap, section 1 of the image is at 0x5000 (OMAP to source maps
  * 0x5000 +0x200 to 0x1000, and a copy of func_two's code at 0x5400 +0x20
  * back to 0x1060); the original section headers sit in stream 0.
@@ -157,6 +163,12 @@ enum pdbgen_damage {
     PG_PUB_UNSORTED,     /* public address map in reverse order */
     PG_SEPCODE_BAD_PARENT, /* S_SEPCODE parent points nowhere */
     PG_NO_DBI,           /* stream 3 nil */
+    PG_C13_HUGE,         /* module C13 size larger than its stream */
+    PG_LINES_BLOCK_HUGE, /* the first line block claims more than its subsection */
+    PG_ANNOT_BAD,        /* inl_outer's annotations hold an invalid opcode */
+    PG_CHK_BAD,          /* line blocks name a file id outside the checksums */
+    PG_IPI_NIL,          /* no IPI stream: inline sites without names */
+    PG_LAST = PG_IPI_NIL
 };
 
 typedef struct pdb_spec {
@@ -192,6 +204,45 @@ static inline void pg_end(bbuf *m)
     bb_u16(m, 0x0006); /* S_END */
 }
 
+/* S_INLINESITE: parent, end, inlinee, binary annotations (4-aligned). */
+static inline void pg_inlinesite(bbuf *m, uint32_t item, const uint8_t *ann, size_t n)
+{
+    size_t start = m->n;
+    bb_u16(m, 0);
+    bb_u16(m, 0x114D);
+    bb_zero(m, 8);
+    bb_u32(m, item);
+    bb_put(m, ann, n);
+    bb_align4(m);
+    bb_set16(m, start, (uint16_t)(m->n - start - 2));
+}
+
+static inline void pg_inlinesite_end(bbuf *m)
+{
+    bb_u16(m, 2);
+    bb_u16(m, 0x114E);
+}
+
+/* DEBUG_S_LINES for one contribution, one block of n (offset, line) pairs. */
+static inline void pg_lines(bbuf *c, uint32_t base, uint32_t size, uint32_t file,
+                            const uint32_t *offs, const uint32_t *lines, uint32_t n,
+                            bool huge_block)
+{
+    bb_u32(c, 0xF2);
+    bb_u32(c, 12 + 12 + 8 * n);
+    bb_u32(c, base);
+    bb_u16(c, 1);
+    bb_u16(c, 0);
+    bb_u32(c, size);
+    bb_u32(c, file);
+    bb_u32(c, n);
+    bb_u32(c, huge_block ? 0x10000 : 12 + 8 * n);
+    for (uint32_t i = 0; i < n; i++) {
+        bb_u32(c, offs[i]);
+        bb_u32(c, lines[i] | 0x80000000u); /* a statement */
+    }
+}
+
 static inline void pg_pub(bbuf *g, uint32_t off, uint16_t seg, const char *name, bool pad)
 {
     size_t start = g->n;
@@ -218,14 +269,17 @@ static inline void pg_section(bbuf *s, const char *name, uint32_t va, uint32_t v
     bb_u32(s, 0x60000020);
 }
 
-static inline void pg_modinfo(bbuf *d, uint16_t stream, uint32_t symbytes, const char *name)
+static inline void pg_modinfo(bbuf *d, uint16_t stream, uint32_t symbytes, uint32_t c13,
+                              const char *name)
 {
     bb_u32(d, 0);
     bb_zero(d, 28);           /* first section contribution */
     bb_u16(d, 0);             /* flags */
     bb_u16(d, stream);
     bb_u32(d, symbytes);
-    bb_zero(d, 64 - 40);
+    bb_u32(d, 0);             /* C11 lines */
+    bb_u32(d, c13);
+    bb_zero(d, 64 - 48);
     bb_str(d, name);
     bb_str(d, name);
     bb_align4(d);
@@ -252,7 +306,8 @@ static inline uint8_t *pdbgen_build(const pdb_spec *spec, size_t *len)
     memset(st, 0, sizeof st);
     for (int i = 0; i < N; i++)
         nil[i] = false;
-    nil[2] = nil[4] = nil[5] = nil[6] = true;
+    nil[2] = nil[5] = nil[6] = true;
+    nil[4] = spec->damage == PG_IPI_NIL;
     if (!spec->omap)
         nil[14] = nil[15] = true;
     int dmg = spec->damage;
@@ -280,6 +335,20 @@ static inline uint8_t *pdbgen_build(const pdb_spec *spec, size_t *len)
     bb_u32(m, 4); /* CV_SIGNATURE_C13 */
     size_t func_one_rec = m->n;
     pg_proc(m, 0x1110, 0x20, 0x30, 1, "func_one");
+    {
+        /* inl_outer: +8 code, +1 line (101); +4 code, +1 line (102); length 8.
+         * inl_inner: +0xC code, +5 line (205, two-byte operand); length 4. */
+        static const uint8_t outer[] = {11, 0x28, 11, 0x24, 4, 8, 0};
+        static const uint8_t bad[] = {11, 0x28, 0xFF, 0xFF, 0xFF, 0xFF};
+        static const uint8_t inner[] = {11, 0x80, 0xAC, 4, 4};
+        if (dmg == PG_ANNOT_BAD)
+            pg_inlinesite(m, 0x1000, bad, sizeof bad);
+        else
+            pg_inlinesite(m, 0x1000, outer, sizeof outer);
+        pg_inlinesite(m, 0x1001, inner, sizeof inner);
+        pg_inlinesite_end(m);
+        pg_inlinesite_end(m);
+    }
     pg_end(m);
     pg_proc(m, 0x110F, 0x60, 0x20, 1, "func_two");
     pg_end(m);
@@ -323,6 +392,28 @@ static inline uint8_t *pdbgen_build(const pdb_spec *spec, size_t *len)
     if (dmg == PG_SYMBYTES_HUGE)
         symbytes = 0x7FFFFFF0;
 
+    /* C13 line information of module 0, after its symbols */
+    size_t c13_start = m->n;
+    {
+        static const uint32_t o1[] = {0x0, 0x8, 0x14, 0x20}, l1[] = {10, 11, 12, 13};
+        static const uint32_t o2[] = {0x0, 0x10}, l2[] = {20, 21};
+        uint32_t one = dmg == PG_CHK_BAD ? 0x400 : 0, inl = 8;
+        bb_u32(m, 0xF4); /* file checksums: name offset, size 0, kind 0, pad */
+        bb_u32(m, 16);
+        bb_u32(m, (uint32_t)(1 + sizeof pdbgen_program));
+        bb_u32(m, 0);
+        bb_u32(m, (uint32_t)(1 + sizeof pdbgen_program + sizeof "c:\\src\\one.c"));
+        bb_u32(m, 0);
+        pg_lines(m, 0x20, 0x30, one, o1, l1, 4, dmg == PG_LINES_BLOCK_HUGE);
+        pg_lines(m, 0x60, 0x20, one, o2, l2, 2, false);
+        bb_u32(m, 0xF6); /* inlinee lines: signature 0, (item, file, line) */
+        bb_u32(m, 28);
+        bb_u32(m, 0);
+        bb_u32(m, 0x1000), bb_u32(m, inl), bb_u32(m, 100);
+        bb_u32(m, 0x1001), bb_u32(m, inl), bb_u32(m, 200);
+    }
+    uint32_t c13bytes = (uint32_t)(m->n - c13_start);
+
     /* 8: global symbols (publics); 7: public index with the address map */
     bbuf *g = &st[8];
     uint32_t pubs[4];
@@ -341,13 +432,45 @@ static inline uint8_t *pdbgen_build(const pdb_spec *spec, size_t *len)
     for (int i = 0; i < 4; i++)
         bb_u32(psi, pubs[dmg == PG_PUB_UNSORTED ? 3 - i : i]);
 
+    /* 4: IPI: header (version, size 56, first index 0x1000, end, record
+     * bytes, hash fields), then LF_FUNC_ID (scope, type, name, LF_PAD) */
+    if (!nil[4]) {
+        bbuf rec = {0};
+        static const char *const fn[] = {"inl_outer", "inl_inner"};
+        for (int i = 0; i < 2; i++) {
+            size_t start = rec.n;
+            bb_u16(&rec, 0);
+            bb_u16(&rec, 0x1601);
+            bb_u32(&rec, 0);
+            bb_u32(&rec, 0x74);
+            bb_str(&rec, fn[i]);
+            while (rec.n % 4)
+                bb_u8(&rec, (uint8_t)(0xF0 + (4 - rec.n % 4)));
+            bb_set16(&rec, start, (uint16_t)(rec.n - start - 2));
+        }
+        bbuf *ipi = &st[4];
+        bb_u32(ipi, 20040203);
+        bb_u32(ipi, 56);
+        bb_u32(ipi, 0x1000);
+        bb_u32(ipi, 0x1002);
+        bb_u32(ipi, (uint32_t)rec.n);
+        bb_u16(ipi, 0xFFFF);
+        bb_u16(ipi, 0xFFFF);
+        bb_zero(ipi, 56 - 24);
+        bb_put(ipi, rec.p, rec.n);
+        free(rec.p);
+    }
+
     /* 9: /names */
     bbuf *nm = &st[9];
     bb_u32(nm, 0xEFFEEFFE);
     bb_u32(nm, 1);
-    bb_u32(nm, (uint32_t)(1 + sizeof pdbgen_program));
+    bb_u32(nm, (uint32_t)(1 + sizeof pdbgen_program + sizeof "c:\\src\\one.c" +
+                          sizeof "c:\\src\\inl.h"));
     bb_u8(nm, 0);
     bb_str(nm, pdbgen_program);
+    bb_str(nm, "c:\\src\\one.c");
+    bb_str(nm, "c:\\src\\inl.h");
     bb_u32(nm, 0);
     bb_u32(nm, 0);
 
@@ -401,8 +524,9 @@ static inline uint8_t *pdbgen_build(const pdb_spec *spec, size_t *len)
 
     /* 3: DBI */
     bbuf modi = {0}, sc = {0};
-    pg_modinfo(&modi, dmg == PG_MOD_STREAM_OOR ? 500 : 10, symbytes, "mod0.obj");
-    pg_modinfo(&modi, 0xFFFF, 0, "mod1.obj");
+    pg_modinfo(&modi, dmg == PG_MOD_STREAM_OOR ? 500 : 10, symbytes,
+               dmg == PG_C13_HUGE ? 0x7FFFFFF0u : c13bytes, "mod0.obj");
+    pg_modinfo(&modi, 0xFFFF, 0, 0, "mod1.obj");
     bb_u32(&sc, dmg == PG_SC_BAD_VERSION ? 0x12345678 : 0xEFFE0000u + 19970605u);
     pg_contrib(&sc, 1, 0x000, 0x100, 0);
     pg_contrib(&sc, 1, 0x100, 0x100, 1);

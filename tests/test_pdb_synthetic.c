@@ -6,9 +6,12 @@
  * and substream sizes, every truncation, and random byte flips. Damage must
  * give an error or no answer, never a crash (ASan/UBSan run these).
  */
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "analysis/stacks.h"
 #include "check.h"
+#include "model/model.h"
 #include "pdbgen.h"
 #include "symbols/pdb.h"
 
@@ -56,9 +59,150 @@ static void exercise(ds_pdb *p)
         ds_pdb_fpo f;
         if (ds_pdb_fpo_lookup(p, rva, &f) && f.program)
             CHECK(strlen(f.program) < 1024);
+        ds_srcloc loc;
+        if (ds_pdb_source(p, rva + (rva & 7), &loc))
+            CHECK(loc.n >= 1 && loc.n <= DS_SRCLOC_MAX + 1);
     }
     ds_pdb_symbol s;
     (void)ds_pdb_lookup(p, 0xFFFFFFFFu, &s);
+}
+
+/* Source position at rva: n entries, innermost first, each "function
+ * file line" ("" function for the physical one). */
+static bool src(ds_pdb *p, uint32_t rva, size_t n, const char *const *want)
+{
+    ds_srcloc loc;
+    if (!ds_pdb_source(p, rva, &loc)) {
+        fprintf(stderr, "  source %x: nothing\n", rva);
+        return false;
+    }
+    bool ok = loc.n == n;
+    for (size_t i = 0; ok && i < n; i++) {
+        char got[800];
+        snprintf(got, sizeof got, "%s %s %u", loc.pos[i].function, loc.pos[i].file,
+                 loc.pos[i].line);
+        ok = strcmp(got, want[i]) == 0;
+    }
+    if (!ok)
+        for (size_t i = 0; i < loc.n; i++)
+            fprintf(stderr, "  source %x [%zu]: %s %s %u\n", rva, i, loc.pos[i].function,
+                    loc.pos[i].file, loc.pos[i].line);
+    return ok;
+}
+
+/* C13 lines and inline sites of pdbgen's module 0 (see tests/pdbgen.h). */
+static void test_lines(void)
+{
+    uint8_t *buf;
+    size_t len;
+    ds_pdb *p = open_spec(&base_spec, &buf, &len);
+    CHECK(p != NULL);
+    if (!p) {
+        free(buf);
+        return;
+    }
+    static const char *const two_inlines[] = {"inl_inner c:\\src\\inl.h 205",
+                                              "inl_outer c:\\src\\inl.h 102",
+                                              " c:\\src\\one.c 11"};
+    static const char *const one_inline[] = {"inl_outer c:\\src\\inl.h 101",
+                                             " c:\\src\\one.c 11"};
+    static const char *const l10[] = {" c:\\src\\one.c 10"}, *const l12[] = {" c:\\src\\one.c 12"};
+    static const char *const l13[] = {" c:\\src\\one.c 13"}, *const l20[] = {" c:\\src\\one.c 20"};
+    static const char *const l21[] = {" c:\\src\\one.c 21"};
+    CHECK(src(p, 0x1020, 1, l10));
+    CHECK(src(p, 0x1027, 1, l10));
+    CHECK(src(p, 0x1028, 2, one_inline));
+    CHECK(src(p, 0x102B, 2, one_inline));
+    CHECK(src(p, 0x102C, 3, two_inlines));
+    CHECK(src(p, 0x102F, 3, two_inlines));
+    static const char *const after_inner[] = {"inl_outer c:\\src\\inl.h 102",
+                                              " c:\\src\\one.c 11"};
+    CHECK(src(p, 0x1030, 2, after_inner));
+    CHECK(src(p, 0x1033, 2, after_inner));
+    CHECK(src(p, 0x1034, 1, l12)); /* inl_outer's last range ends at 0x34 */
+    CHECK(src(p, 0x104F, 1, l13));
+    CHECK(src(p, 0x1060, 1, l20));
+    CHECK(src(p, 0x1075, 1, l21));
+    ds_srcloc loc;
+    CHECK(!ds_pdb_source(p, 0x1050, &loc)); /* after func_one's contribution */
+    CHECK(!ds_pdb_source(p, 0x1080, &loc));
+    CHECK(!ds_pdb_source(p, 0x1010, &loc)); /* before any row */
+    CHECK(!ds_pdb_source(p, 0x1150, &loc)); /* module 1: no lines */
+    CHECK(!ds_pdb_source(p, 0x9000, &loc)); /* no section */
+    ds_pdb_close(p);
+    free(buf);
+}
+
+/* Through the stacks stage: a minidump-like model whose module's PDB is on
+ * the symbol path; frame 0 at 0x102D carries both inline frames and the
+ * physical line, and the text report prints them. */
+static void test_lines_pipeline(void)
+{
+    char dir[] = "/tmp/ds_pdb_lines_XXXXXX", path[512], id[80];
+    CHECK(mkdtemp(dir) != NULL);
+    ds_codeview cv = {.present = true, .is_pdb70 = true, .age = 2};
+    memcpy(cv.guid, base_spec.guid, 16);
+    snprintf(cv.pdb_name, sizeof cv.pdb_name, "c:\\build\\mod.pdb");
+    ds_codeview_id(&cv, true, id, sizeof id);
+    snprintf(path, sizeof path, "%s/mod.pdb", dir);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/mod.pdb/%s", dir, id);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/mod.pdb/%s/mod.pdb", dir, id);
+    size_t len;
+    uint8_t *pdb = pdbgen_build(&base_spec, &len);
+    FILE *f = fopen(path, "wb");
+    CHECK(f && fwrite(pdb, 1, len, f) == len);
+    if (f)
+        fclose(f);
+    free(pdb);
+
+    uint8_t stack[64] = {0};
+    ds_memview m;
+    ds_mem_init(&m, (ds_bytes){stack, sizeof stack});
+    ds_mem_add_region(&m, 0x7000, sizeof stack, 0);
+    ds_mem_finish_regions(&m);
+    ds_crash *c = calloc(1, sizeof *c);
+    c->format = DS_FORMAT_MINIDUMP;
+    c->arch = DS_ARCH_X64;
+    ds_module *mod = ds_module_add(c, false);
+    ds_module_set_name(mod, strdup("mod.dll"));
+    ds_module_set_path(mod, strdup("c:\\app\\mod.dll"));
+    mod->base = 0x10000000;
+    mod->size = 0x6000;
+    mod->cv = cv;
+    mod->flags = DS_MOD_FROM_MINIDUMP;
+    c->has_context = true;
+    c->context.arch = DS_ARCH_X64;
+    c->context.pc = c->context.regs[16] = 0x1000102D;
+    c->context.sp = c->context.regs[4] = 0x7000;
+    c->context.valid = 0x3FFFF;
+    ds_open_options opt = {.symbol_path = dir};
+    CHECK(ds_analysis_stacks(c, &m, &opt) == 0);
+    const ds_frame *fr = c->nstacks ? c->stacks[0].frames : NULL;
+    CHECK(fr && c->stacks[0].nframes >= 1);
+    if (fr && c->stacks[0].nframes >= 1) {
+        CHECK_STR(fr->function, "func_one");
+        CHECK_STR(fr->source_file, "c:\\src\\one.c");
+        CHECK_EQ_U64(fr->source_line, 11);
+        CHECK_EQ_U64(fr->ninlines, 2);
+        if (fr->ninlines == 2) {
+            CHECK_STR(fr->inlines[0].function, "inl_inner");
+            CHECK_EQ_U64(fr->inlines[0].source_line, 205);
+            CHECK_STR(fr->inlines[1].function, "inl_outer");
+            CHECK_STR(fr->inlines[1].source_file, "c:\\src\\inl.h");
+            CHECK_EQ_U64(fr->inlines[1].source_line, 102);
+        }
+    }
+    ds_crash_free(c);
+    free(c);
+    ds_mem_free(&m);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/mod.pdb/%s", dir, id);
+    rmdir(path);
+    snprintf(path, sizeof path, "%s/mod.pdb", dir);
+    rmdir(path);
+    rmdir(dir);
 }
 
 static void test_good(void)
@@ -168,7 +312,7 @@ static void test_omap(void)
  * leaves them defined. */
 static void test_damage(void)
 {
-    for (int d = PG_REC_ZERO_LEN; d <= PG_NO_DBI; d++) {
+    for (int d = PG_REC_ZERO_LEN; d <= PG_LAST; d++) {
         pdb_spec sp = base_spec;
         sp.damage = d;
         uint8_t *buf;
@@ -223,6 +367,39 @@ static void test_damage(void)
             if (ds_pdb_lookup(p, 0x1185, &s))
                 CHECK(s.rva <= 0x1185);
             break;
+        case PG_C13_HUGE: { /* no lines, names still */
+            ds_srcloc loc;
+            CHECK(!ds_pdb_source(p, 0x102C, &loc));
+            CHECK(look(p, 0x102C, "func_one", 0x1020, true));
+            break;
+        }
+        case PG_LINES_BLOCK_HUGE: { /* func_one's block is refused, func_two's kept */
+            static const char *const l20[] = {" c:\\src\\one.c 20"};
+            ds_srcloc loc;
+            CHECK(!ds_pdb_source(p, 0x1024, &loc)); /* only the end row: no line */
+            CHECK(src(p, 0x1060, 1, l20));
+            break;
+        }
+        case PG_ANNOT_BAD: { /* inl_outer's range is unreadable: only inl_inner */
+            static const char *const w[] = {"inl_inner c:\\src\\inl.h 205",
+                                            " c:\\src\\one.c 11"};
+            CHECK(src(p, 0x102D, 2, w));
+            break;
+        }
+        case PG_CHK_BAD: { /* lines without a file name; inline files still known */
+            static const char *const w[] = {"inl_outer c:\\src\\inl.h 101", "  11"};
+            static const char *const l12[] = {"  12"};
+            CHECK(src(p, 0x1029, 2, w));
+            CHECK(src(p, 0x1035, 1, l12));
+            break;
+        }
+        case PG_IPI_NIL: { /* inline frames stay, unnamed */
+            static const char *const w[] = {"unknown c:\\src\\inl.h 205",
+                                            "unknown c:\\src\\inl.h 102",
+                                            " c:\\src\\one.c 11"};
+            CHECK(src(p, 0x102D, 3, w));
+            break;
+        }
         case PG_SEPCODE_BAD_PARENT:
             CHECK(look(p, 0x10C5, "pub_d", 0x1020, false));
             CHECK(look(p, 0x1020, "func_one", 0x1020, true));
@@ -369,6 +546,8 @@ static void test_file_api(void)
 int main(void)
 {
     test_good();
+    test_lines();
+    test_lines_pipeline();
     test_omap();
     test_damage();
     test_msf();

@@ -411,6 +411,10 @@ static void add_source(walker *w, ds_frame *f, uint64_t probe)
     modsym *s = &w->mods[f->module];
     bool ok = false;
     switch (f->symbol_source) {
+    case DS_SYM_PDB_FUNCTION:
+    case DS_SYM_PDB_PUBLIC:
+        ok = s->pdb && probe <= UINT32_MAX && ds_pdb_source(s->pdb, (uint32_t)probe, &loc);
+        break;
     case DS_SYM_BREAKPAD:
         ok = s->bp && ds_bpsym_source(s->bp, probe, &loc);
         break;

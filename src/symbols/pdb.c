@@ -49,6 +49,20 @@ enum {
     S_GPROC32_ID = 0x1147,
     S_LPROC32_DPC = 0x1155,
     S_LPROC32_DPC_ID = 0x1156,
+    S_END = 0x0006,
+    S_BLOCK32 = 0x1103,
+    S_WITH32 = 0x1104,
+    S_INLINESITE = 0x114D,
+    S_INLINESITE_END = 0x114E,
+    S_PROC_ID_END = 0x114F,
+    S_INLINESITE2 = 0x115D,
+};
+
+/* C13 debug subsections of a module stream (after its symbols). */
+enum {
+    DEBUG_S_LINES = 0xF2,
+    DEBUG_S_FILECHKSMS = 0xF4,
+    DEBUG_S_INLINEELINES = 0xF6,
 };
 
 /* Indexes into the DBI optional debug header. */
@@ -83,7 +97,20 @@ typedef struct pdb_contrib {
 typedef struct pdb_module {
     uint32_t stream;        /* NIL_STREAM when the module has none */
     uint32_t sym_bytes;
+    uint32_t c11_bytes, c13_bytes; /* line information after the symbols */
 } pdb_module;
+
+/* One row of a module's C13 line table: code from (seg, off) on is at
+ * line of file (an offset into the module's file checksums), up to the
+ * next row; end rows close a contribution. */
+typedef struct pdb_line {
+    uint32_t off;
+    uint16_t seg;
+    bool end;
+    uint32_t line;
+    uint32_t file;
+    uint32_t order;
+} pdb_line;
 
 typedef struct pdb_proc {
     uint32_t off, len;
@@ -99,6 +126,14 @@ typedef struct pdb_modcache {
     pdb_proc *procs;
     size_t nprocs;
     uint64_t used;          /* LRU tick */
+    /* C13 line information, read on the first source lookup */
+    bool lines_tried;
+    uint8_t *c13;
+    size_t c13_len;
+    pdb_line *lines;        /* sorted by (seg, off) */
+    size_t nlines;
+    size_t chk_off, chk_len;  /* DEBUG_S_FILECHKSMS inside c13 */
+    size_t inl_off, inl_len;  /* DEBUG_S_INLINEELINES inside c13 */
 } pdb_modcache;
 
 /* Lazily loaded tables: not tried yet, loaded, or failed for good. */
@@ -141,6 +176,10 @@ struct ds_pdb {
 
     int names_state;
     uint32_t names_stream;
+
+    int ipi_state;          /* item (IPI) stream: offsets of its records */
+    uint32_t *ipi_offs;
+    uint32_t ipi_first, ipi_count;
 
     char program[1024];     /* last FrameData program string returned */
 };
@@ -375,6 +414,16 @@ static void parse_dbi(ds_pdb *p)
     p->dbi_ok = modi_ok && sc_ok;
 }
 
+static void modcache_clear(pdb_modcache *c)
+{
+    free(c->buf);
+    free(c->procs);
+    free(c->c13);
+    free(c->lines);
+    memset(c, 0, sizeof *c);
+    c->stream = NIL_STREAM;
+}
+
 static ds_pdb *open_bytes(ds_pdb *p, ds_error *err)
 {
     p->names_stream = NIL_STREAM;
@@ -423,10 +472,9 @@ void ds_pdb_close(ds_pdb *p)
 {
     if (!p)
         return;
-    for (int i = 0; i < MODULE_CACHE; i++) {
-        free(p->cache[i].buf);
-        free(p->cache[i].procs);
-    }
+    for (int i = 0; i < MODULE_CACHE; i++)
+        modcache_clear(&p->cache[i]);
+    free(p->ipi_offs);
     free(p->mods);
     free(p->contribs);
     free(p->secs);
@@ -583,6 +631,8 @@ static bool load_modules(ds_pdb *p)
         uint16_t stream = ds_le16(b + pos + 34);
         p->mods[n].stream = stream == NO_STREAM16 ? NIL_STREAM : stream;
         p->mods[n].sym_bytes = ds_le32(b + pos + 36);
+        p->mods[n].c11_bytes = ds_le32(b + pos + 40);
+        p->mods[n].c13_bytes = ds_le32(b + pos + 44);
         n++;
         /* module name and object file name, then 4-byte alignment */
         size_t q = pos + 64;
@@ -797,9 +847,7 @@ static pdb_modcache *module_symbols(ds_pdb *p, uint32_t mod)
         if (c->used < slot->used)
             slot = c;
     }
-    free(slot->buf);
-    free(slot->procs);
-    memset(slot, 0, sizeof *slot);
+    modcache_clear(slot);
     slot->stream = sidx;
     slot->used = p->tick;
     uint32_t n = p->mods[mod].sym_bytes;
@@ -815,15 +863,10 @@ static pdb_modcache *module_symbols(ds_pdb *p, uint32_t mod)
     return slot;
 }
 
-static bool module_lookup(ds_pdb *p, uint32_t rva, uint16_t seg, uint32_t off,
-                          ds_pdb_symbol *out)
+/* The procedure of c covering (seg, off): the closest start that still
+ * covers it (separated code and thunks can sit inside another range). */
+static const pdb_proc *find_proc(const pdb_modcache *c, uint16_t seg, uint32_t off)
 {
-    const pdb_contrib *ct = find_contrib(p, seg, off);
-    if (!ct)
-        return false;
-    pdb_modcache *c = module_symbols(p, ct->mod);
-    if (!c || !c->nprocs)
-        return false;
     size_t lo = 0, hi = c->nprocs;
     while (lo < hi) { /* first proc starting after (seg, off) */
         size_t mid = lo + (hi - lo) / 2;
@@ -833,23 +876,33 @@ static bool module_lookup(ds_pdb *p, uint32_t rva, uint16_t seg, uint32_t off,
         else
             hi = mid;
     }
-    /* The closest start that still covers off (separated code and thunks
-     * can sit inside another range). */
     for (size_t i = lo, steps = 0; i > 0 && steps < 16; i--, steps++) {
         const pdb_proc *x = &c->procs[i - 1];
         if (x->seg != seg)
             break;
-        if (off - x->off < x->len) {
-            if (off - x->off > rva)
-                return false; /* only an OMAP'd image can say so */
-            copy_name(out->name, sizeof out->name, c->buf + x->name_off, x->name_max);
-            out->rva = rva - (off - x->off);
-            out->length = x->len;
-            out->is_function = true;
-            return true;
-        }
+        if (off - x->off < x->len)
+            return x;
     }
-    return false;
+    return NULL;
+}
+
+static bool module_lookup(ds_pdb *p, uint32_t rva, uint16_t seg, uint32_t off,
+                          ds_pdb_symbol *out)
+{
+    const pdb_contrib *ct = find_contrib(p, seg, off);
+    if (!ct)
+        return false;
+    pdb_modcache *c = module_symbols(p, ct->mod);
+    if (!c || !c->nprocs)
+        return false;
+    const pdb_proc *x = find_proc(c, seg, off);
+    if (!x || off - x->off > rva)
+        return false; /* only an OMAP'd image can say so */
+    copy_name(out->name, sizeof out->name, c->buf + x->name_off, x->name_max);
+    out->rva = rva - (off - x->off);
+    out->length = x->len;
+    out->is_function = true;
+    return true;
 }
 
 /* -------------------------------------------------------------- publics */
@@ -983,29 +1036,33 @@ out:
     return p->names_stream;
 }
 
-/* FrameData program text: /names stream = signature 0xEFFEEFFE, version,
- * strings size, strings; FrameFunc is an offset into the strings. */
-static const char *frame_program(ds_pdb *p, uint32_t name_off)
+/* String at offset name_off of the /names string table (signature
+ * 0xEFFEEFFE, version, strings size, strings) into buf; false when it is
+ * outside the table, empty or cut at cap. */
+static bool names_string(ds_pdb *p, uint32_t name_off, char *buf, size_t cap)
 {
     uint32_t idx = names_stream(p);
     const msf_stream *s = idx == NIL_STREAM ? NULL : stream_at(p, idx);
     uint8_t h[12];
-    if (!s || !st_read(p, s, 0, h, sizeof h) || ds_le32(h) != 0xEFFEEFFEu)
-        return NULL;
+    if (!s || cap < 2 || !st_read(p, s, 0, h, sizeof h) || ds_le32(h) != 0xEFFEEFFEu)
+        return false;
     uint32_t strings = ds_le32(h + 8);
     if (name_off >= strings || !ds_in_bounds(12, strings, s->size))
-        return NULL;
+        return false;
     size_t max = strings - name_off;
-    if (max > sizeof p->program)
-        max = sizeof p->program;
-    uint8_t buf[sizeof p->program];
+    if (max > cap)
+        max = cap;
     if (!st_read(p, s, 12ull + name_off, buf, max))
-        return NULL;
-    const uint8_t *z = memchr(buf, 0, max);
-    if (!z || z == buf)
-        return NULL; /* a cut program would unwind wrongly: none at all */
-    memcpy(p->program, buf, (size_t)(z - buf) + 1);
-    return p->program;
+        return false;
+    const char *z = memchr(buf, 0, max);
+    return z && z != buf;
+}
+
+/* FrameData program text: FrameFunc is an offset into /names. A cut program
+ * would unwind wrongly: none at all then. */
+static const char *frame_program(ds_pdb *p, uint32_t name_off)
+{
+    return names_string(p, name_off, p->program, sizeof p->program) ? p->program : NULL;
 }
 
 /* FrameData, 32 bytes: rva, code size, locals, params, max stack, program
@@ -1095,4 +1152,468 @@ bool ds_pdb_fpo_lookup(ds_pdb *p, uint32_t rva, ds_pdb_fpo *out)
         return true;
     memset(out, 0, sizeof *out);
     return false;
+}
+
+/* --------------------------------------------------------- source lines */
+
+#define MAX_LINE_ROWS 4000000u  /* per module */
+#define MAX_IPI_RECORDS 8000000u
+
+static int line_cmp(const void *a, const void *b)
+{
+    const pdb_line *x = a, *y = b;
+    if (x->seg != y->seg)
+        return x->seg < y->seg ? -1 : 1;
+    if (x->off != y->off)
+        return x->off < y->off ? -1 : 1;
+    if (x->end != y->end) /* a contribution's end before the next one's start */
+        return x->end ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static bool push_line(pdb_modcache *c, size_t *cap, pdb_line l)
+{
+    if (c->nlines >= MAX_LINE_ROWS)
+        return false;
+    if (c->nlines == *cap) {
+        size_t ncap = *cap ? *cap * 2 : 64;
+        pdb_line *v = realloc(c->lines, ncap * sizeof *v);
+        if (!v)
+            return false;
+        c->lines = v;
+        *cap = ncap;
+    }
+    l.order = (uint32_t)c->nlines;
+    c->lines[c->nlines++] = l;
+    return true;
+}
+
+/*
+ * DEBUG_S_LINES: offCon u32, segCon u16, flags u16 (1: columns follow each
+ * block), cbCon u32; then blocks of file id u32, line count u32, block size
+ * u32, count x (offset u32, line bits 0-23), [count x 4 bytes of columns].
+ * false only when out of memory or too many rows.
+ */
+static bool add_lines(pdb_modcache *c, size_t *cap, const uint8_t *d, size_t len)
+{
+    if (len < 12)
+        return true;
+    uint32_t base = ds_le32(d), size = ds_le32(d + 8);
+    uint16_t seg = ds_le16(d + 4), flags = ds_le16(d + 6);
+    size_t pos = 12;
+    while (len - pos >= 12) {
+        uint32_t file = ds_le32(d + pos), n = ds_le32(d + pos + 4);
+        uint32_t block = ds_le32(d + pos + 8);
+        uint64_t need = 12 + (uint64_t)n * ((flags & 1) ? 12 : 8);
+        if (block < need || block > len - pos)
+            break; /* a block that does not fit: keep what was read */
+        for (uint32_t i = 0; i < n; i++) {
+            const uint8_t *e = d + pos + 12 + 8ull * i;
+            uint32_t off = ds_le32(e), bits = ds_le32(e + 4);
+            if ((uint64_t)base + off > UINT32_MAX)
+                continue;
+            if (!push_line(c, cap, (pdb_line){base + off, seg, false, bits & 0xFFFFFFu, file, 0}))
+                return false;
+        }
+        pos += block;
+    }
+    if ((uint64_t)base + size <= UINT32_MAX)
+        return push_line(c, cap, (pdb_line){base + size, seg, true, 0, 0, 0});
+    return true;
+}
+
+/* The C13 subsections of a module (kind u32, length u32, data, 4-aligned):
+ * its line rows, and where its file checksums and inlinee lines are. */
+static bool module_lines(ds_pdb *p, pdb_modcache *c, uint32_t mod)
+{
+    if (c->lines_tried)
+        return c->c13 != NULL;
+    c->lines_tried = true;
+    const pdb_module *m = &p->mods[mod];
+    const msf_stream *s = stream_at(p, m->stream);
+    uint64_t at = (uint64_t)m->sym_bytes + m->c11_bytes;
+    if (!s || !m->c13_bytes || !ds_in_bounds(at, m->c13_bytes, s->size))
+        return false;
+    c->c13 = st_copy(p, s, at, m->c13_bytes);
+    if (!c->c13)
+        return false;
+    c->c13_len = m->c13_bytes;
+    size_t pos = 0, cap = 0;
+    const uint8_t *b = c->c13;
+    while (c->c13_len - pos >= 8) {
+        uint32_t kind = ds_le32(b + pos), len = ds_le32(b + pos + 4);
+        if (len > c->c13_len - pos - 8)
+            break;
+        const uint8_t *d = b + pos + 8;
+        if (kind == DEBUG_S_LINES && !add_lines(c, &cap, d, len))
+            break;
+        if (kind == DEBUG_S_FILECHKSMS && !c->chk_len)
+            c->chk_off = pos + 8, c->chk_len = len;
+        if (kind == DEBUG_S_INLINEELINES && !c->inl_len)
+            c->inl_off = pos + 8, c->inl_len = len;
+        pos += 8 + (((size_t)len + 3) & ~(size_t)3);
+    }
+    if (c->nlines > 1)
+        qsort(c->lines, c->nlines, sizeof *c->lines, line_cmp);
+    return true;
+}
+
+/* The row covering (seg, off), or NULL (none below it, or a contribution
+ * ended there). */
+static const pdb_line *find_line_row(const pdb_modcache *c, uint16_t seg, uint32_t off)
+{
+    size_t lo = 0, hi = c->nlines;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const pdb_line *x = &c->lines[mid];
+        if (x->seg < seg || (x->seg == seg && x->off <= off))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0)
+        return NULL;
+    const pdb_line *x = &c->lines[lo - 1];
+    return x->seg == seg && !x->end ? x : NULL;
+}
+
+/* File checksum entry at offset id (name offset u32 into /names, checksum
+ * size u8, kind u8, checksum): its file name. */
+static bool file_name(ds_pdb *p, const pdb_modcache *c, uint32_t id, char *buf, size_t cap)
+{
+    if (id > c->chk_len || c->chk_len - id < 6)
+        return false;
+    return names_string(p, ds_le32(c->c13 + c->chk_off + id), buf, cap);
+}
+
+/* DEBUG_S_INLINEELINES: signature u32 (0, or 1 with extra files), then per
+ * inlinee: item id u32, file id u32, first line u32 [, n u32, n file ids]. */
+static bool inlinee_start(const pdb_modcache *c, uint32_t item, uint32_t *line, uint32_t *file)
+{
+    if (c->inl_len < 4)
+        return false;
+    const uint8_t *d = c->c13 + c->inl_off;
+    uint32_t sig = ds_le32(d);
+    if (sig > 1)
+        return false;
+    size_t pos = 4;
+    while (c->inl_len - pos >= 12) {
+        if (ds_le32(d + pos) == item) {
+            *file = ds_le32(d + pos + 4);
+            *line = ds_le32(d + pos + 8);
+            return true;
+        }
+        pos += 12;
+        if (sig == 1) {
+            if (c->inl_len - pos < 4)
+                break;
+            uint64_t extra = 4 + 4ull * ds_le32(d + pos);
+            if (extra > c->inl_len - pos)
+                break;
+            pos += (size_t)extra;
+        }
+    }
+    return false;
+}
+
+/* The IPI (item) stream, 4: a TPI-style header (size at 4, first index at
+ * 8, record bytes at 16), then records of u16 length and u16 kind. The
+ * offsets of its records are indexed on first use. */
+static bool load_ipi(ds_pdb *p)
+{
+    if (p->ipi_state != LAZY_NONE)
+        return p->ipi_state == LAZY_OK;
+    p->ipi_state = LAZY_FAILED;
+    const msf_stream *s = stream_at(p, 4);
+    uint8_t h[20];
+    if (!s || !st_read(p, s, 0, h, sizeof h))
+        return false;
+    uint32_t hdr = ds_le32(h + 4), first = ds_le32(h + 8), end = ds_le32(h + 12);
+    uint32_t bytes = ds_le32(h + 16);
+    if (hdr < 20 || end < first || end - first > MAX_IPI_RECORDS ||
+        !ds_in_bounds(hdr, bytes, s->size))
+        return false;
+    uint32_t n = end - first;
+    p->ipi_offs = malloc((n ? n : 1) * sizeof *p->ipi_offs);
+    if (!p->ipi_offs)
+        return false;
+    uint64_t pos = hdr, stop = (uint64_t)hdr + bytes;
+    uint32_t k = 0;
+    while (k < n && stop - pos >= 4) {
+        uint8_t r[2];
+        if (!st_read(p, s, pos, r, 2))
+            break;
+        p->ipi_offs[k++] = (uint32_t)pos;
+        pos += 2 + (uint64_t)ds_le16(r);
+    }
+    p->ipi_first = first;
+    p->ipi_count = k;
+    p->ipi_state = LAZY_OK;
+    return true;
+}
+
+/* Name of an LF_FUNC_ID (scope, type, name) or LF_MFUNC_ID (parent type,
+ * type, name) item. */
+static bool item_name(ds_pdb *p, uint32_t item, char *buf, size_t cap)
+{
+    if (!load_ipi(p) || item < p->ipi_first || item - p->ipi_first >= p->ipi_count)
+        return false;
+    const msf_stream *s = stream_at(p, 4);
+    uint64_t at = p->ipi_offs[item - p->ipi_first];
+    uint8_t h[12], name[256];
+    if (!st_read(p, s, at, h, sizeof h))
+        return false;
+    uint16_t len = ds_le16(h), kind = ds_le16(h + 2);
+    if ((kind != 0x1601 && kind != 0x1602) || len < 11)
+        return false;
+    size_t max = (size_t)len - 10 < sizeof name ? (size_t)len - 10 : sizeof name;
+    if (!st_read(p, s, at + 12, name, max))
+        return false;
+    copy_name(buf, cap, name, max);
+    return buf[0] != 0;
+}
+
+/* Compressed unsigned integer of binary annotations: 1, 2 or 4 bytes. */
+static bool cv_uint(const uint8_t *a, size_t n, size_t *i, uint32_t *v)
+{
+    if (*i >= n)
+        return false;
+    uint8_t b = a[(*i)++];
+    if ((b & 0x80) == 0) {
+        *v = b;
+        return true;
+    }
+    if ((b & 0xC0) == 0x80) {
+        if (*i >= n)
+            return false;
+        *v = (uint32_t)(b & 0x3F) << 8 | a[(*i)++];
+        return true;
+    }
+    if ((b & 0xE0) == 0xC0) {
+        if (n - *i < 3)
+            return false;
+        *v = (uint32_t)(b & 0x1F) << 24 | (uint32_t)a[*i] << 16 | (uint32_t)a[*i + 1] << 8 |
+             a[*i + 2];
+        *i += 3;
+        return true;
+    }
+    return false;
+}
+
+static int32_t cv_signed(uint32_t v)
+{
+    return (v & 1) ? -(int32_t)(v >> 1) : (int32_t)(v >> 1);
+}
+
+/* Where an inline site's code is, from its binary annotations. */
+typedef struct site_pos {
+    uint32_t line, file;
+} site_pos;
+
+/*
+ * Run the annotations of an inline site (code offsets relative to the
+ * start of the outermost function, starting at line0 / file0): true when
+ * a range holds rel, with the line and file there. A ChangeCodeOffset or
+ * ChangeCodeOffsetAndLineOffset starts a range at the new offset (ending
+ * the open one there); ChangeCodeLength ends the open range after that
+ * many bytes and moves the offset to its end, as compilers write them.
+ */
+static bool site_holds(const uint8_t *a, size_t n, uint32_t rel, site_pos start, site_pos *at)
+{
+    uint64_t code = 0, rstart = 0;
+    int64_t line = start.line;
+    uint32_t file = start.file;
+    bool open = false;
+    site_pos rpos = start;
+    size_t i = 0;
+    uint32_t op, x, y;
+    while (cv_uint(a, n, &i, &op) && op != 0) {
+        bool emit = false;
+        uint64_t len = 0;
+        bool close = false;
+        switch (op) {
+        case 1: /* CodeOffset */
+            if (!cv_uint(a, n, &i, &x))
+                return false;
+            code = x;
+            break;
+        case 3: /* ChangeCodeOffset */
+            if (!cv_uint(a, n, &i, &x))
+                return false;
+            code += x;
+            emit = true;
+            break;
+        case 4: /* ChangeCodeLength */
+            if (!cv_uint(a, n, &i, &x))
+                return false;
+            len = x;
+            close = true;
+            break;
+        case 5: /* ChangeFile */
+            if (!cv_uint(a, n, &i, &x))
+                return false;
+            file = x;
+            break;
+        case 6: /* ChangeLineOffset */
+            if (!cv_uint(a, n, &i, &x))
+                return false;
+            line += cv_signed(x);
+            break;
+        case 11: /* ChangeCodeOffsetAndLineOffset */
+            if (!cv_uint(a, n, &i, &x))
+                return false;
+            code += x & 0xF;
+            line += cv_signed(x >> 4);
+            emit = true;
+            break;
+        case 12: /* ChangeCodeLengthAndCodeOffset */
+            if (!cv_uint(a, n, &i, &x) || !cv_uint(a, n, &i, &y))
+                return false;
+            code += y;
+            emit = true;
+            len = x;
+            close = true;
+            break;
+        case 2: case 7: case 8: case 9: case 10: case 13: /* not needed here */
+            if (!cv_uint(a, n, &i, &x))
+                return false;
+            break;
+        default:
+            return false;
+        }
+        if (emit) {
+            if (open && rel >= rstart && rel < code) {
+                *at = rpos;
+                return true;
+            }
+            open = true;
+            rstart = code;
+            rpos = (site_pos){line < 0 ? 0 : line > UINT32_MAX ? UINT32_MAX : (uint32_t)line,
+                              file};
+        }
+        if (close && open) {
+            if (rel >= rstart && rel - rstart < len) {
+                *at = rpos;
+                return true;
+            }
+            open = false;
+            code = rstart + len;
+        }
+    }
+    return false; /* a range left open has no known end */
+}
+
+/* A chain of inline sites holding an address, outermost first. */
+typedef struct site_chain {
+    ds_srcinline inl[DS_SRCLOC_MAX];
+    char names[DS_SRCLOC_MAX][256];
+    char call_files[DS_SRCLOC_MAX][260];
+    site_pos pos[DS_SRCLOC_MAX];  /* line and file inside each site */
+    size_t n;
+} site_chain;
+
+static bool opens_scope(uint16_t kind)
+{
+    switch (kind) {
+    case S_GPROC32: case S_LPROC32: case S_GPROC32_ID: case S_LPROC32_ID:
+    case S_LPROC32_DPC: case S_LPROC32_DPC_ID: case S_THUNK32: case S_BLOCK32:
+    case S_WITH32: case S_SEPCODE: case S_INLINESITE: case S_INLINESITE2:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * The S_INLINESITE records inside the procedure at rec_off whose ranges
+ * hold rel (its offset from the procedure start). Sites nest in record
+ * order, so those found are outermost first; each site's line at rel is
+ * where the next one was called.
+ */
+static void inline_sites(ds_pdb *p, const pdb_modcache *c, uint32_t rec_off, uint32_t rel,
+                         site_chain *ch)
+{
+    const uint8_t *b = c->buf;
+    size_t pos = rec_off, depth = 0;
+    while (c->len - pos >= 4 && ch->n < DS_SRCLOC_MAX) {
+        uint16_t reclen = ds_le16(b + pos), kind = ds_le16(b + pos + 2);
+        if (reclen < 2 || reclen > c->len - pos - 2)
+            break;
+        size_t d = pos + 4, dlen = (size_t)reclen - 2;
+        if (opens_scope(kind))
+            depth++;
+        else if ((kind == S_END || kind == S_PROC_ID_END || kind == S_INLINESITE_END) &&
+                 (depth == 0 || --depth == 0))
+            break;
+        size_t ann = kind == S_INLINESITE ? 12 : kind == S_INLINESITE2 ? 16 : 0;
+        if (ann && dlen >= ann) {
+            uint32_t item = ds_le32(b + d + 8);
+            site_pos start = {0, 0}, at;
+            inlinee_start(c, item, &start.line, &start.file);
+            if (site_holds(b + d + ann, dlen - ann, rel, start, &at)) {
+                size_t k = ch->n++;
+                if (!item_name(p, item, ch->names[k], sizeof ch->names[k]))
+                    ch->names[k][0] = 0;
+                ch->pos[k] = at;
+                ch->inl[k].name = ch->names[k];
+                ch->inl[k].name_len = strlen(ch->names[k]);
+            }
+        }
+        pos += 2 + (size_t)reclen;
+    }
+}
+
+/* Compilers mark hidden code with line 0xFEEFEE / 0xF00F00: no line. */
+static uint32_t real_line(uint32_t line)
+{
+    return line >= 0xF00000 ? 0 : line;
+}
+
+bool ds_pdb_source(ds_pdb *p, uint32_t rva, ds_srcloc *out)
+{
+    out->n = 0;
+    uint16_t seg;
+    uint32_t off;
+    if (!p || !p->dbi_ok || !rva_to_secoff(p, rva, &seg, &off))
+        return false;
+    const pdb_contrib *ct = find_contrib(p, seg, off);
+    pdb_modcache *c = ct ? module_symbols(p, ct->mod) : NULL;
+    if (!c || !module_lines(p, c, ct->mod))
+        return false;
+    const pdb_line *row = find_line_row(c, seg, off);
+    if (!row)
+        return false;
+    site_chain *ch = calloc(1, sizeof *ch);
+    if (!ch)
+        return false;
+    const pdb_proc *pr = find_proc(c, seg, off);
+    if (pr && c->len >= 4 && pr->rec_off <= c->len - 4 &&
+        ds_le16(c->buf + pr->rec_off + 2) != S_SEPCODE)
+        inline_sites(p, c, pr->rec_off, off - pr->off, ch);
+    /* site k was called where site k - 1 (or, for the first, the line
+     * table) puts the address */
+    char file[260] = "";
+    uint32_t line = row->line;
+    if (!file_name(p, c, row->file, file, sizeof file))
+        file[0] = 0;
+    for (size_t k = 0; k < ch->n; k++) {
+        if (k == 0) {
+            memcpy(ch->call_files[0], file, sizeof file);
+            ch->inl[0].call_line = real_line(line);
+        } else {
+            if (!file_name(p, c, ch->pos[k - 1].file, ch->call_files[k], sizeof ch->call_files[k]))
+                ch->call_files[k][0] = 0;
+            ch->inl[k].call_line = real_line(ch->pos[k - 1].line);
+        }
+        ch->inl[k].call_file = ch->call_files[k];
+        ch->inl[k].call_file_len = strlen(ch->call_files[k]);
+    }
+    if (ch->n) { /* the innermost site's own line */
+        line = ch->pos[ch->n - 1].line;
+        if (!file_name(p, c, ch->pos[ch->n - 1].file, file, sizeof file))
+            file[0] = 0;
+    }
+    ds_srcloc_build(out, ch->inl, ch->n, file, strlen(file), real_line(line));
+    free(ch);
+    return true;
 }

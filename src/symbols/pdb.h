@@ -9,6 +9,7 @@
 #define DS_SYMBOLS_PDB_H
 
 #include "dumpscan/dumpscan.h"
+#include "symbols/srcloc.h"
 
 typedef struct ds_pdb ds_pdb;
 
@@ -40,6 +41,15 @@ typedef struct ds_pdb_symbol {
 /* The function containing rva (procedure symbol, bounds checked), else the
  * nearest public symbol at or below rva. false when neither. */
 bool ds_pdb_lookup(ds_pdb *p, uint32_t rva, ds_pdb_symbol *out);
+
+/*
+ * Source position of rva from the C13 line information of the module that
+ * holds it (DEBUG_S_LINES, file names through DEBUG_S_FILECHKSMS and
+ * /names), with the calls inlined there (S_INLINESITE binary annotations,
+ * DEBUG_S_INLINEELINES, names from the IPI stream). Read per module on
+ * first use. False when the module has no line for rva.
+ */
+bool ds_pdb_source(ds_pdb *p, uint32_t rva, ds_srcloc *out);
 
 /* x86 frame data (FPO_DATA or the newer FrameData) covering rva. */
 typedef struct ds_pdb_fpo {
