@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ds_bpsym_get_stats(b, &st);
 
     ds_memview m;
-    ds_mem_init(&m, (ds_bytes){data, size});
+    ds_mem_init(&m, (ds_bytes){.data = data, .size = size});
     ds_mem_add_region(&m, MEM_VA, size, 0);
     ds_mem_finish_regions(&m);
 

@@ -9,7 +9,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     ds_error err;
-    ds_cab *c = ds_cab_open((ds_bytes){data, size}, &err);
+    ds_cab *c = ds_cab_open((ds_bytes){.data = data, .size = size}, &err);
     if (!c)
         return 0;
     static uint8_t buf[70000];

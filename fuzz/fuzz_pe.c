@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ds_image_close(im);
     }
     ds_memview mem;
-    ds_mem_init(&mem, (ds_bytes){data, size});
+    ds_mem_init(&mem, (ds_bytes){.data = data, .size = size});
     if (ds_mem_add_region(&mem, BASE, size, 0) < 0) {
         ds_mem_free(&mem);
         return 0;

@@ -83,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     ds_memview mem;
-    ds_mem_init(&mem, (ds_bytes){stack, slen});
+    ds_mem_init(&mem, (ds_bytes){.data = stack, .size = slen});
     if (slen && ds_mem_add_region(&mem, STACK_VA, slen, 0) < 0) {
         ds_mem_free(&mem);
         ds_image_close(w.im);

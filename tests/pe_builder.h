@@ -256,7 +256,7 @@ static inline void tw_init(tworld *w, ds_arch arch, uint64_t va, size_t len)
     w->stack = calloc(1, len);
     w->stack_va = va;
     w->stack_len = len;
-    ds_mem_init(&w->mem, (ds_bytes){w->stack, len});
+    ds_mem_init(&w->mem, (ds_bytes){.data = w->stack, .size = len});
     ds_mem_add_region(&w->mem, va, len, 0);
     ds_mem_finish_regions(&w->mem);
     w->env.arch = arch;

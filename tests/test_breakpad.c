@@ -25,7 +25,7 @@ static void stack_reset(void)
 {
     memset(stack_bytes, 0, sizeof stack_bytes);
     ds_mem_free(&stack_mem);
-    ds_mem_init(&stack_mem, (ds_bytes){stack_bytes, sizeof stack_bytes});
+    ds_mem_init(&stack_mem, (ds_bytes){.data = stack_bytes, .size = sizeof stack_bytes});
     ds_mem_add_region(&stack_mem, STACK_VA, sizeof stack_bytes, 0);
     ds_mem_finish_regions(&stack_mem);
 }

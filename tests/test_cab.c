@@ -52,7 +52,7 @@ static void check_cab(const char *cabname, const uint8_t *data, size_t n,
     if (!file)
         return;
     ds_error err;
-    ds_cab *c = ds_cab_open((ds_bytes){file, len}, &err);
+    ds_cab *c = ds_cab_open((ds_bytes){.data = file, .size = len}, &err);
     CHECK(c != NULL);
     if (!c) {
         fprintf(stderr, "%s: %s\n", cabname, err.text);
@@ -96,7 +96,7 @@ static void check_cab(const char *cabname, const uint8_t *data, size_t n,
     ds_cab_close(c);
 
     /* cut in the middle: opens, reads what is there, then says so */
-    c = ds_cab_open((ds_bytes){file, len / 2}, &err);
+    c = ds_cab_open((ds_bytes){.data = file, .size = len / 2}, &err);
     if (c) {
         long b2 = ds_cab_find(c, "BIG.BIN");
         int64_t got = b2 >= 0 ? ds_cab_read(c, (size_t)b2, 0, buf, n, &err) : -1;
@@ -115,11 +115,11 @@ static void hostile(void)
     uint8_t h[200];
     memset(h, 0, sizeof h);
     memcpy(h, "MSCF", 4);
-    CHECK(ds_cab_open((ds_bytes){h, 10}, &err) == NULL);
-    CHECK(ds_cab_open((ds_bytes){(const uint8_t *)"PAGEDU64", 8}, &err) == NULL);
+    CHECK(ds_cab_open((ds_bytes){.data = h, .size = 10}, &err) == NULL);
+    CHECK(ds_cab_open((ds_bytes){.data = (const uint8_t *)"PAGEDU64", .size = 8}, &err) == NULL);
     /* 65535 folders claimed in a 200-byte file */
     h[26] = 0xFF, h[27] = 0xFF, h[28] = 1;
-    CHECK(ds_cab_open((ds_bytes){h, sizeof h}, &err) == NULL);
+    CHECK(ds_cab_open((ds_bytes){.data = h, .size = sizeof h}, &err) == NULL);
     /* one folder with 65535 blocks whose headers run off the end, one file
      * of 4 GiB claimed in it; its name has a control character */
     memset(h, 0, sizeof h);
@@ -131,7 +131,7 @@ static void hostile(void)
     memcpy(h + 60, "a\x01" "b", 4);
     h[80 + 4] = 4, h[80 + 6] = 0x10;     /* one block: 4 bytes in, 4096 out */
     memcpy(h + 88, "CKxx", 4);
-    ds_cab *c = ds_cab_open((ds_bytes){h, 92}, &err);
+    ds_cab *c = ds_cab_open((ds_bytes){.data = h, .size = 92}, &err);
     CHECK(c != NULL);
     if (c) {
         CHECK_STR(ds_cab_member_at(c, 0)->name, "a?b");
@@ -143,7 +143,7 @@ static void hostile(void)
     }
     /* LZX: refused with the member named */
     h[42] = 3;
-    c = ds_cab_open((ds_bytes){h, 92}, &err);
+    c = ds_cab_open((ds_bytes){.data = h, .size = 92}, &err);
     CHECK(c != NULL);
     if (c) {
         uint8_t buf[8];

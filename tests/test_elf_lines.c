@@ -108,7 +108,7 @@ static void check_file(const char *path)
     uint64_t rsp = STACK_VA + 0x80, ra = bias + ret;
     memcpy(stack + (rsp - STACK_VA), &ra, 8);
     ds_memview m;
-    ds_mem_init(&m, (ds_bytes){stack, sizeof stack});
+    ds_mem_init(&m, (ds_bytes){.data = stack, .size = sizeof stack});
     ds_mem_add_region(&m, STACK_VA, sizeof stack, 0);
     ds_mem_finish_regions(&m);
     ds_context c;

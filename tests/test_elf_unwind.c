@@ -129,7 +129,7 @@ static void section_bombs(const uint8_t *file, size_t size, uint64_t g_addr)
     close(fd);
     uint8_t stack[256] = {0};
     ds_memview m;
-    ds_mem_init(&m, (ds_bytes){stack, sizeof stack});
+    ds_mem_init(&m, (ds_bytes){.data = stack, .size = sizeof stack});
     ds_mem_add_region(&m, STACK_VA, sizeof stack, 0);
     ds_mem_finish_regions(&m);
     for (int variant = 0; variant < 5; variant++) {
@@ -194,7 +194,7 @@ static void hostile(const uint8_t *file, size_t size, uint64_t g_addr)
     close(fd);
     uint8_t stack[256] = {0};
     ds_memview m;
-    ds_mem_init(&m, (ds_bytes){stack, sizeof stack});
+    ds_mem_init(&m, (ds_bytes){.data = stack, .size = sizeof stack});
     ds_mem_add_region(&m, STACK_VA, sizeof stack, 0);
     ds_mem_finish_regions(&m);
     ds_context c, out;
@@ -285,7 +285,7 @@ int main(void)
     uint64_t ra = bias + f_addr + 9; /* some address inside f */
     uint8_t stack[256] = {0};
     ds_memview m;
-    ds_mem_init(&m, (ds_bytes){stack, sizeof stack});
+    ds_mem_init(&m, (ds_bytes){.data = stack, .size = sizeof stack});
     ds_mem_add_region(&m, STACK_VA, sizeof stack, 0);
     ds_mem_finish_regions(&m);
     ds_context c, out;

@@ -167,7 +167,7 @@ static void from_dump(void)
     ds_module m = {.base = B, .size = 0x4000, .name = "t.sys", .path = ""};
     for (int missing = 0; missing < 2; missing++) {
         ds_memview mem;
-        ds_mem_init(&mem, (ds_bytes){mapped, sizeof mapped});
+        ds_mem_init(&mem, (ds_bytes){.data = mapped, .size = sizeof mapped});
         ds_mem_add_region(&mem, B, missing ? 0x3000 : 0x4000, 0);
         ds_mem_finish_regions(&mem);
         ds_image *im = ds_image_from_dump(&m, &mem);
@@ -226,7 +226,7 @@ static void from_dump(void)
     }
     /* a module smaller than SizeOfImage bounds the reads */
     ds_memview mem;
-    ds_mem_init(&mem, (ds_bytes){mapped, sizeof mapped});
+    ds_mem_init(&mem, (ds_bytes){.data = mapped, .size = sizeof mapped});
     ds_mem_add_region(&mem, B, 0x4000, 0);
     ds_mem_finish_regions(&mem);
     m.size = 0x2000;

@@ -14,7 +14,7 @@
 static int detect_in_cab(const char *cab, const char *member, ds_format *fmt, ds_error *err)
 {
     ds_source raw;
-    if (ds_source_open_file(&raw, cab, err) != 0)
+    if (ds_source_open_file(&raw, cab, DS_SOURCE_WINDOWS, err) != 0)
         return -1;
     ds_cab *c = ds_cab_open(raw.bytes, err);
     long i = c ? ds_cab_find(c, member) : -1;

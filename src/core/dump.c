@@ -52,15 +52,36 @@ static int open_path(ds_dump *d, const char *path, ds_error *err)
     if (ds_cab_split_path(path, cab, sizeof cab, &member))
         return ds_source_open_cab(&d->src, cab, member, is_dump_head, &d->crash.file_in_cab,
                                   err);
-    if (ds_source_open_file(&d->src, path, err) != 0)
+    if (ds_source_open_file(&d->src, path, DS_SOURCE_WINDOWS, err) != 0)
         return -1;
-    if (d->src.compressed || !ds_cab_signature(d->src.bytes.data, d->src.bytes.size))
+    ds_bytes f = d->src.bytes;
+    if (d->src.compressed || !ds_cab_signature(f.data, f.src ? f.resident : f.size))
         return 0;
     ds_source_close(&d->src);
     return ds_source_open_cab(&d->src, path, NULL, is_dump_head, &d->crash.file_in_cab, err);
 }
 
-static ds_dump *open_source(ds_dump *d, const ds_open_options *opt, ds_error *err)
+/* What reading the file itself went through: it shrank while open (a dump
+ * still being written or rotated), or structures lay beyond the read budget
+ * (io/source.h). Noted once each; reads past the end just came up short. */
+static int note_reads(ds_dump *d)
+{
+    ds_crash *c = &d->crash;
+    if (d->src.shrank && !ds_note_has(c, "file_shrank") &&
+        ds_note_add(c, DS_DAMAGE, "file_shrank", "the file became shorter while it was "
+                    "read (still being written, or replaced): it had %llu bytes when "
+                    "opened; what lies past its new end was not read",
+                    (unsigned long long)c->file_size) < 0)
+        return -1;
+    if (d->src.fetch_refused && !ds_note_has(c, "read_budget") &&
+        ds_note_add(c, DS_WARNING, "read_budget", "structures of the dump beyond its first "
+                    "%llu MiB needed more than the %llu MiB read budget; some were not read",
+                    DS_SOURCE_HEAD >> 20, DS_SOURCE_FETCH_MAX >> 20) < 0)
+        return -1;
+    return 0;
+}
+
+ds_dump *ds_open_prepared(ds_dump *d, const ds_open_options *opt, ds_error *err)
 {
     ds_bytes f = d->src.bytes;
     ds_crash *c = &d->crash;
@@ -69,7 +90,7 @@ static ds_dump *open_source(ds_dump *d, const ds_open_options *opt, ds_error *er
     c->kernel.crashing_cpu = -1; /* 0 would name a CPU */
     ds_mem_init(&d->mem, f);
 
-    ds_format fmt = ds_detect(f.data, f.size, NULL);
+    ds_format fmt = ds_detect(f.data, f.src ? f.resident : f.size, NULL);
     if (fmt == DS_FORMAT_UNKNOWN) {
         ds_set_error(err, "not a crash dump (no PAGEDU64, PAGEDUMP or MDMP signature)");
         ds_close(d);
@@ -79,13 +100,19 @@ static ds_dump *open_source(ds_dump *d, const ds_open_options *opt, ds_error *er
                    .max_modules = opt && opt->max_modules ? opt->max_modules : 4096};
     int rc = fmt == DS_FORMAT_MINIDUMP ? ds_minidump_read(&r, err) : ds_kernel_read(&r, err);
     if (rc == 0)
+        rc = note_reads(d);
+    if (rc == 0)
         rc = ds_image_enrich(c, &d->mem);
     if (rc == 0)
         rc = ds_analysis_stacks(c, &d->mem, opt);
     if (rc == 0)
+        rc = note_reads(d);
+    if (rc == 0)
         rc = ds_analysis_verdict(c, &d->mem);
     if (rc == 0)
         ds_analysis_facts(c, &d->mem);
+    if (rc == 0)
+        rc = note_reads(d);
     if (rc != 0) {
         if (!err || !err->text[0])
             ds_set_error(err, "out of memory");
@@ -111,7 +138,7 @@ ds_dump *ds_open(const char *path, const ds_open_options *opt, ds_error *err)
         return NULL;
     }
     d->path = strdup(path);
-    return open_source(d, opt, err);
+    return ds_open_prepared(d, opt, err);
 }
 
 ds_dump *ds_open_memory(const void *data, size_t size, const ds_open_options *opt,
@@ -128,7 +155,7 @@ ds_dump *ds_open_memory(const void *data, size_t size, const ds_open_options *op
         free(d);
         return NULL;
     }
-    return open_source(d, opt, err);
+    return ds_open_prepared(d, opt, err);
 }
 
 void ds_close(ds_dump *d)

@@ -13,4 +13,8 @@ struct ds_dump {
     char *path; /* as given to ds_open; NULL for memory buffers */
 };
 
+/* Runs the pipeline over d->src, already opened (ds_open's second half;
+ * tests change the file in between). Frees d and returns NULL on error. */
+ds_dump *ds_open_prepared(ds_dump *d, const ds_open_options *opt, ds_error *err);
+
 #endif

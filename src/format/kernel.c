@@ -226,7 +226,8 @@ static bool bugcheck_is_text(const ds_bugcheck *b)
 int ds_kernel_read(ds_reader *r, ds_error *err)
 {
     ds_crash *c = r->crash;
-    bool wide = r->file.size >= 8 && memcmp(r->file.data + 4, "DU64", 4) == 0;
+    const uint8_t *sig = ds_span(r->file, 4, 4);
+    bool wide = sig && memcmp(sig, "DU64", 4) == 0;
     const ds_klayout *l = wide ? &ds_klayout64 : &ds_klayout32;
     c->format = wide ? DS_FORMAT_KERNEL64 : DS_FORMAT_KERNEL32;
 
@@ -237,8 +238,7 @@ int ds_kernel_read(ds_reader *r, ds_error *err)
         return -1;
     for (uint32_t i = 0; i < l->header_size; i += 4)
         memcpy(h + i, "PAGE", 4);
-    uint64_t have = r->file.size < l->header_size ? r->file.size : l->header_size;
-    memcpy(h, r->file.data, have);
+    uint64_t have = ds_bytes_read(r->file, 0, h, l->header_size);
     int rc = -1;
     if (have < l->header_size &&
         ds_note_add(c, DS_DAMAGE, "header_truncated",

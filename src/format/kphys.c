@@ -91,8 +91,15 @@ static int use_bitmap(ds_reader *r, uint64_t bitmap_off, uint64_t nbits,
              (unsigned long long)first_page);
         return 0;
     }
+    const uint8_t *bitmap = ds_span(r->file, bitmap_off, nbits / 8 + (nbits % 8 != 0));
+    if (!bitmap) {
+        NOTE(DS_DAMAGE, "file_unreadable", "the page bitmap (%llu bytes at 0x%llx) could not "
+             "be read: the file shrank, or it is beyond the read budget",
+             (unsigned long long)nbytes, (unsigned long long)bitmap_off);
+        return 0;
+    }
     uint64_t set;
-    if (ds_phys_set_bitmap(r->mem, r->file.data + bitmap_off, nbits, first_page, &set) < 0)
+    if (ds_phys_set_bitmap(r->mem, bitmap, nbits, first_page, &set) < 0)
         return -1;
     if (set != claimed_pages)
         NOTE(DS_WARNING, "bitmap_page_count", "the bitmap marks %llu pages but the "
@@ -171,5 +178,12 @@ int ds_kphys_range(ds_reader *r, const ds_klayout *l, const uint8_t *h)
              "the file holds %llu", (unsigned long long)n, (unsigned long long)have);
         n = have;
     }
-    return add_runs(r, r->file.data + table, n, 16, 8, first, limit);
+    const uint8_t *desc = ds_span(r->file, table, n * 16);
+    if (!desc) {
+        NOTE(DS_DAMAGE, "file_unreadable", "the range table (%llu entries at 0x%llx) could "
+             "not be read: the file shrank, or it is beyond the read budget",
+             (unsigned long long)n, (unsigned long long)table);
+        return 0;
+    }
+    return add_runs(r, desc, n, 16, 8, first, limit);
 }

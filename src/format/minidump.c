@@ -102,7 +102,10 @@ int md_string(md_ctx *m, uint64_t rva, char **out)
         chars = have; /* cut by the end of the file: keep what is there */
     if (chars > MD_MAX_NAME_CHARS)
         chars = MD_MAX_NAME_CHARS;
-    char *s = ds_utf16_to_utf8(m->f.data + rva + 4, (size_t)chars);
+    const uint8_t *p = ds_span(m->f, rva + 4, 2 * chars);
+    if (!p)
+        return 0; /* the file shrank, or the string is beyond the read budget */
+    char *s = ds_utf16_to_utf8(p, (size_t)chars);
     if (!s)
         return -1;
     *out = s;
@@ -134,7 +137,9 @@ int md_context(md_ctx *m, uint32_t size, uint32_t rva, ds_context *out, bool *ok
             break;
         }
     }
-    const uint8_t *p = m->f.data + rva;
+    const uint8_t *p = ds_span(m->f, rva, len);
+    if (!p)
+        return 0;
     *ok = ds_context_decode(c->arch, p, (size_t)len, out);
     /* Old Breakpad ARM64 (MDRawContextARM64_Old): a u64 ContextFlags with
      * bit 31 set comes first, so CPSR moved behind the PC (0x110); x0..sp and
@@ -473,7 +478,14 @@ static int read_streams(md_ctx *m, const md_slot *slots)
                     "end of the file: %llu of %u bytes present", md_handlers[h].name,
                     (unsigned long long)len, sl->size);
         }
-        ds_bytes s = {len ? m->f.data + sl->rva : m->f.data, len};
+        const uint8_t *p = len ? ds_span(m->f, sl->rva, len) : m->f.data;
+        if (!p) {
+            MD_NOTE(m, DS_DAMAGE, "file_unreadable", "the %s stream (0x%llx bytes at 0x%x) "
+                    "could not be read: the file shrank, or it is beyond the read budget",
+                    md_handlers[h].name, (unsigned long long)len, sl->rva);
+            continue;
+        }
+        ds_bytes s = {.data = p, .size = len};
         if (md_handlers[h].read(m, s) < 0)
             return -1;
     }
@@ -534,7 +546,7 @@ int ds_minidump_read(ds_reader *r, ds_error *err)
                      (unsigned long long)r->file.size, MD_HEADER_SIZE);
         return -1;
     }
-    const uint8_t *h = r->file.data;
+    const uint8_t *h = ds_span(r->file, 0, MD_HEADER_SIZE);
     c->format = DS_FORMAT_MINIDUMP;
     c->dump_type = 0;
     c->dump_kind = "minidump";

@@ -206,7 +206,9 @@ static void module_codeview(md_ctx *m, uint32_t size, uint32_t rva, ds_codeview 
         len = m->f.size - rva;
     if (len > 4096) /* a signature, an id and a path */
         len = 4096;
-    const uint8_t *p = m->f.data + rva;
+    const uint8_t *p = ds_span(m->f, rva, len);
+    if (!p)
+        return;
     if (len > 4 && ds_le32(p) == BPEL_SIGNATURE) {
         uint64_t n = len - 4;
         if (n > sizeof cv->build_id)

@@ -59,8 +59,9 @@ char *ds_dump_string(ds_bytes file, uint64_t off, uint32_t max_chars)
     const uint8_t *p = ds_span(file, off + 4, 2ull * n);
     if (!p) { /* cut by the end of the file: keep what is there */
         uint64_t have = off + 4 < file.size ? (file.size - off - 4) / 2 : 0;
-        p = file.data + off + 4;
         n = (uint32_t)have;
+        if (!(p = ds_span(file, off + 4, 2ull * n)))
+            return NULL;
     }
     return ds_utf16_to_utf8(p, n);
 }
@@ -101,7 +102,10 @@ static int read_drivers(ds_reader *r, const triage_layout *tl, const uint8_t *t)
         count = (uint32_t)fit;
     }
     for (uint32_t i = 0; i < count; i++) {
-        const uint8_t *e = r->file.data + off + (uint64_t)i * tl->drv_stride;
+        const uint8_t *e = ds_span(r->file, off + (uint64_t)i * tl->drv_stride,
+                                   tl->drv_stride);
+        if (!e)
+            break; /* the file shrank or is beyond the read budget */
         ds_module *m = ds_module_add(r->crash, false);
         if (!m)
             return -1;
@@ -140,7 +144,10 @@ static int read_unloaded(ds_reader *r, const triage_layout *tl, const uint8_t *t
         count = (uint32_t)fit;
     }
     for (uint32_t i = 0; i < count; i++) {
-        const uint8_t *e = r->file.data + base + (uint64_t)i * tl->unl_stride;
+        const uint8_t *e = ds_span(r->file, base + (uint64_t)i * tl->unl_stride,
+                                   tl->unl_stride);
+        if (!e)
+            break;
         ds_module *m = ds_module_add(r->crash, true);
         if (!m)
             return -1;
@@ -205,7 +212,9 @@ static int read_blobs(ds_reader *r, const triage_layout *tl, const uint8_t *t)
     }
     uint64_t lost = 0;
     for (uint32_t i = 0; i < count; i++) {
-        const uint8_t *b = r->file.data + off + (uint64_t)i * stride;
+        const uint8_t *b = ds_span(r->file, off + (uint64_t)i * stride, stride);
+        if (!b)
+            break;
         uint64_t va = stride == 16 ? ds_le64(b) : ds_le32(b);
         unsigned o = stride == 16 ? 8 : 4;
         uint32_t size = ds_le32(b + o + 4);

@@ -159,7 +159,7 @@ ds_image *ds_image_from_file(const char *path, uint64_t base, ds_error *err)
         return NULL;
     }
     ds_error e;
-    if (ds_source_open_file(&im->src, path, err ? err : &e) != 0) {
+    if (ds_source_open_file(&im->src, path, DS_SOURCE_WHOLE, err ? err : &e) != 0) {
         free(im);
         return NULL;
     }

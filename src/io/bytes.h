@@ -37,18 +37,37 @@ static inline bool ds_in_bounds(uint64_t off, uint64_t len, uint64_t total)
 }
 
 /*
- * A read-only view of bytes: the mapped file, or a piece of it. Accessors
- * return false / NULL instead of reading outside it.
+ * A read-only view of bytes: a buffer, or a dump file of any size. For a
+ * file (src set) only the first `resident` bytes are in memory; ds_span()
+ * fetches a range beyond them into a buffer that lives as long as the file's
+ * source (bounded in total: NULL once the budget is spent or the file has
+ * shrunk). Views made from a pointer ({p, n}) have src NULL: all resident.
+ * Accessors return false / NULL instead of reading outside the view.
  */
+struct ds_source;
 typedef struct ds_bytes {
     const uint8_t *data;
     uint64_t size;
+    uint64_t resident;       /* with src: bytes of data[] in memory */
+    struct ds_source *src;   /* NULL: data holds all size bytes */
 } ds_bytes;
+
+/* [off, off+len) of a file view beyond its resident bytes (io/source.c). */
+const uint8_t *ds_source_span(struct ds_source *s, uint64_t off, uint64_t len);
 
 static inline const uint8_t *ds_span(ds_bytes b, uint64_t off, uint64_t len)
 {
-    return ds_in_bounds(off, len, b.size) ? b.data + off : NULL;
+    if (!ds_in_bounds(off, len, b.size))
+        return NULL;
+    if (b.src && !ds_in_bounds(off, len, b.resident))
+        return ds_source_span(b.src, off, len);
+    return b.data + off;
 }
+
+/* Copy up to len bytes at off into buf (page contents: nothing is kept);
+ * returns the bytes copied, fewer at the end of the view or of a file that
+ * shrank. */
+size_t ds_bytes_read(ds_bytes b, uint64_t off, void *buf, size_t len);
 
 static inline bool ds_get32(ds_bytes b, uint64_t off, uint32_t *out)
 {

@@ -56,6 +56,8 @@ struct ds_cab {
     size_t cached;
     uint8_t out[MAX_BLOCK];
     uint32_t out_len;
+    uint8_t in[0x10000]; /* the compressed block being decoded (clen is 16 bits): a
+                            large archive is read through windows, not kept */
     z_stream z;
     bool z_ready;
 };
@@ -281,7 +283,11 @@ static int decode_one(ds_cab *c, size_t fi, size_t k, const char *member, ds_err
 {
     const folder *fo = &c->folders[fi];
     const block *b = &c->blocks[fo->first + k];
-    const uint8_t *in = c->f.data + b->data;
+    const uint8_t *in = c->in;
+    if (ds_bytes_read(c->f, b->data, c->in, b->clen) != b->clen) {
+        ds_set_error(err, "%s: block %zu could not be read (the file shrank)", member, k);
+        return -1;
+    }
     if (fo->type == DS_CAB_NONE) {
         if (b->clen != b->ulen) {
             ds_set_error(err, "%s: stored cabinet block of %u bytes claims %u", member,

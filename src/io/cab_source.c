@@ -44,7 +44,7 @@ bool ds_cab_split_path(const char *path, char *cab, size_t cap, const char **mem
 /* Map the archive and open the reader over it. */
 static ds_cab *open_mapped(ds_source *raw, const char *path, ds_error *err)
 {
-    if (ds_source_open_file(raw, path, err) != 0)
+    if (ds_source_open_file(raw, path, DS_SOURCE_WINDOWS, err) != 0)
         return NULL;
     ds_cab *c = NULL;
     if (raw->compressed)
@@ -126,7 +126,7 @@ int ds_source_open_cab(ds_source *s, const char *path, const char *member,
     }
     int rc = -1, fd = idx >= 0 ? ds_source_tmp_fd(err) : -1;
     if (fd >= 0 && ds_cab_extract_fd(c, (size_t)idx, fd, DS_GUNZIP_LIMIT, err) == 0 &&
-        ds_source_map_fd(s, fd, ds_cab_member_at(c, (size_t)idx)->size, err) == 0) {
+        ds_source_open_fd(s, fd, ds_cab_member_at(c, (size_t)idx)->size, err) == 0) {
         *chosen = strdup(ds_cab_member_at(c, (size_t)idx)->name);
         rc = *chosen ? 0 : -1;
         if (rc != 0) {

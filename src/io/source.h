@@ -1,28 +1,69 @@
-/* Where the dump's bytes come from: a mapped file, a caller's buffer, or a
- * gzip stream inflated into an unlinked temporary file and mapped. */
+/*
+ * Where a dump's bytes come from: a regular file, a caller's buffer, or a
+ * gzip stream. Nothing is mapped, so a file that shrinks while it is read
+ * (a dump still being written or rotated) makes reads come up short, never a
+ * signal, and a dump of any size opens in a bounded address space:
+ *
+ *   - a file of up to DS_SOURCE_SMALL bytes is read whole with pread into a
+ *     heap buffer (cheaper than mmap + munmap + page faults for the many small
+ *     dumps of a batch);
+ *   - a larger file keeps its first DS_SOURCE_HEAD bytes in memory (headers,
+ *     directories); the format readers' other structures (bitmaps, run tables,
+ *     streams) are fetched on demand into buffers of at most DS_SOURCE_FETCH_MAX
+ *     bytes in all, and page contents are read with pread into the caller's
+ *     buffer (ds_bytes_read), nothing kept.
+ *
+ * Images and symbol files (DS_SOURCE_WHOLE) are parsed as one buffer: read
+ * whole, up to DS_SOURCE_WHOLE_MAX bytes.
+ */
 #ifndef DS_IO_SOURCE_H
 #define DS_IO_SOURCE_H
+
+#include <pthread.h>
 
 #include "dumpscan/dumpscan.h"
 #include "io/bytes.h"
 
-typedef struct ds_source {
-    ds_bytes bytes;   /* what readers see */
-    void *map;        /* munmap on close, or NULL */
-    size_t map_len;
-    bool compressed;  /* inflated from gzip */
-} ds_source;
+#define DS_SOURCE_SMALL (32ull << 20)
+#define DS_SOURCE_HEAD (4ull << 20)
+#define DS_SOURCE_FETCH_MAX (128ull << 20)
+#define DS_SOURCE_WHOLE_MAX (1ull << 30)
 
 /* Largest inflated size accepted from a .gz (a bomb must not fill the disk). */
 #define DS_GUNZIP_LIMIT (256ull << 30)
 
-int ds_source_open_file(ds_source *s, const char *path, ds_error *err);
+typedef enum ds_source_mode {
+    DS_SOURCE_WINDOWS = 0, /* dumps: small files whole, large ones through windows */
+    DS_SOURCE_WHOLE = 1    /* images, symbol files: always one buffer */
+} ds_source_mode;
+
+typedef struct ds_chunk ds_chunk;
+
+typedef struct ds_source {
+    ds_bytes bytes;      /* what readers see; bytes.src points back here */
+    uint8_t *own;        /* resident bytes we allocated (NULL for a caller's buffer) */
+    int fd;              /* the file behind the view, when windows */
+    bool windows;        /* bytes beyond the resident ones come from fd */
+    ds_chunk *chunks;    /* ranges fetched beyond the resident bytes */
+    uint64_t fetched;    /* their total size */
+    pthread_mutex_t lock; /* chunks and reads beyond the resident bytes */
+    bool compressed;     /* inflated from gzip */
+    bool shrank;         /* a read ended before the size seen at open */
+    bool fetch_refused;  /* a range beyond the fetch budget was asked for */
+} ds_source;
+
+/* The source must stay where it is until closed (bytes.src points to it). */
+int ds_source_open_file(ds_source *s, const char *path, ds_source_mode mode, ds_error *err);
 int ds_source_open_memory(ds_source *s, const void *data, size_t size, ds_error *err);
 void ds_source_close(ds_source *s);
 /* An unlinked temporary file in $TMPDIR (or /tmp), or -1 with err set. */
 int ds_source_tmp_fd(ds_error *err);
-/* Map size bytes of fd as the source's bytes (fd may be closed afterwards). */
-int ds_source_map_fd(ds_source *s, int fd, uint64_t size, ds_error *err);
+/* size bytes of fd (a file the caller made, e.g. an extracted cabinet member)
+ * as a dump source, read like a dump file; the caller may close fd afterwards. */
+int ds_source_open_fd(ds_source *s, int fd, uint64_t size, ds_error *err);
+
+/* Bytes the source holds in memory now (resident part and fetched ranges). */
+uint64_t ds_source_memory(ds_source *s);
 
 /* printf into err->text (truncating). */
 void ds_set_error(ds_error *err, const char *fmt, ...)

@@ -162,17 +162,13 @@ size_t ds_phys_read(const ds_memview *m, uint64_t pa, void *buf, size_t len)
         uint64_t chunk = DS_PAGE_SIZE - in_page;
         if (chunk > len - done)
             chunk = len - done;
-        const uint8_t *src = ds_span(m->file, off + in_page, chunk);
-        if (!src) { /* last page cut short by truncation: copy what exists */
-            uint64_t start = off + in_page;
-            uint64_t have = start < m->file.size ? m->file.size - start : 0;
-            if (have)
-                memcpy(out + done, m->file.data + start, have);
-            done += have;
+        /* Page contents come through a read, not a pointer: a file read
+         * through windows keeps none of them, and a file that shrank (or was
+         * truncated to start with) just comes up short. */
+        size_t got = ds_bytes_read(m->file, off + in_page, out + done, (size_t)chunk);
+        done += got;
+        if (got < chunk)
             break;
-        }
-        memcpy(out + done, src, chunk);
-        done += chunk;
     }
     return done;
 }
@@ -449,8 +445,11 @@ size_t ds_mem_read(const ds_memview *m, uint64_t va, void *buf, size_t len)
             uint64_t chunk = r->size - (addr - r->va);
             if (chunk > len - done)
                 chunk = len - done;
-            memcpy(out + done, m->file.data + r->file_off + (addr - r->va), chunk);
-            done += chunk;
+            size_t got = ds_bytes_read(m->file, r->file_off + (addr - r->va), out + done,
+                                       (size_t)chunk);
+            done += got;
+            if (got < chunk)
+                break;
             continue;
         }
         uint64_t pa;

@@ -26,7 +26,7 @@ typedef struct ds_physmap {
     ds_phys_kind kind;
     ds_run *runs;
     size_t nruns, cap;
-    const uint8_t *bitmap; /* inside the mapped file */
+    const uint8_t *bitmap; /* in the file source's memory (lives as long as it) */
     uint64_t nbits, first_page;
     uint64_t *rank;        /* set bits before each 512-bit block */
     uint64_t npages;       /* pages the map says are stored */

@@ -556,7 +556,7 @@ ds_bpsym *ds_bpsym_open(const char *path, ds_error *err)
         ds_set_error(err, "out of memory");
         return NULL;
     }
-    if (ds_source_open_file(&b->src, path, err) != 0) {
+    if (ds_source_open_file(&b->src, path, DS_SOURCE_WHOLE, err) != 0) {
         free(b);
         return NULL;
     }

@@ -1006,7 +1006,7 @@ static uint32_t names_stream(ds_pdb *p)
     uint8_t *b = st_copy(p, s, 0, s->size);
     if (!b)
         return NIL_STREAM;
-    ds_bytes v = {b, s->size};
+    ds_bytes v = {.data = b, .size = s->size};
     uint32_t keys_len, count, words;
     uint64_t pos = p->has_guid ? 28 : 12, keys;
     if (!ds_get32(v, pos, &keys_len) || !ds_span(v, pos + 4, keys_len))
