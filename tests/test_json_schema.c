@@ -684,6 +684,12 @@ static void injected(void)
     mods[0].product_name = "Microsoft\xc2\xae Windows\xc2\xae Operating System";
     mods[0].company_name = "Microsoft Corporation";
     mods[0].file_description = "NT Kernel & System";
+    mods[0].owner = "microsoft"; /* every owner and source */
+    mods[0].owner_source = "version_resource";
+    mods[1].owner = "microsoft";
+    mods[1].owner_source = "inbox_list";
+    mods[2].owner = "third_party";
+    mods[2].owner_source = "version_resource";
     mods[1].symbol_problem = "PDB GUID mismatch";
     mods[1].cv.present = true;
     mods[1].cv.is_pdb70 = false;
@@ -759,8 +765,8 @@ static void injected(void)
     char *reasons[] = {"the faulting instruction is in mydrv.sys", "mydrv.sys is named"};
     char *caveats[] = {"the stack was partly scanned"};
     ds_suspect alts[2] = {
-        {1, "hal.dll", NULL, 0, 20, "on the stack"},
-        {-1, "oldflt.sys", "OldDispatch", 0x30, 10, NULL},
+        {1, "hal.dll", NULL, 0, 20, "on the stack", "microsoft"},
+        {-1, "oldflt.sys", "OldDispatch", 0x30, 10, NULL, "unknown"},
     };
     ds_verdict *v = &c->verdict;
     memset(v, 0, sizeof *v);
@@ -768,7 +774,8 @@ static void injected(void)
     v->title = "SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M";
     v->description = "A system thread raised an exception nobody handled.";
     v->has_suspect = true;
-    v->suspect = (ds_suspect){2, "mydrv.sys", "DsgWorker", 0x4, 100, "the fault is in it"};
+    v->suspect = (ds_suspect){2, "mydrv.sys", "DsgWorker", 0x4, 100, "the fault is in it",
+                              "third_party"};
     v->reasons = reasons;
     v->nreasons = 2;
     v->caveats = caveats;

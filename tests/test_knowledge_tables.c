@@ -84,8 +84,50 @@ static void test_patterns(void)
     ds_knowledge_free(k);
 }
 
+static void check_owner(const ds_knowledge *k, const char *name, const char *company,
+                        const char *owner, const char *source)
+{
+    ds_module m;
+    memset(&m, 0, sizeof m);
+    m.name = (char *)name;
+    m.company_name = (char *)company;
+    ds_knowledge_owner(k, &m);
+    CHECK_STR(m.owner, owner);
+    if (source)
+        CHECK_STR(m.owner_source, source);
+    else
+        CHECK(m.owner_source == NULL);
+}
+
+static void test_owner(void)
+{
+    ds_knowledge *k = ds_knowledge_load();
+    CHECK(k != NULL);
+    if (!k)
+        return;
+    /* the inbox list, any case */
+    check_owner(k, "amdppm.sys", NULL, "microsoft", "inbox_list");
+    check_owner(k, "KBDHID.SYS", NULL, "microsoft", "inbox_list");
+    check_owner(k, "pci.sys", NULL, "microsoft", "inbox_list");
+    check_owner(k, "ntoskrnl.exe", NULL, "microsoft", "inbox_list");
+    check_owner(k, "NETIO.SYS", NULL, "microsoft", "inbox_list");
+    /* neither: unknown, never third-party */
+    check_owner(k, "mydrv.sys", NULL, "unknown", NULL);
+    check_owner(k, "mydrv.sys", "", "unknown", NULL);
+    check_owner(k, "nvlddmkm.sys", NULL, "unknown", NULL);
+    /* the version resource wins over the list */
+    check_owner(k, "mydrv.sys", "Contoso Ltd.", "third_party", "version_resource");
+    check_owner(k, "pci.sys", "Fabrikam, Inc.", "third_party", "version_resource");
+    check_owner(k, "mydrv.sys", "Microsoft Corporation", "microsoft", "version_resource");
+    CHECK(!ds_knowledge_inbox(k, NULL));
+    CHECK(!ds_knowledge_inbox(k, ""));
+    CHECK(!ds_knowledge_inbox(k, "#"));
+    ds_knowledge_free(k);
+}
+
 int main(void)
 {
+    test_owner();
     test_ntstatus_file();
     test_ntstatus_lookup();
     test_patterns();

@@ -336,6 +336,32 @@ static bool check_verdict(const row *r, const ds_crash *c, const char *label)
         if (mi < 0 && module_named(c->modules, c->nmodules, got))
             FAILV("suspect.module is -1 for a loaded module");
     }
+    /* ownership: Windows' own modules are Microsoft inbox drivers, the made-up
+     * vendors' are unknown (no image, so no CompanyName); nothing is called
+     * third-party without a CompanyName that says so */
+    static const char *const inbox[] = {"ntoskrnl.exe", "hal.dll", "pci.sys", "kbdhid.sys",
+                                        "HIDCLASS.SYS", "NETIO.SYS", "fltmgr.sys",
+                                        "Wdf01000.sys", "dxgkrnl.sys", "PSHED.dll"};
+    for (size_t i = 0; i < c->nmodules; i++) {
+        bool ms = false;
+        for (size_t k = 0; k < sizeof inbox / sizeof *inbox; k++)
+            ms |= eq_nocase(c->modules[i].name, inbox[k]);
+        if (!c->modules[i].owner || strcmp(c->modules[i].owner, ms ? "microsoft" : "unknown"))
+            FAILV("owner of %s is %s", c->modules[i].name,
+                  c->modules[i].owner ? c->modules[i].owner : "(null)");
+    }
+    for (size_t i = 0; i < v->nreasons; i++)
+        if (strstr(v->reasons[i], "third-party"))
+            FAILV("a reason says third-party: %s", v->reasons[i]);
+    if (got) {
+        char want[160];
+        snprintf(want, sizeof want, "%s: owner unknown", got);
+        bool said = false;
+        for (size_t i = 0; i < v->nreasons; i++)
+            said |= strncmp(v->reasons[i], want, strlen(want)) == 0;
+        if (!said || !v->suspect.owner || strcmp(v->suspect.owner, "unknown"))
+            FAILV("the suspect's owner is not stated as unknown");
+    }
     /* the scenario's own facts */
     static const char *const corrupt[] = {"noncanon", "fillptr", "freedptr", "userptr"};
     bool want_live = !strcmp(r->scenario, "livedump") || !strcmp(r->scenario, "tdrlive");

@@ -163,6 +163,12 @@ typedef struct ds_module {
     /* From the image's version resource when an image was read (else NULL): */
     char *file_version;     /* "10.0.19041.1" (VS_FIXEDFILEINFO) */
     char *product_name, *company_name, *file_description;
+    /* Filled by the analysis stage (static strings): who ships the module.
+     * owner: "microsoft", "third_party" or "unknown"; owner_source: how it is
+     * known, "version_resource" (CompanyName), "inbox_list"
+     * (symbols/windows-inbox.txt) or NULL when unknown. */
+    const char *owner;
+    const char *owner_source;
 } ds_module;
 
 /* --------------------------------------------------------- integrity notes */
@@ -368,6 +374,7 @@ typedef struct ds_suspect {
     uint64_t function_offset;
     int score;            /* evidence weight, for ranking */
     char *why;            /* the strongest evidence, one sentence */
+    const char *owner;    /* the module's owner (ds_module.owner), static */
 } ds_suspect;
 
 typedef struct ds_verdict {

@@ -9,6 +9,7 @@
 extern const char ds_blame_rules_text[];
 extern const char ds_exceptions_text[];
 extern const char ds_address_patterns_text[];
+extern const char ds_windows_inbox_text[];
 
 typedef struct rule {
     char *module, *function; /* function NULL: module-wide rule */
@@ -33,7 +34,9 @@ typedef struct vtable {
 } vtable;
 
 struct ds_knowledge {
-    char *rules_buf, *exc_buf, *pat_buf; /* owned copies, split in place */
+    char *rules_buf, *exc_buf, *pat_buf, *inbox_buf; /* owned copies, split in place */
+    char **inbox; /* file names of Windows inbox modules */
+    size_t ninbox;
     rule *rules;
     size_t nrules;
     exc *excs;
@@ -189,6 +192,16 @@ static int add_pattern(ds_knowledge *k, char *l)
     return add_valued(&k->patterns, l);
 }
 
+static int add_inbox(ds_knowledge *k, char *l)
+{
+    char **n = realloc(k->inbox, (k->ninbox + 1) * sizeof *n);
+    if (!n)
+        return -1;
+    k->inbox = n;
+    k->inbox[k->ninbox++] = l;
+    return 0;
+}
+
 ds_knowledge *ds_knowledge_load(void)
 {
     ds_knowledge *k = calloc(1, sizeof *k);
@@ -197,9 +210,12 @@ ds_knowledge *ds_knowledge_load(void)
     k->rules_buf = strdup(ds_blame_rules_text);
     k->exc_buf = strdup(ds_exceptions_text);
     k->pat_buf = strdup(ds_address_patterns_text);
-    if (!k->rules_buf || !k->exc_buf || !k->pat_buf || each_line(k->rules_buf, add_rule, k) < 0 ||
+    k->inbox_buf = strdup(ds_windows_inbox_text);
+    if (!k->rules_buf || !k->exc_buf || !k->pat_buf || !k->inbox_buf ||
+        each_line(k->rules_buf, add_rule, k) < 0 ||
         each_line(k->exc_buf, add_exception, k) < 0 ||
-        each_line(k->pat_buf, add_pattern, k) < 0) {
+        each_line(k->pat_buf, add_pattern, k) < 0 ||
+        each_line(k->inbox_buf, add_inbox, k) < 0) {
         ds_knowledge_free(k);
         return NULL;
     }
@@ -216,6 +232,8 @@ void ds_knowledge_free(ds_knowledge *k)
     free(k->rules_buf);
     free(k->exc_buf);
     free(k->pat_buf);
+    free(k->inbox);
+    free(k->inbox_buf);
     free(k);
 }
 
@@ -263,4 +281,27 @@ bool ds_knowledge_fill_pattern(const ds_knowledge *k, uint64_t addr, const char 
         }
     }
     return false;
+}
+
+bool ds_knowledge_inbox(const ds_knowledge *k, const char *file_name)
+{
+    for (size_t i = 0; file_name && i < k->ninbox; i++)
+        if (strcasecmp(k->inbox[i], file_name) == 0)
+            return true;
+    return false;
+}
+
+void ds_knowledge_owner(const ds_knowledge *k, ds_module *m)
+{
+    const char *co = m->company_name;
+    if (co && *co) {
+        m->owner = strcasestr(co, "Microsoft") ? "microsoft" : "third_party";
+        m->owner_source = "version_resource";
+    } else if (ds_knowledge_inbox(k, m->name)) {
+        m->owner = "microsoft";
+        m->owner_source = "inbox_list";
+    } else {
+        m->owner = "unknown";
+        m->owner_source = NULL;
+    }
 }

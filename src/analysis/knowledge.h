@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dumpscan/dumpscan.h"
+
 typedef enum ds_rule_action {
     DS_RULE_NONE = 0, /* third-party code: fair game for blame */
     DS_RULE_IGNORE,   /* plumbing */
@@ -41,6 +43,18 @@ bool ds_knowledge_exception(const ds_knowledge *k, const char *space, uint64_t c
 /* Whether addr is made of a known fill pattern (bugcodes/address-patterns.txt)
  * plus a small offset; *what gets who writes that pattern. */
 bool ds_knowledge_fill_pattern(const ds_knowledge *k, uint64_t addr, const char **what);
+
+/* Whether a module file name ("amdppm.sys") is in the list of Windows inbox
+ * modules (symbols/windows-inbox.txt); ASCII case-insensitive. */
+bool ds_knowledge_inbox(const ds_knowledge *k, const char *file_name);
+
+/*
+ * Who ships a module (sets m->owner and m->owner_source, static strings): the
+ * version resource's CompanyName when the image was read (it wins), else the
+ * list of Windows inbox modules, else "unknown". Never "third_party" without
+ * a CompanyName that says so.
+ */
+void ds_knowledge_owner(const ds_knowledge *k, ds_module *m);
 
 /* '*' glob, ASCII case-insensitive. */
 bool ds_glob_match(const char *pattern, const char *text);

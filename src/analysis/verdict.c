@@ -30,7 +30,7 @@ enum {
     EV_BROKEN,       /* triage BrokenDriver */
     EV_UNLOADED,     /* an address lies in an unloaded driver's range */
     EV_CODE_PARAM,   /* a parameter points at the module's code (routine, caller) */
-    EV_STACK_FIRST,  /* first third-party frame on a stack */
+    EV_STACK_FIRST,  /* first frame outside the OS core and usual victims */
     EV_STACK_ANY,    /* present somewhere on a stack */
     EV_KINDS
 };
@@ -224,6 +224,21 @@ static void describe_ip(const ds_crash *c, uint64_t ip, char *out, size_t len)
         snprintf(out, len, "%s!%s+0x%" PRIx64, label, f->function, f->function_offset);
     else
         snprintf(out, len, "%s+0x%" PRIx64, label, ip - m->base);
+}
+
+/* ------------------------------------------------------------ ownership */
+
+/* "a Microsoft inbox driver", "third-party (CompanyName \"Contoso\")", ... */
+static void owner_words(const ds_module *m, char *out, size_t len)
+{
+    if (m && m->owner && strcmp(m->owner, "microsoft") == 0)
+        snprintf(out, len, "%s", m->owner_source && strcmp(m->owner_source, "inbox_list") == 0
+                                     ? "Microsoft inbox driver"
+                                     : "Microsoft (version resource)");
+    else if (m && m->owner && strcmp(m->owner, "third_party") == 0)
+        snprintf(out, len, "third-party (CompanyName \"%.100s\")", m->company_name);
+    else
+        snprintf(out, len, "owner unknown");
 }
 
 /* ------------------------------------------------------------ evidence */
@@ -504,7 +519,8 @@ static int use_param(vstate *v, ds_param_role role, unsigned i, uint64_t val)
 }
 
 /* Walk one stack from the top: skip plumbing, remember victims, credit the
- * first third-party frame, and note every third-party module present. */
+ * first frame outside the OS core and the usual victims (whoever owns it),
+ * and note every such module present. */
 static int stack_evidence(vstate *v, const ds_stack *st, bool primary)
 {
     ds_crash *c = v->c;
@@ -535,8 +551,11 @@ static int stack_evidence(vstate *v, const ds_stack *st, bool primary)
             bool scanned = f->trust == DS_TRUST_SCAN || f->trust == DS_TRUST_SCAN_VALIDATED;
             int score = !primary ? 25 : f->trust == DS_TRUST_SCAN ? 15
                                       : f->trust == DS_TRUST_SCAN_VALIDATED ? 30 : 50;
-            snprintf(why, sizeof why, "%s is the first third-party frame on the %s (frame %zu, "
-                     "found by %s)", site, st->label ? st->label : "stack", i,
+            char owner[160];
+            owner_words(m, owner, sizeof owner);
+            snprintf(why, sizeof why, "%s (%s) is the first frame on the %s outside the OS core "
+                     "and the usual victims (frame %zu, found by %s)", site, owner,
+                     st->label ? st->label : "stack", i,
                      f->trust == DS_TRUST_CONTEXT ? "the context" :
                      f->trust == DS_TRUST_UNWIND_INFO ? "unwind data" :
                      f->trust == DS_TRUST_FRAME_POINTER ? "frame pointers" :
@@ -564,8 +583,21 @@ static int stack_evidence(vstate *v, const ds_stack *st, bool primary)
 
 /* ------------------------------------------------------------- verdicts */
 
+/* The loaded module, or else the unloaded one, a candidate stands for. */
+static const ds_module *cand_module(const ds_crash *c, const cand *x)
+{
+    if (x->module >= 0)
+        return &c->modules[x->module];
+    for (size_t i = 0; i < c->nunloaded; i++)
+        if (strcasecmp(c->unloaded[i].name, x->name) == 0)
+            return &c->unloaded[i];
+    return NULL;
+}
+
 static void set_suspect(ds_suspect *s, const vstate *v, const cand *x)
 {
+    const ds_module *m = cand_module(v->c, x);
+    s->owner = m && m->owner ? m->owner : "unknown";
     s->module = x->module;
     s->module_name = ds_strdup(x->name);
     s->score = total(x);
@@ -655,6 +687,17 @@ static int rank_and_decide(vstate *v, bool blame_allowed)
         if (REASON(v, "%s", x->kind_why[best]) < 0)
             return -1;
     }
+    /* Who ships the suspect, and how that is known. */
+    const ds_module *sm = cand_module(c, x);
+    char owner[160];
+    owner_words(sm, owner, sizeof owner);
+    if (REASON(v, "%s: %s%s", x->name, owner,
+               !sm || !sm->owner_source ? " (no version resource was read, and it is not in "
+                                          "the list of Windows inbox drivers)"
+               : strcmp(sm->owner_source, "inbox_list") == 0
+                   ? " (symbols/windows-inbox.txt; no version resource was read)"
+                   : "") < 0)
+        return -1;
     size_t nalt = 0;
     vd->alternates = calloc(v->ncands ? v->ncands : 1, sizeof *vd->alternates);
     if (!vd->alternates)
@@ -953,6 +996,10 @@ int ds_analysis_verdict(ds_crash *c, const ds_memview *mem)
     int rc = -1;
     if (!v->k)
         goto out;
+    for (size_t i = 0; i < c->nmodules; i++)
+        ds_knowledge_owner(v->k, &c->modules[i]);
+    for (size_t i = 0; i < c->nunloaded; i++)
+        ds_knowledge_owner(v->k, &c->unloaded[i]);
     c->verdict.present = true;
     if (c->format == DS_FORMAT_MINIDUMP)
         rc = user_verdict(v);

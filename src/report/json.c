@@ -97,6 +97,8 @@ static json_t *module_json(const ds_module *m)
     json_object_set_new(o, "base", hex(m->base));
     json_object_set_new(o, "size", hex(m->size));
     json_object_set_new(o, "end", hex(m->base + m->size));
+    json_object_set_new(o, "owner", json_string(m->owner ? m->owner : "unknown"));
+    json_object_set_new(o, "owner_source", str_or_null(m->owner_source));
     if (m->flags & DS_MOD_UNLOADED)
         return o;
     json_object_set_new(o, "timestamp", opt_hex(m->timestamp));
@@ -395,12 +397,13 @@ static json_t *fault_records_json(const ds_crash *c)
 
 static json_t *suspect_json(const ds_crash *c, const ds_suspect *s)
 {
-    return json_pack("{s:o, s:b, s:o, s:o, s:I, s:o}", "module",
+    return json_pack("{s:o, s:b, s:o, s:o, s:I, s:o, s:s}", "module",
                      str_or_null(s->module_name), "loaded",
                      s->module >= 0 && (size_t)s->module < c->nmodules, "function",
                      str_or_null(s->function), "function_offset",
                      s->function ? hex(s->function_offset) : json_null(), "score",
-                     (json_int_t)s->score, "why", str_or_null(s->why));
+                     (json_int_t)s->score, "why", str_or_null(s->why), "owner",
+                     s->owner ? s->owner : "unknown");
 }
 
 static json_t *strings_json(char *const *v, size_t n)

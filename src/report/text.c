@@ -270,6 +270,16 @@ static void verdict_lines(ds_strbuf *b, const ds_crash *c)
         ds_sb_printf(b, "MODULE_NAME:   %s\n", label);
         ds_sb_printf(b, "IMAGE_NAME:    %s%s\n", s->module_name ? s->module_name : "unknown",
                      s->module < 0 ? " (unloaded)" : "");
+        /* who ships it (the analysis stage's owner: version resource, inbox list) */
+        const ds_module *om = s->module >= 0 && (size_t)s->module < c->nmodules
+                                  ? &c->modules[s->module] : NULL;
+        bool ms = s->owner && !strcmp(s->owner, "microsoft");
+        ds_sb_printf(b, "MODULE_OWNER:  %s\n",
+                     ms && om && om->owner_source && !strcmp(om->owner_source, "inbox_list")
+                         ? "Microsoft (inbox driver)"
+                     : ms ? "Microsoft"
+                     : s->owner && !strcmp(s->owner, "third_party") ? "third-party"
+                                                                    : "unknown");
         const ds_module *m = s->module >= 0 && (size_t)s->module < c->nmodules
                                  ? &c->modules[s->module] : NULL;
         ds_sb_printf(b, "IMAGE_VERSION: %s\n", m && m->file_version ? m->file_version
