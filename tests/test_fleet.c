@@ -613,6 +613,14 @@ static void check_merge(void)
         free(one);
         free(merged);
     }
+    /* the table's accounting: merged rows count as analyzed, as in one run */
+    CHECK(run_cmd(&merged, "'%s' --merge '%s/part0.jsonl' '%s/part1.jsonl' '%s/part2.jsonl'",
+                  DUMPSCAN_BIN, scratch, scratch, scratch) == 0);
+    char want[100];
+    snprintf(want, sizeof want, "%u files seen: %u analyzed, 0 failed, 0 skipped (not dumps)",
+             ndumps, ndumps);
+    CHECK_STR(last_line(merged), want);
+    free(merged);
     /* databases: merged into one, the same as one run into one database */
     CHECK(run_cmd(&out, "'%s' --files-from '%s' --db '%s/one.db' --format csv >/dev/null "
                   "2>&1", DUMPSCAN_BIN, list, scratch) == 0);

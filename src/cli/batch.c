@@ -751,7 +751,7 @@ static int add_loaded(void *ctx, ds_row *row, const char *machine, const char *r
         return -1;
     l->p->n = w->n;
     l->p->nok += !row->failed;
-    l->p->nfromdb += !row->failed;
+    l->p->nfromdb += !row->failed && l->p->o->db_path; /* merged parts were analyzed */
     l->p->nfailed += row->failed;
     if (l->p->jsonl)
         stash(l->p, 0, it, report ? strdup(report) : ds_row_json(row, 0));

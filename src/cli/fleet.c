@@ -81,28 +81,6 @@ static bool fill_hash(const char *path, fleet_file *ff)
     return ff->have_hash;
 }
 
-int fleet_recall(fleet *f, const char *path, bool want_report, bool by_content,
-                 fleet_file *ff, ds_row **row, char **report)
-{
-    *row = NULL;
-    *report = NULL;
-    if (!f || !f->db || f->reanalyze || !fill_stat(path, ff) ||
-        (by_content && !fill_hash(path, ff)))
-        return 0;
-    pthread_mutex_lock(&f->mu);
-    int rc = 0;
-    if (by_content && !f->in_tx) { /* a hit by content records the new name */
-        ds_error err;
-        rc = ds_db_begin(f->db, &err) == 0 ? 0 : -1;
-        f->in_tx = rc == 0;
-    }
-    if (rc == 0)
-        rc = ds_db_find(f->db, path, ff->size, ff->mtime, by_content ? ff->hash : NULL,
-                        want_report ? DS_DB_WANT_REPORT : 0, row, want_report ? report : NULL);
-    pthread_mutex_unlock(&f->mu);
-    return rc;
-}
-
 /* Commit when enough is pending or enough time has passed; with f->mu held. */
 static int maybe_commit(fleet *f, bool force)
 {
@@ -119,6 +97,42 @@ static int maybe_commit(fleet *f, bool force)
     return 0;
 }
 
+/* Open the batch's transaction if none is; with f->mu held. 0 or -1. */
+static int begin(fleet *f)
+{
+    ds_error err;
+    if (f->in_tx)
+        return 0;
+    if (ds_db_begin(f->db, &err) != 0) {
+        fprintf(stderr, "dumpscan: %s\n", err.text);
+        return -1;
+    }
+    f->in_tx = true;
+    return 0;
+}
+
+int fleet_recall(fleet *f, const char *path, bool want_report, bool by_content,
+                 fleet_file *ff, ds_row **row, char **report)
+{
+    *row = NULL;
+    *report = NULL;
+    if (!f || !f->db || f->reanalyze || !fill_stat(path, ff) ||
+        (by_content && !fill_hash(path, ff)))
+        return 0;
+    pthread_mutex_lock(&f->mu);
+    /* Lookups inside the batch's transaction too: a hit by content records
+     * the new name, and outside one SQLite would lock and unlock the file
+     * for every single lookup. */
+    int rc = begin(f);
+    if (rc == 0)
+        rc = ds_db_find(f->db, path, ff->size, ff->mtime, by_content ? ff->hash : NULL,
+                        want_report ? DS_DB_WANT_REPORT : 0, row, want_report ? report : NULL);
+    if (rc >= 0 && maybe_commit(f, false) != 0)
+        rc = -1;
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
 int fleet_record(fleet *f, const ds_row *row, fleet_file *ff, const char *machine,
                  const char *report)
 {
@@ -129,18 +143,13 @@ int fleet_record(fleet *f, const ds_row *row, fleet_file *ff, const char *machin
         return 0;
     ds_error err;
     pthread_mutex_lock(&f->mu);
-    int rc = 0;
-    if (!f->in_tx) {
-        rc = ds_db_begin(f->db, &err);
-        f->in_tx = rc == 0;
-    }
-    if (rc == 0)
-        rc = ds_db_store(f->db, row, ff->hash, ff->mtime, machine, report, &err);
+    int rc = begin(f);
+    if (rc == 0 && (rc = ds_db_store(f->db, row, ff->hash, ff->mtime, machine, report,
+                                     &err)) != 0)
+        fprintf(stderr, "dumpscan: %s\n", err.text);
     if (rc == 0) {
         f->pending++;
         rc = maybe_commit(f, false);
-    } else {
-        fprintf(stderr, "dumpscan: %s\n", err.text);
     }
     pthread_mutex_unlock(&f->mu);
     return rc;
@@ -203,6 +212,11 @@ static int load_jsonl(const fleet *f, const char *path, fleet_add_fn add, void *
     int rc = 0;
     while (rc == 0 && (len = getline(&line, &cap, fp)) >= 0) {
         no++;
+        if (len > (1 << 28)) { /* far beyond any report: not a part */
+            fprintf(stderr, "dumpscan: %s:%lu: line too long\n", path, no);
+            rc = -1;
+            break;
+        }
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
         if (!len)
