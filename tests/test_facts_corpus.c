@@ -16,6 +16,62 @@ static bool has(const char *text, const char *needle)
     return r;
 }
 
+/*
+ * Module versions of the user-mode corpus dumps against Breakpad's
+ * minidump_stackwalk ("Loaded modules:" lines: "0xBASE - 0xEND  name
+ * version ...", "???" for none). Returns how many dumps were compared.
+ */
+static int module_versions(void)
+{
+    static const char *const names[] = {"calc_win7_x64", "minidump2", "ascii_read_av",
+                                        "linux-x86_64", "null_read_av"};
+    int compared = 0;
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        char rel[128], dbuf[1024], ebuf[1024];
+        snprintf(rel, sizeof rel, "user/%s.dmp", names[i]);
+        const char *dp = corpus_path(rel, dbuf, sizeof dbuf);
+        snprintf(rel, sizeof rel, "expected/%s.breakpad-stackwalk.txt", names[i]);
+        const char *ep = corpus_path(rel, ebuf, sizeof ebuf);
+        FILE *f = ep ? fopen(ep, "r") : NULL;
+        ds_error e;
+        ds_dump *d = dp && f ? ds_open(dp, NULL, &e) : NULL;
+        if (!d) {
+            if (f)
+                fclose(f);
+            continue;
+        }
+        const ds_crash *c = ds_dump_crash(d);
+        char line[1024];
+        bool in = false;
+        int seen = 0;
+        while (fgets(line, sizeof line, f)) {
+            if (strncmp(line, "Loaded modules:", 15) == 0) {
+                in = true;
+                continue;
+            }
+            unsigned long long base, end;
+            char mod[256], ver[64];
+            if (!in || sscanf(line, "0x%llx - 0x%llx %255s %63s", &base, &end, mod, ver) != 4)
+                continue;
+            for (size_t k = 0; k < c->nmodules; k++) {
+                const ds_module *m = &c->modules[k];
+                if (m->base != base)
+                    continue;
+                seen++;
+                if (strcmp(ver, "???") == 0)
+                    CHECK(m->file_version == NULL);
+                else
+                    CHECK_STR(m->file_version, ver);
+            }
+        }
+        fclose(f);
+        CHECK(seen > 0);
+        compared++;
+        ds_close(d);
+    }
+    return compared;
+}
+
 int main(void)
 {
     char buf[1024];
@@ -58,5 +114,6 @@ int main(void)
     CHECK(has(t, "\"name\":\"Windows 10\""));
     ds_free(t);
     ds_close(d);
+    CHECK(module_versions() >= 3);
     return check_report("test_facts_corpus");
 }

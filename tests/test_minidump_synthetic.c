@@ -746,9 +746,162 @@ static void check_unknown_foreign_exception(void)
     }
 }
 
+/* A UTF-8 string as Crashpad writes one (u32 length, bytes, NUL). */
+static uint32_t put_utf8(mb *m, const char *s)
+{
+    uint32_t at = put32(m, (uint32_t)strlen(s));
+    uint32_t b = mb_zero(m, strlen(s) + 1);
+    memcpy(m->b + b, s, strlen(s));
+    return at;
+}
+
+/*
+ * Item 7 of issue 11: a minidump from a given platform with a versioned
+ * module, Breakpad's assertion record and Crashpad annotations of the
+ * process and of the module. The OS is named for the platform (a macOS dump
+ * is never "Windows NT 11.6").
+ */
+static void check_extras(uint32_t platform, uint32_t major, uint32_t minor, uint32_t build,
+                         const char *csd, const char *os_name, const char *os_version)
+{
+    fprintf(stderr, "-- extras: %s\n", os_name);
+    mb m;
+    mb_begin(&m, 4, 1700000000);
+    uint32_t si_csd = put_string(&m, csd);
+    uint32_t si = mb_zero(&m, 56);
+    set16(&m, si, 9); /* amd64 */
+    m.b[si + 6] = 2;
+    m.b[si + 7] = 1;
+    set32(&m, si + 8, major);
+    set32(&m, si + 12, minor);
+    set32(&m, si + 16, build);
+    set32(&m, si + 20, platform);
+    set32(&m, si + 24, si_csd);
+    mb_stream(&m, 7, si, 56);
+
+    /* one module, version 1.2.3.4 in its VS_FIXEDFILEINFO */
+    uint32_t name = put_string(&m, "/opt/app/libapp.so");
+    uint32_t ml = put32(&m, 1);
+    uint32_t e = mb_zero(&m, 108);
+    set64(&m, e, CODE_VA);
+    set32(&m, e + 8, 0x10000);
+    set32(&m, e + 0x14, name);
+    set32(&m, e + 0x18, 0xFEEF04BD);
+    set32(&m, e + 0x20, 0x00010002);
+    set32(&m, e + 0x24, 0x00030004);
+    mb_stream(&m, 4, ml, mb_here(&m) - ml);
+
+    /* Breakpad assertion: an invalid parameter caught by the CRT */
+    uint32_t as = mb_zero(&m, 0x308);
+    const char *x = "buffer != nullptr", *fn = "strcpy_s", *file = "string.c";
+    for (size_t i = 0; x[i]; i++)
+        set16(&m, as + 2 * i, (uint8_t)x[i]);
+    for (size_t i = 0; fn[i]; i++)
+        set16(&m, as + 0x100 + 2 * i, (uint8_t)fn[i]);
+    for (size_t i = 0; file[i]; i++)
+        set16(&m, as + 0x200 + 2 * i, (uint8_t)file[i]);
+    set32(&m, as + 0x300, 42);
+    set32(&m, as + 0x304, 1);
+    mb_stream(&m, 0x47670002, as, 0x308);
+
+    /* Crashpad: one process annotation, and the module's list, simple and
+     * string-object annotations (plus a non-string object, not shown) */
+    uint32_t k1 = put_utf8(&m, "channel"), v1 = put_utf8(&m, "beta");
+    uint32_t dict = put32(&m, 1);
+    put32(&m, k1);
+    put32(&m, v1);
+    uint32_t lv = put_utf8(&m, "loaded late");
+    uint32_t list = put32(&m, 1);
+    put32(&m, lv);
+    uint32_t k2 = put_utf8(&m, "gpu"), v2 = put_utf8(&m, "none");
+    uint32_t mdict = put32(&m, 1);
+    put32(&m, k2);
+    put32(&m, v2);
+    uint32_t on = put_utf8(&m, "url"), ov = put_utf8(&m, "https://example.invalid/");
+    uint32_t bn = put_utf8(&m, "blob"), bv = put_utf8(&m, "xx");
+    uint32_t objs = put32(&m, 2);
+    put32(&m, on);
+    put32(&m, 1); /* type 1: string, reserved 0 */
+    put32(&m, ov);
+    put32(&m, bn);
+    put32(&m, 2); /* another type: not a string */
+    put32(&m, bv);
+    uint32_t mi = mb_zero(&m, 28);
+    set32(&m, mi, 1);
+    set32(&m, mi + 4, 8);
+    set32(&m, mi + 8, list);
+    set32(&m, mi + 12, 12);
+    set32(&m, mi + 16, mdict);
+    set32(&m, mi + 20, 28);
+    set32(&m, mi + 24, objs);
+    uint32_t mlist = put32(&m, 1);
+    put32(&m, 0); /* module index 0 */
+    put32(&m, 28);
+    put32(&m, mi);
+    uint32_t cp = mb_zero(&m, 52);
+    set32(&m, cp + 36, 12);
+    set32(&m, cp + 40, dict);
+    set32(&m, cp + 44, 16);
+    set32(&m, cp + 48, mlist);
+    mb_stream(&m, 0x43500001, cp, 52);
+
+    ds_error err;
+    ds_dump *d = ds_open_memory(m.b, m.len, NULL, &err);
+    CHECK(d != NULL);
+    if (d) {
+        const ds_crash *c = ds_dump_crash(d);
+        const ds_minidump_info *md = &c->mdmp;
+        CHECK(c->nmodules == 1 && c->modules[0].file_version);
+        if (c->nmodules == 1)
+            CHECK_STR(c->modules[0].file_version, "1.2.3.4");
+        CHECK(md->has_assertion);
+        CHECK_STR(md->assert_expression, x);
+        CHECK_STR(md->assert_function, fn);
+        CHECK_STR(md->assert_file, file);
+        CHECK_EQ_U64(md->assert_line, 42);
+        CHECK_EQ_U64(md->assert_type, 1);
+        CHECK_EQ_U64(md->nannotations, 4);
+        if (md->nannotations == 4) {
+            CHECK(md->annotations[0].module == NULL);
+            CHECK_STR(md->annotations[0].key, "channel");
+            CHECK_STR(md->annotations[0].value, "beta");
+            CHECK_STR(md->annotations[1].module, "libapp.so");
+            CHECK(md->annotations[1].key == NULL);
+            CHECK_STR(md->annotations[1].value, "loaded late");
+            CHECK_STR(md->annotations[2].key, "gpu");
+            CHECK_STR(md->annotations[3].key, "url");
+            CHECK_STR(md->annotations[3].value, "https://example.invalid/");
+        }
+        CHECK_STR(c->facts.os_name, os_name);
+        CHECK_STR(c->facts.os_version, os_version);
+        char *t = ds_report_text(d, 0), *j = ds_report_json(d, 0);
+        char sys[160];
+        snprintf(sys, sizeof sys, "System:       %s %s", os_name, os_version);
+        CHECK(t && strstr(t, sys));
+        CHECK(t && (strncmp(os_name, "Windows", 7) == 0 || !strstr(t, "Windows")));
+        CHECK(t && strstr(t, "ASSERTION:     invalid parameter: buffer != nullptr in strcpy_s "
+                             "at string.c:42\n"));
+        CHECK(t && strstr(t, "  channel = beta\n"));
+        CHECK(t && strstr(t, "  libapp.so: gpu = none\n"));
+        CHECK(j && strstr(j, "\"type\":\"invalid_parameter\""));
+        CHECK(j && strstr(j, "\"key\":\"url\""));
+        ds_free(t);
+        ds_free(j);
+        ds_close(d);
+    }
+    free(m.b);
+}
+
 int main(void)
 {
     check_unknown_foreign_exception();
+    check_extras(0x8101, 11, 6, 0, "20G165", "macOS", "11.6.0 20G165");
+    check_extras(0x8102, 15, 1, 0, "19B74", "iOS", "15.1.0 19B74");
+    check_extras(0x8201, 0, 0, 0, "Linux 5.4.0-42-generic #46-Ubuntu SMP x86_64", "Linux",
+                 "5.4.0-42-generic #46-Ubuntu SMP x86_64");
+    check_extras(0x8203, 0, 0, 0, "Linux 4.14.116 #1 SMP PREEMPT aarch64", "Android",
+                 "Linux 4.14.116 #1 SMP PREEMPT aarch64");
+    check_extras(2, 10, 0, 22621, "", "Windows 11", "10.0.22621");
     check_full(&X86, true, false);
     check_full(&X64, true, false);
     check_full(&ARM64, true, false);

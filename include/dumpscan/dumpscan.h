@@ -260,6 +260,15 @@ typedef struct ds_kernel_info {
 
 /* ------------------------------------------------------ user-mode facts */
 
+/* A Crashpad annotation: a simple (key, value) of the process or of one
+ * module, a module's list annotation (key NULL), or a module's string
+ * annotation object. Strings are UTF-8 (invalid bytes replaced). */
+typedef struct ds_annotation {
+    char *module; /* NULL: the process's simple annotations; else the module name */
+    char *key;    /* NULL for a list annotation */
+    char *value;
+} ds_annotation;
+
 typedef struct ds_minidump_info {
     uint32_t streams;
     uint32_t version;
@@ -289,6 +298,14 @@ typedef struct ds_minidump_info {
     bool crashpad;
     char crashpad_report_id[37], crashpad_client_id[37];
     uint32_t crashpad_annotations; /* simple annotations recorded */
+    ds_annotation *annotations;    /* Crashpad annotations read (process and modules) */
+    size_t nannotations;
+    /* Breakpad assertion stream (an invalid-parameter or pure-virtual-call
+     * crash caught by the handler): NULL/0 when absent or empty */
+    bool has_assertion;
+    char *assert_expression, *assert_function, *assert_file;
+    uint32_t assert_line;
+    uint32_t assert_type;      /* 0 unknown, 1 invalid parameter, 2 pure virtual call */
 } ds_minidump_info;
 
 /* --------------------------------------------------------------- stacks */

@@ -67,6 +67,7 @@ int md_read_proc_status(md_ctx *m, ds_bytes s);
 int md_read_lsb_release(md_ctx *m, ds_bytes s);
 int md_read_linux_maps(md_ctx *m, ds_bytes s);
 int md_read_crashpad_info(md_ctx *m, ds_bytes s);
+int md_read_assertion(md_ctx *m, ds_bytes s);
 
 /* List streams (minidump_lists.c). */
 int md_read_threads(md_ctx *m, ds_bytes s);

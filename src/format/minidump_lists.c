@@ -5,6 +5,7 @@
  * repeats per entry (a stack cut short, a missing name) is counted and
  * reported once per stream.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,6 +252,21 @@ static int module_common(md_ctx *m, const uint8_t *e, ds_module *mod)
     return 0;
 }
 
+/* MINIDUMP_MODULE.VersionInfo, a VS_FIXEDFILEINFO: the file version when
+ * its signature is right and the version is not all zero (writers leave it
+ * zero when the image had no version resource). */
+static int module_version(const uint8_t *e, ds_module *mod)
+{
+    const uint8_t *v = e + 0x18;
+    uint32_t ms = ds_le32(v + 8), ls = ds_le32(v + 12);
+    if (ds_le32(v) != 0xFEEF04BDu || (ms == 0 && ls == 0))
+        return 0;
+    char buf[48];
+    snprintf(buf, sizeof buf, "%u.%u.%u.%u", ms >> 16, ms & 0xFFFF, ls >> 16, ls & 0xFFFF);
+    free(mod->file_version);
+    return (mod->file_version = ds_strdup(buf)) ? 0 : -1;
+}
+
 int md_read_modules(md_ctx *m, ds_bytes s)
 {
     uint64_t first;
@@ -273,6 +289,8 @@ int md_read_modules(md_ctx *m, ds_bytes s)
             return -1;
         nameless += (uint32_t)rc;
         module_codeview(m, ds_le32(e + 0x4C), ds_le32(e + 0x50), &mod->cv);
+        if (module_version(e, mod) < 0)
+            return -1;
     }
     if (nameless)
         MD_NOTE(m, DS_DAMAGE, "module_name_missing", "%u module names point outside the "

@@ -210,5 +210,14 @@ void ds_crash_free(ds_crash *c)
     free(c->kernel.processors);
     free(c->mdmp.csd_version);
     free(c->mdmp.os_text);
+    for (size_t i = 0; i < c->mdmp.nannotations; i++) {
+        free(c->mdmp.annotations[i].module);
+        free(c->mdmp.annotations[i].key);
+        free(c->mdmp.annotations[i].value);
+    }
+    free(c->mdmp.annotations);
+    free(c->mdmp.assert_expression);
+    free(c->mdmp.assert_function);
+    free(c->mdmp.assert_file);
     memset(c, 0, sizeof *c);
 }

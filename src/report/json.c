@@ -263,6 +263,18 @@ static ds_u64 time_t_to_filetime(ds_u64 t)
     return r;
 }
 
+static json_t *assertion_json(const ds_minidump_info *m)
+{
+    static const char *const kinds[] = {"unknown", "invalid_parameter", "pure_virtual_call"};
+    if (!m->has_assertion)
+        return json_null();
+    return json_pack("{s:o, s:o, s:o, s:I, s:s}", "expression",
+                     str_or_null(m->assert_expression), "function",
+                     str_or_null(m->assert_function), "file", str_or_null(m->assert_file),
+                     "line", (json_int_t)m->assert_line, "type",
+                     m->assert_type < 3 ? kinds[m->assert_type] : "unknown");
+}
+
 static json_t *minidump_json(const ds_crash *c)
 {
     if (c->format != DS_FORMAT_MINIDUMP)
@@ -290,6 +302,14 @@ static json_t *minidump_json(const ds_crash *c)
                         opt_int(m->breakpad_requesting_thread));
     json_object_set_new(o, "lsb_release", str_or_null(m->lsb_release));
     json_object_set_new(o, "linux_maps_entries", opt_int(m->linux_maps_entries));
+    json_object_set_new(o, "assertion", assertion_json(m));
+    json_t *ann = json_array();
+    for (size_t i = 0; i < m->nannotations; i++)
+        json_array_append_new(ann, json_pack("{s:o, s:o, s:s}", "module",
+                                             str_or_null(m->annotations[i].module), "key",
+                                             str_or_null(m->annotations[i].key), "value",
+                                             m->annotations[i].value));
+    json_object_set_new(o, "annotations", ann);
     json_object_set_new(o, "crashpad",
                         m->crashpad ? json_pack("{s:o, s:o, s:I}", "report_id",
                                                 str_or_null(m->crashpad_report_id),

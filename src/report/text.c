@@ -135,6 +135,32 @@ static void header_exception(ds_strbuf *b, const ds_crash *c)
                  c->exception.code == 0x80000003 ? ": the bug-check call's own breakpoint" : "");
 }
 
+/* Breakpad's assertion record and Crashpad's annotations. */
+static void minidump_extras(ds_strbuf *b, const ds_crash *c)
+{
+    const ds_minidump_info *m = &c->mdmp;
+    if (m->has_assertion) {
+        static const char *const kinds[] = {"assertion", "invalid parameter",
+                                            "pure virtual call"};
+        field(b, "ASSERTION");
+        ds_sb_printf(b, "%s", m->assert_type < 3 ? kinds[m->assert_type] : "assertion");
+        if (m->assert_expression && *m->assert_expression)
+            ds_sb_printf(b, ": %s", m->assert_expression);
+        if (m->assert_function && *m->assert_function)
+            ds_sb_printf(b, " in %s", m->assert_function);
+        if (m->assert_file && *m->assert_file)
+            ds_sb_printf(b, " at %s:%u", m->assert_file, m->assert_line);
+        ds_sb_printf(b, "\n");
+    }
+    if (m->nannotations)
+        ds_sb_printf(b, "ANNOTATIONS:\n");
+    for (size_t i = 0; i < m->nannotations; i++) {
+        const ds_annotation *a = &m->annotations[i];
+        ds_sb_printf(b, "  %s%s%s%s%s\n", a->module ? a->module : "",
+                     a->module ? ": " : "", a->key ? a->key : "", a->key ? " = " : "", a->value);
+    }
+}
+
 static void crash_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
 {
     if (c->has_bugcheck) {
@@ -164,6 +190,8 @@ static void crash_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
     }
     if (c->has_exception && !minidump && verbose)
         header_exception(b, c);
+    if (minidump)
+        minidump_extras(b, c);
     if (r->has_context) {
         record_head(b, c, "CONTEXT", ".cxr", r->context_va, r->context_param);
         ds_sb_printf(b, ": ");
