@@ -107,6 +107,9 @@ static void x64_trap_frames(void)
         CHECK_EQ_U64(r.f[1].sp, t + 0x190);
         CHECK_EQ_U64(r.f[1].trust, DS_TRUST_TRAP_FRAME);
         CHECK(r.f[1].is_trap_frame);
+        /* the interrupted rip is where execution stopped: symbols and lines
+         * are looked up there, not one byte before */
+        CHECK(r.f[0].pc_exact && r.f[1].pc_exact);
     }
     done(&r);
     /* a trap frame further than the return-address window (60 words after
@@ -119,6 +122,8 @@ static void x64_trap_frames(void)
     CHECK(r.n >= 3);
     if (r.n >= 3) {
         CHECK_EQ_U64(r.f[1].pc, B + 0x1022);
+        CHECK(!r.f[1].pc_exact); /* a return address */
+        CHECK(r.f[2].pc_exact);
         CHECK_EQ_U64(r.f[2].sp, far + 0x198);
         CHECK_EQ_U64(r.f[2].trust, DS_TRUST_TRAP_FRAME);
     }

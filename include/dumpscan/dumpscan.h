@@ -351,12 +351,17 @@ typedef struct ds_frame {
     ds_symsrc symbol_source;
     bool exact;           /* function bound known (the pc is inside it) */
     bool is_trap_frame;   /* a machine/trap frame was unwound through here */
-    /* Source position of the instruction (callers: of return address - 1);
+    /* Source position of the instruction (callers: of return address - 1,
+     * see pc_exact);
      * with inlines, the call site of the outermost one in this function. */
     char *source_file;    /* NULL when unknown */
     uint32_t source_line; /* 0 when unknown */
     ds_inline_frame *inlines; /* inlined calls at the pc, innermost first */
     size_t ninlines;
+    /* pc is where execution stopped (frame 0, the context a trap frame
+     * holds), not a return address: symbols are looked up at pc itself
+     * rather than at pc - 1 */
+    bool pc_exact;
 } ds_frame;
 
 /* ds_stack.kind */

@@ -443,14 +443,14 @@ static void add_source(walker *w, ds_frame *f, uint64_t probe)
     }
 }
 
-static void name_frame(walker *w, ds_frame *f, bool first)
+static void name_frame(walker *w, ds_frame *f, bool exact)
 {
     if (f->module < 0)
         return;
     const ds_module *m = &w->c->modules[f->module];
     uint64_t rva = f->pc - m->base;
     /* A return address may be the first byte after the call's function. */
-    uint64_t probe = first || rva == 0 ? rva : rva - 1;
+    uint64_t probe = exact || rva == 0 ? rva : rva - 1;
     char name[512];
     uint64_t start = 0;
     ds_pdb *pdb = load_pdb(w, f->module);
@@ -512,7 +512,7 @@ static int add_stack(walker *w, ds_stack_kind kind, const char *label, uint32_t 
     if (ds_unwind_walk(&env, start, &frames, &n, &why) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
-        name_frame(w, &frames[i], i == 0);
+        name_frame(w, &frames[i], i == 0 || frames[i].pc_exact);
     ds_stack *a = realloc(c->stacks, (c->nstacks + 1) * sizeof *a);
     if (!a) {
         free(frames);

@@ -170,6 +170,7 @@ static ds_frame make_frame(const uw_walker *w, const uw_state *s, ds_trust trust
     f.fp = s->ctx.fp;
     f.trust = trust;
     f.is_trap_frame = trap;
+    f.pc_exact = s->exact_pc;
     /* A return address may sit just past its call's function: name the
      * module of the call. */
     uint64_t look = s->exact_pc || !f.pc ? f.pc : f.pc - 1;
