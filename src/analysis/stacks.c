@@ -563,7 +563,8 @@ static void stack_bounds(const ds_crash *c, const ds_context *x, uint64_t *lo, u
 static int walk(walker *w, ds_stack_kind kind, const char *label, uint32_t tid,
                 const ds_context *x)
 {
-    if (!x->pc || same_start(w->c, x))
+    /* pc 0 with a stack pointer is a call through a null pointer: walked */
+    if ((!x->pc && !x->sp) || same_start(w->c, x))
         return 0;
     uint64_t lo, hi;
     stack_bounds(w->c, x, &lo, &hi);

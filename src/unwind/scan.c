@@ -187,6 +187,20 @@ static uint64_t function_start(uw_walker *w, uint64_t va)
     return 0;
 }
 
+/* Does an exported function start in (from, to]? Then to is not in the
+ * function that starts at from. */
+static bool export_between(uw_walker *w, uint64_t from, uint64_t to)
+{
+    int mod;
+    uint32_t rva;
+    const ds_image *im = uw_image(w, to, &mod, &rva);
+    char name[8];
+    uint32_t at;
+    if (!im || !ds_image_export_lookup(im, rva, name, sizeof name, &at))
+        return false;
+    return ds_image_base(im) + at > from;
+}
+
 /* Is the code at va a jump (an import thunk, a PLT entry)? */
 static bool is_jump_at(uw_walker *w, uint64_t va)
 {
@@ -237,9 +251,11 @@ static ds_trust grade(uw_walker *w, const uw_state *cur, uint64_t ret)
     if (fn) {
         if (function_start(w, target) == fn || target == fn)
             return DS_TRUST_SCAN_VALIDATED;
-    } else if (target <= callee && callee - target < UNKNOWN_FUNCTION_SPAN) {
+    } else if (target <= callee && callee - target < UNKNOWN_FUNCTION_SPAN &&
+               !export_between(w, target, callee)) {
         /* the callee's bounds are unknown: its pc must at least lie a
-         * plausible function length past the call's target */
+         * plausible function length past the call's target, with no
+         * exported function starting in between */
         return DS_TRUST_SCAN_VALIDATED;
     }
     return is_jump_at(w, target) ? DS_TRUST_SCAN_VALIDATED : DS_TRUST_SCAN;

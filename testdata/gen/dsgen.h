@@ -68,6 +68,18 @@ typedef struct gen_call {
     uint32_t rva;
 } gen_call;
 
+/* Stack shapes for the walk's rules (gen_spec.shapes; chain scenarios only). */
+enum {
+    GEN_SHAPE_X29_END = 1u << 0,  /* ARM64: the outermost record is {0, lr}, lr a real return
+                                     into the kernel's DsgStart (one more frame, whose own
+                                     record is {0, 0}), stale records above it */
+    GEN_SHAPE_STALE = 1u << 1,    /* x64: a stale return address (into the kernel's DsgStart,
+                                     after its direct call to DsgDispatch) in every frame's
+                                     own stack space */
+    GEN_SHAPE_PC_ZERO = 1u << 2   /* frame 0 called address 0: pc 0, its return address at
+                                     [sp] (x64, x86) or in lr (ARM64); chain[0] must call */
+};
+
 /* Scenario objects written on their own page (gen_spec.objects). */
 enum {
     GEN_OBJ_POWER = 1u << 0, /* IRP + IO_STACK_LOCATIONs, PDO/FDO DEVICE_OBJECTs, their
@@ -99,6 +111,7 @@ typedef struct gen_spec {
     gen_call chain[GEN_MAX_FRAMES]; size_t nchain;
     bool no_frame_chain;              /* chain: x86 saved ebp / ARM64 fp and lr are 0, so
                                          only a stack scan finds the callers */
+    uint32_t shapes;                  /* GEN_SHAPE_* */
     uint32_t objects;                 /* GEN_OBJ_* written on the object page */
     bool objects_absent;              /* describe them in the parameters, write nothing */
     size_t power_pdo_module, power_fdo_module; /* GEN_OBJ_POWER: drivers of PDO and FDO */
@@ -129,6 +142,7 @@ typedef struct gen_spec {
        sp = stack pointer value in that frame after unwinding the callee */
     uint64_t out_frame_pc[GEN_MAX_FRAMES], out_frame_sp[GEN_MAX_FRAMES];
     size_t out_nframes;
+    uint64_t out_stale_pc;             /* GEN_SHAPE_STALE / X29_END: the stale return address */
     uint32_t out_triage_data_blocks;   /* triage: number of TRIAGE_DATA_BLOCKs */
     uint64_t out_objects_va;           /* the object page (gen_spec.objects), 0 if none */
 } gen_spec;

@@ -264,6 +264,58 @@ static bool x86_trap(gworld *w, const gchain *c, size_t i)
     return vm_write(&w->vm, tf, t, sizeof t);
 }
 
+/* A return site that is real code after a direct call, but no frame's: the
+ * kernel's DsgStart after its call to DsgDispatch. */
+static uint64_t stale_return(const gen_spec *s)
+{
+    return s->modules[0].base + gen_func_rva(s->arch, 2) + gen_return_offset(s->arch, 2);
+}
+
+/* The shapes written after the chain (GEN_SHAPE_*); out_* already hold the
+ * chain's frames. */
+static int chain_shapes(gworld *w, const gchain *c)
+{
+    gen_spec *s = w->s;
+    int a = s->arch;
+    size_t n = c->n;
+    uint64_t stale = stale_return(s);
+    s->out_stale_pc = stale;
+    if ((s->shapes & GEN_SHAPE_STALE) && a == DS_ARCH_X64) {
+        for (size_t i = 0; i < n; i++)
+            if (c->kind[i] != GEN_FN_TRAP && c->kind[i] != GEN_FN_UNLOADED &&
+                !wr(w, c->pos[i] + 8, stale, 8))
+                return -1;
+    }
+    if ((s->shapes & GEN_SHAPE_X29_END) && a == DS_ARCH_ARM64 &&
+        c->kind[n - 1] != GEN_FN_UNLOADED && n < GEN_MAX_FRAMES) {
+        uint64_t p = c->pos[n - 1], ts = stale; /* the thread's start routine */
+        if (!wr(w, p, 0, 8) || !wr(w, p + 8, ts, 8) || /* the last record: {0, lr} */
+            !wr(w, p + 16, 0, 8) || !wr(w, p + 24, 0, 8) || /* DsgStart's own: {0, 0} */
+            !wr(w, p + 0x30, p + 0x50, 8) || !wr(w, p + 0x38, stale + 0x10, 8) ||
+            !wr(w, p + 0x50, 0, 8) || !wr(w, p + 0x58, stale, 8)) /* stale records */
+            return -1;
+        s->out_frame_pc[n] = ts;
+        s->out_frame_sp[n] = p + 16;
+        s->out_nframes = n + 1;
+    }
+    if ((s->shapes & GEN_SHAPE_PC_ZERO) && (c->kind[0] == GEN_FN_CALL || c->kind[0] == GEN_FN_FRAME) &&
+        s->out_nframes < GEN_MAX_FRAMES) {
+        /* the call pushed its return address (x86, x64) or set lr (ARM64) */
+        unsigned ps = a == DS_ARCH_X86 ? 4 : 8;
+        uint64_t sp = a == DS_ARCH_ARM64 ? c->pos[0] : c->pos[0] - ps;
+        if (a != DS_ARCH_ARM64 && !wr(w, sp, c->pc[0], ps))
+            return -1;
+        memmove(s->out_frame_pc + 1, s->out_frame_pc, s->out_nframes * sizeof *s->out_frame_pc);
+        memmove(s->out_frame_sp + 1, s->out_frame_sp, s->out_nframes * sizeof *s->out_frame_sp);
+        s->out_frame_pc[0] = 0;
+        s->out_frame_sp[0] = sp;
+        s->out_nframes++;
+        s->ctx_pc = 0;
+        s->ctx_sp = sp;
+    }
+    return 0;
+}
+
 int chain_write(gworld *w, const gchain *c)
 {
     gen_spec *s = w->s;
@@ -295,7 +347,7 @@ int chain_write(gworld *w, const gchain *c)
         s->out_frame_sp[i] = p;
     }
     s->out_nframes = c->n;
-    return 0;
+    return chain_shapes(w, c);
 }
 
 /* ------------------------------------------------------------- objects */

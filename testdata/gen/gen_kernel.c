@@ -367,6 +367,7 @@ static int build_chain_stack(gworld *w)
     s->ctx_fp = c.fp[0];
     w->sp = c.pos[0];
     if (chain_write(w, &c) != 0) return -1;
+    w->sp = s->ctx_sp; /* GEN_SHAPE_PC_ZERO moves it to the pushed return address */
     return finish_stack(w, c.lr0);
 }
 
