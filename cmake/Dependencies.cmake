@@ -63,3 +63,16 @@ endif()
 find_package(Threads REQUIRED)
 target_link_libraries(ds_deps INTERFACE Threads::Threads)
 set_property(GLOBAL APPEND PROPERTY DS_PC_LIBS_PRIVATE ${CMAKE_THREAD_LIBS_INIT})
+
+# libcurl: only its headers at build time. src/symbols/symsrv.c loads
+# libcurl.so.4 with dlopen the first time a symbol server is asked, so runs
+# without a server in the symbol path never pay for loading it.
+pkg_check_modules(DS_libcurl QUIET libcurl)
+if(NOT DS_libcurl_FOUND)
+  message(FATAL_ERROR "libcurl not found: apt-get install libcurl4-openssl-dev")
+endif()
+target_include_directories(ds_deps INTERFACE $<BUILD_INTERFACE:${DS_libcurl_INCLUDE_DIRS}>)
+target_link_libraries(ds_deps INTERFACE ${CMAKE_DL_LIBS})
+if(CMAKE_DL_LIBS)
+  set_property(GLOBAL APPEND PROPERTY DS_PC_LIBS_PRIVATE -l${CMAKE_DL_LIBS})
+endif()

@@ -3,7 +3,8 @@
 # Does nothing when everything is already there.
 set -eu
 pkgs="build-essential cmake pkg-config libcapstone-dev libjansson-dev zlib1g-dev \
-libelf-dev libdwarf-dev gcab libsqlite3-dev"
+libelf-dev libdwarf-dev gcab libsqlite3-dev \
+libcurl4-openssl-dev python3"
 for flag in "$@"; do
     case $flag in
     --fuzz) pkgs="$pkgs clang libclang-rt-dev" ;;

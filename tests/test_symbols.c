@@ -114,7 +114,7 @@ static void test_names(void)
     CHECK_STR(ds_symstore_base_name(NULL), "");
 
     /* refused names never reach the file system, whatever the store */
-    ds_symstore *s = ds_symstore_open(at("A"));
+    ds_symstore *s = ds_symstore_open(at("A"), true);
     ds_store_result r;
     uint8_t guid[16] = {0};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -139,7 +139,7 @@ static void test_path(void)
              "SRV*https://example.com/symbols;cache*%s;/nonexistent/dir;C:\\Windows\\Symbols;"
              "%s; %s ;symsrv*symsrv.dll*%s*http://x;unknown*%s",
              at("A"), at("B"), at("C"), at("D"), at("A"), at("C"), at("E"), at("F"));
-    ds_symstore *s = ds_symstore_open(spec);
+    ds_symstore *s = ds_symstore_open(spec, true);
     CHECK(s != NULL);
     CHECK_EQ_U64(ds_symstore_entries(s), 5);
     CHECK_STR(ds_symstore_entry(s, 0), at("A"));
@@ -156,15 +156,15 @@ static void test_path(void)
     for (char *p = bs; *p; p++)
         if (*p == '/')
             *p = '\\';
-    s = ds_symstore_open(bs);
+    s = ds_symstore_open(bs, true);
     CHECK_EQ_U64(ds_symstore_entries(s), 1);
     CHECK_STR(ds_symstore_entry(s, 0), at("B/tw"));
     ds_symstore_close(s);
 
-    s = ds_symstore_open("");
+    s = ds_symstore_open("", true);
     CHECK(s && ds_symstore_entries(s) == 0);
     ds_symstore_close(s);
-    s = ds_symstore_open("SRV*https://msdl.microsoft.com/download/symbols");
+    s = ds_symstore_open("SRV*https://msdl.microsoft.com/download/symbols", true);
     CHECK(s && ds_symstore_entries(s) == 0);
     ds_symstore_close(s);
 
@@ -173,17 +173,17 @@ static void test_path(void)
     snprintf(nt, sizeof nt, "srv*%s*https://msdl.microsoft.com/download/symbols", at("C"));
     setenv("DUMPSCAN_SYMBOL_PATH", at("A"), 1);
     setenv("_NT_SYMBOL_PATH", nt, 1);
-    s = ds_symstore_open(NULL);
+    s = ds_symstore_open(NULL, true);
     CHECK_EQ_U64(ds_symstore_entries(s), 2);
     CHECK_STR(ds_symstore_entry(s, 0), at("A"));
     CHECK_STR(ds_symstore_entry(s, 1), at("C"));
     ds_symstore_close(s);
     unsetenv("DUMPSCAN_SYMBOL_PATH");
-    s = ds_symstore_open(NULL);
+    s = ds_symstore_open(NULL, true);
     CHECK_EQ_U64(ds_symstore_entries(s), 1);
     ds_symstore_close(s);
     unsetenv("_NT_SYMBOL_PATH");
-    s = ds_symstore_open(NULL);
+    s = ds_symstore_open(NULL, true);
     CHECK(s && ds_symstore_entries(s) == 0);
     ds_symstore_close(s);
     CHECK(ds_symstore_entry(NULL, 0) == NULL && ds_symstore_entries(NULL) == 0);
@@ -193,7 +193,7 @@ static void test_images(void)
 {
     char spec[2048];
     snprintf(spec, sizeof spec, "%s;%s;%s", at("A"), at("B"), at("C"));
-    ds_symstore *s = ds_symstore_open(spec);
+    ds_symstore *s = ds_symstore_open(spec, true);
     CHECK_EQ_U64(ds_symstore_entries(s), 3);
     ds_store_result r;
 
@@ -237,7 +237,7 @@ static void test_images(void)
     ds_symstore_close(s);
 
     /* the two-tier store alone: root/xx/name/KEY/name */
-    s = ds_symstore_open(at("B"));
+    s = ds_symstore_open(at("B"), true);
     CHECK(ds_symstore_find_image(s, "two.sys", 0x44444444, 0x5000, &r) == DS_STORE_FOUND);
     ds_symstore_close(s);
 }
@@ -249,7 +249,7 @@ static void test_pdbs(void)
 {
     char spec[2048];
     snprintf(spec, sizeof spec, "%s;%s;%s", at("A"), at("B"), at("C"));
-    ds_symstore *s = ds_symstore_open(spec);
+    ds_symstore *s = ds_symstore_open(spec, true);
     ds_store_result r;
     CHECK(ds_symstore_find_pdb(s, "mod.pdb", guid1, 2, &r) == DS_STORE_FOUND);
     CHECK_STR(r.path, at("A/mod.pdb/1C19FDDB27BB3399D9B45973EFEAFCF32/mod.pdb"));
@@ -278,7 +278,7 @@ static void test_pdbs(void)
 
 static void test_breakpad(void)
 {
-    ds_symstore *s = ds_symstore_open(at("E"));
+    ds_symstore *s = ds_symstore_open(at("E"), true);
     ds_store_result r;
     CHECK(ds_symstore_find_breakpad(s, "app.pdb", "5A9832E5287241C1838ED98914E9B7FF1", &r) ==
           DS_STORE_FOUND);
@@ -354,7 +354,7 @@ static void test_corpus(void)
         printf("corpus absent: corpus store checks skipped\n");
         return;
     }
-    ds_symstore *s = ds_symstore_open(store);
+    ds_symstore *s = ds_symstore_open(store, true);
     ds_store_result r;
     CHECK(ds_symstore_find_image(s, "amdppm.sys", 0xC9C03000, 0x3B000, &r) == DS_STORE_FOUND);
     CHECK(strstr(r.path, "amdppm.sys/c9c030003b000/amdppm.sys") != NULL);
@@ -373,7 +373,7 @@ static void test_corpus(void)
 
     const char *bp = corpus_path("user/breakpad-symbols", buf, sizeof buf);
     if (bp) {
-        s = ds_symstore_open(bp);
+        s = ds_symstore_open(bp, true);
         CHECK(ds_symstore_find_breakpad(s, "test_app.pdb", "5A9832E5287241C1838ED98914E9B7FF1",
                                         &r) == DS_STORE_FOUND);
         CHECK(strstr(r.path, "test_app.pdb/5A9832E5287241C1838ED98914E9B7FF1/test_app.sym"));
@@ -385,6 +385,8 @@ static void test_corpus(void)
 
 int main(void)
 {
+    /* "srv*URL" entries fall back to the default cache: not the user's */
+    setenv("DUMPSCAN_SYMBOL_CACHE", "/nonexistent/dumpscan-cache", 1);
     snprintf(root, sizeof root, "/tmp/dsstore-XXXXXX");
     if (!mkdtemp(root)) {
         perror("mkdtemp");

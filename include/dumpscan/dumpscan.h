@@ -171,6 +171,26 @@ typedef struct ds_module {
     const char *owner_source;
 } ds_module;
 
+/* ------------------------------------------------------ symbol lookups */
+
+/*
+ * One file the symbols stage asked the symbol path for (recorded only when a
+ * symbol path is set): an image by TimeDateStamp+SizeOfImage, a PDB by
+ * GUID+age, a Breakpad .sym (recorded only when found). Strings are NULL when
+ * they do not apply.
+ */
+typedef struct ds_symbol_lookup {
+    char *module;        /* module name ("ntoskrnl.exe") */
+    const char *kind;    /* "image", "pdb" or "breakpad" */
+    char *file;          /* the file asked for ("ntkrnlmp.pdb") */
+    char *key;           /* its store key ("5F8A1C2D1046000", GUID+age) */
+    const char *status;  /* "found", "missing", "mismatch" or "refused" */
+    const char *origin;  /* found: "store", "cache" or "server" */
+    char *source;        /* found: the folder or server URL */
+    char *path;          /* the file used, or the one that did not match */
+    char *detail;        /* why not: mismatch, or what the server said */
+} ds_symbol_lookup;
+
 /* --------------------------------------------------------- integrity notes */
 
 typedef enum ds_severity {
@@ -503,6 +523,8 @@ typedef struct ds_crash {
     uint64_t file_size;
     bool compressed;          /* read through gzip */
     char *file_in_cab;        /* member name when read from a .cab, else NULL */
+    ds_symbol_lookup *symbol_lookups; /* in the order they were made */
+    size_t nsymbol_lookups;
     ds_note *notes;
     size_t nnotes;
     bool damaged;             /* any DS_DAMAGE note */
@@ -522,15 +544,18 @@ typedef struct ds_open_options {
     /* Upper bound on modules read from a loader list (default 4096). */
     uint32_t max_modules;
     /*
-     * Local symbol path: entries separated by ';' (also ':' between POSIX
-     * paths), each a symbol store (name.pdb/GUIDAGE/name.pdb, two-tier with
-     * index2.txt) or a flat folder; "srv*CACHE*https://..." uses only CACHE.
-     * NULL: $DUMPSCAN_SYMBOL_PATH, then the local parts of $_NT_SYMBOL_PATH.
+     * Symbol path: entries separated by ';' (also ':' between POSIX paths),
+     * each a symbol store (name.pdb/GUIDAGE/name.pdb, two-tier with
+     * index2.txt) or a flat folder; "srv*CACHE*https://...", "srv*URL",
+     * "symsrv*DLL*CACHE*URL" and "cache*DIR" as in WinDbg: local folders are
+     * searched first, then the http(s) servers, downloading into CACHE.
+     * NULL: $DUMPSCAN_SYMBOL_PATH, then $_NT_SYMBOL_PATH.
      */
     const char *symbol_path;
     bool no_symbols;       /* do not look at any symbol path */
     bool no_unwind;        /* skip the stack walk */
     bool all_threads;      /* minidumps: walk every thread, not only the crashing one */
+    bool offline;          /* never download, even for srv*...*https:// entries */
 } ds_open_options;
 
 /*

@@ -38,6 +38,8 @@ typedef struct walker {
     ds_crash *c;
     const ds_memview *mem;
     ds_symstore *store; /* NULL without a symbol path */
+    bool log_lookups;   /* a symbol path is set: record every lookup */
+    bool oom;
     modsym *mods;
     uint64_t lo, hi;          /* bounds of the stack being walked */
     uint32_t bp_callee_params; /* Breakpad .cbCalleeParams for the next step */
@@ -53,6 +55,26 @@ static void set_problem(ds_module *m, const char *fmt, const char *detail)
     char buf[512];
     snprintf(buf, sizeof buf, fmt, detail);
     m->symbol_problem = ds_strdup(buf);
+}
+
+/* Say in the report which file was looked for and where it came from. */
+static void record(walker *w, const ds_module *m, const char *kind, const char *file,
+                   ds_store_status st, const ds_store_result *r)
+{
+    if (!w->log_lookups)
+        return;
+    static const char *const status[] = {"found", "missing", "mismatch", "refused"};
+    static const char *const origin[] = {"store", "cache", "server"};
+    bool found = st == DS_STORE_FOUND;
+    const char *why = st == DS_STORE_MISMATCH || st == DS_STORE_BAD_NAME ? r->detail
+                      : !found && r->server_detail[0] ? r->server_detail : NULL;
+    ds_symbol_lookup l = {.module = m->name, .kind = kind, .file = file,
+                          .key = r->key[0] ? r->key : NULL, .status = status[st],
+                          .origin = found ? origin[r->origin] : NULL,
+                          .source = found && r->source[0] ? r->source : NULL,
+                          .path = r->path[0] ? r->path : NULL, .detail = why};
+    if (ds_symbol_lookup_add(w->c, &l) != 0)
+        w->oom = true;
 }
 
 static int module_index(const ds_crash *c, uint64_t va)
@@ -81,6 +103,7 @@ static const ds_image *load_image(walker *w, int i)
         ds_store_result r;
         ds_store_status st =
             ds_symstore_find_image(w->store, m->name, (uint32_t)m->timestamp.value, size, &r);
+        record(w, m, "image", m->name, st, &r);
         if (st == DS_STORE_FOUND) {
             ds_error err;
             s->image = ds_image_from_file(r.path, m->base, &err);
@@ -125,9 +148,8 @@ static ds_pdb *load_pdb(walker *w, int i)
     if (!base)
         return NULL;
     ds_store_result r;
-    ds_store_status st = ds_symstore_name_ok(base)
-                             ? ds_symstore_find_pdb(w->store, base, m->cv.guid, m->cv.age, &r)
-                             : DS_STORE_BAD_NAME;
+    ds_store_status st = ds_symstore_find_pdb(w->store, base, m->cv.guid, m->cv.age, &r);
+    record(w, m, "pdb", base, st, &r);
     if (st == DS_STORE_FOUND) {
         ds_error err;
         s->pdb = ds_pdb_open(r.path, &err);
@@ -172,8 +194,12 @@ static ds_bpsym *load_breakpad(walker *w, int i)
     if (!name)
         return NULL;
     ds_store_result r;
+    /* servers are asked for a .sym only when no PDB names the module */
+    bool have_pdb = !m->cv.is_elf && load_pdb(w, i) != NULL;
     if (ds_symstore_name_ok(name) &&
-        ds_symstore_find_breakpad(w->store, name, id, &r) == DS_STORE_FOUND) {
+        (have_pdb ? ds_symstore_find_breakpad_local(w->store, name, id, &r)
+                  : ds_symstore_find_breakpad(w->store, name, id, &r)) == DS_STORE_FOUND) {
+        record(w, m, "breakpad", name, DS_STORE_FOUND, &r);
         ds_error err;
         s->bp = ds_bpsym_open(r.path, &err);
         if (s->bp && !m->symbol_file)
@@ -725,9 +751,10 @@ int ds_analysis_stacks(ds_crash *c, const ds_memview *mem, const ds_open_options
     w.frame_pointers = plat && (strcmp(plat, "linux") == 0 || strcmp(plat, "macos") == 0 ||
                                 strcmp(plat, "ios") == 0 || strcmp(plat, "android") == 0);
     if (!(opt && opt->no_symbols)) {
-        w.store = ds_symstore_open(opt ? opt->symbol_path : NULL);
+        w.store = ds_symstore_open(opt ? opt->symbol_path : NULL, opt && opt->offline);
         if (!w.store)
             return -1;
+        w.log_lookups = ds_symstore_entries(w.store) + ds_symstore_servers(w.store) > 0;
     }
     w.mods = calloc(c->nmodules ? c->nmodules : 1, sizeof *w.mods);
     int rc = -1;
@@ -742,6 +769,8 @@ int ds_analysis_stacks(ds_crash *c, const ds_memview *mem, const ds_open_options
     /* Versions and identities for the module list, not only for frames. */
     for (size_t i = 0; rc == 0 && i < c->nmodules; i++)
         load_image(&w, (int)i);
+    if (w.oom)
+        rc = -1;
 out:
     for (size_t i = 0; w.mods && i < c->nmodules; i++) {
         ds_image_close(w.mods[i].image);

@@ -37,12 +37,15 @@ static void usage(FILE *f)
           "  -v, --verbose    also print every stack (every thread of a minidump),\n"
           "                   registers and informational notes\n"
           "  -y, --symbols PATH\n"
-          "                   local symbol path: stores (name.pdb/GUIDAGE/name.pdb,\n"
+          "                   symbol path: stores (name.pdb/GUIDAGE/name.pdb,\n"
           "                   name.sys/TIMESTAMPSIZE/name.sys, Breakpad .sym trees) or\n"
-          "                   flat folders, separated by ';'. Default:\n"
-          "                   $DUMPSCAN_SYMBOL_PATH, then the local parts of\n"
-          "                   $_NT_SYMBOL_PATH (srv*CACHE*URL uses CACHE only).\n"
-          "                   Nothing is ever downloaded.\n"
+          "                   flat folders, separated by ';'; srv*CACHE*URL, srv*URL,\n"
+          "                   symsrv*symsrv.dll*CACHE*URL and cache*DIR as in WinDbg.\n"
+          "                   Local folders first; then http(s) servers, downloading\n"
+          "                   into CACHE (default ~/.cache/dumpscan/symbols). Default:\n"
+          "                   $DUMPSCAN_SYMBOL_PATH, then $_NT_SYMBOL_PATH. Nothing\n"
+          "                   touches the network unless an entry names a server.\n"
+          "      --offline    never download (caches are still read)\n"
           "                   Frames show [file @ line] and inline rows when the\n"
           "                   symbol file has line information.\n"
           "      --no-symbols ignore every symbol path\n"
@@ -224,6 +227,7 @@ int main(int argc, char **argv)
         {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'}, {"symbols", required_argument, NULL, 'y'},
         {"no-symbols", no_argument, NULL, 'S'}, {"no-unwind", no_argument, NULL, 'U'},
+        {"offline", no_argument, NULL, 'o'},
         {"all-threads", no_argument, NULL, 'T'}, {"recursive", no_argument, NULL, 'r'},
         {"jobs", required_argument, NULL, 'J'}, {"format", required_argument, NULL, 'F'},
         {"summary", no_argument, NULL, 'M'}, {"sort", required_argument, NULL, 'O'},
@@ -250,6 +254,7 @@ int main(int argc, char **argv)
         switch (c) {
         case 'y': oo.symbol_path = optarg; break;
         case 'S': oo.no_symbols = true; break;
+        case 'o': oo.offline = true; break;
         case 'U': oo.no_unwind = true; break;
         case 'T': oo.all_threads = true; break;
         case 'j': json = true; break;

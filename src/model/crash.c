@@ -54,6 +54,30 @@ int ds_note_add(ds_crash *c, ds_severity sev, const char *code, const char *fmt,
     return 0;
 }
 
+int ds_symbol_lookup_add(ds_crash *c, const ds_symbol_lookup *l)
+{
+    ds_symbol_lookup *v = grow(c->symbol_lookups, c->nsymbol_lookups, sizeof *v);
+    if (!v)
+        return -1;
+    c->symbol_lookups = v;
+    ds_symbol_lookup *d = &v[c->nsymbol_lookups];
+    *d = *l;
+    const char *src[] = {l->module, l->file, l->key, l->source, l->path, l->detail};
+    char **own[] = {&d->module, &d->file, &d->key, &d->source, &d->path, &d->detail};
+    bool ok = true;
+    for (size_t i = 0; i < sizeof own / sizeof *own; i++) {
+        *own[i] = ds_strdup(src[i]);
+        ok = ok && (*own[i] || !src[i]);
+    }
+    if (!ok) {
+        for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+            free(*own[i]);
+        return -1;
+    }
+    c->nsymbol_lookups++;
+    return 0;
+}
+
 bool ds_note_has(const ds_crash *c, const char *code)
 {
     for (size_t i = 0; i < c->nnotes; i++)
@@ -197,6 +221,12 @@ void ds_crash_free(ds_crash *c)
     }
     free(c->notes);
     free(c->file_in_cab);
+    for (size_t i = 0; i < c->nsymbol_lookups; i++) {
+        ds_symbol_lookup *l = &c->symbol_lookups[i];
+        free(l->module), free(l->file), free(l->key);
+        free(l->source), free(l->path), free(l->detail);
+    }
+    free(c->symbol_lookups);
     for (size_t i = 0; i < c->nstacks; i++) {
         ds_stack *st = &c->stacks[i];
         for (size_t k = 0; k < st->nframes; k++)

@@ -18,6 +18,9 @@ void ds_module_set_path(ds_module *m, char *s);
 
 ds_thread *ds_thread_add(ds_crash *c);
 
+/* Append a copy of *l (its strings duplicated); -1 when out of memory. */
+int ds_symbol_lookup_add(ds_crash *c, const ds_symbol_lookup *l);
+
 /* malloc'd copy of s; NULL when s is NULL or memory ran out. */
 char *ds_strdup(const char *s);
 

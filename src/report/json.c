@@ -548,9 +548,8 @@ char *ds_report_json(const ds_dump *d, unsigned flags)
                                                 "size",
                                                 (json_int_t)c->file_size, "compressed",
                                                 c->compressed));
-    if (c->file_in_cab)
-        json_object_set_new(json_object_get(root, "file"), "in_cab",
-                            ds_json_path(c->file_in_cab));
+    json_object_set_new(json_object_get(root, "file"), "in_cab",
+                        c->file_in_cab ? ds_json_path(c->file_in_cab) : json_null());
     json_object_set_new(root, "dump",
                         json_pack("{s:s, s:I, s:s, s:s, s:o, s:o}", "format",
                                   format_name(c->format), "type", (json_int_t)c->dump_type,
@@ -579,6 +578,17 @@ char *ds_report_json(const ds_dump *d, unsigned flags)
     json_object_set_new(root, "minidump", minidump_json(c));
     json_object_set_new(root, "threads", threads_json(c));
     json_object_set_new(root, "integrity", integrity_json(c));
+    json_t *looks = json_array();
+    for (size_t i = 0; i < c->nsymbol_lookups; i++) {
+        const ds_symbol_lookup *l = &c->symbol_lookups[i];
+        json_array_append_new(
+            looks, json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o}", "module",
+                             l->module, "kind", l->kind, "file", l->file, "key",
+                             str_or_null(l->key), "status", l->status, "origin",
+                             str_or_null(l->origin), "source", str_or_null(l->source),
+                             "path", str_or_null(l->path), "detail", str_or_null(l->detail)));
+    }
+    json_object_set_new(root, "symbol_lookups", looks);
 
     size_t jf = JSON_PRESERVE_ORDER | (flags & DS_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT);
     char *s = json_dumps(root, jf);

@@ -466,6 +466,42 @@ static void stack_lines(ds_strbuf *b, const ds_crash *c, const ds_stack *st, boo
         ds_sb_printf(b, "  (walk ended: %s)\n", st->end_reason);
 }
 
+/* Where each symbol file came from, then what is missing (all of it with -v). */
+static void symbol_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
+{
+    size_t found = 0, shown = 0;
+    for (size_t i = 0; i < c->nsymbol_lookups; i++)
+        found += strcmp(c->symbol_lookups[i].status, "found") == 0;
+    if (!c->nsymbol_lookups)
+        return;
+    ds_sb_printf(b, "\nSymbol files (%zu found, %zu not):\n", found,
+                 c->nsymbol_lookups - found);
+    for (size_t i = 0; i < c->nsymbol_lookups; i++) {
+        const ds_symbol_lookup *l = &c->symbol_lookups[i];
+        if (strcmp(l->status, "found") != 0)
+            continue;
+        bool server = strcmp(l->origin, "server") == 0;
+        ds_sb_printf(b, "  %-22s %-8s %-34s %s %s -> %s\n", l->file, l->kind,
+                     l->key ? l->key : "", server ? "downloaded from" : l->origin,
+                     l->source ? l->source : "", l->path ? l->path : "");
+    }
+    if (found == c->nsymbol_lookups)
+        return;
+    ds_sb_printf(b, "SYMBOL_PROBLEMS:\n");
+    for (size_t i = 0; i < c->nsymbol_lookups; i++) {
+        const ds_symbol_lookup *l = &c->symbol_lookups[i];
+        if (strcmp(l->status, "found") == 0)
+            continue;
+        if (!verbose && shown == 10) {
+            ds_sb_printf(b, "  (%zu more with -v)\n", c->nsymbol_lookups - found - shown);
+            break;
+        }
+        shown++;
+        ds_sb_printf(b, "  %-22s %-8s %-34s %s%s%s\n", l->file, l->kind, l->key ? l->key : "",
+                     l->status, l->detail ? ": " : "", l->detail ? l->detail : "");
+    }
+}
+
 char *ds_report_text(const ds_dump *d, unsigned flags)
 {
     const ds_crash *c = &d->crash;
@@ -488,5 +524,6 @@ char *ds_report_text(const ds_dump *d, unsigned flags)
         register_lines(&b, c);
     thread_lines(&b, c);
     module_lines(&b, c, verbose);
+    symbol_lines(&b, c, verbose);
     return ds_sb_finish(&b);
 }

@@ -1,9 +1,10 @@
 /*
- * Local symbol path and symbol-store lookups. Nothing here talks to a
- * network: server URLs in a symbol path are dropped and only the local
- * folders (downstream caches, file shares that happen to be mounted) are
- * searched. Every file found is opened and its identity checked before it
- * is reported as FOUND, because a store folder name is only a promise.
+ * Symbol path and symbol-store lookups. Local folders (stores, downstream
+ * caches, file shares that happen to be mounted) are searched first; only
+ * when that fails are the http(s) servers of "srv*" entries asked, one by
+ * one, through symbols/symsrv.c, which downloads into the entry's cache.
+ * Every file found is opened and its identity checked before it is reported
+ * as FOUND, because a store folder name is only a promise.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include "io/file.h"
 #include "symbols/pdb.h"
 #include "symbols/store.h"
+#include "symbols/symsrv.h"
 
 #define MAX_ENTRIES 256
 /* Store roots longer than this could not hold root/xx/name/KEY/name (two
@@ -31,11 +33,21 @@
 typedef struct store_entry {
     char *dir;
     bool two_tier;         /* index2.txt at the root: root/xx/name/KEY/name */
+    bool is_cache;         /* a download cache ("srv*" or "cache*" entries) */
 } store_entry;
+
+typedef struct server {
+    char *url;             /* no trailing '/' */
+    char *cache;           /* where its files are downloaded */
+} server;
 
 struct ds_symstore {
     store_entry *e;
     size_t n;
+    server *srv;
+    size_t nsrv;
+    bool offline;
+    char *default_cache;   /* from "cache*DIR", for later "srv*URL" entries */
 };
 
 /* ------------------------------------------------------------ names */
@@ -80,10 +92,20 @@ static bool is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* "C:\x", "C:/x" and "\\server\share": a Windows machine's folders, which
+ * cannot exist here and must not be created as relative names. */
+static bool windows_only(const char *p, size_t len)
+{
+    while (len && isspace((unsigned char)*p))
+        p++, len--;
+    return (len >= 2 && isalpha((unsigned char)p[0]) && p[1] == ':') ||
+           (len >= 2 && p[0] == '\\' && p[1] == '\\');
+}
+
 /* Add one local folder: backslashes become '/', trailing separators go,
  * folders that do not exist (Windows drive paths on Linux, unmounted
  * shares) are skipped, duplicates are kept once. */
-static int add_local(ds_symstore *s, const char *p, size_t len)
+static int add_local(ds_symstore *s, const char *p, size_t len, bool is_cache)
 {
     while (len && isspace((unsigned char)*p))
         p++, len--;
@@ -99,6 +121,9 @@ static int add_local(ds_symstore *s, const char *p, size_t len)
     d[len] = '\0';
     while (len > 1 && d[len - 1] == '/')
         d[--len] = '\0';
+    /* a download cache is made when a server will fill it */
+    if (is_cache && !s->offline && memchr(d, '\0', len) == NULL && !windows_only(p, len))
+        ds_mkdirs(d);
     bool keep = memchr(d, '\0', len) == NULL && is_dir(d);
     for (size_t i = 0; keep && i < s->n; i++)
         keep = strcmp(s->e[i].dir, d) != 0;
@@ -118,6 +143,7 @@ static int add_local(ds_symstore *s, const char *p, size_t len)
     snprintf(idx, sizeof idx, "%s/index2.txt", d);
     s->e[s->n].dir = d;
     s->e[s->n].two_tier = is_file(idx);
+    s->e[s->n].is_cache = is_cache;
     s->n++;
     return 0;
 }
@@ -130,9 +156,78 @@ static bool has_url(const char *p, size_t len)
     return false;
 }
 
+static bool is_http(const char *p, size_t len)
+{
+    return (len > 7 && strncasecmp(p, "http://", 7) == 0) ||
+           (len > 8 && strncasecmp(p, "https://", 8) == 0);
+}
+
+static char *trimmed_dup(const char *p, size_t len)
+{
+    while (len && isspace((unsigned char)*p))
+        p++, len--;
+    while (len && (isspace((unsigned char)p[len - 1]) || p[len - 1] == '/'))
+        len--;
+    char *d = malloc(len + 1);
+    if (d) {
+        memcpy(d, p, len);
+        d[len] = '\0';
+    }
+    return d;
+}
+
+/* The folder a server's downloads go to: the entry's first local part, else
+ * the last "cache*DIR", else the default cache. NULL when there is none. */
+static char *cache_for(ds_symstore *s, const char *first_local, size_t len)
+{
+    char def[MAX_ROOT];
+    if (first_local && windows_only(first_local, len))
+        first_local = NULL;
+    char *c = first_local ? trimmed_dup(first_local, len)
+              : s->default_cache ? strdup(s->default_cache)
+              : ds_symsrv_default_cache(def, sizeof def) ? strdup(def) : NULL;
+    for (char *p = c; p && *p; p++)
+        if (*p == '\\')
+            *p = '/';
+    if (c && (!*c || strlen(c) >= MAX_ROOT)) {
+        free(c);
+        c = NULL;
+    }
+    return c;
+}
+
+static int add_server(ds_symstore *s, const char *url, size_t len, const char *first_local,
+                      size_t local_len)
+{
+    char *cache = cache_for(s, first_local, local_len);
+    if (!cache)
+        return 0; /* nowhere to put downloads: the server cannot be used */
+    /* downloads become local files: the cache is searched like a store */
+    if (add_local(s, cache, strlen(cache), true) != 0) {
+        free(cache);
+        return -1;
+    }
+    if (s->offline) {
+        free(cache);
+        return 0;
+    }
+    char *u = trimmed_dup(url, len);
+    server *v = u ? realloc(s->srv, (s->nsrv + 1) * sizeof *v) : NULL;
+    if (!v) {
+        free(u);
+        free(cache);
+        return -1;
+    }
+    s->srv = v;
+    s->srv[s->nsrv++] = (server){u, cache};
+    return 0;
+}
+
 /* "srv*CACHE*URL", "symsrv*DLL*CACHE*URL", "cache*DIR": every part that is
  * not a URL is a local store to read (a downstream cache, or a share used
- * as the upstream). "SRV*URL" alone leaves nothing. */
+ * as the upstream); an http(s) URL is a server whose files are downloaded
+ * into the first local part, or the cache of an earlier "cache*DIR", or the
+ * default cache. */
 static int add_star_entry(ds_symstore *s, const char *p, size_t len)
 {
     const char *star = memchr(p, '*', len);
@@ -145,12 +240,30 @@ static int add_star_entry(ds_symstore *s, const char *p, size_t len)
         skip = 2; /* the symbol server DLL name */
     else
         return 0; /* unknown keyword: not something we can read */
-    size_t part = 0, start = 0;
+    bool is_cache_kw = kwlen == 5;
+    const char *first_local = NULL;
+    size_t first_len = 0, part = 0, start = 0;
     for (size_t i = 0; i <= len; i++) {
         if (i < len && p[i] != '*')
             continue;
-        if (part >= skip && !has_url(p + start, i - start) &&
-            add_local(s, p + start, i - start) != 0)
+        const char *e = p + start;
+        size_t elen = i - start;
+        int rc = 0;
+        if (part < skip || !elen) {
+            /* keyword, DLL name, or an empty part */
+        } else if (is_http(e, elen) && !is_cache_kw) {
+            rc = add_server(s, e, elen, first_local, first_len);
+        } else if (!has_url(e, elen)) {
+            if (!first_local)
+                first_local = e, first_len = elen;
+            rc = add_local(s, e, elen, true);
+            if (rc == 0 && is_cache_kw) {
+                free(s->default_cache);
+                s->default_cache = trimmed_dup(e, elen);
+                rc = s->default_cache ? 0 : -1;
+            }
+        }
+        if (rc != 0)
             return -1;
         part++;
         start = i + 1;
@@ -168,7 +281,7 @@ static int add_plain_entry(ds_symstore *s, const char *p, size_t len)
             continue;
         if (i < len && i == start + 1 && isalpha((unsigned char)p[start]))
             continue; /* drive letter */
-        if (add_local(s, p + start, i - start) != 0)
+        if (add_local(s, p + start, i - start, false) != 0)
             return -1;
         start = i + 1;
     }
@@ -191,11 +304,12 @@ static int parse_path(ds_symstore *s, const char *path)
     return 0;
 }
 
-ds_symstore *ds_symstore_open(const char *path)
+ds_symstore *ds_symstore_open(const char *path, bool offline)
 {
     ds_symstore *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
+    s->offline = offline;
     int rc = 0;
     if (path) {
         rc = parse_path(s, path);
@@ -221,13 +335,24 @@ void ds_symstore_close(ds_symstore *s)
         return;
     for (size_t i = 0; i < s->n; i++)
         free(s->e[i].dir);
+    for (size_t i = 0; i < s->nsrv; i++) {
+        free(s->srv[i].url);
+        free(s->srv[i].cache);
+    }
     free(s->e);
+    free(s->srv);
+    free(s->default_cache);
     free(s);
 }
 
 size_t ds_symstore_entries(const ds_symstore *s)
 {
     return s ? s->n : 0;
+}
+
+size_t ds_symstore_servers(const ds_symstore *s)
+{
+    return s ? s->nsrv : 0;
 }
 
 const char *ds_symstore_entry(const ds_symstore *s, size_t i)
@@ -245,13 +370,15 @@ typedef struct search {
     const ds_symstore *s;
     const char *names[2];      /* as given, lowercased (when different) */
     size_t nnames;
-    const char *keys[2];       /* uppercase hex, lowercase hex */
+    const char *keys[3];       /* uppercase hex, lowercase hex, net_key's spelling */
     size_t nkeys;
     verify_fn verify;
     const void *ctx;
     bool store_layout;         /* name/KEY/name and file.ptr (not Breakpad) */
     const char *leaves[2];     /* Breakpad: file name in the key folder, per name */
     bool mismatch;
+    const char *net_key;       /* the key a symbol server files it under */
+    const char *only;          /* search just this folder (after a download) */
     ds_store_result *out;
 } search;
 
@@ -332,13 +459,15 @@ static bool try_ptr(search *q, const char *keydir)
     return try_file(q, target);
 }
 
-static bool run_search(search *q)
+static bool search_local(search *q)
 {
     char path[4096];
-    q->out->status = DS_STORE_NOT_FOUND;
-    q->out->path[0] = q->out->detail[0] = '\0';
     for (size_t e = 0; q->s && e < q->s->n; e++) {
         const store_entry *ent = &q->s->e[e];
+        if (q->only && strcmp(ent->dir, q->only) != 0)
+            continue;
+        snprintf(q->out->source, sizeof q->out->source, "%s", ent->dir);
+        q->out->origin = ent->is_cache ? DS_FROM_CACHE : DS_FROM_STORE;
         for (size_t ni = 0; ni < q->nnames; ni++) {
             const char *name = q->names[ni];
             const char *leaf = q->leaves[ni] ? q->leaves[ni] : name;
@@ -370,9 +499,49 @@ static bool run_search(search *q)
             }
         }
     }
-    if (q->mismatch)
-        q->out->status = DS_STORE_MISMATCH;
-    return q->out->status == DS_STORE_FOUND;
+    q->out->source[0] = '\0';
+    return false;
+}
+
+/* Local folders first; then each server, downloading into its cache and
+ * checking what came like any local file. */
+static bool run_search(search *q)
+{
+    ds_store_result *o = q->out;
+    o->status = DS_STORE_NOT_FOUND;
+    o->path[0] = o->detail[0] = o->source[0] = o->server_detail[0] = '\0';
+    o->origin = DS_FROM_STORE;
+    snprintf(o->key, sizeof o->key, "%s", q->net_key ? q->net_key : q->keys[0]);
+    /* what a server wrote is found under the server's spelling of the key */
+    bool known = !q->net_key;
+    for (size_t k = 0; k < q->nkeys; k++)
+        known |= strcmp(q->keys[k], q->net_key ? q->net_key : "") == 0;
+    if (!known && q->nkeys < 3)
+        q->keys[q->nkeys++] = q->net_key;
+    bool found = search_local(q);
+    for (size_t i = 0; !found && q->net_key && q->s && i < q->s->nsrv; i++) {
+        const server *sv = &q->s->srv[i];
+        char idx[MAX_ROOT + 16], detail[sizeof o->server_detail];
+        snprintf(idx, sizeof idx, "%s/index2.txt", sv->cache);
+        const char *leaf = q->leaves[0] ? q->leaves[0] : q->names[0];
+        ds_fetch_status st = ds_symsrv_fetch(sv->url, sv->cache, is_file(idx), q->names[0],
+                                             q->net_key, leaf, detail, sizeof detail);
+        if (st != DS_FETCH_OK) {
+            if (!o->server_detail[0]) /* the first server's answer explains most */
+                snprintf(o->server_detail, sizeof o->server_detail, "%s", detail);
+            continue;
+        }
+        q->only = sv->cache;
+        found = search_local(q);
+        q->only = NULL;
+        if (found) {
+            o->origin = DS_FROM_SERVER;
+            snprintf(o->source, sizeof o->source, "%s", sv->url);
+        }
+    }
+    if (!found && q->mismatch)
+        o->status = DS_STORE_MISMATCH;
+    return found;
 }
 
 static void lower_copy(char *dst, const char *src, size_t cap)
@@ -397,7 +566,7 @@ static void set_names(search *q, const char *name, char *lower, size_t cap)
 static ds_store_status bad_name(ds_store_result *out, const char *what)
 {
     out->status = DS_STORE_BAD_NAME;
-    out->path[0] = '\0';
+    out->path[0] = out->key[0] = out->source[0] = out->server_detail[0] = '\0';
     snprintf(out->detail, sizeof out->detail, "refused %s: not a plain file name", what);
     return DS_STORE_BAD_NAME;
 }
@@ -443,8 +612,10 @@ ds_store_status ds_symstore_find_image(const ds_symstore *s, const char *name,
     char lower[256], ku[32], kl[32];
     snprintf(ku, sizeof ku, "%08X%X", timestamp, size_of_image);
     snprintf(kl, sizeof kl, "%08x%x", timestamp, size_of_image);
+    char net[32]; /* symbol servers file images as %08X%x */
+    snprintf(net, sizeof net, "%08X%x", timestamp, size_of_image);
     search q = {.s = s, .keys = {ku, kl}, .nkeys = 2, .verify = verify_image, .ctx = &id,
-                .store_layout = true, .out = out};
+                .store_layout = true, .net_key = net, .out = out};
     set_names(&q, name, lower, sizeof lower);
     run_search(&q);
     return out->status;
@@ -504,7 +675,7 @@ ds_store_status ds_symstore_find_pdb(const ds_symstore *s, const char *pdb_name,
     guid_key(ku, sizeof ku, guid, age, true);
     guid_key(kl, sizeof kl, guid, age, false);
     search q = {.s = s, .keys = {ku, kl}, .nkeys = 2, .verify = verify_pdb, .ctx = &id,
-                .store_layout = true, .out = out};
+                .store_layout = true, .net_key = ku, .out = out};
     set_names(&q, pdb_name, lower, sizeof lower);
     run_search(&q);
     return out->status;
@@ -531,8 +702,9 @@ static int verify_breakpad(const char *path, const void *ctx, char *detail, size
     return 0;
 }
 
-ds_store_status ds_symstore_find_breakpad(const ds_symstore *s, const char *module_name,
-                                          const char *debug_id, ds_store_result *out)
+static ds_store_status find_breakpad(const ds_symstore *s, const char *module_name,
+                                     const char *debug_id, bool ask_servers,
+                                     ds_store_result *out)
 {
     if (!ds_symstore_name_ok(module_name))
         return bad_name(out, "module name");
@@ -556,7 +728,21 @@ ds_store_status ds_symstore_find_breakpad(const ds_symstore *s, const char *modu
     search q = {.s = s, .keys = {idu, debug_id}, .nkeys = strcmp(idu, debug_id) ? 2 : 1,
                 .verify = verify_breakpad, .ctx = debug_id, .store_layout = false,
                 .leaves = {leaf, leaf_lower}, .out = out};
+    if (ask_servers)
+        q.net_key = idu;
     set_names(&q, module_name, lower, sizeof lower);
     run_search(&q);
     return out->status;
+}
+
+ds_store_status ds_symstore_find_breakpad(const ds_symstore *s, const char *module_name,
+                                          const char *debug_id, ds_store_result *out)
+{
+    return find_breakpad(s, module_name, debug_id, true, out);
+}
+
+ds_store_status ds_symstore_find_breakpad_local(const ds_symstore *s, const char *module_name,
+                                                const char *debug_id, ds_store_result *out)
+{
+    return find_breakpad(s, module_name, debug_id, false, out);
 }

@@ -1,6 +1,7 @@
 /*
- * Local symbol path and symbol stores (images & symbols stage). No network
- * code: a "srv*CACHE*URL" entry contributes only its CACHE folder.
+ * Symbol path and symbol stores (images & symbols stage). Local folders are
+ * searched first; http(s) servers of "srv*CACHE*URL" entries are asked only
+ * then, downloading into CACHE (symbols/symsrv.h).
  *
  * Layouts (formats.md 7.4): name.pdb/<GUID><AGE>/name.pdb,
  * name.sys/<TIMESTAMP %08X><SIZEOFIMAGE %X>/name.sys, either case for hex;
@@ -19,11 +20,13 @@ typedef struct ds_symstore ds_symstore;
 
 /* Parse a symbol path (see ds_open_options.symbol_path). NULL path: take
  * $DUMPSCAN_SYMBOL_PATH, then $_NT_SYMBOL_PATH. Never fails on bad entries
- * (they are skipped); NULL only when out of memory. */
-ds_symstore *ds_symstore_open(const char *path);
+ * (they are skipped); NULL only when out of memory. offline: http(s)
+ * servers are dropped (their caches are still read). */
+ds_symstore *ds_symstore_open(const char *path, bool offline);
 void ds_symstore_close(ds_symstore *s);
 size_t ds_symstore_entries(const ds_symstore *s);   /* usable folders */
 const char *ds_symstore_entry(const ds_symstore *s, size_t i);
+size_t ds_symstore_servers(const ds_symstore *s);   /* http(s) servers to ask */
 
 /* Outcome of a lookup, for honest reporting. */
 typedef enum ds_store_status {
@@ -33,10 +36,21 @@ typedef enum ds_store_status {
     DS_STORE_BAD_NAME    /* the name from the dump was refused by sanitizing */
 } ds_store_status;
 
+/* Where a FOUND file came from. */
+typedef enum ds_store_origin {
+    DS_FROM_STORE = 0,   /* a local store or folder of the symbol path */
+    DS_FROM_CACHE,       /* a download cache, filled by an earlier run */
+    DS_FROM_SERVER       /* downloaded by this lookup */
+} ds_store_origin;
+
 typedef struct ds_store_result {
     ds_store_status status;
     char path[4096];      /* the file found (FOUND), or the mismatching one */
     char detail[256];     /* e.g. "timestamp 5f8a1c2d, expected 65f0a1b2" */
+    ds_store_origin origin;
+    char source[1024];    /* FOUND: the folder or server URL it came from */
+    char server_detail[256]; /* not FOUND: what the first server said, if asked */
+    char key[80];         /* the store key looked for (as a server files it) */
 } ds_store_result;
 
 /* An image (exe/sys/dll) keyed by TimeDateStamp and SizeOfImage. A candidate
@@ -56,6 +70,10 @@ ds_store_status ds_symstore_find_pdb(const ds_symstore *s, const char *pdb_name,
  * the GUID+age (PDB) or the ELF build id as Breakpad spells it. */
 ds_store_status ds_symstore_find_breakpad(const ds_symstore *s, const char *module_name,
                                           const char *debug_id, ds_store_result *out);
+/* The same without asking servers (a module whose PDB was found needs no
+ * Breakpad file badly enough to cost a request). */
+ds_store_status ds_symstore_find_breakpad_local(const ds_symstore *s, const char *module_name,
+                                                const char *debug_id, ds_store_result *out);
 
 /* Is this a name dumpscan may turn into a path component? */
 bool ds_symstore_name_ok(const char *name);
