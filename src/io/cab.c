@@ -84,8 +84,8 @@ static int index_blocks(ds_cab *c, folder *fo, uint64_t pos, uint32_t count, uin
     fo->first = c->nblocks;
     size_t cap = c->nblocks;
     for (uint32_t k = 0; k < count; k++) {
-        const uint8_t *h = ds_span(c->f, pos, 8);
-        if (!h)
+        uint8_t h[8]; /* read, not spanned: a large archive has many headers */
+        if (ds_bytes_read(c->f, pos, h, sizeof h) != sizeof h)
             break; /* truncated archive: keep the blocks that are there */
         uint32_t clen = ds_le16(h + 4), ulen = ds_le16(h + 6);
         uint64_t data = pos + 8 + reserve;

@@ -337,7 +337,7 @@ static bool uncab(const char *cabpath, const char *keydir, const char *name, con
 {
     ds_source raw;
     ds_error err = {{0}};
-    if (ds_source_open_file(&raw, cabpath, &err) != 0) {
+    if (ds_source_open_file(&raw, cabpath, DS_SOURCE_WINDOWS, &err) != 0) {
         snprintf(why, cap, "%s", err.text);
         return false;
     }
@@ -356,7 +356,7 @@ static bool uncab(const char *cabpath, const char *keydir, const char *name, con
             unlink(tmp);
     }
     if (!ok)
-        snprintf(why, cap, "compressed file: %s", err.text[0] ? err.text : strerror(errno));
+        snprintf(why, cap, "compressed file: %.200s", err.text[0] ? err.text : strerror(errno));
     ds_cab_close(c);
     ds_source_close(&raw);
     return ok;
@@ -399,7 +399,7 @@ static req_result fetch_one(const char *url, const char *remote, const char *key
     char tmp[PATH_CAP];
     int fd = temp_in(keydir, tmp, sizeof tmp);
     if (fd < 0) {
-        snprintf(why, cap, "cannot write the cache %s: %s", keydir, strerror(errno));
+        snprintf(why, cap, "cannot write the cache %.150s: %s", keydir, strerror(errno));
         return REQ_FAIL;
     }
     req_result r = get_retrying(url, remote, fd, cfg, label, why, cap);
