@@ -245,6 +245,33 @@ static void test_corrections(void)
     /* 0xD7 P1 is the address asked to be unmapped, not a failed access. */
     CHECK_EQ_U64(ds_bugcode_lookup(0xD7)->params[0].role, DS_ROLE_ADDRESS);
 
+    /* Code addresses found in Microsoft's pages (blame evidence by role). */
+    CHECK_EQ_U64(ds_bugcode_lookup(0x11B)->params[1].role, DS_ROLE_CODE_ADDRESS);
+    CHECK_EQ_U64(ds_bugcode_lookup(0x141)->params[1].role, DS_ROLE_CODE_ADDRESS);
+    CHECK_EQ_U64(ds_bugcode_lookup(0x19A)->params[0].role, DS_ROLE_CODE_ADDRESS);
+    CHECK_EQ_U64(ds_bugcode_lookup(0x1A0)->params[3].role, DS_ROLE_CODE_ADDRESS);
+    CHECK_EQ_U64(ds_bugcode_lookup(0x1D6)->params[0].role, DS_ROLE_CODE_ADDRESS);
+    static const struct {
+        uint32_t code;
+        uint64_t p1;
+        unsigned param;
+    } code_cases[] = {{0xC4, 0x110, 1}, {0xC9, 0x12, 1}, {0xC9, 0x11, 1}, {0x10D, 0xF, 1},
+                      {0xA0, 0x900, 1}};
+    for (size_t i = 0; i < sizeof code_cases / sizeof *code_cases; i++) {
+        uint64_t p[4] = {code_cases[i].p1, 0xfffff80412340000, 2, 2};
+        ds_bugcode_resolve(code_cases[i].code, p, &v);
+        CHECK(v.subcase != NULL);
+        CHECK_EQ_U64(v.params[code_cases[i].param].role, DS_ROLE_CODE_ADDRESS);
+    }
+    /* 0x1EA: a driver touched PCI config space directly; 0xF2: the ISR's driver */
+    CHECK_EQ_U64(ds_bugcode_lookup(0x1EA)->cls, DS_CLASS_DRIVER_FAULT);
+    CHECK_EQ_U64(ds_bugcode_lookup(0x1EA)->params[3].role, DS_ROLE_FAULTING_IP);
+    CHECK_EQ_U64(ds_bugcode_lookup(0xF2)->cls, DS_CLASS_DRIVER_FAULT);
+    /* 0xC9/0x8 is about IoBuildAsynchronousFsdRequest, not an exception in a dispatch routine */
+    uint64_t pc9[4] = {0x8, 0, 3, 0xC0000005};
+    ds_bugcode_resolve(0xC9, pc9, &v);
+    CHECK(v.case_summary && strstr(v.case_summary, "IoBuildAsynchronousFsdRequest"));
+
     /* Live dumps: the system kept running. */
     static const uint32_t live[] = {0xAB, 0x117, 0x141, 0x15E, 0x161, 0x175, 0x187,
                                     0x193, 0x1A8, 0x1B8, 0x1C4, 0x1F5, 0x21C8};
