@@ -63,6 +63,9 @@ static void check_json(const char *name)
     dec[o] = '\0';
     must(strcmp(dec, name) == 0);
     free(dec);
+    char *back = ds_json_path_decode(s);
+    must(!back || strcmp(back, name) == 0);
+    free(back);
     json_decref(j);
 }
 

@@ -395,6 +395,24 @@ static void check_odd_names_cli(void)
     free(out);
     free(err);
 
+    /* --merge reads the JSONL back: the names are the files' bytes again */
+    char part[400];
+    snprintf(part, sizeof part, "%s/part.jsonl", root);
+    rc = run(NULL, NULL, "'%s' --format jsonl '%s' >'%s'", DUMPSCAN_BIN, dir, part);
+    CHECK(rc == 0);
+    rc = run(&out, &err, "'%s' --merge --format csv '%s'", DUMPSCAN_BIN, part);
+    CHECK(rc == 0);
+    for (size_t i = 0; i < NODD; i++) {
+        char want[300];
+        snprintf(want, sizeof want, "/%s", odd_names[i]);
+        if (!out || !strstr(out, want))
+            fprintf(stderr, "merged CSV lacks %s\n", odd_names[i]);
+        CHECK(out && strstr(out, want));
+    }
+    CHECK(out && !strstr(out, "%2541") && !strstr(out, "%FF"));
+    free(out);
+    free(err);
+
     /* single file --json: the 0xff name */
     rc = run(&out, &err, "'%s' --json --compact '%s/bad'\"$(printf '\\377')\"'byte.dmp'",
              DUMPSCAN_BIN, dir);

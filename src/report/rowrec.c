@@ -14,6 +14,7 @@
 
 #include "model/model.h"
 #include "report/rowrec.h"
+#include "report/safetext.h"
 
 typedef enum { F_STR, F_BOOL, F_U32, F_U64, F_I64, F_INT } ftype;
 
@@ -188,6 +189,12 @@ static bool dup_field(char **slot, const char *s)
     return !s || (*slot = ds_strdup(s)) != NULL;
 }
 
+/* A path (or error text) as JSON writes it: percent-escaped (ds_json_path). */
+static bool dup_path(char **slot, const char *s)
+{
+    return !s || (*slot = ds_json_path_decode(s)) != NULL;
+}
+
 /* "2024-03-15T12:00:00Z" -> FILETIME */
 static bool iso_filetime(const char *s, uint64_t *ft)
 {
@@ -222,7 +229,7 @@ static bool row_from_report(ds_row *r, json_t *o)
     json_t *verdict = json_object_get(o, "verdict"), *ctx = json_object_get(o, "context");
     if (!json_is_object(file) || !json_is_object(dump))
         return false;
-    if (!dup_field(&r->path, jstr(file, "path", NULL)))
+    if (!dup_path(&r->path, jstr(file, "path", NULL)))
         return false;
     r->file_size = (uint64_t)json_integer_value(json_object_get(file, "size"));
     r->compressed = json_is_true(json_object_get(file, "compressed"));
@@ -292,8 +299,8 @@ static bool row_from_row_json(ds_row *r, json_t *o)
     json_t *file = json_object_get(o, "file");
     r->failed = true;
     r->dump_kind = "unknown";
-    if (!dup_field(&r->path, jstr(file, "path", NULL)) ||
-        !dup_field(&r->error, jstr(o, "error", NULL)))
+    if (!dup_path(&r->path, jstr(file, "path", NULL)) ||
+        !dup_path(&r->error, jstr(o, "error", NULL)))
         return false;
     r->file_size = (uint64_t)json_integer_value(json_object_get(file, "size"));
     uint64_t ft;

@@ -197,3 +197,24 @@ json_t *ds_json_path_or_null(const char *path)
 {
     return path ? ds_json_path(path) : json_null();
 }
+
+char *ds_json_path_decode(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t len = strlen(s), o = 0;
+    char *out = malloc(len + 1);
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '%' && i + 2 < len && is_hex(s[i + 1]) && is_hex(s[i + 2])) {
+            char hex[3] = {s[i + 1], s[i + 2], '\0'};
+            out[o++] = (char)strtoul(hex, NULL, 16);
+            i += 2;
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}

@@ -48,4 +48,8 @@ json_t *ds_json_path(const char *path);
 /* Same, or JSON null for NULL. */
 json_t *ds_json_path_or_null(const char *path);
 
+/* The bytes back from ds_json_path's form (every "%HH" to its byte), as a new
+ * string (free); NULL for NULL or on OOM. A decoded NUL byte ends the name. */
+char *ds_json_path_decode(const char *s);
+
 #endif
