@@ -132,6 +132,33 @@ static void md5_and_offsets(void)
     CHECK(!ds_kernel_offset("EPROCESS.Nothing", DS_ARCH_X64, 19041, &off));
 }
 
+/* FOLLOWUP_NAME: the vendor of a third-party suspect, else MachineOwner. */
+static void followup_checks(void)
+{
+    ds_module mod;
+    memset(&mod, 0, sizeof mod);
+    ds_crash c;
+    memset(&c, 0, sizeof c);
+    c.modules = &mod;
+    c.nmodules = 1;
+    CHECK(ds_followup_name(&c) == NULL); /* no verdict */
+    c.verdict.present = true;
+    CHECK(ds_followup_name(&c) == NULL); /* no suspect */
+    c.verdict.has_suspect = true;
+    c.verdict.suspect.module = 0;
+    mod.owner = "third_party";
+    mod.company_name = (char *)"Contoso Ltd.";
+    CHECK_STR(ds_followup_name(&c), "Contoso Ltd.");
+    mod.owner = "microsoft";
+    mod.company_name = (char *)"Microsoft Corporation";
+    CHECK_STR(ds_followup_name(&c), "MachineOwner");
+    mod.owner = "unknown";
+    mod.company_name = NULL;
+    CHECK_STR(ds_followup_name(&c), "MachineOwner");
+    c.verdict.suspect.module = -1; /* an unloaded driver */
+    CHECK_STR(ds_followup_name(&c), "MachineOwner");
+}
+
 /* ------------------------------------------------------ synthetic dumps */
 
 typedef void (*tweak_fn)(gen_spec *s);
@@ -353,6 +380,7 @@ int main(void)
     }
     table_checks();
     md5_and_offsets();
+    followup_checks();
     os_case(19041, 1, "Windows 10", "client");
     os_case(22621, 1, "Windows 11", "client");
     os_case(17763, 3, "Windows Server 2019", "server");

@@ -482,7 +482,9 @@ typedef struct ds_facts {
     char bugcheck_str[24];     /* BUGCHECK_STR: "AV", "0xD1"; minidumps: the code */
     char stack_command[96];    /* STACK_COMMAND: ".cxr 0x...; kb", ".trap 0x...; kb" */
     char failure_id_hash[40];  /* FAILURE_ID_HASH: MD5 of FAILURE_BUCKET_ID as a GUID */
-    const char *followup_name; /* FOLLOWUP_NAME (static), NULL when no suspect */
+    const char *followup_name; /* FOLLOWUP_NAME: a third-party suspect's CompanyName, else
+                                  "MachineOwner"; NULL when no suspect. Not owned:
+                                  points into the model or is static */
     char os_name[48];          /* OSNAME: "Windows 10", "Windows Server 2019", "macOS" */
     char os_version[192];      /* OS_VERSION: "10.0.19041.1", "11.6.0 20G165" */
     int os_revision;           /* the build's revision (UBR/QFE), -1 unknown */

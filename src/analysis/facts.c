@@ -248,6 +248,22 @@ static void os_facts(ds_crash *c)
         snprintf(f->os_version + n, sizeof f->os_version - (size_t)n, "%s%s", n ? " " : "", csd);
 }
 
+/* FOLLOWUP_NAME: a third-party suspect's vendor (its CompanyName) when the
+ * image says it; otherwise WinDbg's default owner, MachineOwner, as for
+ * Microsoft's modules and modules nobody is known to own. */
+const char *ds_followup_name(const ds_crash *c)
+{
+    const ds_suspect *sus = &c->verdict.suspect;
+    if (!c->verdict.present || !c->verdict.has_suspect)
+        return NULL;
+    const ds_module *m = sus->module >= 0 && (size_t)sus->module < c->nmodules
+                             ? &c->modules[sus->module] : NULL;
+    if (m && m->owner && strcmp(m->owner, "third_party") == 0 && m->company_name &&
+        *m->company_name)
+        return m->company_name;
+    return "MachineOwner";
+}
+
 void ds_analysis_facts(ds_crash *c, const ds_memview *mem)
 {
     ds_facts *f = &c->facts;
@@ -265,7 +281,5 @@ void ds_analysis_facts(ds_crash *c, const ds_memview *mem)
     }
     stack_command(c);
     failure_hash(c);
-    /* WinDbg's triage.ini default owner, until module ownership says more */
-    if (c->verdict.present && c->verdict.has_suspect)
-        f->followup_name = "MachineOwner";
+    f->followup_name = ds_followup_name(c);
 }
