@@ -82,6 +82,17 @@ static void check_file(const char *path)
         CHECK_STR(loc.pos[2].function, "");
         CHECK_EQ_U64(loc.pos[2].line, l_call_mid);
     }
+    /* a function whose addresses are a range list (hot and cold parts) */
+    uint64_t marker2 = 0, m2len;
+    const uint8_t *m2code;
+    CHECK(find_sym(file, size, "lines_marker2", &marker2, &m2len, 0, &m2code));
+    CHECK(ds_elfsym_source(e, marker2, &loc));
+    CHECK_EQ_U64(loc.n, 2);
+    if (loc.n == 2) {
+        CHECK_STR(loc.pos[0].function, "lines_leaf2");
+        CHECK_EQ_U64(loc.pos[0].line, marker_line("@leaf2"));
+        CHECK_EQ_U64(loc.pos[1].line, marker_line("@call_leaf2"));
+    }
     /* no line row below the first code address, nor far above it */
     CHECK(!ds_elfsym_source(e, 0, &loc));
     CHECK(!ds_elfsym_source(e, UINT64_MAX, &loc));

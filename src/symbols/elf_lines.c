@@ -106,6 +106,7 @@ static bool add_rows(ds_elfsym *e, builder *b, Dwarf_Line_Context lc, uint32_t c
         return true;
     }
     const elf_cu *cu = &e->cus[cu_index];
+    size_t first = e->nlines;
     for (Dwarf_Signed i = 0; i < n && e->nlines < MAX_LINE_ROWS; i++) {
         Dwarf_Addr addr;
         Dwarf_Unsigned line = 0, fileno = 0;
@@ -119,11 +120,16 @@ static bool add_rows(ds_elfsym *e, builder *b, Dwarf_Line_Context lc, uint32_t c
         }
         if (!grow((void **)&e->lines, &b->cap_lines, e->nlines, sizeof *e->lines))
             return false;
+        /* Rows of one sequence at the same address: the last one holds (an
+         * end row there leaves the earlier ones no code at all). */
+        size_t at = e->nlines;
+        if (at > first && e->lines[at - 1].addr == addr && !e->lines[at - 1].end)
+            at--;
         long fi = file_index(cu, fileno);
-        e->lines[e->nlines] = (elf_line){addr, line > UINT32_MAX ? UINT32_MAX : (uint32_t)line,
-                                         fi < 0 ? UINT32_MAX : cu->file_base + (uint32_t)fi,
-                                         cu_index, end != 0, e->nlines};
-        e->nlines++;
+        e->lines[at] = (elf_line){addr, line > UINT32_MAX ? UINT32_MAX : (uint32_t)line,
+                                  fi < 0 ? UINT32_MAX : cu->file_base + (uint32_t)fi, cu_index,
+                                  end != 0, at};
+        e->nlines = at + 1;
     }
     return true;
 }

@@ -1210,8 +1210,8 @@ static bool add_lines(pdb_modcache *c, size_t *cap, const uint8_t *d, size_t len
         for (uint32_t i = 0; i < n; i++) {
             const uint8_t *e = d + pos + 12 + 8ull * i;
             uint32_t off = ds_le32(e), bits = ds_le32(e + 4);
-            if ((uint64_t)base + off > UINT32_MAX)
-                continue;
+            if (off >= size || (uint64_t)base + off > UINT32_MAX)
+                continue; /* outside the contribution */
             if (!push_line(c, cap, (pdb_line){base + off, seg, false, bits & 0xFFFFFFu, file, 0}))
                 return false;
         }
