@@ -6,6 +6,7 @@
  * Reading is strict about types and lenient about absence: a missing field
  * keeps its zero value, so records written before a field existed still load.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -59,17 +60,11 @@ static json_t *u64_json(uint64_t v)
     return json_string(b);
 }
 
+static bool hex_text(const char *s, uint64_t *v);
+
 static bool u64_from(json_t *j, uint64_t *v)
 {
-    const char *s = json_string_value(j);
-    if (!s || s[0] != '0' || s[1] != 'x' || !s[2])
-        return false;
-    char *end;
-    unsigned long long x = strtoull(s + 2, &end, 16);
-    if (*end || strlen(s + 2) > 16)
-        return false;
-    *v = x;
-    return true;
+    return hex_text(json_string_value(j), v);
 }
 
 char *ds_row_record(const ds_row *r)
@@ -109,53 +104,220 @@ char *ds_row_record(const ds_row *r)
     return out;
 }
 
-ds_row *ds_row_from_record(const char *text)
+/* Reading a record: a flat JSON object of strings, integers and booleans, by
+ * a small parser of its own, since a re-run over a folder reads every row back
+ * and a general JSON library spent most of that time building trees. Anything
+ * else (nesting, bad escapes, NUL) fails the record. */
+typedef struct cursor {
+    const char *p;
+} cursor;
+
+static void skip_ws(cursor *c)
 {
-    json_t *o = json_loads(text, 0, NULL);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        return NULL;
+    while (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r')
+        c->p++;
+}
+
+static int hex4(const char *p)
+{
+    int v = 0;
+    for (int i = 0; i < 4; i++) {
+        char ch = p[i];
+        int d = ch >= '0' && ch <= '9'   ? ch - '0'
+                : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                         : -1;
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
     }
-    ds_row *r = calloc(1, sizeof *r);
-    bool ok = r != NULL;
-    for (size_t i = 0; i < NFIELDS && ok; i++) {
-        const field *f = &fields[i];
-        char *p = (char *)r + f->off;
-        json_t *v = json_object_get(o, f->name);
-        if (!v)
+    return v;
+}
+
+/* A JSON string at c->p (after skip_ws) into a new C string; NULL if bad. */
+static char *json_text(cursor *c)
+{
+    if (*c->p != '"')
+        return NULL;
+    const char *s = ++c->p;
+    size_t n = 0;
+    while (s[n] && s[n] != '"')
+        n += s[n] == '\\' && s[n + 1] ? 2 : 1;
+    if (s[n] != '"')
+        return NULL;
+    char *out = malloc(n + 1), *o = out; /* escapes never grow the text */
+    if (!out)
+        return NULL;
+    for (const char *p = s; p < s + n;) {
+        if (*p != '\\') {
+            if ((unsigned char)*p < 0x20)
+                goto bad;
+            *o++ = *p++;
             continue;
-        switch (f->type) {
-        case F_STR:
-            ok = json_is_string(v) && (*(char **)p = ds_strdup(json_string_value(v)));
-            break;
-        case F_BOOL: ok = json_is_boolean(v) && (*(bool *)p = json_is_true(v), true); break;
-        case F_U32:
-            ok = json_is_integer(v) && json_integer_value(v) >= 0 &&
-                 json_integer_value(v) <= 0xFFFFFFFFll;
-            if (ok)
-                *(uint32_t *)p = (uint32_t)json_integer_value(v);
-            break;
-        case F_INT:
-            ok = json_is_integer(v) && json_integer_value(v) >= 0 &&
-                 json_integer_value(v) < 1000;
-            if (ok)
-                *(int *)p = (int)json_integer_value(v);
-            break;
-        case F_I64:
-            ok = json_is_integer(v);
-            if (ok)
-                *(int64_t *)p = json_integer_value(v);
-            break;
-        case F_U64: ok = u64_from(v, (uint64_t *)p); break;
+        }
+        char e = p[1];
+        p += 2;
+        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+        const char *k = e ? strchr(from, e) : NULL;
+        if (k) {
+            *o++ = to[k - from];
+            continue;
+        }
+        if (e != 'u' || p + 4 > s + n)
+            goto bad;
+        long cp = hex4(p);
+        p += 4;
+        if (cp >= 0xD800 && cp < 0xDC00) { /* a surrogate pair */
+            int lo = p + 6 <= s + n && p[0] == '\\' && p[1] == 'u' ? hex4(p + 2) : -1;
+            if (lo < 0xDC00 || lo > 0xDFFF)
+                goto bad;
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            p += 6;
+        } else if (cp <= 0 || (cp >= 0xDC00 && cp <= 0xDFFF)) {
+            goto bad; /* \u0000 cannot live in a C string; a lone low surrogate */
+        }
+        if (cp < 0x80) {
+            *o++ = (char)cp;
+        } else if (cp < 0x800) {
+            *o++ = (char)(0xC0 | cp >> 6);
+            *o++ = (char)(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+            *o++ = (char)(0xE0 | cp >> 12);
+            *o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+            *o++ = (char)(0x80 | (cp & 0x3F));
+        } else {
+            *o++ = (char)(0xF0 | cp >> 18);
+            *o++ = (char)(0x80 | (cp >> 12 & 0x3F));
+            *o++ = (char)(0x80 | (cp >> 6 & 0x3F));
+            *o++ = (char)(0x80 | (cp & 0x3F));
         }
     }
-    json_decref(o);
+    *o = '\0';
+    c->p = s + n + 1;
+    return out;
+bad:
+    free(out);
+    return NULL;
+}
+
+/* "0x..." (at most 16 digits) -> value. */
+static bool hex_text(const char *s, uint64_t *v)
+{
+    if (!s || s[0] != '0' || s[1] != 'x' || !s[2] || strlen(s + 2) > 16)
+        return false;
+    char *end;
+    unsigned long long x = strtoull(s + 2, &end, 16);
+    if (*end)
+        return false;
+    *v = x;
+    return true;
+}
+
+/* One value for field f (NULL: a key this version does not know: skipped). */
+static bool record_value(cursor *c, const field *f, ds_row *r)
+{
+    char *p = f ? (char *)r + f->off : NULL;
+    if (*c->p == '"') {
+        char *t = json_text(c);
+        if (!t)
+            return false;
+        bool ok = true;
+        if (f && f->type == F_STR) {
+            free(*(char **)p);
+            *(char **)p = t;
+            return true;
+        }
+        if (f)
+            ok = f->type == F_U64 && hex_text(t, (uint64_t *)p);
+        free(t);
+        return ok;
+    }
+    if (strncmp(c->p, "true", 4) == 0 || strncmp(c->p, "false", 5) == 0) {
+        bool v = *c->p == 't';
+        c->p += v ? 4 : 5;
+        if (f && f->type != F_BOOL)
+            return false;
+        if (f)
+            *(bool *)p = v;
+        return true;
+    }
+    if (strncmp(c->p, "null", 4) == 0) {
+        c->p += 4;
+        return !f || f->type == F_STR; /* a string's absence */
+    }
+    if (*c->p != '-' && (*c->p < '0' || *c->p > '9'))
+        return false;
+    char *end;
+    errno = 0;
+    long long v = strtoll(c->p, &end, 10);
+    if (errno || *end == '.' || *end == 'e' || *end == 'E')
+        return false;
+    c->p = end;
+    if (!f)
+        return true;
+    switch (f->type) {
+    case F_U32:
+        if (v < 0 || v > 0xFFFFFFFFll)
+            return false;
+        *(uint32_t *)p = (uint32_t)v;
+        return true;
+    case F_INT:
+        if (v < 0 || v >= 1000)
+            return false;
+        *(int *)p = (int)v;
+        return true;
+    case F_I64: *(int64_t *)p = v; return true;
+    default: return false;
+    }
+}
+
+ds_row *ds_row_from_record(const char *text)
+{
+    ds_row *r = calloc(1, sizeof *r);
+    if (!r || !text)
+        goto bad;
+    cursor c = {text};
+    skip_ws(&c);
+    if (*c.p++ != '{')
+        goto bad;
+    skip_ws(&c);
+    bool ok = true;
+    if (*c.p == '}') {
+        c.p++;
+    } else {
+        for (;;) {
+            char *key = json_text(&c);
+            if (!key)
+                goto bad;
+            const field *f = NULL;
+            for (size_t i = 0; i < NFIELDS && !f; i++)
+                if (strcmp(fields[i].name, key) == 0)
+                    f = &fields[i];
+            free(key);
+            skip_ws(&c);
+            if (*c.p++ != ':')
+                goto bad;
+            skip_ws(&c);
+            if (!record_value(&c, f, r))
+                goto bad;
+            skip_ws(&c);
+            if (*c.p == ',') {
+                c.p++;
+                skip_ws(&c);
+                continue;
+            }
+            if (*c.p++ != '}')
+                goto bad;
+            break;
+        }
+    }
+    skip_ws(&c);
+    if (*c.p)
+        goto bad;
     if (ok && !r->path)
         ok = (r->path = ds_strdup("")) != NULL;
-    if (!ok) {
-        ds_row_free(r);
-        return NULL;
-    }
+    if (!ok)
+        goto bad;
     /* enums from outside: anything unknown reads as unknown */
     if ((unsigned)r->format > DS_FORMAT_MINIDUMP)
         r->format = DS_FORMAT_UNKNOWN;
@@ -167,6 +329,9 @@ ds_row *ds_row_from_record(const char *text)
                    : r->format == DS_FORMAT_MINIDUMP          ? "minidump"
                                                                : ds_dump_type_name(r->dump_type);
     return r;
+bad:
+    ds_row_free(r);
+    return NULL;
 }
 
 /* ------------------------------------------- rows from JSONL batch lines */
