@@ -73,6 +73,11 @@ static int note_reads(ds_dump *d)
                     "opened; what lies past its new end was not read",
                     (unsigned long long)c->file_size) < 0)
         return -1;
+    if (d->src.gz_truncated && !ds_note_has(c, "gzip_truncated") &&
+        ds_note_add(c, DS_DAMAGE, "gzip_truncated", "the gzip stream ends early or is "
+                    "damaged: %llu bytes were inflated from it",
+                    (unsigned long long)c->file_size) < 0)
+        return -1;
     if (d->src.fetch_refused && !ds_note_has(c, "read_budget") &&
         ds_note_add(c, DS_WARNING, "read_budget", "structures of the dump beyond its first "
                     "%llu MiB needed more than the %llu MiB read budget; some were not read",

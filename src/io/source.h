@@ -29,8 +29,18 @@
 #define DS_SOURCE_FETCH_MAX (128ull << 20)
 #define DS_SOURCE_WHOLE_MAX (1ull << 30)
 
-/* Largest inflated size accepted from a .gz (a bomb must not fill the disk). */
-#define DS_GUNZIP_LIMIT (256ull << 30)
+/* gzip input is read in place (io/gzindex.h): inflated once to build a
+ * checkpoint index, never written to disk. Inflated data over this size is
+ * refused; checkpoints start 1 MiB apart. */
+#define DS_GUNZIP_LIMIT (64ull << 30)
+#define DS_GZ_SPACING (1ull << 20)
+
+/* The sizes above, as one value (tests and fuzzers use smaller ones). */
+typedef struct ds_source_limits {
+    uint64_t small, head, fetch_max, whole_max, gunzip_max, gz_spacing;
+} ds_source_limits;
+
+extern const ds_source_limits ds_source_defaults;
 
 typedef enum ds_source_mode {
     DS_SOURCE_WINDOWS = 0, /* dumps: small files whole, large ones through windows */
@@ -38,16 +48,20 @@ typedef enum ds_source_mode {
 } ds_source_mode;
 
 typedef struct ds_chunk ds_chunk;
+struct ds_gz;
 
 typedef struct ds_source {
     ds_bytes bytes;      /* what readers see; bytes.src points back here */
     uint8_t *own;        /* resident bytes we allocated (NULL for a caller's buffer) */
     int fd;              /* the file behind the view, when windows */
     bool windows;        /* bytes beyond the resident ones come from fd */
+    struct ds_gz *gz;    /* ... or from this gzip index */
+    ds_source_limits lim;
     ds_chunk *chunks;    /* ranges fetched beyond the resident bytes */
     uint64_t fetched;    /* their total size */
     pthread_mutex_t lock; /* chunks and reads beyond the resident bytes */
     bool compressed;     /* inflated from gzip */
+    bool gz_truncated;   /* the gzip stream ended early or is damaged */
     bool shrank;         /* a read ended before the size seen at open */
     bool fetch_refused;  /* a range beyond the fetch budget was asked for */
 } ds_source;
@@ -56,13 +70,19 @@ typedef struct ds_source {
 int ds_source_open_file(ds_source *s, const char *path, ds_source_mode mode, ds_error *err);
 int ds_source_open_memory(ds_source *s, const void *data, size_t size, ds_error *err);
 void ds_source_close(ds_source *s);
+/* The same with other limits. */
+int ds_source_open_file_with(ds_source *s, const char *path, ds_source_mode mode,
+                             const ds_source_limits *lim, ds_error *err);
+int ds_source_open_memory_with(ds_source *s, const void *data, size_t size,
+                               const ds_source_limits *lim, ds_error *err);
 /* An unlinked temporary file in $TMPDIR (or /tmp), or -1 with err set. */
 int ds_source_tmp_fd(ds_error *err);
 /* size bytes of fd (a file the caller made, e.g. an extracted cabinet member)
  * as a dump source, read like a dump file; the caller may close fd afterwards. */
 int ds_source_open_fd(ds_source *s, int fd, uint64_t size, ds_error *err);
 
-/* Bytes the source holds in memory now (resident part and fetched ranges). */
+/* Bytes the source holds in memory now (resident part, fetched ranges and
+ * the gzip index). */
 uint64_t ds_source_memory(ds_source *s);
 
 /* printf into err->text (truncating). */
