@@ -11,6 +11,9 @@
  *     is still found, in order.
  *   PC_ZERO: frame 0 called address 0: frame 1 is its return address, from
  *     [sp] (x64, x86) or lr (ARM64), then the chain.
+ *   SAVED_CONTEXT: a CONTEXT record above the outermost frame adds no frame.
+ * And a trap frame mid-stack (scenario irqltrap) found by scanning x64
+ * memory without images.
  */
 #include <unistd.h>
 
@@ -55,8 +58,11 @@ static bool make(result *r, int arch, uint32_t type, const char *scenario, uint3
     if (!r->d)
         return false;
     const ds_crash *c = ds_dump_crash(r->d);
+    /* the walk from the header context (frame 0 as written); a record the
+     * bug check names (irqltrap's trap frame) has a walk of its own */
     for (size_t i = 0; i < c->nstacks && !r->st; i++)
-        if (c->stacks[i].kind == DS_STACK_FAULTING)
+        if (c->stacks[i].nframes && c->stacks[i].frames[0].pc == r->s.out_frame_pc[0] &&
+            c->stacks[i].frames[0].sp == r->s.out_frame_sp[0])
             r->st = &c->stacks[i];
     CHECK(r->st != NULL);
     if (!r->st) {
@@ -161,12 +167,49 @@ static void pc_zero(void)
     }
 }
 
+/* a CONTEXT record above the outermost frame: its code addresses are
+ * registers, never frames (x64 without images walks by scanning) */
+static void saved_context(void)
+{
+    static const int arches[] = {DS_ARCH_X64, DS_ARCH_X86};
+    for (size_t a = 0; a < 2; a++) {
+        result r;
+        if (!make(&r, arches[a], 1, "tdr", GEN_SHAPE_SAVED_CONTEXT, false))
+            continue;
+        bool ok = exact(&r);
+        CHECK(ok);
+        if (!ok || getenv("DS_TEST_VERBOSE"))
+            show("saved_context", &r);
+        ds_close(r.d);
+    }
+}
+
+/* trap frames mid-stack found while scanning: x64 without images (no
+ * .pdata, so no machine-frame unwind code) */
+static void trap_mid_stack(void)
+{
+    result r;
+    if (!make(&r, DS_ARCH_X64, 1, "irqltrap", 0, false))
+        return;
+    bool ok = exact(&r);
+    CHECK(ok);
+    size_t traps = 0;
+    for (size_t i = 1; i < r.st->nframes; i++)
+        traps += r.st->frames[i].trust == DS_TRUST_TRAP_FRAME;
+    CHECK_EQ_U64(traps, 1);
+    if (!ok || traps != 1 || getenv("DS_TEST_VERBOSE"))
+        show("trap_mid_stack", &r);
+    ds_close(r.d);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir)) {
         perror("mkdtemp");
         return 1;
     }
+    saved_context();
+    trap_mid_stack();
     x29_end();
     stale();
     pc_zero();

@@ -76,8 +76,10 @@ enum {
     GEN_SHAPE_STALE = 1u << 1,    /* x64: a stale return address (into the kernel's DsgStart,
                                      after its direct call to DsgDispatch) in every frame's
                                      own stack space */
-    GEN_SHAPE_PC_ZERO = 1u << 2   /* frame 0 called address 0: pc 0, its return address at
+    GEN_SHAPE_PC_ZERO = 1u << 2,  /* frame 0 called address 0: pc 0, its return address at
                                      [sp] (x64, x86) or in lr (ARM64); chain[0] must call */
+    GEN_SHAPE_SAVED_CONTEXT = 1u << 3 /* x64, x86: a CONTEXT record saved just above the
+                                     outermost frame, its pc and registers pointing at code */
 };
 
 /* Scenario objects written on their own page (gen_spec.objects). */

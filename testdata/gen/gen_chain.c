@@ -298,6 +298,31 @@ static int chain_shapes(gworld *w, const gchain *c)
         s->out_frame_sp[n] = p + 16;
         s->out_nframes = n + 1;
     }
+    if ((s->shapes & GEN_SHAPE_SAVED_CONTEXT) && a != DS_ARCH_ARM64) {
+        /* RtlCaptureContext's record: flags, selectors, flags register, and
+         * code addresses in the pc and two registers */
+        bool x = a == DS_ARCH_X64;
+        uint8_t ctx[0x4D0];
+        memset(ctx, 0, sizeof ctx);
+        if (x) {
+            put32(ctx + 0x30, 0x0010001F);
+            put16(ctx + 0x38, 0x10);
+            put16(ctx + 0x42, 0x18);
+            put32(ctx + 0x44, 0x00000246);
+            put64(ctx + 0x80, stale);        /* Rcx */
+            put64(ctx + 0x90, stale + 0x10); /* Rbx */
+            put64(ctx + 0xF8, stale);        /* Rip */
+        } else {
+            put32(ctx + 0x00, 0x0001001F);
+            put32(ctx + 0xA4, (uint32_t)stale);          /* Ebx */
+            put32(ctx + 0xB8, (uint32_t)(stale + 0x10)); /* Eip */
+            put32(ctx + 0xBC, 0x08);
+            put32(ctx + 0xC0, 0x00000246);
+            put32(ctx + 0xC8, 0x10);
+        }
+        if (!vm_write(&w->vm, c->pos[n - 1] + (x ? 0x40 : 0x20), ctx, x ? 0x4D0 : 0x2CC))
+            return -1;
+    }
     if ((s->shapes & GEN_SHAPE_PC_ZERO) && (c->kind[0] == GEN_FN_CALL || c->kind[0] == GEN_FN_FRAME) &&
         s->out_nframes < GEN_MAX_FRAMES) {
         /* the call pushed its return address (x86, x64) or set lr (ARM64) */
