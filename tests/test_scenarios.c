@@ -131,6 +131,9 @@ static const row rows[] = {
     {X86, false, 6, "tdr",         "driver_fault", "contosogpu.sys",  MED, HIGH, "driver_fault_contosogpu", false},
     {A64, false, 5, "tdr",         "driver_fault", "contosogpu.sys",  MED, HIGH, "driver_fault_contosogpu", false},
     {X64, false, 6, "tdrlive",     "hang_watchdog", "contosogpu.sys", MED, HIGH, "hang_watchdog_contosogpu", false},
+    /* 0x7E whose exception record says the write went to freed-heap fill */
+    {X64, false, 4, "exrecptr",    "driver_fault", "mydrv.sys",       LOW, LOW,  "driver_fault_mydrv", false},
+    {X86, false, 5, "exrecptr",    "driver_fault", "mydrv.sys",       LOW, LOW,  "driver_fault_mydrv", false},
     /* 0x5A with STATUS_INVALID_IMAGE_HASH: code integrity, not a module on the stack */
     {X64, false, 4, "badimagehash", "system_process", NULL,           NONE, NONE, "system_process_", false},
     {X86, false, 6, "badimagehash", "system_process", NULL,           NONE, NONE, "system_process_", false},
@@ -363,7 +366,8 @@ static bool check_verdict(const row *r, const ds_crash *c, const char *label)
             FAILV("the suspect's owner is not stated as unknown");
     }
     /* the scenario's own facts */
-    static const char *const corrupt[] = {"noncanon", "fillptr", "freedptr", "userptr"};
+    static const char *const corrupt[] = {"noncanon", "fillptr", "freedptr", "userptr",
+                                          "exrecptr"};
     bool want_live = !strcmp(r->scenario, "livedump") || !strcmp(r->scenario, "tdrlive");
     if (v->live_dump != want_live)
         FAILV("live_dump is %d", v->live_dump);

@@ -60,6 +60,7 @@ typedef struct vstate {
     int cap;              /* highest confidence allowed */
     bool stack_scan_only; /* the stack behind the suspect was only scanned */
     bool have_fault_addr; /* a parameter is the address whose access failed */
+    bool fault_in_record; /* ... or the exception record a parameter names holds it */
     unsigned fault_param; /* ... and which one (0-based) */
     bool no_blame;        /* the evidence says no module on the stack is the cause */
     bool have_irql;       /* a parameter is the IRQL of the failure */
@@ -285,8 +286,9 @@ static int corrupt_address(vstate *v)
     } else
         return 0;
     cap(v, most);
-    if (REASON(v, "the faulting address 0x%" PRIx64 " (P%u) %s", a, v->fault_param + 1,
-               why) < 0)
+    if (REASON(v, "the faulting address 0x%" PRIx64 " (%s P%u) %s", a,
+               v->fault_in_record ? "from the exception record at" : "bug-check parameter",
+               v->fault_param + 1, why) < 0)
         return -1;
     return CAVEAT(v, "the faulting address looks corrupt: the driver that crashed may be a "
                   "victim that used a pointer other code damaged or freed (the driver that "
@@ -798,6 +800,11 @@ static int kernel_verdict(vstate *v)
     /* the real exception (0x7E's P3): its access and address */
     if (c->records.has_exception)
         exception_access(c, &c->records.exception);
+    if (!v->have_fault_addr && vd->access && c->records.has_exception &&
+        c->records.exception_param > 0) { /* 0x7E: the record's target address */
+        v->have_fault_addr = v->fault_in_record = true;
+        v->fault_param = (unsigned)c->records.exception_param - 1;
+    }
     if (bv.known && corrupt_address(v) < 0)
         return -1;
     blame = blame && !v->no_blame;

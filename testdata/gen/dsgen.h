@@ -100,6 +100,8 @@ typedef struct gen_spec {
     gen_module modules[GEN_MAX_MODULES]; size_t nmodules;  /* [0] is the kernel */
     gen_unloaded unloaded[GEN_MAX_UNLOADED]; size_t nunloaded;
     const char *broken_driver;        /* triage BrokenDriver name or NULL */
+    uint64_t exception_info[2];       /* ExceptionInformation[0..1] of the record 0x7E's P3
+                                         names (access violation: access, address) */
     uint64_t phys_bytes;              /* physical address space to describe; 0 = just the
                                          pages written (compact). >= 64 MiB otherwise */
     bool sparse_file;                 /* types 1/10 with big phys_bytes: write only real

@@ -385,12 +385,14 @@ static int finish_stack(gworld *w, uint64_t ret0)
     if (w->is64) {
         put64(x + 0x10, s->ctx_pc);
         put32(x + 0x18, 2);
-        put64(x + 0x20, 0);
-        put64(x + 0x28, 0);
+        put64(x + 0x20, s->exception_info[0]);
+        put64(x + 0x28, s->exception_info[1]);
         w->exrec_len = 0x98;
     } else {
         put32(x + 0x0C, (uint32_t)s->ctx_pc);
         put32(x + 0x10, 2);
+        put32(x + 0x14, (uint32_t)s->exception_info[0]);
+        put32(x + 0x18, (uint32_t)s->exception_info[1]);
         w->exrec_len = 0x50;
     }
     if (!vm_write(&w->vm, L->stack_low + L->exrec_off, x, w->exrec_len)) return -1;

@@ -252,16 +252,19 @@ static const struct {
     uint32_t code;
     unsigned mask;
     uint64_t p[4];
+    uint64_t exinfo[2]; /* the exception record's access and address (0x7E) */
 } header_scenarios[] = {
-    {"acpibios", 0xA5, 0xF, {0x2, 0, 0, 0}},              /* firmware: no driver */
-    {"acpifatal", 0xE0, 0xF, {0x10, 0x4, 0, 0}},           /* firmware: no driver */
-    {"iommu", 0x159, 0xF, {0x3000, 0xC0000001u, 0x1, 0x1AD000}}, /* a driver */
-    {"livedump", 0x1A8, 0xF, {0x1, 0, 0, 0}},             /* the system kept running */
-    {"noncanon", 0xD1, 0x1, {0x00F0FFFF12345678ULL, 0, 0, 0}}, /* x64/ARM64 garbage */
-    {"fillptr", 0xA, 0x1, {0xDEADBEEFu, 0, 0, 0}},         /* a fill pattern */
-    {"freedptr", 0xD1, 0x1, {0xFFFFFFFFFEEEFEEEULL, 0, 0, 0}}, /* freed heap fill */
-    {"userptr", 0xD1, 0x1, {0x7FF6A1230010ULL, 0, 0, 0}},  /* user VA at DISPATCH */
-    {"badimagehash", 0x5A, 0xF, {0x1, 0xFFFFC00012345000ULL, 0, 0xC0000428u}},
+    {"acpibios", 0xA5, 0xF, {0x2, 0, 0, 0}, {0, 0}},              /* firmware: no driver */
+    {"acpifatal", 0xE0, 0xF, {0x10, 0x4, 0, 0}, {0, 0}},           /* firmware: no driver */
+    {"iommu", 0x159, 0xF, {0x3000, 0xC0000001u, 0x1, 0x1AD000}, {0, 0}}, /* a driver */
+    {"livedump", 0x1A8, 0xF, {0x1, 0, 0, 0}, {0, 0}},             /* the system kept running */
+    {"noncanon", 0xD1, 0x1, {0x00F0FFFF12345678ULL, 0, 0, 0}, {0, 0}}, /* x64/ARM64 garbage */
+    {"fillptr", 0xA, 0x1, {0xDEADBEEFu, 0, 0, 0}, {0, 0}},         /* a fill pattern */
+    {"freedptr", 0xD1, 0x1, {0xFFFFFFFFFEEEFEEEULL, 0, 0, 0}, {0, 0}}, /* freed heap fill */
+    {"userptr", 0xD1, 0x1, {0x7FF6A1230010ULL, 0, 0, 0}, {0, 0}},  /* user VA at DISPATCH */
+    {"badimagehash", 0x5A, 0xF, {0x1, 0xFFFFC00012345000ULL, 0, 0xC0000428u}, {0, 0}},
+    /* 0x7E whose exception record (P3) is a write to a freed-heap fill address */
+    {"exrecptr", 0x1000007E, 0, {0, 0, 0, 0}, {1, 0xFEEEFEEEFEEEFEEEULL}},
 };
 
 int gen_spec_scenario(gen_spec *s, const char *name)
@@ -271,6 +274,9 @@ int gen_spec_scenario(gen_spec *s, const char *name)
         s->bugcheck_code = header_scenarios[i].code;
         gen_spec_update_context(s);
         bool is64 = gen_arch_is64(s->arch);
+        for (unsigned k = 0; k < 2; k++)
+            s->exception_info[k] = is64 ? header_scenarios[i].exinfo[k]
+                                        : (uint32_t)header_scenarios[i].exinfo[k];
         for (unsigned k = 0; k < 4; k++)
             if (header_scenarios[i].mask & (1u << k)) {
                 uint64_t v = header_scenarios[i].p[k];
@@ -313,7 +319,7 @@ const char *const *gen_scenario_names(void)
         "irqltrap", "pool", "poolcaller", "unloaded", "unloadedce", "power", "powernomem",
         "watchdog", "watchdogdpc", "whea", "manualkbd", "scanonly", "victim", "victimflt",
         "tdr", "tdrlive", "acpibios", "acpifatal", "iommu", "livedump", "noncanon", "fillptr", "freedptr",
-        "userptr", "badimagehash", NULL};
+        "userptr", "badimagehash", "exrecptr", NULL};
     return names;
 }
 
