@@ -511,6 +511,11 @@ static void check_deep_tree(void)
     CHECK(at && strncmp(at + strlen(want), "0,", 2) != 0); /* the size, from fstatat */
     free(out);
     free(err);
+    /* a folder named by a path longer than PATH_MAX is a batch, too */
+    rc = run(&out, &err, "'%s' '%s'", DUMPSCAN_BIN, path);
+    CHECK(rc == 0 && out && strstr(out, "bottom.dmp  ") && strstr(out, "2 files seen: 1 analyzed"));
+    free(out);
+    free(err);
     /* one file named by a path longer than PATH_MAX: the full report */
     rc = run(&out, &err, "'%s' --json --compact '%s/bottom.dmp'", DUMPSCAN_BIN, path);
     json_t *j = out ? json_loads(out, 0, NULL) : NULL;

@@ -190,7 +190,7 @@ static int parse_since(const char *s, int64_t *out)
 static bool is_dir(const char *path)
 {
     struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    return ds_path_stat(path, &st) == 0 && S_ISDIR(st.st_mode); /* any length */
 }
 
 /* One report on stdout; -1 when the file could not be read. */
