@@ -287,6 +287,45 @@ static void irqltrap_case(int arch)
     ds_close(d);
 }
 
+static const char *g_pname;
+static uint32_t g_poff, g_pbuild;
+
+static void set_process(gen_spec *s)
+{
+    s->process_name = g_pname;
+    s->process_name_offset = g_poff;
+    s->build = g_pbuild;
+}
+
+/* PROCESS_NAME: read at the build's offset, shown only when it is a name. */
+static void process_case(uint32_t type, const char *name, uint32_t off, uint32_t build,
+                         const char *want)
+{
+    g_pname = name;
+    g_poff = off;
+    g_pbuild = build;
+    gen_spec s;
+    ds_dump *d = open_case(DS_ARCH_X64, type, NULL, set_process, &s, "process");
+    if (!d)
+        return;
+    const ds_crash *c = ds_dump_crash(d);
+    CHECK(s.out_process_va != 0);
+    if (want) {
+        CHECK_STR(c->facts.process_name, want);
+        CHECK_EQ_U64(c->facts.process, s.out_process_va);
+        char line[64];
+        snprintf(line, sizeof line, "PROCESS_NAME:  %s\n", want);
+        CHECK(has_text(d, 0, line));
+    } else {
+        if (c->facts.process_name[0])
+            fprintf(stderr, "PROCESS_NAME \"%s\" shown for build %u\n",
+                    c->facts.process_name, build);
+        CHECK(c->facts.process_name[0] == 0);
+        CHECK(lacks_text(d, 0, "PROCESS_NAME"));
+    }
+    ds_close(d);
+}
+
 static uint32_t g_os_build, g_os_product;
 
 static void set_os(gen_spec *s)
@@ -381,6 +420,13 @@ int main(void)
     table_checks();
     md5_and_offsets();
     followup_checks();
+    process_case(1, "System", 0x5A8, 19041, "System");
+    process_case(5, "svchost.exe", 0x5A8, 22621, "svchost.exe");
+    process_case(1, "System", 0x450, 17763, "System");
+    process_case(1, "System", 0x5A8, 17763, NULL);       /* not where 17763 keeps it */
+    process_case(1, "System", 0x5A8, 30000, NULL);       /* a build no line covers */
+    process_case(1, "\x01\x02garbage", 0x5A8, 19041, NULL); /* not a name */
+    process_case(1, "ABCDEFGHIJKLMNOP", 0x5A8, 19041, NULL);   /* no terminator */
     os_case(19041, 1, "Windows 10", "client");
     os_case(22621, 1, "Windows 11", "client");
     os_case(17763, 3, "Windows Server 2019", "server");

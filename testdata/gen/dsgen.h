@@ -120,6 +120,13 @@ typedef struct gen_spec {
     bool objects_absent;              /* describe them in the parameters, write nothing */
     size_t power_pdo_module, power_fdo_module; /* GEN_OBJ_POWER: drivers of PDO and FDO */
     const char *comment;              /* header Comment; NULL = default text */
+    /* x64, not triage: CPU 0's KPRCB (KDBG.KiProcessorBlock), its current
+       thread and that thread's EPROCESS, whose bytes at process_name_offset
+       are process_name (up to 15 bytes, as given: may be garbage on purpose);
+       NULL = no processor block (the default) */
+    const char *process_name;
+    uint32_t process_name_offset;
+    uint64_t out_process_va;          /* that EPROCESS, 0 if none */
     /* corruption */
     uint64_t truncate_at;             /* 0 = none: cut the file to this many bytes */
     bool modlist_loop;                /* last loader entry's Flink -> 2nd entry, not the head */

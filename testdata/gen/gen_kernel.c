@@ -233,6 +233,40 @@ static int build_globals(gworld *w)
     return 0;
 }
 
+/* CPU 0's KPRCB -> current KTHREAD -> EPROCESS, named by KDBG, for the
+   reader's process facts (gen_spec.process_name). */
+static int build_processor(gworld *w)
+{
+    gen_spec *s = w->s;
+    s->out_process_va = 0;
+    if (!s->process_name || !w->is64 || s->dump_type == DS_DUMP_TRIAGE) return 0;
+    uint64_t block, prcb, thread, process;
+    /* one KiProcessorBlock slot per CPU, all but CPU 0's left empty */
+    if (pool_alloc(w, 8 * (s->cpus ? s->cpus : 1), 8, &block) != 0 || pool_alloc(w, 0x100, 16, &prcb) != 0 ||
+        pool_alloc(w, 0x300, 16, &thread) != 0 || pool_alloc(w, 0x800, 16, &process) != 0)
+        return -1;
+    uint8_t b[16] = {0};
+    put64(b, prcb);
+    if (!vm_write(&w->vm, block, b, 8)) return -1;
+    put64(b, thread);
+    if (!vm_write(&w->vm, prcb + 0x08, b, 8)) return -1;   /* KPRCB.CurrentThread */
+    put64(b, process);
+    if (!vm_write(&w->vm, thread + 0x220, b, 8)) return -1; /* KTHREAD.ApcState.Process */
+    size_t n = strlen(s->process_name);
+    if (n > 15) n = 15;
+    memcpy(b, s->process_name, n);
+    memset(b + n, 0, sizeof b - n);
+    uint32_t off = s->process_name_offset ? s->process_name_offset : 0x5A8;
+    if (off > 0x800 - 15 || !vm_write(&w->vm, process + off, b, 15)) return -1;
+    uint8_t k[8];
+    put64(k, block);
+    if (!vm_write(&w->vm, w->kdbg_va + 0x218, k, 8)) return -1; /* KiProcessorBlock */
+    put16(k, 0x220);
+    if (!vm_write(&w->vm, w->kdbg_va + 0x2A0, k, 2)) return -1; /* OffsetKThreadApcProcess */
+    s->out_process_va = process;
+    return 0;
+}
+
 /* ----------------------------------------------------------- context */
 
 static void build_context(gworld *w, uint64_t ret0)
@@ -523,6 +557,7 @@ int world_build(gworld *w, gen_spec *s, char *err, size_t errlen)
     w->pool_next = w->pool_mapped_end = w->L.pool_va;
     if (build_globals(w) != 0) goto oom;
     if (build_loader_list(w, err, errlen) != 0) return -1;
+    if (build_processor(w) != 0) goto oom;
     if (build_stack(w) != 0) goto oom;
     if (objects_build(w) != 0) goto oom;
     if (build_known(w) != 0) goto oom;
