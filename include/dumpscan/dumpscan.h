@@ -771,7 +771,7 @@ DS_API int ds_detect_file(const char *path, ds_format *fmt, bool *gzip, ds_error
  * (free with ds_free_names). Returns their number (0 also for a file that is
  * not a cabinet), or -1 with err when the file or the cabinet is unreadable. ds_open() and ds_detect_file() take
  * "archive.cab:MEMBER" for one of them; ds_open("archive.cab") opens the
- * first. Only the member read is decoded, into a temporary file of its size.
+ * first. Only the blocks a read needs are decoded; nothing goes to disk.
  */
 long ds_cab_dumps(const char *path, char ***names, ds_error *err);
 void ds_free_names(char **names, size_t n);

@@ -68,11 +68,12 @@ static void record(walker *w, const ds_module *m, const char *kind, const char *
     bool found = st == DS_STORE_FOUND;
     const char *why = st == DS_STORE_MISMATCH || st == DS_STORE_BAD_NAME ? r->detail
                       : !found && r->server_detail[0] ? r->server_detail : NULL;
-    ds_symbol_lookup l = {.module = m->name, .kind = kind, .file = file,
-                          .key = r->key[0] ? r->key : NULL, .status = status[st],
+    /* the strings are copied by ds_symbol_lookup_add */
+    ds_symbol_lookup l = {.module = m->name, .kind = kind, .file = (char *)file,
+                          .key = r->key[0] ? (char *)r->key : NULL, .status = status[st],
                           .origin = found ? origin[r->origin] : NULL,
-                          .source = found && r->source[0] ? r->source : NULL,
-                          .path = r->path[0] ? r->path : NULL, .detail = why};
+                          .source = found && r->source[0] ? (char *)r->source : NULL,
+                          .path = r->path[0] ? (char *)r->path : NULL, .detail = (char *)why};
     if (ds_symbol_lookup_add(w->c, &l) != 0)
         w->oom = true;
 }

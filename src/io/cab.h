@@ -78,9 +78,10 @@ long ds_cab_list(const char *path, ds_cab_pick_fn pick, char ***names, ds_error 
 void ds_cab_free_names(char **names, size_t n);
 
 /* One member of the cabinet at path as a source: the named one, or the first
- * that pick accepts. *chosen gets its name (malloc'd). The member is decoded
- * block by block into an unlinked temporary file of exactly its size (the
- * format readers want one mapped view); nothing else is extracted. */
+ * that pick accepts. *chosen gets its name (malloc'd). Nothing is extracted:
+ * a member of up to DS_SOURCE_SMALL bytes is decoded whole into memory, a
+ * larger one keeps its first DS_SOURCE_HEAD bytes and every later read
+ * decodes the blocks it needs (memory bounded by the checkpoints, no disk). */
 int ds_source_open_cab(struct ds_source *s, const char *path, const char *member,
                        ds_cab_pick_fn pick, char **chosen, ds_error *err);
 

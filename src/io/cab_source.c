@@ -2,6 +2,7 @@
  * Cabinets as dump sources: "dumpscan report.cab" and batch rows named
  * "report.cab:MEMORY.DMP" (doc/cab.md).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,17 +104,50 @@ long ds_cab_list(const char *path, ds_cab_pick_fn pick, char ***names, ds_error 
     return (long)n;
 }
 
+/* A member served block by block: the archive's own source, its reader, and
+ * a lock (a ds_cab decodes in place). */
+typedef struct cab_reader {
+    ds_source raw;
+    ds_cab *cab;
+    size_t member;
+    pthread_mutex_t mu;
+} cab_reader;
+
+static size_t cab_read(void *ctx, uint64_t off, void *buf, size_t len)
+{
+    cab_reader *r = ctx;
+    ds_error e;
+    pthread_mutex_lock(&r->mu);
+    int64_t n = ds_cab_read(r->cab, r->member, off, buf, len, &e);
+    pthread_mutex_unlock(&r->mu);
+    return n > 0 ? (size_t)n : 0;
+}
+
+static void cab_fini(void *ctx)
+{
+    cab_reader *r = ctx;
+    ds_cab_close(r->cab);
+    ds_source_close(&r->raw);
+    pthread_mutex_destroy(&r->mu);
+    free(r);
+}
+
 int ds_source_open_cab(ds_source *s, const char *path, const char *member,
                        ds_cab_pick_fn pick, char **chosen, ds_error *err)
 {
     memset(s, 0, sizeof *s);
     *chosen = NULL;
-    ds_source raw;
-    ds_cab *c = open_mapped(&raw, path, err);
-    if (!c)
+    cab_reader *r = calloc(1, sizeof *r);
+    if (!r) {
+        ds_set_error(err, "out of memory");
         return -1;
+    }
+    pthread_mutex_init(&r->mu, NULL);
+    ds_cab *c = r->cab = open_mapped(&r->raw, path, err);
     long idx = -1;
-    if (member) {
+    if (!c) {
+        /* err says why */
+    } else if (member) {
         idx = ds_cab_find(c, member);
         if (idx < 0)
             ds_set_error(err, "%s: the cabinet holds no member %s", path, member);
@@ -124,19 +158,27 @@ int ds_source_open_cab(ds_source *s, const char *path, const char *member,
         if (idx < 0)
             ds_set_error(err, "%s: the cabinet holds no crash dump", path);
     }
-    int rc = -1, fd = idx >= 0 ? ds_source_tmp_fd(err) : -1;
-    if (fd >= 0 && ds_cab_extract_fd(c, (size_t)idx, fd, DS_GUNZIP_LIMIT, err) == 0 &&
-        ds_source_open_fd(s, fd, ds_cab_member_at(c, (size_t)idx)->size, err) == 0) {
-        *chosen = strdup(ds_cab_member_at(c, (size_t)idx)->name);
-        rc = *chosen ? 0 : -1;
-        if (rc != 0) {
+    uint8_t probe[8];
+    /* an undecodable member (LZX, damage at its start) fails here, named */
+    if (idx >= 0 && ds_cab_read(c, (size_t)idx, 0, probe, sizeof probe, err) < 0)
+        idx = -1;
+    if (idx < 0 || !(*chosen = strdup(ds_cab_member_at(c, (size_t)idx)->name))) {
+        if (idx >= 0)
             ds_set_error(err, "out of memory");
-            ds_source_close(s);
+        if (c) {
+            ds_cab_close(c);
+            ds_source_close(&r->raw);
         }
+        pthread_mutex_destroy(&r->mu);
+        free(r);
+        return -1;
     }
-    if (fd >= 0)
-        close(fd);
-    ds_cab_close(c);
-    ds_source_close(&raw);
-    return rc;
+    r->member = (size_t)idx;
+    if (ds_source_open_reader(s, ds_cab_member_at(c, (size_t)idx)->size, cab_read, cab_fini, r,
+                              err) != 0) {
+        free(*chosen);
+        *chosen = NULL;
+        return -1;
+    }
+    return 0;
 }

@@ -51,7 +51,9 @@ struct ds_chunk {
 static size_t read_backing(ds_source *s, uint64_t off, void *buf, size_t len)
 {
     size_t got = 0;
-    if (s->gz) {
+    if (s->reader) {
+        got = s->reader(s->reader_ctx, off, buf, len);
+    } else if (s->gz) {
         got = ds_gz_read(s->gz, off, buf, len);
     } else if (s->windows) {
         ssize_t n = ds_file_pread(s->fd, buf, len, off);
@@ -122,22 +124,6 @@ const uint8_t *ds_source_span(ds_source *s, uint64_t off, uint64_t len)
     }
     pthread_mutex_unlock(&s->lock);
     return out;
-}
-
-int ds_source_tmp_fd(ds_error *err)
-{
-    char tmpl[] = "/tmp/dumpscan-XXXXXX";
-    const char *dir = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/dumpscan-XXXXXX", dir && *dir ? dir : "/tmp");
-    char *use = strlen(path) < sizeof path - 1 ? path : tmpl;
-    int fd = mkstemp(use);
-    if (fd < 0) {
-        ds_set_error(err, "cannot create a temporary file: %s", strerror(errno));
-        return -1;
-    }
-    unlink(use);
-    return fd;
 }
 
 /* ------------------------------------------------------------ opening */
@@ -265,16 +251,33 @@ int ds_source_open_file(ds_source *s, const char *path, ds_source_mode mode, ds_
     return ds_source_open_file_with(s, path, mode, &ds_source_defaults, err);
 }
 
-int ds_source_open_fd(ds_source *s, int fd, uint64_t size, ds_error *err)
+int ds_source_open_reader(ds_source *s, uint64_t size, ds_source_reader read,
+                          void (*fini)(void *ctx), void *ctx, ds_error *err)
 {
     source_init(s, &ds_source_defaults);
-    int own = dup(fd);
-    if (own < 0) {
-        ds_set_error(err, "%s", strerror(errno));
+    uint64_t want = size <= s->lim.small ? size : s->lim.head;
+    uint8_t *buf = malloc((size_t)want + 1);
+    if (!buf) {
+        ds_set_error(err, "out of memory");
+        fini(ctx);
         ds_source_close(s);
         return -1;
     }
-    return load_fd(s, own, size, DS_SOURCE_WINDOWS, err);
+    size_t got = want ? read(ctx, 0, buf, (size_t)want) : 0;
+    buf[got] = '\0';
+    if (got < want) { /* damaged or cut short: what was read is the file */
+        s->shrank = true;
+        size = got;
+    }
+    if (got == size) {
+        fini(ctx);
+    } else {
+        s->reader = read;
+        s->reader_ctx = ctx;
+        s->reader_fini = fini;
+    }
+    set_view(s, buf, got, size);
+    return 0;
 }
 
 uint64_t ds_source_memory(ds_source *s)
@@ -296,6 +299,8 @@ void ds_source_close(ds_source *s)
     if (s->windows)
         close(s->fd);
     ds_gz_free(s->gz);
+    if (s->reader_fini)
+        s->reader_fini(s->reader_ctx);
     pthread_mutex_destroy(&s->lock);
     memset(s, 0, sizeof *s);
 }

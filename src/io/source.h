@@ -50,6 +50,11 @@ typedef enum ds_source_mode {
 typedef struct ds_chunk ds_chunk;
 struct ds_gz;
 
+/* Bytes at off of a source that is not a file (a cabinet member decoded on
+ * demand): fewer than len only at its end or where it is damaged. Called
+ * from any thread: the reader serializes itself. */
+typedef size_t (*ds_source_reader)(void *ctx, uint64_t off, void *buf, size_t len);
+
 typedef struct ds_source {
     ds_bytes bytes;      /* what readers see; bytes.src points back here */
     uint8_t *own;        /* resident bytes we allocated (NULL for a caller's buffer) */
@@ -64,6 +69,9 @@ typedef struct ds_source {
     bool gz_truncated;   /* the gzip stream ended early or is damaged */
     bool shrank;         /* a read ended before the size seen at open */
     bool fetch_refused;  /* a range beyond the fetch budget was asked for */
+    ds_source_reader reader; /* instead of fd, when set */
+    void *reader_ctx;
+    void (*reader_fini)(void *ctx); /* at close */
 } ds_source;
 
 /* The source must stay where it is until closed (bytes.src points to it). */
@@ -75,11 +83,13 @@ int ds_source_open_file_with(ds_source *s, const char *path, ds_source_mode mode
                              const ds_source_limits *lim, ds_error *err);
 int ds_source_open_memory_with(ds_source *s, const void *data, size_t size,
                                const ds_source_limits *lim, ds_error *err);
-/* An unlinked temporary file in $TMPDIR (or /tmp), or -1 with err set. */
-int ds_source_tmp_fd(ds_error *err);
-/* size bytes of fd (a file the caller made, e.g. an extracted cabinet member)
- * as a dump source, read like a dump file; the caller may close fd afterwards. */
-int ds_source_open_fd(ds_source *s, int fd, uint64_t size, ds_error *err);
+
+/* size bytes served by read(ctx, ...) like a dump file: a small one is read
+ * whole at open, a large one keeps its first DS_SOURCE_HEAD bytes and reads
+ * the rest on demand. fini(ctx) runs at close (or at once when everything was
+ * read, or on failure). A source shorter than size is marked shrank. */
+int ds_source_open_reader(ds_source *s, uint64_t size, ds_source_reader read,
+                          void (*fini)(void *ctx), void *ctx, ds_error *err);
 
 /* Bytes the source holds in memory now (resident part, fetched ranges and
  * the gzip index). */
