@@ -100,7 +100,7 @@ static const ds_image *load_image(walker *w, int i)
         return s->image;
     s->tried_image = true;
     uint32_t size = m->image_size.known ? (uint32_t)m->image_size.value : (uint32_t)m->size;
-    if (w->store && m->timestamp.known && ds_symstore_name_ok(m->name)) {
+    if (w->store && m->timestamp.known && m->name[0]) { /* a refused name is recorded */
         ds_store_result r;
         ds_store_status st =
             ds_symstore_find_image(w->store, m->name, (uint32_t)m->timestamp.value, size, &r);
