@@ -160,7 +160,20 @@ static void triage_x64(const char *dump, const char *expected)
         CHECK_STR(amd->name, "amdppm.sys");
         CHECK_EQ_U64(amd->timestamp.value, 0xc9c03000u);
         CHECK_EQ_U64(amd->size, 0x3b000);
+        /* Microsoft ships amdppm.sys: the verdict must not call it third-party */
+        CHECK(amd->owner && strcmp(amd->owner, "microsoft") == 0);
+        CHECK(amd->owner_source && strcmp(amd->owner_source, "inbox_list") == 0);
     }
+    const ds_verdict *v = &c->verdict;
+    CHECK(v->has_suspect && v->suspect.module_name &&
+          strcmp(v->suspect.module_name, "amdppm.sys") == 0);
+    CHECK(v->suspect.owner && strcmp(v->suspect.owner, "microsoft") == 0);
+    bool inbox_said = false;
+    for (size_t i = 0; i < v->nreasons; i++) {
+        CHECK(strstr(v->reasons[i], "third-party") == NULL);
+        inbox_said |= strstr(v->reasons[i], "Microsoft inbox driver") != NULL;
+    }
+    CHECK(inbox_said);
     const ds_module *wdf = module_named(c, "Wdf01000.sys");
     CHECK(wdf && wdf->timestamp.value == 0xa9a9d36e && wdf->size == 0xd1000);
     CHECK_EQ_U64(c->nunloaded, 4);
