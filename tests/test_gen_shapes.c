@@ -29,6 +29,8 @@ typedef struct result {
     const ds_stack *st;
 } result;
 
+static uint32_t bugcheck_override; /* 0: the scenario's own */
+
 static bool make(result *r, int arch, uint32_t type, const char *scenario, uint32_t shapes,
                  bool images)
 {
@@ -37,6 +39,10 @@ static bool make(result *r, int arch, uint32_t type, const char *scenario, uint3
     if (gen_spec_scenario(&r->s, scenario) != 0) {
         CHECK(!"scenario");
         return false;
+    }
+    if (bugcheck_override) {
+        r->s.bugcheck_code = bugcheck_override;
+        memset(r->s.bugcheck_params, 0, sizeof r->s.bugcheck_params);
     }
     if (!images)
         for (size_t i = 0; i < r->s.nmodules; i++)
@@ -200,6 +206,21 @@ static void trap_mid_stack(void)
     if (!ok || traps != 1 || getenv("DS_TEST_VERBOSE"))
         show("trap_mid_stack", &r);
     ds_close(r.d);
+    /* the verdict says how its stack evidence was found: a bug check whose
+     * parameters name no record, so the header context's walk is the one */
+    bugcheck_override = 0x133;
+    if (make(&r, DS_ARCH_X64, 1, "irqltrap", 0, false)) {
+        const ds_crash *c = ds_dump_crash(r.d);
+        bool said = false;
+        for (size_t i = 0; i < c->verdict.nreasons; i++) {
+            if (getenv("DS_TEST_VERBOSE"))
+                fprintf(stderr, "  reason: %s\n", c->verdict.reasons[i]);
+            said |= strstr(c->verdict.reasons[i], "found by a trap frame") != NULL;
+        }
+        CHECK(said);
+        ds_close(r.d);
+    }
+    bugcheck_override = 0;
 }
 
 int main(void)

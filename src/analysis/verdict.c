@@ -562,6 +562,7 @@ static int stack_evidence(vstate *v, const ds_stack *st, bool primary)
                      f->trust == DS_TRUST_UNWIND_INFO ? "unwind data" :
                      f->trust == DS_TRUST_FRAME_POINTER ? "frame pointers" :
                      f->trust == DS_TRUST_SCAN_VALIDATED ? "a validated stack scan" :
+                     f->trust == DS_TRUST_TRAP_FRAME ? "a trap frame on the stack" :
                      "an unvalidated stack scan");
             evidence(v, f->module, NULL, EV_STACK_FIRST, score, why);
             cand *x = find_cand(v, f->module, NULL);
