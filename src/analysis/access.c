@@ -49,7 +49,8 @@ static bool parse_arches(char *s, unsigned *mask)
         ds_arch arch;
     } names[] = {{"x86", DS_ARCH_X86}, {"x64", DS_ARCH_X64}, {"arm64", DS_ARCH_ARM64},
                  {"arm", DS_ARCH_ARM}};
-    for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+    char *save = NULL; /* strtok_r: batch mode analyzes dumps on several threads */
+    for (char *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         size_t i = 0;
         while (i < sizeof names / sizeof *names && strcmp(tok, names[i].name) != 0)
             i++;
