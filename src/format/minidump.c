@@ -241,7 +241,7 @@ static int read_system_info(md_ctx *m, ds_bytes s)
         a++;
     if (a == na) {
         m->may_guess_arch = true;
-        MD_NOTE(m, DS_DAMAGE, "unknown_arch", "unknown processor architecture %u in "
+        MD_NOTE(m, DS_DAMAGE, "system_info_arch", "unknown processor architecture %u in "
                 "SystemInfo", raw);
     } else if (md_archs[a].arch == DS_ARCH_UNKNOWN) {
         m->may_guess_arch = false;
