@@ -3,7 +3,6 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -190,35 +189,4 @@ int ds_file_load(const char *path, uint64_t max, uint8_t **data, size_t *size,
     *data = buf;
     *size = (size_t)got;
     return 0;
-}
-
-int ds_file_map(const char *path, uint64_t min_size, void **map, size_t *len,
-                ds_error *err)
-{
-    *map = NULL;
-    *len = 0;
-    uint64_t n;
-    int fd = ds_file_open(path, &n, err);
-    if (fd < 0)
-        return -1;
-    if (n < min_size || n == 0 || n > SIZE_MAX) {
-        ds_set_error(err, n < min_size || n == 0 ? "file too small" : "file too large to map");
-        close(fd);
-        return -1;
-    }
-    void *m = mmap(NULL, (size_t)n, PROT_READ, MAP_PRIVATE, fd, 0);
-    close(fd);
-    if (m == MAP_FAILED) {
-        ds_set_error(err, "cannot map file: %s", strerror(errno));
-        return -1;
-    }
-    *map = m;
-    *len = (size_t)n;
-    return 0;
-}
-
-void ds_file_unmap(void *map, size_t len)
-{
-    if (map)
-        munmap(map, len);
 }

@@ -25,10 +25,4 @@ ssize_t ds_file_pread(int fd, void *buf, size_t len, uint64_t off);
 int ds_file_load(const char *path, uint64_t max, uint8_t **data, size_t *size,
                  ds_error *err);
 
-/* The whole file mapped read-only (PDBs: large and read sparsely). A file
- * smaller than min_size is refused. Unmap with ds_file_unmap. 0 or -1. */
-int ds_file_map(const char *path, uint64_t min_size, void **map, size_t *len,
-                ds_error *err);
-void ds_file_unmap(void *map, size_t len);
-
 #endif

@@ -20,7 +20,6 @@
 #include <string.h>
 
 #include "io/bytes.h"
-#include "io/file.h"
 #include "io/source.h"
 #include "symbols/pdb.h"
 
@@ -140,8 +139,8 @@ typedef struct pdb_modcache {
 enum { LAZY_NONE = 0, LAZY_OK, LAZY_FAILED };
 
 struct ds_pdb {
-    void *map;
-    size_t map_len;
+    ds_source src;          /* ds_pdb_open: read through windows (io/source.h) */
+    bool from_file;
     ds_bytes file;
     uint32_t bs, nblocks;
     uint8_t *dir;
@@ -202,10 +201,8 @@ static bool st_read(const ds_pdb *p, const msf_stream *s, uint64_t off, void *bu
         uint64_t bi = off / p->bs, bo = off % p->bs;
         uint32_t blk = ds_le32(s->blocks + 4 * bi);
         size_t n = p->bs - bo < len ? (size_t)(p->bs - bo) : len;
-        const uint8_t *src = ds_span(p->file, (uint64_t)blk * p->bs + bo, n);
-        if (!src)
+        if (ds_bytes_read(p->file, (uint64_t)blk * p->bs + bo, out, n) != n)
             return false; /* the block lies past the end of a truncated file */
-        memcpy(out, src, n);
         out += n, off += n, len -= n;
     }
     return true;
@@ -292,12 +289,11 @@ static int parse_directory(ds_pdb *p, ds_error *err)
     for (uint32_t i = 0; i < ndir; i++) {
         uint32_t blk = ds_le32(map + 4 * i);
         uint32_t n = i + 1 < ndir ? bs : dir_bytes - i * bs;
-        const uint8_t *src = blk < nblocks ? ds_span(f, (uint64_t)blk * bs, n) : NULL;
-        if (!src) {
+        if (blk >= nblocks ||
+            ds_bytes_read(f, (uint64_t)blk * bs, p->dir + (size_t)i * bs, n) != n) {
             ds_set_error(err, "PDB: stream directory block %u invalid", blk);
             return -1;
         }
-        memcpy(p->dir + (size_t)i * bs, src, n);
     }
 
     uint32_t nstreams = ds_le32(p->dir);
@@ -449,22 +445,31 @@ ds_pdb *ds_pdb_open_memory(const void *data, size_t size, ds_error *err)
     return open_bytes(p, err);
 }
 
+/* PDBs are read a block at a time (st_read), so only the first bytes are
+ * kept and the rest is read with pread: nothing is mapped, and a PDB that
+ * shrinks while it is used gives failed reads, never a signal. */
+static const ds_source_limits pdb_limits = {
+    .small = 64u << 10,
+    .head = 64u << 10,
+    .fetch_max = DS_SOURCE_FETCH_MAX,
+    .whole_max = DS_SOURCE_WHOLE_MAX,
+    .gunzip_max = DS_GUNZIP_LIMIT,
+    .gz_spacing = DS_GZ_SPACING,
+};
+
 ds_pdb *ds_pdb_open(const char *path, ds_error *err)
 {
-    void *m;
-    size_t len;
-    if (ds_file_map(path, 56, &m, &len, err) != 0)
-        return NULL;
     ds_pdb *p = calloc(1, sizeof *p);
     if (!p) {
-        ds_file_unmap(m, len);
         ds_set_error(err, "out of memory");
         return NULL;
     }
-    p->map = m;
-    p->map_len = len;
-    p->file.data = m;
-    p->file.size = len;
+    if (ds_source_open_file_with(&p->src, path, DS_SOURCE_WINDOWS, &pdb_limits, err) != 0) {
+        free(p);
+        return NULL;
+    }
+    p->from_file = true;
+    p->file = p->src.bytes;
     return open_bytes(p, err);
 }
 
@@ -480,8 +485,8 @@ void ds_pdb_close(ds_pdb *p)
     free(p->secs);
     free(p->st);
     free(p->dir);
-    if (p->map)
-        ds_file_unmap(p->map, p->map_len);
+    if (p->from_file)
+        ds_source_close(&p->src);
     free(p);
 }
 
