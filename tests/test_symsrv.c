@@ -81,7 +81,7 @@ typedef struct server {
     char log[256];
 } server;
 
-static bool start_server(server *s, const char *root, const char *tag, bool stall)
+static bool start_server(server *s, const char *root, const char *tag, const char *mode)
 {
     char port[256], pidf[256];
     snprintf(port, sizeof port, "%s/%s.port", dir, tag);
@@ -90,7 +90,7 @@ static bool start_server(server *s, const char *root, const char *tag, bool stal
     fclose(fopen(s->log, "w"));
     if (sh("python3 %s/tests/data/symsrv_server.py '%s' '%s' '%s' %s --lifetime 300 "
            ">/dev/null 2>&1 & echo $! > '%s'",
-           DS_SOURCE_DIR, root, port, s->log, stall ? "--stall" : "", pidf) != 0)
+           DS_SOURCE_DIR, root, port, s->log, mode, pidf) != 0)
         return false;
     for (int i = 0; i < 200; i++) { /* up to 10 s for python to start */
         FILE *f = fopen(port, "r");
@@ -177,11 +177,12 @@ static void synthetic(void)
     write_pe("srv/bad.sys/33333333c000/bad.sys", 0x33333334, 0xc000);
     write_pe("srv/conc.sys/44444444d000/conc.sys", 0x44444444, 0xd000);
     write_pe("srv/fork.sys/55555555e000/fork.sys", 0x55555555, 0xe000);
+    write_pe("srv/big.sys/777777771000/big.sys", 0x77777777, 0x1000);
     const char *sym = "MODULE windows x86_64 0123456789ABCDEF0123456789ABCDEF1 bp.pdb\n"
                       "FUNC 1000 10 0 BpFunction\n";
     write_bytes("srv/bp.pdb/0123456789ABCDEF0123456789ABCDEF1/bp.sym", sym, strlen(sym));
     server sv;
-    CHECK(start_server(&sv, at("srv"), "main", false));
+    CHECK(start_server(&sv, at("srv"), "main", ""));
     if (!sv.pid)
         return;
     snprintf(spec, sizeof spec, "srv*%s*%s", at("cache"), sv.url);
@@ -269,11 +270,31 @@ static void synthetic(void)
     }
     CHECK(requests(&sv, "/fork.sys/") == 1);
     CHECK(sh("test -z \"$(find cache -name '.download-*')\"") == 0); /* no temporaries left */
+
+    /* a file over the size limit is refused, nothing kept */
+    setenv("DUMPSCAN_SYMBOL_MAX_SIZE", "100", 1);
+    CHECK(image("big.sys", 0x77777777, 0x1000, &r, false) == DS_STORE_NOT_FOUND);
+    CHECK(strstr(r.server_detail, "DUMPSCAN_SYMBOL_MAX_SIZE") != NULL);
+    CHECK(access(at("cache/big.sys/777777771000/big.sys"), F_OK) != 0);
+    unsetenv("DUMPSCAN_SYMBOL_MAX_SIZE");
     stop_server(&sv);
+
+    /* a two-tier server (index2.txt), a flaky one (503 first: retried) */
+    write_bytes("srv2/index2.txt", "", 0);
+    write_pe("srv2/ti/tier.sys/88888888a000/tier.sys", 0x88888888, 0xa000);
+    server two;
+    CHECK(start_server(&two, at("srv2"), "two", "--flaky"));
+    snprintf(spec, sizeof spec, "srv*%s*%s", at("cache"), two.url);
+    CHECK(image("tier.sys", 0x88888888, 0xa000, &r, false) == DS_STORE_FOUND);
+    CHECK_STR(r.path, at("cache/tier.sys/88888888a000/tier.sys"));
+    CHECK(requests(&two, "/ti/tier.sys/88888888a000/tier.sys 503") == 1);
+    CHECK(requests(&two, "/ti/tier.sys/88888888a000/tier.sys 200") == 1);
+    CHECK(requests(&two, "/index2.txt 200") == 1);
+    stop_server(&two);
 
     /* a server that stalls: the timeout, then not asked again this run */
     server slow;
-    CHECK(start_server(&slow, at("srv"), "slow", true));
+    CHECK(start_server(&slow, at("srv"), "slow", "--stall"));
     snprintf(spec, sizeof spec, "srv*%s*%s", at("cache3"), slow.url);
     setenv("DUMPSCAN_SYMBOL_TIMEOUT", "1", 1);
     CHECK(image("plain.sys", 0x5F8A1C2D, 0x3000, &r, false) == DS_STORE_NOT_FOUND);
@@ -331,7 +352,7 @@ static void corpus(void)
              "echo \"PATH:%s/ptrdst/Wdf01000.sys\" > store/Wdf01000.sys/A9A9D36Ed1000/file.ptr",
              syms, syms, dir) == 0);
     server sv;
-    CHECK(start_server(&sv, at("store"), "corpus", false));
+    CHECK(start_server(&sv, at("store"), "corpus", ""));
     if (!sv.pid)
         return;
     unsetenv("DUMPSCAN_SYMBOL_TIMEOUT");
@@ -376,7 +397,7 @@ static void corpus(void)
 
     /* a stalled server: the report still comes out */
     server slow;
-    CHECK(start_server(&slow, at("store"), "slow2", true));
+    CHECK(start_server(&slow, at("store"), "slow2", "--stall"));
     setenv("DUMPSCAN_SYMBOL_TIMEOUT", "1", 1);
     snprintf(cmd, sizeof cmd, DUMPSCAN_BIN " -y 'srv*%s*%s' %s", at("dlcache5"), slow.url, dump);
     char *out = capture(cmd);

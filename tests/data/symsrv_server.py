@@ -2,7 +2,8 @@
 """A symbol server for the tests: serves ROOT over HTTP on 127.0.0.1 at an
 ephemeral port, writes the port to PORTFILE, appends one line per request
 ("GET /path status") to LOGFILE. --stall: every answer sends its headers and
-a few bytes, then stalls (the client's timeout path). Exits by itself after
+a few bytes, then stalls (the client's timeout path). --flaky: the first
+request for each path gets 503 (the retry path). Exits by itself after
 --lifetime seconds so a crashed test never leaves it behind."""
 import argparse
 import http.server
@@ -18,9 +19,11 @@ def main():
     ap.add_argument("portfile")
     ap.add_argument("logfile")
     ap.add_argument("--stall", action="store_true")
+    ap.add_argument("--flaky", action="store_true")
     ap.add_argument("--lifetime", type=float, default=120)
     a = ap.parse_args()
     lock = threading.Lock()
+    seen = set()
 
     class Handler(http.server.SimpleHTTPRequestHandler):
         def __init__(self, *args, **kw):
@@ -43,6 +46,14 @@ def main():
                 self.wfile.flush()
                 time.sleep(a.lifetime)
                 return
+            if a.flaky:
+                with lock:
+                    first = self.path not in seen
+                    seen.add(self.path)
+                if first:
+                    self.record(503)
+                    self.send_error(503)
+                    return
             path = self.translate_path(self.path)
             status = 200 if os.path.isfile(path) else 404
             self.record(status)
