@@ -134,6 +134,9 @@ static const row rows[] = {
     /* 0x7E whose exception record says the write went to freed-heap fill */
     {X64, false, 4, "exrecptr",    "driver_fault", "mydrv.sys",       LOW, LOW,  "driver_fault_mydrv", false},
     {X86, false, 5, "exrecptr",    "driver_fault", "mydrv.sys",       LOW, LOW,  "driver_fault_mydrv", false},
+    /* 0x7A with STATUS_DEVICE_DATA_ERROR: the disk, not a driver */
+    {X64, false, 6, "inpage",      "hardware", NULL,                  NONE, NONE, "hardware_", false},
+    {X86, true,  1, "inpage",      "hardware", NULL,                  NONE, NONE, "hardware_", false},
     /* 0x5A with STATUS_INVALID_IMAGE_HASH: code integrity, not a module on the stack */
     {X64, false, 4, "badimagehash", "system_process", NULL,           NONE, NONE, "system_process_", false},
     {X86, false, 6, "badimagehash", "system_process", NULL,           NONE, NONE, "system_process_", false},
@@ -385,6 +388,15 @@ static bool check_verdict(const row *r, const ds_crash *c, const char *label)
                                     "module, points into contosogpu.sys") != NULL;
     if (p2 != (strncmp(r->scenario, "tdr", 3) == 0))
         FAILV("P2 reason is %d", p2);
+    bool io = false, live_maybe = false;
+    for (size_t i = 0; i < v->ncaveats; i++) {
+        io |= strstr(v->caveats[i], "STATUS_DEVICE_DATA_ERROR is a device I/O failure") != NULL;
+        live_maybe |= strstr(v->caveats[i], "is also used for live dumps") != NULL;
+    }
+    if (io != !strcmp(r->scenario, "inpage"))
+        FAILV("device I/O caveat is %d", io);
+    if (live_maybe != !strcmp(r->scenario, "whea")) /* 0x124: live dump or bug check */
+        FAILV("live-dump-sometimes caveat is %d", live_maybe);
     bool ci = false;
     for (size_t i = 0; i < v->ncaveats; i++)
         ci |= strstr(v->caveats[i], "STATUS_INVALID_IMAGE_HASH points at code integrity") != NULL;

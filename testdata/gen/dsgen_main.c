@@ -27,7 +27,7 @@ static void usage(FILE *f)
           "                       unloadedce power powernomem watchdog watchdogdpc whea\n"
           "                       manualkbd scanonly victim victimflt tdr tdrlive, or a header\n"
           "                       scenario: acpibios acpifatal iommu livedump noncanon\n"
-          "                       fillptr freedptr userptr badimagehash exrecptr\n"
+          "                       fillptr freedptr userptr badimagehash exrecptr inpage\n"
           "  --verbose            print the written facts as key=value lines\n"
           "  --help               this text\n",
           f);

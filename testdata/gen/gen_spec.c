@@ -263,6 +263,9 @@ static const struct {
     {"freedptr", 0xD1, 0x1, {0xFFFFFFFFFEEEFEEEULL, 0, 0, 0}, {0, 0}}, /* freed heap fill */
     {"userptr", 0xD1, 0x1, {0x7FF6A1230010ULL, 0, 0, 0}, {0, 0}},  /* user VA at DISPATCH */
     {"badimagehash", 0x5A, 0xF, {0x1, 0xFFFFC00012345000ULL, 0, 0xC0000428u}, {0, 0}},
+    /* 0x7A: a kernel page could not be read back, the disk reported bad data */
+    {"inpage", 0x7A, 0xF, {0xFFFFF6FB7DBED000ULL, 0xC000009Cu, 0x2A5B8860, 0xFFFFF80412345000ULL},
+     {0, 0}},
     /* 0x7E whose exception record (P3) is a write to a freed-heap fill address */
     {"exrecptr", 0x1000007E, 0, {0, 0, 0, 0}, {1, 0xFEEEFEEEFEEEFEEEULL}},
 };
@@ -319,7 +322,7 @@ const char *const *gen_scenario_names(void)
         "irqltrap", "pool", "poolcaller", "unloaded", "unloadedce", "power", "powernomem",
         "watchdog", "watchdogdpc", "whea", "manualkbd", "scanonly", "victim", "victimflt",
         "tdr", "tdrlive", "acpibios", "acpifatal", "iommu", "livedump", "noncanon", "fillptr", "freedptr",
-        "userptr", "badimagehash", "exrecptr", NULL};
+        "userptr", "badimagehash", "exrecptr", "inpage", NULL};
     return names;
 }
 
