@@ -108,9 +108,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (opt & 4)
         c.regs[ifp] = STACK_VA + (c.regs[ifp] % span & ~3ull);
     c.valid = ((1ull << DS_MAX_REGS) - 1) & ~((uint64_t)(opt & 0xF0) << 24);
+    /* the walk's rules (issue 12): kernel stacks (trap frames), frame-pointer
+     * platforms, pc 0, a spliced context record */
+    uint8_t more = slen ? stack[slen - 1] : 0;
+    if (more & 8)
+        c.regs[ipc] = 0;
     c.pc = c.regs[ipc];
     c.sp = c.regs[isp];
     c.fp = c.regs[ifp];
+    ds_context rec = c;
+    rec.regs[isp] = rec.sp = STACK_VA + ((c.sp - STACK_VA + (uint64_t)more * 8) % span & ~7ull);
+    rec.regs[ipc] = rec.pc = w.base + (uint64_t)more * 0x10 % (w.size + 0x100);
 
     ds_unwind_env env = {
         .arch = arch,
@@ -120,6 +128,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .ctx = &w,
         .max_frames = 64,
         .max_scan_bytes = opt & 8 ? 256 : 0,
+        .kernel = more & 1,
+        .frame_pointers = more & 2,
+        .splice = more & 4 ? &rec : NULL,
+        .nsplice = more & 4 ? 1 : 0,
     };
     if (opt & 1) {
         env.stack_low = STACK_VA;
