@@ -439,9 +439,11 @@ static void add_inline(lookup *k, Dwarf_Die die)
 
 /*
  * Among the children of parent, follow the DIEs that hold rva: functions,
- * inlined calls and lexical blocks by their ranges, namespaces and types
- * (which may hold member functions) always. True once a holding DIE was
- * found: the search stops there, as ranges of siblings do not overlap.
+ * inlined calls and lexical blocks by their ranges, namespaces and modules
+ * always. Types are not entered: a member function's code is described by
+ * a DIE at namespace or unit level (DW_AT_specification), the one in the
+ * class only declares it. True once a holding DIE was found: the search
+ * stops there, as ranges of siblings do not overlap.
  */
 static bool search(lookup *k, Dwarf_Die parent, unsigned depth)
 {
@@ -473,10 +475,7 @@ static bool search(lookup *k, Dwarf_Die parent, unsigned depth)
                 search(k, d, depth + 1);
             }
             break;
-        case DW_TAG_namespace:
-        case DW_TAG_class_type:
-        case DW_TAG_structure_type:
-        case DW_TAG_union_type:
+        case DW_TAG_namespace: /* C++ and Fortran put definitions inside these */
         case DW_TAG_module:
             found = search(k, d, depth + 1);
             break;
