@@ -100,6 +100,11 @@ int main(void)
     CHECK_STR(c->facts.os_name, "Windows 10");
     CHECK_STR(c->facts.os_product, "client");
     CHECK_STR(c->facts.bugcheck_str, "AV");
+    /* [1] = all ones: a general-protection fault, no address recorded */
+    bool gp = false;
+    for (size_t i = 0; i < c->verdict.ncaveats; i++)
+        gp |= strstr(c->verdict.caveats[i], "general-protection fault") != NULL;
+    CHECK(gp);
     char *t = ds_report_text(d, 0);
     CHECK(has(t, "EXCEPTION_RECORD: ffff850429891ee8 -- (.exr 0xffff850429891ee8) from P3\n"));
     CHECK(has(t, "EXCEPTION:     code c0000005 at fffff8048b58334c (amdppm.sys+0x334c)"));

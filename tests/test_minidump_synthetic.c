@@ -892,9 +892,42 @@ static void check_extras(uint32_t platform, uint32_t major, uint32_t minor, uint
     free(m.b);
 }
 
+/* An access violation whose address is all ones (a general-protection
+ * fault) is said to have no recorded address. */
+static void check_gp_address(void)
+{
+    fprintf(stderr, "-- general-protection address\n");
+    for (int gp = 0; gp < 2; gp++) {
+        mb m;
+        build_full(&m, &X64, true, false);
+        uint32_t dir = m.b[12] | m.b[13] << 8 | (uint32_t)m.b[14] << 16 | (uint32_t)m.b[15] << 24;
+        uint32_t n = m.b[8] | m.b[9] << 8 | (uint32_t)m.b[10] << 16 | (uint32_t)m.b[11] << 24;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t e = dir + 12 * i, type = m.b[e] | m.b[e + 1] << 8;
+            uint32_t rva = m.b[e + 8] | m.b[e + 9] << 8 | (uint32_t)m.b[e + 10] << 16 |
+                           (uint32_t)m.b[e + 11] << 24;
+            if (type == 6) /* ExceptionInformation[1] of the EXCEPTION_RECORD64 at +8 */
+                set64(&m, rva + 8 + 0x28, gp ? UINT64_MAX : 0x10);
+        }
+        ds_error err;
+        ds_dump *d = ds_open_memory(m.b, m.len, NULL, &err);
+        CHECK(d != NULL);
+        if (d) {
+            const ds_verdict *v = &ds_dump_crash(d)->verdict;
+            bool said = false;
+            for (size_t i = 0; i < v->ncaveats; i++)
+                said |= strstr(v->caveats[i], "general-protection fault") != NULL;
+            CHECK(said == (gp == 1));
+            ds_close(d);
+        }
+        free(m.b);
+    }
+}
+
 int main(void)
 {
     check_unknown_foreign_exception();
+    check_gp_address();
     check_extras(0x8101, 11, 6, 0, "20G165", "macOS", "11.6.0 20G165");
     check_extras(0x8102, 15, 1, 0, "19B74", "iOS", "15.1.0 19B74");
     check_extras(0x8201, 0, 0, 0, "Linux 5.4.0-42-generic #46-Ubuntu SMP x86_64", "Linux",

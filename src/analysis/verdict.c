@@ -744,17 +744,26 @@ static int make_bucket(ds_crash *c, const char *prefix)
 
 /* Access, target address and in-page status from an exception record
  * (bugcodes/access.txt). */
-static void exception_access(ds_crash *c, const ds_exception *e)
+static int exception_access(vstate *v, const ds_exception *e)
 {
-    ds_verdict *vd = &c->verdict;
+    ds_verdict *vd = &v->c->verdict;
     int status;
     const char *a = ds_access_exception(e, &status);
     if (!a)
-        return;
+        return 0;
     vd->access = a;
     vd->faulting_address = e->params[1];
     if (status >= 0)
         vd->inpage_status = ds_known(e->params[status]);
+    /* A general-protection fault (a non-canonical pointer, mostly) gives no
+     * address: Windows records all ones, which is not where anything was */
+    uint64_t none = v->ptr == 8 ? UINT64_MAX : UINT32_MAX;
+    if (e->code == 0xC0000005u && e->params[1] == none)
+        return CAVEAT(v, "the target address 0x%" PRIx64 " is what Windows records when a "
+                      "general-protection fault gives no address (usually a non-canonical "
+                      "pointer): the real address is not in the record; the faulting "
+                      "instruction's operands tell it", e->params[1]);
+    return 0;
 }
 
 static int kernel_verdict(vstate *v)
@@ -799,8 +808,8 @@ static int kernel_verdict(vstate *v)
     if (!vd->access && has_target)
         vd->access = ds_access_bugcheck(c->bugcheck.code, false, 0, c->os_build, c->arch);
     /* the real exception (0x7E's P3): its access and address */
-    if (c->records.has_exception)
-        exception_access(c, &c->records.exception);
+    if (c->records.has_exception && exception_access(v, &c->records.exception) < 0)
+        return -1;
     if (!v->have_fault_addr && vd->access && c->records.has_exception &&
         c->records.exception_param > 0) { /* 0x7E: the record's target address */
         v->have_fault_addr = v->fault_in_record = true;
@@ -931,9 +940,9 @@ static int user_verdict(vstate *v)
         if (!vd->title)
             return -1;
         bool win = strcmp(space, "win") == 0;
-        if (win)
-            exception_access(c, e);
-        else if (known && info.cls && strcmp(info.cls, "invalid_pointer") == 0) {
+        if (win && exception_access(v, e) < 0)
+            return -1;
+        if (!win && known && info.cls && strcmp(info.cls, "invalid_pointer") == 0) {
             vd->faulting_address = e->address; /* si_addr / the Mach fault address */
             vd->access = "access";
         }
