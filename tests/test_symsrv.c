@@ -271,6 +271,26 @@ static void synthetic(void)
     CHECK(requests(&sv, "/fork.sys/") == 1);
     CHECK(sh("test -z \"$(find cache -name '.download-*')\"") == 0); /* no temporaries left */
 
+    /* the rest of WinDbg's grammar: cache*DIR for a later srv*URL, srv*URL
+     * into the default cache, symsrv*DLL*CACHE*URL; a Windows-only cache
+     * path is never created here (the default cache is used) */
+    snprintf(spec, sizeof spec, "cache*%s;srv*%s", at("cacheA"), sv.url);
+    CHECK(image("plain.sys", 0x5F8A1C2D, 0x3000, &r, false) == DS_STORE_FOUND);
+    CHECK_STR(r.path, at("cacheA/plain.sys/5F8A1C2D3000/plain.sys"));
+    setenv("DUMPSCAN_SYMBOL_CACHE", at("cacheB"), 1);
+    snprintf(spec, sizeof spec, "srv*%s", sv.url);
+    CHECK(image("plain.sys", 0x5F8A1C2D, 0x3000, &r, false) == DS_STORE_FOUND);
+    CHECK_STR(r.path, at("cacheB/plain.sys/5F8A1C2D3000/plain.sys"));
+    snprintf(spec, sizeof spec, "symsrv*symsrv.dll*%s*%s", at("cacheC"), sv.url);
+    CHECK(image("plain.sys", 0x5F8A1C2D, 0x3000, &r, false) == DS_STORE_FOUND);
+    CHECK_STR(r.path, at("cacheC/plain.sys/5F8A1C2D3000/plain.sys"));
+    snprintf(spec, sizeof spec, "srv*C:\\symbols*%s", sv.url);
+    CHECK(image("mixed.sys", 0xABCDEF01, 0x1a000, &r, false) == DS_STORE_FOUND);
+    CHECK_STR(r.path, at("cacheB/mixed.sys/ABCDEF011a000/mixed.sys"));
+    CHECK(access("C:\\symbols", F_OK) != 0 && access("C:", F_OK) != 0);
+    unsetenv("DUMPSCAN_SYMBOL_CACHE");
+    snprintf(spec, sizeof spec, "srv*%s*%s", at("cache"), sv.url);
+
     /* a file over the size limit is refused, nothing kept */
     setenv("DUMPSCAN_SYMBOL_MAX_SIZE", "100", 1);
     CHECK(image("big.sys", 0x77777777, 0x1000, &r, false) == DS_STORE_NOT_FOUND);
