@@ -573,6 +573,9 @@ DS_API ds_dump *ds_open_memory(const void *data, size_t size, const ds_open_opti
 
 DS_API void ds_close(ds_dump *d);
 
+/* The path given to ds_open (owned by d, valid until ds_close), or NULL for
+ * a dump opened with ds_open_memory. */
+DS_API const char *ds_dump_path(const ds_dump *d);
 DS_API const ds_crash *ds_dump_crash(const ds_dump *d);
 
 /*

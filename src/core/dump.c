@@ -189,6 +189,11 @@ size_t ds_read_physical(const ds_dump *d, uint64_t pa, void *buf, size_t len)
     return ds_phys_read(&d->mem, pa, buf, len);
 }
 
+const char *ds_dump_path(const ds_dump *d)
+{
+    return d ? d->path : NULL;
+}
+
 const char *ds_version(void)
 {
     return DS_VERSION_STRING; /* compiled into the library, not the caller */

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format/context.h"
+#include "mem/context.h"
 #include "format/format.h"
 #include "model/model.h"
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "format/context.h"
+#include "mem/context.h"
 #include "format/minidump.h"
 #include "io/source.h"
 

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "format/minidump.h"
-#include "image/pe.h"
+#include "format/codeview.h"
 
 #define MD_THREAD 48       /* MINIDUMP_THREAD */
 #define MD_THREAD_EX 64    /* MINIDUMP_THREAD_EX (adds BackingStore) */

@@ -6,7 +6,7 @@
  */
 #include <stdlib.h>
 
-#include "format/context.h"
+#include "mem/context.h"
 #include "format/format.h"
 #include "model/model.h"
 

@@ -29,7 +29,5 @@ bool ds_pe_read(ds_read_fn rd, void *ctx, uint64_t base, ds_pe *out);
  * written when one is found. */
 bool ds_pe_codeview(ds_read_fn rd, void *ctx, uint64_t base, const ds_pe *pe,
                     ds_codeview *out);
-/* Decode a CodeView record already in memory. */
-bool ds_codeview_parse(const uint8_t *p, size_t len, ds_codeview *out);
 
 #endif

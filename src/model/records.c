@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "format/context.h"
+#include "mem/context.h"
 #include "model/records.h"
 
 static unsigned ptr_size(const ds_crash *c)

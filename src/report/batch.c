@@ -15,7 +15,6 @@
 #include <time.h>
 
 #include "model/model.h"
-#include "core/dump.h"
 #include "report/rowutil.h"
 #include "report/safetext.h"
 #include "report/strbuf.h"
@@ -208,15 +207,15 @@ ds_row *ds_row_from_dump(const ds_dump *d, const char *path)
 {
     if (!d)
         return NULL;
-    const ds_crash *c = &d->crash;
+    const ds_crash *c = ds_dump_crash(d);
     ds_row *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    r->path = ds_strdup(path ? path : d->path ? d->path : "");
+    r->path = ds_strdup(path ? path : ds_dump_path(d) ? ds_dump_path(d) : "");
     if (!r->path)
         goto oom;
     r->file_size = c->file_size;
-    if (path || d->path)
+    if (path || ds_dump_path(d))
         row_stat(r);
     r->format = c->format;
     r->dump_kind = c->dump_kind ? c->dump_kind : "unknown";

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 
 #include "analysis/ntstatus.h"
-#include "core/dump.h"
 #include "report/callsite.h"
 #include "report/regnames.h"
 #include "report/safetext.h"
@@ -537,13 +536,13 @@ static json_t *stacks_json(const ds_crash *c)
 
 char *ds_report_json(const ds_dump *d, unsigned flags)
 {
-    const ds_crash *c = &d->crash;
+    const ds_crash *c = ds_dump_crash(d);
     json_t *root = json_object();
     json_object_set_new(root, "schema_version", json_integer(DS_JSON_SCHEMA_VERSION));
     json_object_set_new(root, "tool", json_pack("{s:s, s:s}", "name", "dumpscan", "version",
                                                 DS_VERSION_STRING));
     json_object_set_new(root, "file", json_pack("{s:o, s:I, s:b}", "path",
-                                                d->path && *d->path ? ds_json_path(d->path)
+                                                ds_dump_path(d) && *ds_dump_path(d) ? ds_json_path(ds_dump_path(d))
                                                                     : json_null(),
                                                 "size",
                                                 (json_int_t)c->file_size, "compressed",

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "analysis/ntstatus.h"
-#include "core/dump.h"
 #include "report/callsite.h"
 #include "report/regnames.h"
 #include "report/safetext.h"
@@ -25,11 +24,11 @@ static int addr_width(const ds_crash *c)
 
 static void header_lines(ds_strbuf *b, const ds_dump *d)
 {
-    const ds_crash *c = &d->crash;
+    const ds_crash *c = ds_dump_crash(d);
     char t[32];
     /* names from outside are shown with their control characters escaped */
     ds_sb_printf(b, "File:         ");
-    ds_sb_display(b, d->path ? d->path : "(memory)");
+    ds_sb_display(b, ds_dump_path(d) ? ds_dump_path(d) : "(memory)");
     ds_sb_printf(b, "%s\n", c->compressed ? " (gzip)" : "");
     if (c->file_in_cab) {
         ds_sb_printf(b, "FILE_IN_CAB:  ");
@@ -504,7 +503,7 @@ static void symbol_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
 
 char *ds_report_text(const ds_dump *d, unsigned flags)
 {
-    const ds_crash *c = &d->crash;
+    const ds_crash *c = ds_dump_crash(d);
     bool verbose = flags & DS_TEXT_VERBOSE;
     ds_strbuf b = {0};
     header_lines(&b, d);

@@ -17,7 +17,7 @@
  */
 #include <string.h>
 
-#include "format/context.h"
+#include "mem/context.h"
 #include "unwind/unwind_internal.h"
 
 #define DEFAULT_SCAN_BYTES 8192u

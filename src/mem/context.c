@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "format/context.h"
+#include "mem/context.h"
 #include "io/bytes.h"
 #include "mem/memview.h"
 

@@ -1,7 +1,9 @@
-/* CPU context and exception records: raw bytes -> crash model. Shared by the
- * kernel and minidump readers. */
-#ifndef DS_FORMAT_CONTEXT_H
-#define DS_FORMAT_CONTEXT_H
+/* CPU context records and trap frames: raw bytes, or memory-view addresses,
+ * -> ds_context. In the memory stage because every stage above reads them:
+ * the format readers (dump headers, minidump threads), the model's fault
+ * records, and the unwinder (trap frames met on a stack). */
+#ifndef DS_MEM_CONTEXT_H
+#define DS_MEM_CONTEXT_H
 
 #include "dumpscan/dumpscan.h"
 
