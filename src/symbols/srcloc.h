@@ -2,6 +2,7 @@
  * Where an address lies in the source: file and line, and the calls the
  * compiler inlined there. Filled by each symbol source (Breakpad .sym, PDB
  * C13 lines, DWARF) and turned into frame fields by the stacks stage.
+ * Format facts and rules: doc/source-lines.md.
  */
 #ifndef DS_SYMBOLS_SRCLOC_H
 #define DS_SYMBOLS_SRCLOC_H
