@@ -690,6 +690,17 @@ static void check_too_short(void)
  * ds_exception_info. The lookup must clear its output for unknown codes, and
  * the whole report must come out for such dumps.
  */
+/* Where the built dump's stream of this type starts (aborts when absent). */
+static uint32_t stream_rva(const mb *m, uint32_t type)
+{
+    for (uint32_t i = 0; i < m->nstreams; i++) {
+        const uint8_t *e = m->b + 32 + 12 * i;
+        if ((uint32_t)(e[0] | e[1] << 8 | e[2] << 16 | (uint32_t)e[3] << 24) == type)
+            return e[8] | e[9] << 8 | e[10] << 16 | (uint32_t)e[11] << 24;
+    }
+    abort();
+}
+
 static void check_unknown_foreign_exception(void)
 {
     ds_knowledge *k = ds_knowledge_load();
@@ -714,17 +725,8 @@ static void check_unknown_foreign_exception(void)
         mb m;
         build_full(&m, &X64, true, false);
         /* PlatformId in MINIDUMP_SYSTEM_INFO (+20), ExceptionCode (+8). */
-        uint32_t dir = m.b[12] | m.b[13] << 8 | (uint32_t)m.b[14] << 16 | (uint32_t)m.b[15] << 24;
-        uint32_t n = m.b[8] | m.b[9] << 8 | (uint32_t)m.b[10] << 16 | (uint32_t)m.b[11] << 24;
-        for (uint32_t s = 0; s < n; s++) {
-            uint32_t e = dir + 12 * s, type = m.b[e] | m.b[e + 1] << 8;
-            uint32_t rva = m.b[e + 8] | m.b[e + 9] << 8 | (uint32_t)m.b[e + 10] << 16 |
-                           (uint32_t)m.b[e + 11] << 24;
-            if (type == 7)
-                set32(&m, rva + 20, cases[i].platform);
-            if (type == 6)
-                set32(&m, rva + 8, cases[i].code);
-        }
+        set32(&m, stream_rva(&m, 7) + 20, cases[i].platform);
+        set32(&m, stream_rva(&m, 6) + 8, cases[i].code);
         ds_error err;
         uint8_t *copy = malloc(m.len);
         memcpy(copy, m.b, m.len);
@@ -900,15 +902,8 @@ static void check_gp_address(void)
     for (int gp = 0; gp < 2; gp++) {
         mb m;
         build_full(&m, &X64, true, false);
-        uint32_t dir = m.b[12] | m.b[13] << 8 | (uint32_t)m.b[14] << 16 | (uint32_t)m.b[15] << 24;
-        uint32_t n = m.b[8] | m.b[9] << 8 | (uint32_t)m.b[10] << 16 | (uint32_t)m.b[11] << 24;
-        for (uint32_t i = 0; i < n; i++) {
-            uint32_t e = dir + 12 * i, type = m.b[e] | m.b[e + 1] << 8;
-            uint32_t rva = m.b[e + 8] | m.b[e + 9] << 8 | (uint32_t)m.b[e + 10] << 16 |
-                           (uint32_t)m.b[e + 11] << 24;
-            if (type == 6) /* ExceptionInformation[1] of the EXCEPTION_RECORD64 at +8 */
-                set64(&m, rva + 8 + 0x28, gp ? UINT64_MAX : 0x10);
-        }
+        /* ExceptionInformation[1] of the EXCEPTION_RECORD64 at +8 */
+        set64(&m, stream_rva(&m, 6) + 8 + 0x28, gp ? UINT64_MAX : 0x10);
         ds_error err;
         ds_dump *d = ds_open_memory(m.b, m.len, NULL, &err);
         CHECK(d != NULL);
