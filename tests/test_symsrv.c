@@ -12,7 +12,9 @@
  * (amdppm.pdb compressed, Wdf01000.sys through file.ptr), the report says so,
  * and four batch workers download each file once.
  */
+#include <poll.h>
 #include <pthread.h>
+#include <pty.h>
 #include <stdarg.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -145,6 +147,49 @@ static bool same_file(const char *a, const char *b)
 
 /* --------------------------------------------------------- synthetic */
 
+static ds_store_status image(const char *name, uint32_t stamp, uint32_t size,
+                             ds_store_result *r, bool offline);
+
+/* stderr of a child looking name up, its stderr a terminal or a pipe. */
+static char *child_stderr(bool tty, const char *name, uint32_t stamp, uint32_t size)
+{
+    int fd = -1, p[2] = {-1, -1};
+    pid_t pid;
+    if (tty) {
+        pid = forkpty(&fd, NULL, NULL, NULL);
+    } else {
+        if (pipe(p) != 0)
+            return NULL;
+        pid = fork();
+        fd = p[0];
+    }
+    if (pid == 0) {
+        if (!tty)
+            dup2(p[1], 2);
+        ds_store_result r;
+        _exit(image(name, stamp, size, &r, false) == DS_STORE_FOUND ? 0 : 1);
+    }
+    if (p[1] >= 0)
+        close(p[1]);
+    static char out[8192];
+    size_t n = 0;
+    for (;;) { /* until the child closes its end (EIO on a pty) */
+        struct pollfd pf = {fd, POLLIN, 0};
+        if (poll(&pf, 1, 30000) <= 0)
+            break;
+        ssize_t k = read(fd, out + n, sizeof out - 1 - n);
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+    }
+    out[n] = '\0';
+    close(fd);
+    int status = -1;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return out;
+}
+
 static char spec[1024];
 
 static ds_store_status image(const char *name, uint32_t stamp, uint32_t size,
@@ -270,6 +315,21 @@ static void synthetic(void)
     }
     CHECK(requests(&sv, "/fork.sys/") == 1);
     CHECK(sh("test -z \"$(find cache -name '.download-*')\"") == 0); /* no temporaries left */
+
+    /* a large file: a progress line on a terminal, nothing on a pipe */
+    uint8_t *huge = calloc(1, 5u << 20);
+    pb_image him = {.machine = 0x8664, .base = 0x140000000, .size_of_image = 0x600000};
+    pb_write_file(&him, huge, 1024);
+    pb_put32(huge + 0x88, 0x99999999);
+    write_bytes("srv/huge.sys/99999999600000/huge.sys", huge, 5u << 20);
+    write_bytes("srv/quiet.sys/99999999600000/quiet.sys", huge, 5u << 20);
+    free(huge);
+    char *err = child_stderr(true, "huge.sys", 0x99999999, 0x600000);
+    CHECK(err && strstr(err, "downloading huge.sys") && strstr(err, "100%"));
+    err = child_stderr(false, "quiet.sys", 0x99999999, 0x600000);
+    CHECK(err && err[0] == '\0');
+    CHECK(same_file(at("cache/quiet.sys/99999999600000/quiet.sys"),
+                    at("srv/quiet.sys/99999999600000/quiet.sys")));
 
     /* the rest of WinDbg's grammar: cache*DIR for a later srv*URL, srv*URL
      * into the default cache, symsrv*DLL*CACHE*URL; a Windows-only cache
