@@ -164,7 +164,9 @@ int main(void)
     char buf[512];
     ds_error err;
     snprintf(buf, sizeof buf, "%s/report.cab:nothere.dmp", dir);
-    CHECK(ds_open(buf, NULL, &err) == NULL && strstr(err.text, "nothere.dmp"));
+    /* (the path already names the member: the message does not repeat it) */
+    CHECK(ds_open(buf, NULL, &err) == NULL && err.code == DS_E_NOT_FOUND &&
+          strstr(err.text, "member") && !strstr(err.text, "nothere.dmp"));
     snprintf(buf, sizeof buf, "%s/report.cab:notes.txt", dir);
     CHECK(ds_open(buf, NULL, &err) == NULL);
     CHECK(sh("gcab -c -z nodump.cab notes.txt") == 0);

@@ -111,7 +111,7 @@ static void check_random_reads(void)
         lim.head = 64 << 10;
         lim.gz_spacing = 8 << 10;
         ds_source s;
-        ds_error err = {{0}};
+        ds_error err = {0};
         CHECK(ds_source_open_memory_with(&s, gz, zlen, &lim, &err) == 0);
         CHECK(s.gz != NULL && s.compressed && !s.gz_truncated);
         CHECK_EQ_U64(s.bytes.size, n);
@@ -147,7 +147,7 @@ static void check_random_reads(void)
  * aside (the only things that may differ). */
 static json_t *report_of(const char *path)
 {
-    ds_error err = {{0}};
+    ds_error err = {0};
     ds_dump *d = ds_open(path, NULL, &err);
     if (!d) {
         fprintf(stderr, "  %s: %s\n", path, err.text);
@@ -186,7 +186,7 @@ static void check_same_report(const char *name, uint32_t type, uint64_t phys)
 
     /* Cut the compressed file: a partial report that says so. */
     CHECK(write_all(gz, z, zlen / 2));
-    ds_error err = {{0}};
+    ds_error err = {0};
     ds_dump *d = ds_open(gz, NULL, &err);
     CHECK(d || strstr(err.text, "gzip"));
     if (d) {
@@ -226,7 +226,7 @@ static void check_bomb(void)
 
     /* Bounded memory, nothing on disk. */
     ds_source s;
-    ds_error err = {{0}};
+    ds_error err = {0};
     CHECK(ds_source_open_file(&s, path, DS_SOURCE_WINDOWS, &err) == 0);
     CHECK_EQ_U64(s.bytes.size, 1ull << 30);
     CHECK(ds_source_memory(&s) <= DS_SOURCE_HEAD + DS_GZ_MAX_POINTS * (DS_GZ_WINDOW + 64) +
@@ -240,6 +240,7 @@ static void check_bomb(void)
     lim.gunzip_max = 256ull << 20;
     CHECK(ds_source_open_file_with(&s, path, DS_SOURCE_WINDOWS, &lim, &err) != 0);
     CHECK(strstr(err.text, "limit") != NULL);
+    CHECK(err.code == DS_E_TOO_LARGE);
 
     /* The CLI: a clear error, inside 512 MiB of address space. */
     pid_t pid = fork();

@@ -46,7 +46,7 @@ static void on_alarm(int sig)
 /* Every opener refuses path with a message naming kind, not the path. */
 static void check_refused(const char *path, const char *kind)
 {
-    ds_error err = {{0}};
+    ds_error err = {0};
     uint64_t size = 0;
     int fd = ds_file_open(path, &size, &err);
     CHECK(fd < 0);
@@ -202,7 +202,7 @@ static void check_windows_equal_whole(void)
     if (!make_full_dump(path, sizeof path, "full64m.dmp", 64ull << 20, &s))
         return;
     CHECK(s.out_file_size > DS_SOURCE_SMALL);
-    ds_error err = {{0}};
+    ds_error err = {0};
     ds_dump *win = ds_open(path, NULL, &err);
     CHECK(win != NULL);
     size_t len = 0;
@@ -251,7 +251,7 @@ static void check_huge_sparse(void)
     if (!make_full_dump(path, sizeof path, "full64g.dmp", 64ull << 30, &s))
         return;
     CHECK(s.out_file_size > (60ull << 30));
-    ds_error err = {{0}};
+    ds_error err = {0};
     ds_dump *d = ds_open(path, NULL, &err);
     CHECK(d != NULL);
     if (d) {
@@ -288,7 +288,7 @@ static void check_shrinking(void)
         gen_spec s;
         if (!make_full_dump(path, sizeof path, "shrink.dmp", 1ull << 30, &s))
             return;
-        ds_error err = {{0}};
+        ds_error err = {0};
         ds_dump *d = calloc(1, sizeof *d);
         CHECK(d && ds_source_open_file(&d->src, path, DS_SOURCE_WINDOWS, &err) == 0);
         CHECK(truncate(path, (off_t)cuts[i]) == 0);
@@ -352,7 +352,7 @@ int main(void)
     FILE *f = fopen(reg, "wb");
     CHECK(f && fwrite("hello", 1, 5, f) == 5 && fclose(f) == 0);
     uint64_t size = 0;
-    ds_error err = {{0}};
+    ds_error err = {0};
     int fd = ds_file_open(reg, &size, &err);
     CHECK(fd >= 0);
     CHECK_EQ_U64(size, 5);

@@ -25,7 +25,7 @@ static ds_pdb *open_corpus(const char *rel, const char *key)
     const char *path = corpus_path(rel, buf, sizeof buf);
     if (!path)
         return NULL;
-    ds_error err = {{0}};
+    ds_error err = {0};
     ds_pdb *p = ds_pdb_open(path, &err);
     CHECK(p != NULL);
     if (!p) {

@@ -24,7 +24,7 @@ static const pdb_spec base_spec = {
 static ds_pdb *open_spec(const pdb_spec *spec, uint8_t **buf, size_t *len)
 {
     *buf = pdbgen_build(spec, len);
-    ds_error err = {{0}};
+    ds_error err = {0};
     return ds_pdb_open_memory(*buf, *len, &err);
 }
 
@@ -413,7 +413,7 @@ static void test_damage(void)
 /* MSF damage on the written bytes. */
 static ds_pdb *reopen(const uint8_t *f, size_t len)
 {
-    ds_error err = {{0}};
+    ds_error err = {0};
     ds_pdb *p = ds_pdb_open_memory(f, len, &err);
     if (!p)
         CHECK(err.text[0] != '\0');
@@ -519,7 +519,7 @@ static void test_msf(void)
 
 static void test_file_api(void)
 {
-    ds_error err = {{0}};
+    ds_error err = {0};
     CHECK(ds_pdb_open("/nonexistent/x.pdb", &err) == NULL && err.text[0]);
     err.text[0] = '\0';
     CHECK(ds_pdb_open("/dev/null", &err) == NULL && err.text[0]);

@@ -42,9 +42,37 @@ extern "C" {
 
 /* ---------------------------------------------------------------- errors */
 
+/*
+ * What went wrong, for a program to branch on; the text says it for a person.
+ * Values are stable (new ones are only added at the end).
+ */
+typedef enum ds_errcode {
+    DS_OK = 0,          /* no error */
+    DS_E_IO,            /* the file cannot be opened or read (permission, I/O error) */
+    DS_E_NOT_FOUND,     /* no such file, or no such member in a cabinet */
+    DS_E_NOT_REGULAR,   /* a directory, FIFO, device or socket, not a file */
+    DS_E_NOT_A_DUMP,    /* readable, but of no format this library knows */
+    DS_E_TOO_LARGE,     /* larger than a limit the library keeps to */
+    DS_E_CORRUPT,       /* of a known format, but cannot be read as one */
+    DS_E_NOMEM,         /* an allocation failed */
+    DS_E_USAGE,         /* an invalid argument (NULL path, bad option text) */
+    DS_E_UNSUPPORTED,   /* a known but unsupported variant (compression, version) */
+} ds_errcode;
+
+/*
+ * Filled by a function that fails (and only then: on success its content is
+ * unspecified). The text never repeats the path the caller passed, so a
+ * program prints it as "PATH: text". The caller owns the struct (usually on
+ * its stack); nothing in it needs freeing.
+ */
 typedef struct ds_error {
-    char text[256];
+    char text[256];     /* NUL-terminated, English, one line */
+    ds_errcode code;
 } ds_error;
+
+/* A stable identifier for a code ("io", "not_found", ...; "unknown" for a
+ * value this library does not know). Static storage. */
+DS_API const char *ds_errcode_name(ds_errcode code);
 
 /* ----------------------------------------------------- small value types */
 

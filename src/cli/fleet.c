@@ -40,7 +40,7 @@ fleet *fleet_open(const batch_opts *o, bool *failed)
     if (!o->db_path && !o->machine_rule && o->format != BATCH_HTML)
         return NULL;
     fleet *f = calloc(1, sizeof *f);
-    ds_error err = {{0}};
+    ds_error err = {0};
     if (!f) {
         fputs("dumpscan: out of memory\n", stderr);
         *failed = true;
@@ -256,7 +256,7 @@ int fleet_load(fleet *f, const batch_opts *o, char *const *parts, int nparts, fl
                 return -1;
             }
             if (ds_db_import(f->db, parts[i], &err) != 0) {
-                fprintf(stderr, "dumpscan: %s\n", err.text);
+                fprintf(stderr, "dumpscan: %s: %s\n", parts[i], err.text);
                 return -1;
             }
             continue;

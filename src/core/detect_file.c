@@ -21,7 +21,7 @@ static int detect_in_cab(const char *cab, const char *member, ds_format *fmt, ds
     uint8_t head[8];
     int64_t n = i >= 0 ? ds_cab_read(c, (size_t)i, 0, head, sizeof head, err) : -1;
     if (c && i < 0)
-        ds_set_error(err, "the cabinet holds no member %s", member);
+        ds_set_error(err, DS_E_NOT_FOUND, "no such member in the cabinet");
     if (n >= 0)
         *fmt = ds_detect(head, (size_t)n, NULL);
     ds_cab_close(c);
@@ -33,8 +33,7 @@ int ds_detect_file(const char *path, ds_format *fmt, bool *gzip, ds_error *err)
 {
     *fmt = DS_FORMAT_UNKNOWN;
     *gzip = false;
-    if (err)
-        err->text[0] = '\0';
+    ds_clear_error(err);
     char cab[4096];
     const char *member;
     if (ds_cab_split_path(path, cab, sizeof cab, &member))
@@ -45,7 +44,7 @@ int ds_detect_file(const char *path, ds_format *fmt, bool *gzip, ds_error *err)
     unsigned char head[8];
     ssize_t n = ds_file_pread(fd, head, sizeof head, 0);
     if (n < 0) {
-        ds_set_error(err, "%s", strerror(errno));
+        ds_set_errno(err, errno);
         close(fd);
         return -1;
     }
@@ -59,7 +58,7 @@ int ds_detect_file(const char *path, ds_format *fmt, bool *gzip, ds_error *err)
     gzFile g = gzdopen(fd, "rb");
     if (!g) {
         close(fd);
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         return -1;
     }
     int got = 0;
@@ -68,7 +67,7 @@ int ds_detect_file(const char *path, ds_format *fmt, bool *gzip, ds_error *err)
         if (r <= 0) {
             int code = Z_OK;
             if (r < 0 || (gzerror(g, &code), code != Z_OK && code != Z_BUF_ERROR)) {
-                ds_set_error(err, "gzip stream is corrupt");
+                ds_set_error(err, DS_E_CORRUPT, "gzip stream is corrupt");
                 gzclose(g);
                 return -1;
             }

@@ -34,8 +34,7 @@ static bool is_dump_head(const uint8_t *head, size_t len)
 
 long ds_cab_dumps(const char *path, char ***names, ds_error *err)
 {
-    if (err)
-        err->text[0] = '\0';
+    ds_clear_error(err);
     return ds_cab_list(path, is_dump_head, names, err);
 }
 
@@ -97,7 +96,7 @@ ds_dump *ds_open_prepared(ds_dump *d, const ds_open_options *opt, ds_error *err)
 
     ds_format fmt = ds_detect(f.data, f.src ? f.resident : f.size, NULL);
     if (fmt == DS_FORMAT_UNKNOWN) {
-        ds_set_error(err, "not a crash dump (no PAGEDU64, PAGEDUMP or MDMP signature)");
+        ds_set_error(err, DS_E_NOT_A_DUMP, "not a crash dump (no PAGEDU64, PAGEDUMP or MDMP signature)");
         ds_close(d);
         return NULL;
     }
@@ -119,8 +118,8 @@ ds_dump *ds_open_prepared(ds_dump *d, const ds_open_options *opt, ds_error *err)
     if (rc == 0)
         rc = note_reads(d);
     if (rc != 0) {
-        if (!err || !err->text[0])
-            ds_set_error(err, "out of memory");
+        if (err && !err->code)
+            ds_set_error(err, DS_E_NOMEM, "out of memory");
         ds_close(d);
         return NULL;
     }
@@ -131,11 +130,14 @@ ds_dump *ds_open_prepared(ds_dump *d, const ds_open_options *opt, ds_error *err)
 
 ds_dump *ds_open(const char *path, const ds_open_options *opt, ds_error *err)
 {
-    if (err)
-        err->text[0] = '\0';
+    ds_clear_error(err);
+    if (!path || !*path) {
+        ds_set_error(err, DS_E_USAGE, "no path given");
+        return NULL;
+    }
     ds_dump *d = calloc(1, sizeof *d);
     if (!d) {
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         return NULL;
     }
     if (open_path(d, path, err) != 0) {
@@ -149,11 +151,14 @@ ds_dump *ds_open(const char *path, const ds_open_options *opt, ds_error *err)
 ds_dump *ds_open_memory(const void *data, size_t size, const ds_open_options *opt,
                         ds_error *err)
 {
-    if (err)
-        err->text[0] = '\0';
+    ds_clear_error(err);
+    if (!data && size) {
+        ds_set_error(err, DS_E_USAGE, "no buffer given");
+        return NULL;
+    }
     ds_dump *d = calloc(1, sizeof *d);
     if (!d) {
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         return NULL;
     }
     if (ds_source_open_memory(&d->src, data, size, err) != 0) {

@@ -543,7 +543,7 @@ int ds_minidump_read(ds_reader *r, ds_error *err)
 {
     ds_crash *c = r->crash;
     if (r->file.size < MD_HEADER_SIZE) {
-        ds_set_error(err, "file too short for a minidump header (%llu of %u bytes)",
+        ds_set_error(err, DS_E_CORRUPT, "file too short for a minidump header (%llu of %u bytes)",
                      (unsigned long long)r->file.size, MD_HEADER_SIZE);
         return -1;
     }

@@ -117,7 +117,7 @@ static ds_image *from_bytes(ds_image *im, uint64_t base, ds_error *err)
 {
     if (!ds_pe_parse(im->data, im->size, &im->pe)) {
         if (err)
-            snprintf(err->text, sizeof err->text, "not a PE image (no valid MZ/PE headers)");
+            ds_set_error(err, DS_E_CORRUPT, "not a PE image (no valid MZ/PE headers)");
         return NULL;
     }
     im->base = base;
@@ -138,7 +138,7 @@ ds_image *ds_image_from_memory(const void *data, size_t size, uint64_t base, ds_
     ds_image *im = calloc(1, sizeof *im);
     if (!im) {
         if (err)
-            snprintf(err->text, sizeof err->text, "out of memory");
+            ds_set_error(err, DS_E_NOMEM, "out of memory");
         return NULL;
     }
     im->data = data;
@@ -155,7 +155,7 @@ ds_image *ds_image_from_file(const char *path, uint64_t base, ds_error *err)
     ds_image *im = calloc(1, sizeof *im);
     if (!im) {
         if (err)
-            snprintf(err->text, sizeof err->text, "out of memory");
+            ds_set_error(err, DS_E_NOMEM, "out of memory");
         return NULL;
     }
     ds_error e;

@@ -110,7 +110,7 @@ static bool parse(ds_cab *c, ds_error *err)
 {
     const uint8_t *h = ds_span(c->f, 0, 36);
     if (!h || !ds_cab_signature(h, 4)) {
-        ds_set_error(err, "not a cabinet (no MSCF signature)");
+        ds_set_error(err, DS_E_CORRUPT, "not a cabinet (no MSCF signature)");
         return false;
     }
     uint32_t coff_files = ds_le32(h + 16);
@@ -121,7 +121,7 @@ static bool parse(ds_cab *c, ds_error *err)
     if (flags & F_RESERVE) {
         const uint8_t *r = ds_span(c->f, pos, 4);
         if (!r) {
-            ds_set_error(err, "cabinet header cut short");
+            ds_set_error(err, DS_E_CORRUPT, "cabinet header cut short");
             return false;
         }
         hres = ds_le16(r);
@@ -135,13 +135,13 @@ static bool parse(ds_cab *c, ds_error *err)
         while (p && *p)
             p = ds_span(c->f, ++pos, 1);
         if (!p) {
-            ds_set_error(err, "cabinet header cut short");
+            ds_set_error(err, DS_E_CORRUPT, "cabinet header cut short");
             return false;
         }
         pos++;
     }
     if (!ds_in_bounds(pos, (uint64_t)nfolders * (8u + fres), c->f.size)) {
-        ds_set_error(err, "cabinet folder table outside the file");
+        ds_set_error(err, DS_E_CORRUPT, "cabinet folder table outside the file");
         return false;
     }
     c->folders = calloc(nfolders ? nfolders : 1, sizeof *c->folders);
@@ -179,12 +179,12 @@ static bool parse(ds_cab *c, ds_error *err)
         pos += 16 + strlen((const char *)m->name) + 1;
     }
     if (c->nm == 0) {
-        ds_set_error(err, "cabinet holds no files");
+        ds_set_error(err, DS_E_CORRUPT, "cabinet holds no files");
         return false;
     }
     return true;
 oom:
-    ds_set_error(err, "out of memory");
+    ds_set_error(err, DS_E_NOMEM, "out of memory");
     return false;
 }
 
@@ -192,7 +192,7 @@ ds_cab *ds_cab_open(ds_bytes file, ds_error *err)
 {
     ds_cab *c = calloc(1, sizeof *c);
     if (!c) {
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         return NULL;
     }
     c->f = file;
@@ -285,12 +285,12 @@ static int decode_one(ds_cab *c, size_t fi, size_t k, const char *member, ds_err
     const block *b = &c->blocks[fo->first + k];
     const uint8_t *in = c->in;
     if (ds_bytes_read(c->f, b->data, c->in, b->clen) != b->clen) {
-        ds_set_error(err, "%s: block %zu could not be read (the file shrank)", member, k);
+        ds_set_error(err, DS_E_IO, "%s: block %zu could not be read (the file shrank)", member, k);
         return -1;
     }
     if (fo->type == DS_CAB_NONE) {
         if (b->clen != b->ulen) {
-            ds_set_error(err, "%s: stored cabinet block of %u bytes claims %u", member,
+            ds_set_error(err, DS_E_CORRUPT, "%s: stored cabinet block of %u bytes claims %u", member,
                          b->clen, b->ulen);
             return -1;
         }
@@ -299,22 +299,22 @@ static int decode_one(ds_cab *c, size_t fi, size_t k, const char *member, ds_err
         return 0;
     }
     if (b->clen < 2 || in[0] != 'C' || in[1] != 'K') {
-        ds_set_error(err, "%s: MSZIP block %zu has no CK signature", member, k);
+        ds_set_error(err, DS_E_CORRUPT, "%s: MSZIP block %zu has no CK signature", member, k);
         return -1;
     }
     if (!c->z_ready) {
         if (inflateInit2(&c->z, -15) != Z_OK) {
-            ds_set_error(err, "zlib init failed");
+            ds_set_error(err, DS_E_NOMEM, "zlib init failed");
             return -1;
         }
         c->z_ready = true;
     } else if (inflateReset(&c->z) != Z_OK) {
-        ds_set_error(err, "zlib reset failed");
+        ds_set_error(err, DS_E_NOMEM, "zlib reset failed");
         return -1;
     }
     /* each block is its own deflate stream over the history so far */
     if (c->wlen && inflateSetDictionary(&c->z, c->window, c->wlen) != Z_OK) {
-        ds_set_error(err, "zlib refused the MSZIP window");
+        ds_set_error(err, DS_E_NOMEM, "zlib refused the MSZIP window");
         return -1;
     }
     c->z.next_in = (Bytef *)(in + 2);
@@ -323,7 +323,7 @@ static int decode_one(ds_cab *c, size_t fi, size_t k, const char *member, ds_err
     c->z.avail_out = b->ulen;
     int rc = inflate(&c->z, Z_FINISH);
     if ((rc != Z_STREAM_END && rc != Z_OK && rc != Z_BUF_ERROR) || c->z.avail_out != 0) {
-        ds_set_error(err, "%s: MSZIP block %zu is corrupt (%s)", member, k,
+        ds_set_error(err, DS_E_CORRUPT, "%s: MSZIP block %zu is corrupt (%s)", member, k,
                      c->z.msg ? c->z.msg : "short output");
         return -1;
     }
@@ -365,7 +365,7 @@ static int get_block(ds_cab *c, size_t fi, size_t k, const char *member, ds_erro
         return 0;
     folder *fo = &c->folders[fi];
     if (fo->type != DS_CAB_NONE && fo->type != DS_CAB_MSZIP) {
-        ds_set_error(err, "%s: %s-compressed cabinet folder: not supported (extract it "
+        ds_set_error(err, DS_E_UNSUPPORTED, "%s: %s-compressed cabinet folder: not supported (extract it "
                      "with cabextract or expand.exe)", member, type_name(fo->type));
         return -1;
     }
@@ -385,7 +385,7 @@ static int get_block(ds_cab *c, size_t fi, size_t k, const char *member, ds_erro
     while (c->next <= k) {
         if (c->next % c->interval == 0 && c->next && fo->type == DS_CAB_MSZIP &&
             save_checkpoint(c, fo, c->next) != 0) {
-            ds_set_error(err, "out of memory");
+            ds_set_error(err, DS_E_NOMEM, "out of memory");
             return -1;
         }
         if (decode_one(c, fi, c->next, member, err) != 0) {
@@ -418,12 +418,12 @@ int64_t ds_cab_read(ds_cab *c, size_t i, uint64_t off, void *buf, size_t len,
                     ds_error *err)
 {
     if (!c || i >= c->nm) {
-        ds_set_error(err, "no such cabinet member");
+        ds_set_error(err, DS_E_NOT_FOUND, "no such cabinet member");
         return -1;
     }
     const ds_cab_member *m = &c->m[i];
     if (m->folder >= c->nfolders) {
-        ds_set_error(err, "%s: continued from or in another cabinet: not supported",
+        ds_set_error(err, DS_E_UNSUPPORTED, "%s: continued from or in another cabinet: not supported",
                      m->name);
         return -1;
     }
@@ -438,7 +438,7 @@ int64_t ds_cab_read(ds_cab *c, size_t i, uint64_t off, void *buf, size_t len,
         uint64_t u = (uint64_t)m->offset + off + done;
         if (u >= fo->usize) {
             if (done == 0) {
-                ds_set_error(err, "%s: cabinet data cut short", m->name);
+                ds_set_error(err, DS_E_CORRUPT, "%s: cabinet data cut short", m->name);
                 return -1;
             }
             break;
@@ -461,17 +461,17 @@ int ds_cab_extract_fd(ds_cab *c, size_t i, int fd, uint64_t limit, ds_error *err
 {
     const ds_cab_member *m = ds_cab_member_at(c, i);
     if (!m) {
-        ds_set_error(err, "no such cabinet member");
+        ds_set_error(err, DS_E_NOT_FOUND, "no such cabinet member");
         return -1;
     }
     if (m->size > limit) {
-        ds_set_error(err, "%s: %llu bytes, more than the %llu allowed", m->name,
+        ds_set_error(err, DS_E_TOO_LARGE, "%s: %llu bytes, more than the %llu allowed", m->name,
                      (unsigned long long)m->size, (unsigned long long)limit);
         return -1;
     }
     uint8_t *buf = malloc(1 << 16);
     if (!buf) {
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         return -1;
     }
     int rc = 0;
@@ -479,7 +479,7 @@ int ds_cab_extract_fd(ds_cab *c, size_t i, int fd, uint64_t limit, ds_error *err
         int64_t n = ds_cab_read(c, i, off, buf, 1 << 16, err);
         if (n <= 0) {
             if (n == 0)
-                ds_set_error(err, "%s: cabinet data cut short", m->name);
+                ds_set_error(err, DS_E_CORRUPT, "%s: cabinet data cut short", m->name);
             rc = -1;
             break;
         }
@@ -488,7 +488,7 @@ int ds_cab_extract_fd(ds_cab *c, size_t i, int fd, uint64_t limit, ds_error *err
             if (r < 0 && errno == EINTR)
                 continue;
             if (r <= 0) {
-                ds_set_error(err, "cannot write %s: %s", m->name, strerror(errno));
+                ds_set_error(err, DS_E_IO, "cannot write %s: %s", m->name, strerror(errno));
                 free(buf);
                 return -1;
             }

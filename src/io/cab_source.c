@@ -49,7 +49,7 @@ static ds_cab *open_mapped(ds_source *raw, const char *path, ds_error *err)
         return NULL;
     ds_cab *c = NULL;
     if (raw->compressed)
-        ds_set_error(err, "%s: gzip data, not a cabinet", path);
+        ds_set_error(err, DS_E_UNSUPPORTED, "gzip data, not a cabinet");
     else
         c = ds_cab_open(raw->bytes, err);
     if (!c)
@@ -97,7 +97,7 @@ long ds_cab_list(const char *path, ds_cab_pick_fn pick, char ***names, ds_error 
     ds_cab_close(c);
     ds_source_close(&raw);
     if (!v) {
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         return -1;
     }
     *names = v;
@@ -139,7 +139,7 @@ int ds_source_open_cab(ds_source *s, const char *path, const char *member,
     *chosen = NULL;
     cab_reader *r = calloc(1, sizeof *r);
     if (!r) {
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         return -1;
     }
     pthread_mutex_init(&r->mu, NULL);
@@ -150,13 +150,13 @@ int ds_source_open_cab(ds_source *s, const char *path, const char *member,
     } else if (member) {
         idx = ds_cab_find(c, member);
         if (idx < 0)
-            ds_set_error(err, "%s: the cabinet holds no member %s", path, member);
+            ds_set_error(err, DS_E_NOT_FOUND, "no such member in the cabinet");
     } else {
         for (size_t i = 0; idx < 0 && i < ds_cab_count(c); i++)
             if (accepts(c, i, pick))
                 idx = (long)i;
         if (idx < 0)
-            ds_set_error(err, "%s: the cabinet holds no crash dump", path);
+            ds_set_error(err, DS_E_NOT_A_DUMP, "the cabinet holds no crash dump");
     }
     uint8_t probe[8];
     /* an undecodable member (LZX, damage at its start) fails here, named */
@@ -164,7 +164,7 @@ int ds_source_open_cab(ds_source *s, const char *path, const char *member,
         idx = -1;
     if (idx < 0 || !(*chosen = strdup(ds_cab_member_at(c, (size_t)idx)->name))) {
         if (idx >= 0)
-            ds_set_error(err, "out of memory");
+            ds_set_error(err, DS_E_NOMEM, "out of memory");
         if (c) {
             ds_cab_close(c);
             ds_source_close(&r->raw);

@@ -115,12 +115,12 @@ int ds_file_open(const char *path, uint64_t *size, ds_error *err)
 {
     int fd = ds_path_open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
-        ds_set_error(err, "%s", strerror(errno));
+        ds_set_errno(err, errno);
         return -1;
     }
     struct stat st;
     if (fstat(fd, &st) != 0) {
-        ds_set_error(err, "%s", strerror(errno));
+        ds_set_errno(err, errno);
         close(fd);
         return -1;
     }
@@ -129,7 +129,7 @@ int ds_file_open(const char *path, uint64_t *size, ds_error *err)
         for (size_t i = 0; i < sizeof file_kinds / sizeof file_kinds[0]; i++)
             if ((st.st_mode & S_IFMT) == file_kinds[i].type)
                 kind = file_kinds[i].name;
-        ds_set_error(err, "not a regular file (%s)", kind);
+        ds_set_error(err, DS_E_NOT_REGULAR, "not a regular file (%s)", kind);
         close(fd);
         return -1;
     }
@@ -166,21 +166,21 @@ int ds_file_load(const char *path, uint64_t max, uint8_t **data, size_t *size,
     if (fd < 0)
         return -1;
     if (n > max || n >= SIZE_MAX) {
-        ds_set_error(err, "file too large (%llu bytes, limit %llu)", (unsigned long long)n,
+        ds_set_error(err, DS_E_TOO_LARGE, "file too large (%llu bytes, limit %llu)", (unsigned long long)n,
                      (unsigned long long)max);
         close(fd);
         return -1;
     }
     uint8_t *buf = malloc((size_t)n + 1);
     if (!buf) {
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         close(fd);
         return -1;
     }
     ssize_t got = ds_file_pread(fd, buf, (size_t)n, 0);
     close(fd);
     if (got < 0) {
-        ds_set_error(err, "read error: %s", strerror(errno));
+        ds_set_error(err, DS_E_IO, "read error: %s", strerror(errno));
         free(buf);
         return -1;
     }

@@ -146,7 +146,7 @@ static int sink_put(sink *k, const ds_gz_limits *lim, uint64_t total, const uint
 {
     if (!k->large && total + n > lim->keep_max) {
         if (lim->whole_only) {
-            ds_set_error(err, "gzip data inflates beyond %llu bytes", (unsigned long long)lim->keep_max);
+            ds_set_error(err, DS_E_TOO_LARGE, "gzip data inflates beyond %llu bytes", (unsigned long long)lim->keep_max);
             return -1;
         }
         k->large = true;
@@ -170,7 +170,7 @@ static int sink_put(sink *k, const ds_gz_limits *lim, uint64_t total, const uint
             cap = (size_t)lim->head;
         uint8_t *nb = realloc(k->buf, cap + 1);
         if (!nb) {
-            ds_set_error(err, "out of memory");
+            ds_set_error(err, DS_E_NOMEM, "out of memory");
             return -1;
         }
         k->buf = nb;
@@ -191,7 +191,7 @@ static int first_pass(ds_gz *g, const ds_gz_limits *lim, sink *k, bool *truncate
     uint8_t *ring = malloc(WIN);
     if (!ring || inflateInit2(&z, 31) != Z_OK) {
         free(ring);
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         return -1;
     }
     uint64_t pos = 0, total = 0, last = 0;
@@ -211,7 +211,7 @@ static int first_pass(ds_gz *g, const ds_gz_limits *lim, sink *k, bool *truncate
         size_t got = (WIN - wpos) - z.avail_out;
         if (got) {
             if (total + got > lim->max_out) {
-                ds_set_error(err, "gzip data inflates beyond the limit of %llu bytes",
+                ds_set_error(err, DS_E_TOO_LARGE, "gzip data inflates beyond the limit of %llu bytes",
                              (unsigned long long)lim->max_out);
                 goto done;
             }
@@ -227,7 +227,7 @@ static int first_pass(ds_gz *g, const ds_gz_limits *lim, sink *k, bool *truncate
         }
         if (rc != Z_OK && rc != Z_BUF_ERROR) {
             if (total == 0) {
-                ds_set_error(err, "corrupt gzip data: %s", z.msg ? z.msg : "inflate failed");
+                ds_set_error(err, DS_E_CORRUPT, "corrupt gzip data: %s", z.msg ? z.msg : "inflate failed");
                 goto done;
             }
             *truncated = true; /* damaged tail: what inflated so far stands */
@@ -236,7 +236,7 @@ static int first_pass(ds_gz *g, const ds_gz_limits *lim, sink *k, bool *truncate
         if ((z.data_type & 128) && !(z.data_type & 64) &&
             (g->npts == 0 || total - last >= g->spacing)) {
             if (add_point(g, &z, pos, total, ring, wpos) != 0) {
-                ds_set_error(err, "out of memory");
+                ds_set_error(err, DS_E_NOMEM, "out of memory");
                 goto done;
             }
             last = total;
@@ -257,7 +257,7 @@ int ds_gz_open(const ds_gz_input *in, const ds_gz_limits *lim, ds_gz_result *out
     ds_gz *g = calloc(1, sizeof *g);
     if (!g || !(g->inbuf = malloc(INBUF))) {
         free(g);
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         return -1;
     }
     g->mem = in->mem;
@@ -267,13 +267,13 @@ int ds_gz_open(const ds_gz_input *in, const ds_gz_limits *lim, ds_gz_result *out
     g->pts = calloc(DS_GZ_MAX_POINTS, sizeof *g->pts);
     sink k = {0};
     if (!g->pts) {
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         goto fail;
     }
     if (first_pass(g, lim, &k, &out->truncated, err) != 0)
         goto fail;
     if (!k.buf && !(k.buf = malloc(1))) {
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         goto fail;
     }
     k.buf[k.len] = '\0'; /* text readers (Breakpad) may rely on a terminator */
@@ -289,7 +289,7 @@ int ds_gz_open(const ds_gz_input *in, const ds_gz_limits *lim, ds_gz_result *out
     g->cache = malloc(DS_GZ_CACHE);
     g->scratch = malloc(CBLK);
     if (!g->cache || !g->scratch) {
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         out->data = NULL;
         goto fail;
     }

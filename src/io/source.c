@@ -9,14 +9,63 @@
 #include "io/gzindex.h"
 #include "io/source.h"
 
-void ds_set_error(ds_error *err, const char *fmt, ...)
+void ds_set_error(ds_error *err, ds_errcode code, const char *fmt, ...)
 {
     if (!err)
         return;
+    err->code = code;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(err->text, sizeof err->text, fmt, ap);
     va_end(ap);
+}
+
+void ds_clear_error(ds_error *err)
+{
+    if (err) {
+        err->text[0] = '\0';
+        err->code = DS_OK;
+    }
+}
+
+/* errno values that mean something more precise than "cannot read". */
+static const struct {
+    int errnum;
+    ds_errcode code;
+} errno_codes[] = {
+    {ENOENT, DS_E_NOT_FOUND}, {ENOTDIR, DS_E_NOT_FOUND}, {ENOMEM, DS_E_NOMEM},
+    {EISDIR, DS_E_NOT_REGULAR}, {EFBIG, DS_E_TOO_LARGE}, {EOVERFLOW, DS_E_TOO_LARGE},
+    {ENAMETOOLONG, DS_E_USAGE},
+};
+
+void ds_set_errno(ds_error *err, int errnum)
+{
+    ds_errcode code = DS_E_IO;
+    for (size_t i = 0; i < sizeof errno_codes / sizeof errno_codes[0]; i++)
+        if (errno_codes[i].errnum == errnum)
+            code = errno_codes[i].code;
+    ds_set_error(err, code, "%s", strerror(errnum));
+}
+
+static const char *const errcode_names[] = {
+    [DS_OK] = "ok",
+    [DS_E_IO] = "io",
+    [DS_E_NOT_FOUND] = "not_found",
+    [DS_E_NOT_REGULAR] = "not_regular",
+    [DS_E_NOT_A_DUMP] = "not_a_dump",
+    [DS_E_TOO_LARGE] = "too_large",
+    [DS_E_CORRUPT] = "corrupt",
+    [DS_E_NOMEM] = "nomem",
+    [DS_E_USAGE] = "usage",
+    [DS_E_UNSUPPORTED] = "unsupported",
+};
+
+const char *ds_errcode_name(ds_errcode code)
+{
+    size_t i = (size_t)code;
+    return i < sizeof errcode_names / sizeof errcode_names[0] && errcode_names[i]
+               ? errcode_names[i]
+               : "unknown";
 }
 
 static bool is_gzip(const uint8_t *p, uint64_t n)
@@ -188,19 +237,19 @@ static int load_fd(ds_source *s, int fd, uint64_t size, ds_source_mode mode, ds_
 {
     bool whole = size <= s->lim.small || mode == DS_SOURCE_WHOLE;
     if (whole && size > s->lim.whole_max) {
-        ds_set_error(err, "file too large (%llu bytes, limit %llu)", (unsigned long long)size,
+        ds_set_error(err, DS_E_TOO_LARGE, "file too large (%llu bytes, limit %llu)", (unsigned long long)size,
                      (unsigned long long)s->lim.whole_max);
         goto fail;
     }
     uint64_t want = whole ? size : s->lim.head;
     uint8_t *buf = malloc((size_t)want + 1);
     if (!buf) {
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         goto fail;
     }
     ssize_t got = ds_file_pread(fd, buf, (size_t)want, 0);
     if (got < 0) {
-        ds_set_error(err, "read error: %s", strerror(errno));
+        ds_set_error(err, DS_E_IO, "read error: %s", strerror(errno));
         free(buf);
         goto fail;
     }
@@ -258,7 +307,7 @@ int ds_source_open_reader(ds_source *s, uint64_t size, ds_source_reader read,
     uint64_t want = size <= s->lim.small ? size : s->lim.head;
     uint8_t *buf = malloc((size_t)want + 1);
     if (!buf) {
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         fini(ctx);
         ds_source_close(s);
         return -1;

@@ -95,8 +95,15 @@ int ds_source_open_reader(ds_source *s, uint64_t size, ds_source_reader read,
  * the gzip index). */
 uint64_t ds_source_memory(ds_source *s);
 
-/* printf into err->text (truncating). */
-void ds_set_error(ds_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Set err's code and printf its text (truncating); err may be NULL. The
+ * text never names the caller's path (the caller prints that). */
+void ds_set_error(ds_error *err, ds_errcode code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* An errno from open/stat/read as an error: the code it maps to, strerror. */
+void ds_set_errno(ds_error *err, int errnum);
+
+/* Empty text, DS_OK (entry points start with it). */
+void ds_clear_error(ds_error *err);
 
 #endif

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "io/source.h"
 #include "model/model.h"
 #include "report/rowrec.h"
 
@@ -68,8 +69,7 @@ struct ds_db {
 
 static int fail(ds_error *err, sqlite3 *h, const char *what)
 {
-    if (err)
-        snprintf(err->text, sizeof err->text, "%s: %s", what,
+    ds_set_error(err, h ? DS_E_IO : DS_E_NOMEM, "%s: %s", what,
                  h ? sqlite3_errmsg(h) : "out of memory");
     return -1;
 }
@@ -108,7 +108,7 @@ static int migrate(sqlite3 *h, int target, ds_error *err)
     }
     if (v > LATEST) {
         sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
-        snprintf(err->text, sizeof err->text,
+        ds_set_error(err, DS_E_UNSUPPORTED,
                  "database schema version %d is newer than this dumpscan knows (%d)", v,
                  LATEST);
         return -1;
@@ -163,10 +163,10 @@ int ds_db_create_at(const char *path, int version, ds_db **out, ds_error *err)
     *out = NULL;
     ds_db *db = calloc(1, sizeof *db);
     if (!db)
-        return fail(err, NULL, path);
+        return fail(err, NULL, "cannot open the database");
     if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                           SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
-        fail(err, db->h, path);
+        fail(err, db->h, "cannot open the database");
         ds_db_close(db);
         return -1;
     }
@@ -184,7 +184,8 @@ int ds_db_create_at(const char *path, int version, ds_db **out, ds_error *err)
     free(mode);
     if (!wal || sqlite3_exec(db->h, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
                              NULL, NULL, NULL) != SQLITE_OK) {
-        fail(err, db->h, wal ? path : "not an SQLite database or cannot use WAL mode");
+        fail(err, db->h,
+             wal ? "cannot set up the database" : "not an SQLite database or cannot use WAL mode");
         ds_db_close(db);
         return -1;
     }
@@ -253,7 +254,7 @@ int ds_file_head_hash(const char *path, char hash[DS_HEAD_HASH_LEN + 1], ds_erro
 {
     int fd = ds_path_open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        snprintf(err->text, sizeof err->text, "%s", strerror(errno));
+        ds_set_errno(err, errno);
         return -1;
     }
     static _Thread_local unsigned char buf[HEAD_BYTES];
@@ -263,7 +264,7 @@ int ds_file_head_hash(const char *path, char hash[DS_HEAD_HASH_LEN + 1], ds_erro
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            snprintf(err->text, sizeof err->text, "%s", strerror(errno));
+            ds_set_errno(err, errno);
             close(fd);
             return -1;
         }
@@ -518,7 +519,7 @@ int ds_db_each(ds_db *db, ds_db_row_fn fn, void *ctx, ds_error *err)
     while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         ds_row *r = stored_row(st, 0, NULL);
         if (!r) {
-            snprintf(err->text, sizeof err->text, "a stored row cannot be read");
+            ds_set_error(err, DS_E_CORRUPT, "a stored row cannot be read");
             out = -1;
             break;
         }
@@ -531,7 +532,7 @@ int ds_db_each(ds_db *db, ds_db_row_fn fn, void *ctx, ds_error *err)
         free(rep);
         ds_row_free(e.row);
         if (out)
-            snprintf(err->text, sizeof err->text, "out of memory");
+            ds_set_error(err, DS_E_NOMEM, "out of memory");
     }
     if (out == 0 && rc != SQLITE_DONE)
         out = fail(err, db->h, "cannot read the dumps");
@@ -548,12 +549,12 @@ int ds_db_import(ds_db *db, const char *other, ds_error *err)
     ds_db_close(o);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db->h, "ATTACH ?1 AS part", -1, &st, NULL) != SQLITE_OK)
-        return fail(err, db->h, other);
+        return fail(err, db->h, "cannot attach the database");
     sqlite3_bind_text(st, 1, other, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
-        return fail(err, db->h, other);
+        return fail(err, db->h, "cannot attach the database");
     /* A dump both know keeps the earliest record and the newest analysis. */
     static const char sql[] =
         "BEGIN IMMEDIATE;"
@@ -586,7 +587,7 @@ int ds_db_import(ds_db *db, const char *other, ds_error *err)
         "COMMIT;";
     rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
-        fail(err, db->h, other);
+        fail(err, db->h, "cannot merge the database");
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
     }
     sqlite3_exec(db->h, "DETACH part", NULL, NULL, NULL);
@@ -605,7 +606,7 @@ ds_machine_rule *ds_machine_rule_parse(const char *spec, ds_error *err)
 {
     ds_machine_rule *m = calloc(1, sizeof *m);
     if (!m) {
-        snprintf(err->text, sizeof err->text, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         return NULL;
     }
     if (!spec || strcmp(spec, "top") == 0) {
@@ -616,7 +617,7 @@ ds_machine_rule *ds_machine_rule_parse(const char *spec, ds_error *err)
         char *end;
         long n = strtol(spec + 10, &end, 10);
         if (*end || end == spec + 10 || n == 0 || n > 1000 || n < -1000) {
-            snprintf(err->text, sizeof err->text, "component:N wants N from 1 (first) or -1 "
+            ds_set_error(err, DS_E_USAGE, "component:N wants N from 1 (first) or -1 "
                                                   "(the file's folder) and up");
             free(m);
             return NULL;
@@ -628,13 +629,13 @@ ds_machine_rule *ds_machine_rule_parse(const char *spec, ds_error *err)
         if (rc != 0) {
             char msg[200];
             regerror(rc, &m->re, msg, sizeof msg);
-            snprintf(err->text, sizeof err->text, "regex: %s", msg);
+            ds_set_error(err, DS_E_USAGE, "regex: %s", msg);
             free(m);
             return NULL;
         }
         m->kind = M_REGEX;
     } else {
-        snprintf(err->text, sizeof err->text,
+        ds_set_error(err, DS_E_USAGE,
                  "unknown machine rule '%s' (top, parent, component:N, regex:ERE)", spec);
         free(m);
         return NULL;

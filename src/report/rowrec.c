@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "io/source.h"
 #include "model/model.h"
 #include "report/rowrec.h"
 #include "report/safetext.h"
@@ -481,7 +482,7 @@ ds_row *ds_row_from_json(const char *line, ds_error *err)
     json_error_t je;
     json_t *o = json_loads(line, 0, &je);
     if (!json_is_object(o)) {
-        snprintf(err->text, sizeof err->text, "not a JSON object: %s", o ? "" : je.text);
+        ds_set_error(err, DS_E_CORRUPT, "not a JSON object: %s", o ? "" : je.text);
         json_decref(o);
         return NULL;
     }
@@ -493,7 +494,7 @@ ds_row *ds_row_from_json(const char *line, ds_error *err)
     if (ok && !r->path)
         ok = (r->path = ds_strdup("")) != NULL;
     if (!ok) {
-        snprintf(err->text, sizeof err->text, "not a dumpscan report or row");
+        ds_set_error(err, DS_E_CORRUPT, "not a dumpscan report or row");
         ds_row_free(r);
         return NULL;
     }

@@ -488,7 +488,7 @@ static int build_index(ds_bpsym *b, ds_error *err)
         size_t len = nl ? (size_t)(nl - p) : b->size - off;
         b->stats.lines++;
         if (index_line(b, &bl, (bp_str){p, len}) != 0) {
-            ds_set_error(err, "breakpad symbols: out of memory");
+            ds_set_error(err, DS_E_NOMEM, "breakpad symbols: out of memory");
             return -1;
         }
         off += len + (nl ? 1 : 0);
@@ -534,7 +534,7 @@ static int build_index(ds_bpsym *b, ds_error *err)
     sort_numbered(b->origins, &b->norigins);
     return 0;
 oom:
-    ds_set_error(err, "breakpad symbols: out of memory");
+    ds_set_error(err, DS_E_NOMEM, "breakpad symbols: out of memory");
     return -1;
 }
 
@@ -553,7 +553,7 @@ ds_bpsym *ds_bpsym_open(const char *path, ds_error *err)
 {
     ds_bpsym *b = calloc(1, sizeof *b);
     if (!b) {
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         return NULL;
     }
     if (ds_source_open_file(&b->src, path, DS_SOURCE_WHOLE, err) != 0) {
@@ -570,7 +570,7 @@ ds_bpsym *ds_bpsym_open_memory(const void *data, size_t size, ds_error *err)
     ds_bpsym *b = calloc(1, sizeof *b);
     if (!b || !(b->copy = malloc(size ? size : 1))) {
         free(b);
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         return NULL;
     }
     if (size)

@@ -13,6 +13,7 @@
 
 #include "io/bytes.h"
 #include "io/file.h"
+#include "io/source.h"
 #include "symbols/elf_priv.h"
 
 static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
@@ -23,10 +24,11 @@ static void elf_init_once(void)
     elf_ok = elf_version(EV_CURRENT) != EV_NONE;
 }
 
+/* The caller names the file; the message says only what is wrong with it. */
 static void set_err(ds_error *err, const char *what, const char *path)
 {
-    if (err)
-        snprintf(err->text, sizeof err->text, "%s: %s", path, what);
+    (void)path;
+    ds_set_error(err, strcmp(what, "out of memory") == 0 ? DS_E_NOMEM : DS_E_CORRUPT, "%s", what);
 }
 
 /* ------------------------------------------------------- section sanity */

@@ -250,13 +250,13 @@ static int parse_directory(ds_pdb *p, ds_error *err)
     ds_bytes f = p->file;
     const uint8_t *sb = ds_span(f, 0, 56);
     if (!sb || memcmp(sb, msf_magic, MSF_MAGIC_LEN) != 0) {
-        ds_set_error(err, "not an MSF 7.0 PDB");
+        ds_set_error(err, DS_E_CORRUPT, "not an MSF 7.0 PDB");
         return -1;
     }
     uint32_t bs = ds_le32(sb + 32), nblocks = ds_le32(sb + 40);
     uint32_t dir_bytes = ds_le32(sb + 44), map_addr = ds_le32(sb + 52);
     if (bs < 512 || bs > 65536 || (bs & (bs - 1))) {
-        ds_set_error(err, "PDB: bad block size %u", bs);
+        ds_set_error(err, DS_E_CORRUPT, "PDB: bad block size %u", bs);
         return -1;
     }
     /* A truncated file still has readable streams below the cut; blocks
@@ -268,22 +268,22 @@ static int parse_directory(ds_pdb *p, ds_error *err)
     p->bs = bs;
     p->nblocks = nblocks;
     if (dir_bytes < 4 || dir_bytes > (uint64_t)nblocks * bs) {
-        ds_set_error(err, "PDB: bad stream directory size %u", dir_bytes);
+        ds_set_error(err, DS_E_CORRUPT, "PDB: bad stream directory size %u", dir_bytes);
         return -1;
     }
     uint32_t ndir = (uint32_t)((dir_bytes + (uint64_t)bs - 1) / bs);
     if (ndir > bs / 4 || map_addr >= nblocks) {
-        ds_set_error(err, "PDB: bad stream directory block map");
+        ds_set_error(err, DS_E_CORRUPT, "PDB: bad stream directory block map");
         return -1;
     }
     const uint8_t *map = ds_span(f, (uint64_t)map_addr * bs, 4ull * ndir);
     if (!map) {
-        ds_set_error(err, "PDB: block map outside the file");
+        ds_set_error(err, DS_E_CORRUPT, "PDB: block map outside the file");
         return -1;
     }
     p->dir = malloc(dir_bytes);
     if (!p->dir) {
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         return -1;
     }
     for (uint32_t i = 0; i < ndir; i++) {
@@ -291,14 +291,14 @@ static int parse_directory(ds_pdb *p, ds_error *err)
         uint32_t n = i + 1 < ndir ? bs : dir_bytes - i * bs;
         if (blk >= nblocks ||
             ds_bytes_read(f, (uint64_t)blk * bs, p->dir + (size_t)i * bs, n) != n) {
-            ds_set_error(err, "PDB: stream directory block %u invalid", blk);
+            ds_set_error(err, DS_E_CORRUPT, "PDB: stream directory block %u invalid", blk);
             return -1;
         }
     }
 
     uint32_t nstreams = ds_le32(p->dir);
     if (nstreams > (dir_bytes - 4) / 4) {
-        ds_set_error(err, "PDB: %u streams do not fit the directory", nstreams);
+        ds_set_error(err, DS_E_CORRUPT, "PDB: %u streams do not fit the directory", nstreams);
         return -1;
     }
     p->st = calloc(nstreams ? nstreams : 1, sizeof *p->st);
@@ -307,7 +307,7 @@ static int parse_directory(ds_pdb *p, ds_error *err)
     uint8_t *claimed = calloc(nblocks / 8 + 1, 1);
     if (!p->st || !claimed) {
         free(claimed);
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         return -1;
     }
     claimed[0] |= 1; /* the superblock */
@@ -347,7 +347,7 @@ static int parse_info(ds_pdb *p, ds_error *err)
     const msf_stream *s = stream_at(p, 1);
     uint8_t h[28];
     if (!s || !st_read(p, s, 0, h, 12)) {
-        ds_set_error(err, "PDB: no PDB info stream");
+        ds_set_error(err, DS_E_CORRUPT, "PDB: no PDB info stream");
         return -1;
     }
     p->info_version = ds_le32(h);
@@ -437,7 +437,7 @@ ds_pdb *ds_pdb_open_memory(const void *data, size_t size, ds_error *err)
 {
     ds_pdb *p = calloc(1, sizeof *p);
     if (!p) {
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         return NULL;
     }
     p->file.data = size ? data : (const uint8_t *)"";
@@ -461,7 +461,7 @@ ds_pdb *ds_pdb_open(const char *path, ds_error *err)
 {
     ds_pdb *p = calloc(1, sizeof *p);
     if (!p) {
-        ds_set_error(err, "out of memory");
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
         return NULL;
     }
     if (ds_source_open_file_with(&p->src, path, DS_SOURCE_WINDOWS, &pdb_limits, err) != 0) {

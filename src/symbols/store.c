@@ -641,7 +641,7 @@ static void guid_key(char *dst, size_t cap, const uint8_t g[16], uint32_t age, b
 static int verify_pdb(const char *path, const void *ctx, char *detail, size_t cap)
 {
     const pdb_id *want = ctx;
-    ds_error err = {{0}};
+    ds_error err = {0};
     ds_pdb *p = ds_pdb_open(path, &err);
     if (!p) {
         snprintf(detail, cap, "not a readable PDB: %s", err.text);

@@ -336,7 +336,7 @@ static bool uncab(const char *cabpath, const char *keydir, const char *name, con
                   uint64_t limit, char *why, size_t cap)
 {
     ds_source raw;
-    ds_error err = {{0}};
+    ds_error err = {0};
     if (ds_source_open_file(&raw, cabpath, DS_SOURCE_WINDOWS, &err) != 0) {
         snprintf(why, cap, "%s", err.text);
         return false;
@@ -347,7 +347,7 @@ static bool uncab(const char *cabpath, const char *keydir, const char *name, con
     char tmp[PATH_CAP];
     int fd = i >= 0 ? temp_in(keydir, tmp, sizeof tmp) : -1;
     if (c && i < 0)
-        snprintf(err.text, sizeof err.text, "the cabinet holds no %s", name);
+        ds_set_error(&err, DS_E_NOT_FOUND, "the cabinet holds no %s", name);
     if (fd >= 0) {
         ok = ds_cab_extract_fd(c, (size_t)i, fd, limit, &err) == 0;
         close(fd);
