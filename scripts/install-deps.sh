@@ -10,6 +10,8 @@ for flag in "$@"; do
     --fuzz) pkgs="$pkgs clang libclang-rt-dev" ;;
     # test_fleet renders the HTML page in headless Chromium (skipped without it)
     --browser) pkgs="$pkgs chromium" ;;
+    # scripts/coverage.sh summarizes with gcovr (plain gcov without it)
+    --coverage) pkgs="$pkgs gcovr" ;;
     esac
 done
 missing=""
