@@ -542,6 +542,8 @@ static int add_stack(walker *w, ds_stack_kind kind, const char *label, uint32_t 
         name_frame(w, &frames[i], i == 0 || frames[i].pc_exact);
     ds_stack *a = realloc(c->stacks, (c->nstacks + 1) * sizeof *a);
     if (!a) {
+        for (size_t i = 0; i < n; i++)
+            ds_frame_free(&frames[i]); /* name_frame gave them names */
         free(frames);
         free(why);
         return -1;
