@@ -229,7 +229,7 @@ static void le64(uint8_t *p, uint64_t v)
 }
 
 /* A minimal x64 user-mode minidump: header, SystemInfo, Exception with its
- * context (formats.md 8). */
+ * context (doc/formats.md 8). */
 static bool write_mdmp(const char *rel)
 {
     enum { SYS = 56, EXC = 112, CTX = 280, CTXLEN = 0x4D0, CSD = CTX + CTXLEN };

@@ -1,6 +1,6 @@
 /*
  * The MDMP reader over small minidumps built here, byte by byte, from the
- * layouts in formats.md 8: x86, x64 and ARM64 dumps with threads, modules,
+ * layouts in doc/formats.md 8: x86, x64 and ARM64 dumps with threads, modules,
  * memory lists and an exception; a Memory64List with a hostile size; a
  * directory cut short; a stream past the end of the file; no SystemInfo
  * (arch from the context size); and the padded-count variant of the lists.

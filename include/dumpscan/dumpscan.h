@@ -101,7 +101,7 @@ typedef enum ds_format {
     DS_FORMAT_MINIDUMP  /* MDMP (user mode) */
 } ds_format;
 
-/* Kernel DumpType values (formats.md 1.4). */
+/* Kernel DumpType values (doc/formats.md 1.4). */
 enum {
     DS_DUMP_FULL = 1,
     DS_DUMP_SUMMARY = 2,

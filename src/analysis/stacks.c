@@ -417,7 +417,7 @@ static bool function_at(void *ctx, uint64_t va, uint64_t *start)
 
 /* Unexported functions sit between exports: when .pdata shows the address
  * in a function that starts after the nearest export, that export is not
- * its name (formats.md 7.2). */
+ * its name (doc/formats.md 7.2). */
 static bool pdata_says_other_function(const ds_image *im, uint32_t rva, uint32_t export_rva)
 {
     ds_runtime_function rf;

@@ -21,7 +21,7 @@ typedef struct ds_reader {
 
 /*
  * Where each header field lives in DUMP_HEADER64 / DUMP_HEADER32
- * (formats.md 1.2, 1.3). One table, two rows: no per-width code paths.
+ * (doc/formats.md 1.2, 1.3). One table, two rows: no per-width code paths.
  */
 typedef struct ds_klayout {
     unsigned ptr;          /* 8 or 4 */

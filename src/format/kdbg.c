@@ -1,5 +1,5 @@
 /*
- * The kernel debugger data block (KDBG, formats.md 9.2) is the map to the
+ * The kernel debugger data block (KDBG, doc/formats.md 9.2) is the map to the
  * rest of the kernel: from it we find every CPU's KPRCB, the context each CPU
  * saved when the system stopped, and which CPU crashed. Only a plain block is
  * used; an encoded one needs ntoskrnl symbols to decode (9.3).

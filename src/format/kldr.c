@@ -1,5 +1,5 @@
 /*
- * Loaded kernel modules from PsLoadedModuleList (formats.md 5). The fields
+ * Loaded kernel modules from PsLoadedModuleList (doc/formats.md 5). The fields
  * dumpscan needs sit before offset 0x70 and are stable from XP to Windows 11;
  * TimeDateStamp moves between versions, so it is taken from the image's PE
  * header later (image stage) rather than guessed here.

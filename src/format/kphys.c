@@ -1,5 +1,5 @@
 /*
- * Where the physical pages of a kernel dump are (formats.md 2): run lists for
+ * Where the physical pages of a kernel dump are (doc/formats.md 2): run lists for
  * full (1) and range (8, 9, 10) dumps, bitmaps for summary (2) and bitmap (5,
  * 6, 7) dumps. Each reader checks its metadata against the file and reports
  * what does not fit as a note, keeping whatever is still usable.
@@ -130,7 +130,7 @@ int ds_kphys_bitmap(ds_reader *r, const ds_klayout *l, const uint8_t *h)
 
 int ds_kphys_summary(ds_reader *r, const ds_klayout *l, const uint8_t *h)
 {
-    /* Legacy SUMMARY_DUMP (formats.md 2.4): u32 fields; the bitmap follows
+    /* Legacy SUMMARY_DUMP (doc/formats.md 2.4): u32 fields; the bitmap follows
      * at +0x20 (x86) or +0x28 (x64, after an aligned reserved u64). */
     uint64_t at = l->header_size, bitmap_at = l->ptr == 8 ? 0x28 : 0x20;
     const uint8_t *b = ds_span(r->file, at, bitmap_at);
@@ -147,7 +147,7 @@ int ds_kphys_summary(ds_reader *r, const ds_klayout *l, const uint8_t *h)
 
 int ds_kphys_range(ds_reader *r, const ds_klayout *l, const uint8_t *h)
 {
-    /* RDMP (formats.md 2.5), reverse-engineered by others: check everything. */
+    /* RDMP (doc/formats.md 2.5), reverse-engineered by others: check everything. */
     uint64_t at = l->header_size;
     const uint8_t *b = ds_span(r->file, at, 0x30);
     if (!b || l->ptr != 8) {

@@ -1,5 +1,5 @@
 /*
- * User-mode minidumps (MDMP, formats.md 8): header, stream directory, and the
+ * User-mode minidumps (MDMP, doc/formats.md 8): header, stream directory, and the
  * streams that hold one record (SystemInfo, MiscInfo, Exception, HandleData).
  * The list streams are in minidump_lists.c, the Breakpad and Crashpad
  * extension streams in minidump_ext.c.
@@ -96,7 +96,7 @@ int md_string(md_ctx *m, uint64_t rva, char **out)
     /* RVA 0 is the header: writers use it for "no string". */
     if (rva == 0 || !ds_get32(m->f, rva, &bytes))
         return 0;
-    uint64_t chars = bytes / 2; /* Length counts bytes (formats.md 8.3) */
+    uint64_t chars = bytes / 2; /* Length counts bytes (doc/formats.md 8.3) */
     uint64_t have = (m->f.size - rva - 4) / 2;
     if (chars > have)
         chars = have; /* cut by the end of the file: keep what is there */
@@ -295,7 +295,7 @@ static int read_misc_info(md_ctx *m, ds_bytes s)
         return 0;
     }
     /* Members count only inside SizeOfInfo and the stream, and when their
-     * Flags1 bit says they were written (formats.md 8.4). */
+     * Flags1 bit says they were written (doc/formats.md 8.5). */
     uint64_t size = ds_le32(s.data);
     if (size > s.size)
         size = s.size;

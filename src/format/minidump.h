@@ -4,7 +4,7 @@
  * memory) and minidump_ext.c (Breakpad and Crashpad extension streams).
  * Internal to src/format/.
  *
- * Layouts: formats.md 8 (all structures 4-byte packed). Every offset from the
+ * Layouts: doc/formats.md 8 (all structures 4-byte packed). Every offset from the
  * file is an RVA into the whole file; every stream is handed to its reader as
  * a ds_bytes already clipped to the file, so a reader can only see bytes that
  * exist.

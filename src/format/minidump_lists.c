@@ -1,5 +1,5 @@
 /*
- * Minidump list streams (formats.md 8.4): threads, modules, memory ranges.
+ * Minidump list streams (doc/formats.md 8.4): threads, modules, memory ranges.
  * Every count from the file is cut to what its stream can hold before any
  * entry is read, so allocation is bounded by the file size. Damage that
  * repeats per entry (a stack cut short, a missing name) is counted and

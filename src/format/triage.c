@@ -1,5 +1,5 @@
 /*
- * Triage ("small memory") dumps, DumpType 4 (formats.md 3). No page tables:
+ * Triage ("small memory") dumps, DumpType 4 (doc/formats.md 3). No page tables:
  * the memory view is built from the VA-addressed pieces the kernel copied
  * (call stack, data blocks, debugger data, data page); modules come from the
  * driver list and its string pool.
@@ -33,7 +33,7 @@ static const triage_layout triage64 = {
     0x08, 0x38, 0x00, 0x10, 0x28, 0x30,
 };
 /* 32-bit: no public sample exists; strides follow the x86 LDR entry and
- * UNICODE_STRING32 sizes (formats.md 3.3-3.5), checked against the file. */
+ * UNICODE_STRING32 sizes (doc/formats.md 3.3-3.5), checked against the file. */
 static const triage_layout triage32 = {
     0x68, 4, 0x48, 0x4C, 0x50, 0x54, 0x58, 0x5C, 0x60, 0x64,
     0x4C, 0x04 + 0x18, 0x04 + 0x20, 0x04 + 0x40, 0x04 + 0x44,
@@ -197,7 +197,7 @@ static int read_blobs(ds_reader *r, const triage_layout *tl, const uint8_t *t)
 
     uint32_t off = ds_le32(t + tl->blocks_off), count = ds_le32(t + tl->blocks_count);
     /* 16-byte {u64 va, u32 off, u32 size} blocks; the 32-bit form is unsure
-     * (formats.md 3.7), so use 12 bytes only when that is what the data says. */
+     * (doc/formats.md 3.7), so use 12 bytes only when that is what the data says. */
     unsigned stride = 16;
     uint32_t first_off;
     if (tl->ptr == 4 && count && ds_get32(r->file, (uint64_t)off + 4, &first_off) &&

@@ -17,7 +17,7 @@ typedef struct ctx_layout {
     reg_run runs[12];
 } ctx_layout;
 
-/* Offsets: formats.md 4.1 (x64), 4.2 (x86); ARM64/ARM from the SDK CONTEXT. */
+/* Offsets: doc/formats.md 4.1 (x64), 4.2 (x86), 4.3 (ARM64), 4.4 (ARM). */
 static const ctx_layout layouts[] = {
     {DS_ARCH_X64, 0x100, 16, 4, 5,
      {{0, 16, 8, 0x78}, {16, 1, 8, 0xF8}, {17, 1, 4, 0x44}}},
@@ -113,7 +113,7 @@ bool ds_context_read(const ds_memview *mem, ds_arch arch, uint64_t va, ds_contex
            ds_context_decode(arch, buf, need, out);
 }
 
-/* Registers from a KTRAP_FRAME (formats.md 9.1): what WinDbg's .trap shows.
+/* Registers from a KTRAP_FRAME (doc/formats.md 9.1): what WinDbg's .trap shows.
  * Only the fields every entry path fills; the rest stay invalid. */
 bool ds_trap_frame_read(const ds_memview *mem, ds_arch arch, uint64_t va, ds_context *x)
 {

@@ -377,7 +377,7 @@ const char *ds_row_csv_header(void)
            "suspect_function,suspect_address,confidence,class,bucket,damaged\r\n";
 }
 
-/* BlueScreenView 1.55's column names in its order (anchors.md 2.1). */
+/* BlueScreenView 1.55's column names in its order (doc/peers.md 2). */
 const char *ds_row_bsv_header(void)
 {
     return "Dump File,Crash Time,Bug Check String,Bug Check Code,Parameter 1,Parameter 2,"

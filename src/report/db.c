@@ -5,7 +5,7 @@
  * a file is known by path, size and mtime, so a re-run over a folder needs a
  * stat and one indexed lookup per file, not a read. Every row keeps the
  * analysis version that wrote it (DS_ANALYSIS_VERSION): an older one is
- * analyzed again. doc/fleet.md describes the tables.
+ * analyzed again. dumpscan(1), section DATABASE, describes the tables.
  *
  * Writes happen inside transactions the caller opens and commits in batches
  * (ds_db_begin / ds_db_commit): a run killed half-way keeps every committed

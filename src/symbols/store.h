@@ -3,7 +3,7 @@
  * searched first; http(s) servers of "srv*CACHE*URL" entries are asked only
  * then, downloading into CACHE (symbols/symsrv.h).
  *
- * Layouts (formats.md 7.4): name.pdb/<GUID><AGE>/name.pdb,
+ * Layouts (doc/formats.md 7.4): name.pdb/<GUID><AGE>/name.pdb,
  * name.sys/<TIMESTAMP %08X><SIZEOFIMAGE %X>/name.sys, either case for hex;
  * two-tier stores (index2.txt at the root) add a folder of the first two
  * letters of the name: na/name.pdb/...; a "file.ptr" in the key folder

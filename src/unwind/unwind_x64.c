@@ -1,5 +1,5 @@
 /*
- * x64 virtual unwind from .pdata / UNWIND_INFO (formats.md 7.5-7.6):
+ * x64 virtual unwind from .pdata / UNWIND_INFO (doc/formats.md 7.5-7.6):
  * leaf functions, partial prologs, epilogs of the first frame, every UWOP,
  * chained infos and machine frames.
  */

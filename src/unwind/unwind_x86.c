@@ -256,7 +256,7 @@ static bool code_step(uw_walker *w, const uw_state *cur, ds_context *c)
  * frame "returns" to the interrupted code: Eip 0x68, Ebp 0x60, Ebx/Esi/Edi
  * 0x5C/0x58/0x54; esp is the HardwareEsp slot's own address for a
  * kernel-mode trap (no privilege change: the CPU pushed no SS:ESP), else
- * the value stored there (formats.md 9.1).
+ * the value stored there (doc/formats.md 9.1).
  */
 static bool trap_step(uw_walker *w, uint64_t tf, ds_context *c)
 {

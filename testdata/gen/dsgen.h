@@ -1,7 +1,7 @@
 /*
  * dsgen: synthetic Windows kernel crash-dump generator (test data for dumpscan).
  *
- * An independent writer of the formats in reference/formats.md: it builds a
+ * An independent writer of the formats in doc/formats.md: it builds a
  * small kernel world (sparse physical memory, real page tables, PE images,
  * loader list, KDBG, a kernel stack whose frames match the images' unwind
  * data) and serializes it as any supported DumpType. Every fact it writes is
