@@ -7,7 +7,10 @@ citation can be followed:
   - every doc/<file> named exists;
   - every "doc/<file>.md N.M" (also "N.M-N.P" and "N.M, N.P" lists) names a
     numbered section of that file ("## N." / "### N.M" headings);
-  - inside doc/formats.md, "(N.M)" and "see N.M" point to existing sections.
+  - inside doc/formats.md, "(N.M)" and "see N.M" point to existing sections;
+  - paths of this tree that doc/ pages name (src/mem/context.c, ...) exist, so
+    a page does not outlive a file's move. A path whose folder is not ours
+    (Breakpad's src/processor/...) is another project's and is left alone.
 
 Prints every problem and exits 1 if there is any.
 Usage: check_docs.py SOURCE_DIR | check_docs.py --self-test"""
@@ -100,6 +103,20 @@ def check_internal(text, secs, problems):
                                 "does not exist")
 
 
+TREE_PATH = re.compile(r"(?<![\w/.-])((?:src|include|tests|testdata|fuzz|bench|man|doc|"
+                       r"scripts|cmake|schema|tools|symbols|bugcodes)/[\w./-]*\w)")
+
+
+def check_paths(rel, text, exists, problems):
+    """exists(path) -> bool, for paths relative to the source tree."""
+    for n, line in enumerate(text.splitlines(), 1):
+        for m in TREE_PATH.finditer(line):
+            parts = m.group(1).split("/")
+            if exists(m.group(1)) or not exists("/".join(parts[:2])) and len(parts) > 2:
+                continue  # present, or under a folder we do not have: not ours
+            problems.append(f"{rel}:{n}: names {m.group(1)}, which does not exist")
+
+
 def load_docs(root):
     docs = {}
     d = os.path.join(root, "doc")
@@ -136,6 +153,8 @@ def check_tree(root):
         check_text(rel, text, docs, problems)
         if rel == os.path.join("doc", "formats.md"):
             check_internal(text, docs["formats.md"], problems)
+        if rel.startswith("doc" + os.sep):
+            check_paths(rel, text, lambda p: os.path.exists(os.path.join(root, p)), problems)
     return problems
 
 
@@ -171,7 +190,19 @@ def self_test():
     if len(problems) != 1:
         print(f"self-test: internal references: expected 1 problem, got {problems}")
         bad += 1
-    print(f"check_docs self-test: {len(cases) + 1 - bad} of {len(cases) + 1} cases right")
+    tree = {"src", "src/mem", "src/mem/context.c", "src/format", "doc"}
+    paths = [("Code: `src/mem/context.c` (contexts)", 0),
+             ("Code: `src/format/context.c` (contexts)", 1),
+             ("Breakpad `src/processor/stackwalker.cc`", 0),
+             ("see doc/nothing.md", 1)]
+    for text, want in paths:
+        problems = []
+        check_paths("doc/x.md", text, lambda p: p in tree, problems)
+        if len(problems) != want:
+            print(f"self-test: {text!r}: expected {want} problems, got {problems}")
+            bad += 1
+    total = len(cases) + 1 + len(paths)
+    print(f"check_docs self-test: {total - bad} of {total} cases right")
     return 1 if bad else 0
 
 
