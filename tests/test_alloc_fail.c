@@ -22,7 +22,7 @@ typedef struct outcome {
 static outcome run(const char *path, const void *data, size_t size)
 {
     outcome o = {0};
-    ds_open_options opt = {0};
+    ds_open_options opt = {DS_OPEN_OPTIONS_INIT};
     opt.offline = true;
     ds_error err = {{0}};
     ds_dump *d = path ? ds_open(path, &opt, &err) : ds_open_memory(data, size, &opt, &err);

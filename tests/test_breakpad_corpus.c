@@ -342,7 +342,7 @@ static void inline_pipeline(const char *dmp, const char *sdir)
     }
     free(text);
 
-    ds_open_options o = {0};
+    ds_open_options o = {DS_OPEN_OPTIONS_INIT};
     o.symbol_path = dir;
     ds_error err;
     ds_dump *d = ds_open(dmp, &o, &err);
@@ -402,7 +402,7 @@ int main(void)
     CHECK(nm == 4); /* the expected walk has four frames */
     CHECK_EQ_U64(nt, nm);
 
-    ds_open_options oo = {0};
+    ds_open_options oo = {DS_OPEN_OPTIONS_INIT};
     oo.no_symbols = true;
     oo.no_unwind = true;
     ds_error err;
@@ -462,7 +462,7 @@ int main(void)
     /* The whole pipeline with the .sym files on the symbol path: every frame
      * carries Breakpad's file and line (callers looked up at pc - 1), and the
      * text report prints them WinDbg's way. */
-    ds_open_options full = {0};
+    ds_open_options full = {DS_OPEN_OPTIONS_INIT};
     full.symbol_path = sdir;
     d = ds_open(dmp, &full, &err);
     CHECK(d != NULL);

@@ -160,7 +160,7 @@ static void check_file(const char *path)
     snprintf(dir, sizeof dir, "%s", path);
     if (strrchr(dir, '/'))
         *strrchr(dir, '/') = '\0';
-    ds_open_options opt = {.symbol_path = dir};
+    ds_open_options opt = {DS_OPEN_OPTIONS_INIT, .symbol_path = dir};
     CHECK(ds_analysis_stacks(cr, &m, &opt) == 0);
     const ds_frame *fr = cr->nstacks == 1 ? cr->stacks[0].frames : NULL;
     CHECK(fr && cr->stacks[0].nframes >= 2);

@@ -328,7 +328,7 @@ int main(void)
         char *slash = strrchr(dir, '/');
         if (slash)
             *slash = '\0';
-        ds_open_options opt = {.symbol_path = dir};
+        ds_open_options opt = {DS_OPEN_OPTIONS_INIT, .symbol_path = dir};
         ds_crash *cr = model(id, idlen, &c);
         CHECK(ds_analysis_stacks(cr, &m, &opt) == 0);
         CHECK(cr->nstacks == 1);

@@ -55,7 +55,7 @@ static bool make(result *r, int arch, uint32_t type, const char *scenario, uint3
         CHECK(!"generator failed");
         return false;
     }
-    ds_open_options o = {0};
+    ds_open_options o = {DS_OPEN_OPTIONS_INIT};
     o.no_symbols = true;
     ds_error e;
     r->d = ds_open(path, &o, &e);

@@ -882,8 +882,8 @@ static void corpus(void)
     char a[1024], b[1024];
     snprintf(syms, sizeof syms, "%s;%s", corpus_path("symbols", a, sizeof a) ? a : "",
              corpus_path("user/breakpad-symbols", b, sizeof b) ? b : "");
-    ds_open_options with_symbols = {.symbol_path = syms, .all_threads = true};
-    ds_open_options bare = {.no_symbols = true};
+    ds_open_options with_symbols = {DS_OPEN_OPTIONS_INIT, .symbol_path = syms, .all_threads = true};
+    ds_open_options bare = {DS_OPEN_OPTIONS_INIT, .no_symbols = true};
     unsigned files = 0, opened = 0;
     for (size_t i = 0; i < sizeof dirs / sizeof *dirs; i++) {
         char dir[1200];

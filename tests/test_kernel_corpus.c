@@ -221,8 +221,7 @@ static void full_header_truncated(const char *dump)
  */
 static void owner(const char *dump, const char *symbols, const char *source, const char *said)
 {
-    ds_open_options o;
-    memset(&o, 0, sizeof o);
+    ds_open_options o = {DS_OPEN_OPTIONS_INIT};
     o.symbol_path = symbols;
     o.no_symbols = symbols == NULL;
     ds_error err;

@@ -141,7 +141,7 @@ int main(void)
         for (int k = 0; k < 3; k++)
             pb_put32(b.p + 32 + 12 * i + 4 * k, dir[i][k]);
 
-    ds_open_options o = {0};
+    ds_open_options o = {DS_OPEN_OPTIONS_INIT};
     o.no_symbols = true;
     ds_error e;
     ds_dump *d = ds_open_memory(b.p, b.n, &o, &e);

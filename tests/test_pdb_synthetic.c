@@ -177,7 +177,7 @@ static void test_lines_pipeline(void)
     c->context.pc = c->context.regs[16] = 0x1000102D;
     c->context.sp = c->context.regs[4] = 0x7000;
     c->context.valid = 0x3FFFF;
-    ds_open_options opt = {.symbol_path = dir};
+    ds_open_options opt = {DS_OPEN_OPTIONS_INIT, .symbol_path = dir};
     CHECK(ds_analysis_stacks(c, &m, &opt) == 0);
     const ds_frame *fr = c->nstacks ? c->stacks[0].frames : NULL;
     CHECK(fr && c->stacks[0].nframes >= 1);

@@ -446,8 +446,7 @@ int main(void)
             CHECK(!"generator failed");
             continue;
         }
-        ds_open_options opt;
-        memset(&opt, 0, sizeof opt);
+        ds_open_options opt = {DS_OPEN_OPTIONS_INIT};
         ds_error e;
         ds_dump *d = ds_open(path, &opt, &e);
         if (!d) {

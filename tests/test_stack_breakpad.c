@@ -120,7 +120,7 @@ static void compare(const char *name, const char *dump, const char *expected, co
     bp_frame bp[MAX_BP];
     size_t nbp = load_breakpad(expected, bp, MAX_BP);
     CHECK(nbp > 0);
-    ds_open_options o = {0};
+    ds_open_options o = {DS_OPEN_OPTIONS_INIT};
     o.symbol_path = syms;
     ds_error err;
     ds_dump *d = ds_open(dump, &o, &err);

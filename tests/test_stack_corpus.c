@@ -68,7 +68,7 @@ static bool is_module(const ds_crash *c, const ds_frame *f, const char *name)
 
 static void walk(const char *dump, const char *symbols, const rz_frame *rz, size_t nrz)
 {
-    ds_open_options o = {0};
+    ds_open_options o = {DS_OPEN_OPTIONS_INIT};
     o.symbol_path = symbols;
     o.no_symbols = symbols == NULL;
     ds_error err;
@@ -215,7 +215,7 @@ static void minidump2(const char *dump, const char *symbols)
         {0x004053ec, 0x0012ff78, "__tmainCRTStartup"},
         {0x7c816fd7, 0x0012ffc8, "BaseProcessStart"},
     };
-    ds_open_options o = {0};
+    ds_open_options o = {DS_OPEN_OPTIONS_INIT};
     o.symbol_path = symbols;
     ds_error err;
     ds_dump *d = ds_open(dump, &o, &err);

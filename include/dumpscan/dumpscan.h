@@ -570,7 +570,26 @@ typedef struct ds_crash {
 
 typedef struct ds_dump ds_dump;
 
+/*
+ * How to open a dump. The struct can grow without breaking programs built
+ * against an older header: the caller sets .size to sizeof(ds_open_options)
+ * as its header knows it (DS_OPEN_OPTIONS_INIT does that), and the library
+ * reads only the members that size covers, taking the default for the rest.
+ * A larger size (a newer header) is accepted too, the members this library
+ * does not know being ignored. size 0, or a NULL pointer, means all defaults
+ * (the zero value of each member below is its default).
+ *
+ *     ds_open_options o = {DS_OPEN_OPTIONS_INIT, .no_symbols = true};
+ *
+ * The caller owns the struct and what it points to; the library reads them
+ * during the call only and keeps no pointer into them.
+ *
+ * Adding a member: append it, starting at or past the previous version's
+ * sizeof (add explicit padding if needed), so that an old caller's size,
+ * padding included, never covers it.
+ */
 typedef struct ds_open_options {
+    size_t size;           /* sizeof(ds_open_options) of the caller; 0: all defaults */
     /* Upper bound on modules read from a loader list (default 4096). */
     uint32_t max_modules;
     /*
@@ -587,6 +606,9 @@ typedef struct ds_open_options {
     bool all_threads;      /* minidumps: walk every thread, not only the crashing one */
     bool offline;          /* never download, even for srv*...*https:// entries */
 } ds_open_options;
+
+/* The first member of every ds_open_options initializer. */
+#define DS_OPEN_OPTIONS_INIT .size = sizeof(ds_open_options)
 
 /*
  * Open a dump file (optionally gzip-compressed). Returns NULL with err filled

@@ -244,7 +244,7 @@ int main(int argc, char **argv)
     bool json = false, compact = false, verbose = false;
     bool batch = false, have_format = false;
     batch_opts bo = {.header = -1, .list_nul = -1};
-    ds_open_options oo = {0};
+    ds_open_options oo = {DS_OPEN_OPTIONS_INIT};
     int c;
     char **args = rewrite_jobs(argc, argv, &argc);
     if (!args) {

@@ -85,8 +85,23 @@ static int note_reads(ds_dump *d)
     return 0;
 }
 
-ds_dump *ds_open_prepared(ds_dump *d, const ds_open_options *opt, ds_error *err)
+/* The caller's options as far as its .size covers them, defaults for the
+ * rest (see ds_open_options in the header for why). */
+static ds_open_options resolve_options(const ds_open_options *opt)
 {
+    ds_open_options o = {DS_OPEN_OPTIONS_INIT};
+    if (opt && opt->size > sizeof o.size) {
+        memcpy(&o, opt, opt->size < sizeof o ? opt->size : sizeof o);
+        o.size = sizeof o;
+    }
+    if (!o.max_modules)
+        o.max_modules = 4096;
+    return o;
+}
+
+ds_dump *ds_open_prepared(ds_dump *d, const ds_open_options *caller, ds_error *err)
+{
+    const ds_open_options options = resolve_options(caller), *opt = &options;
     ds_bytes f = d->src.bytes;
     ds_crash *c = &d->crash;
     c->file_size = f.size;
@@ -101,7 +116,7 @@ ds_dump *ds_open_prepared(ds_dump *d, const ds_open_options *opt, ds_error *err)
         return NULL;
     }
     ds_reader r = {.file = f, .crash = c, .mem = &d->mem,
-                   .max_modules = opt && opt->max_modules ? opt->max_modules : 4096};
+                   .max_modules = opt->max_modules};
     int rc = fmt == DS_FORMAT_MINIDUMP ? ds_minidump_read(&r, err) : ds_kernel_read(&r, err);
     if (rc == 0)
         rc = note_reads(d);
