@@ -358,6 +358,7 @@ static void os_case(uint32_t build, uint32_t product, const char *name, const ch
 static uint64_t g_p[4];
 static uint32_t g_code, g_build;
 static bool g_set[4];
+static int g_ip_index = -1; /* access_case: this parameter is set to the address too */
 
 static void set_params(gen_spec *s)
 {
@@ -386,9 +387,13 @@ static void access_case(int arch, uint32_t code, uint32_t build, int pi, uint64_
         g_p[ai] = addr;
         g_set[ai] = true;
     }
+    if (g_ip_index >= 0) {
+        g_p[g_ip_index] = addr;
+        g_set[g_ip_index] = true;
+    }
     gen_spec s;
     char name[64];
-    snprintf(name, sizeof name, "access-%x-%" PRIx64, code, pv);
+    snprintf(name, sizeof name, "access-%x-%" PRIx64 "-%d", code, pv, g_ip_index);
     ds_dump *d = open_case(arch, 4, NULL, set_params, &s, name);
     if (!d)
         return;
@@ -454,6 +459,24 @@ int main(void)
     access_case(X64, 0xFC, 0, -1, 0, 0, va, "execute");
     access_case(X64, 0xD5, 0, 1, 1, 0, va, "write");
     access_case(X64, 0xD6, 0, 1, 0, 0, va, "read");
+    /* every other bug check with an access parameter, as Microsoft's pages
+     * number them: 0/1 in P2 or (with the IRQL in P2) in P3 */
+    static const struct { uint32_t code; int pi; } rw[] = {
+        {0xC5, 2}, {0xC6, 1}, {0xCC, 1}, {0xCD, 1}, {0xCE, 1}, {0xCF, 1},
+        {0xD0, 2}, {0xD3, 2}, {0xD4, 2}, {0xDB, 2},
+    };
+    for (size_t i = 0; i < sizeof rw / sizeof rw[0]; i++) {
+        access_case(X64, rw[i].code, 19041, rw[i].pi, 0, 0, va, "read");
+        access_case(X64, rw[i].code, 19041, rw[i].pi, 1, 0, va, "write");
+    }
+    /* the referenced address is the faulting instruction's: execute, even
+     * with P2 = 0 (0xCE running an unloaded driver's code) */
+    g_ip_index = 2;
+    access_case(X64, 0xCE, 19041, 1, 0, 0, va, "execute");
+    access_case(X64, 0xD5, 19041, 1, 1, 0, va, "execute");
+    g_ip_index = 3;
+    access_case(X64, 0xD0, 19041, 2, 0, 0, va, "execute");
+    g_ip_index = -1;
     rmdir(tmpdir);
     return check_report("test_fault_facts");
 }

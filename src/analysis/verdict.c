@@ -65,6 +65,8 @@ typedef struct vstate {
     bool no_blame;        /* the evidence says no module on the stack is the cause */
     bool have_irql;       /* a parameter is the IRQL of the failure */
     uint64_t irql;
+    bool have_ip;         /* a parameter is the faulting instruction's address */
+    uint64_t ip;
 } vstate;
 
 static int push_str(char ***v, size_t *n, const char *fmt, ...)
@@ -462,6 +464,8 @@ static int use_param(vstate *v, ds_param_role role, unsigned i, uint64_t val)
     snprintf(how, sizeof how, "bug-check parameter %u", i + 1);
     switch (role) {
     case DS_ROLE_FAULTING_IP:
+        v->have_ip = val != 0; /* 0: "when known", and it was not */
+        v->ip = val;
         return fault_ip(v, val, how);
     case DS_ROLE_EXCEPTION_RECORD:
         return record_pc(v, v->c->records.has_exception, v->c->records.exception_param, i,
@@ -807,6 +811,11 @@ static int kernel_verdict(vstate *v)
     /* a code whose access is its meaning (0xBE write, 0xFC execute) */
     if (!vd->access && has_target)
         vd->access = ds_access_bugcheck(c->bugcheck.code, false, 0, c->os_build, c->arch);
+    /* The address that failed is the instruction's own: the processor was
+     * fetching code there (0xCE running an unloaded driver's code), whatever
+     * the read/write parameter says (bugcodes/README.md, "Access types"). */
+    if (v->have_fault_addr && v->have_ip && v->ip == vd->faulting_address)
+        vd->access = "execute";
     /* the real exception (0x7E's P3): its access and address */
     if (c->records.has_exception && exception_access(v, &c->records.exception) < 0)
         return -1;
