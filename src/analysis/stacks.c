@@ -4,9 +4,11 @@
  * unwinder with images and symbols found on demand, then name each frame.
  *
  * Images: a file from the symbol path (complete, identity-checked) is
- * preferred over the image in the dump (pages may be missing). Names: a PDB
- * function with its bounds, a PDB public, a Breakpad FUNC/PUBLIC, the nearest
- * export (flagged as such), or just module+offset.
+ * preferred over the image in the dump (pages may be missing). Names and
+ * external unwind rules come from each module's symbol providers
+ * (symbols/provider.h), asked in precedence order: a PDB function with its
+ * bounds or public, a Breakpad FUNC/PUBLIC, an ELF symbol, the nearest
+ * export (flagged as such); else just module+offset (doc/stacks.md).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +23,15 @@
 #include "symbols/breakpad.h"
 #include "symbols/elf.h"
 #include "symbols/pdb.h"
+#include "symbols/provider.h"
 #include "symbols/srcloc.h"
 #include "symbols/store.h"
 #include "unwind/unwind.h"
+
+/* A module's symbol sources in precedence order (doc/stacks.md): the
+ * first that names an address names the frame, the first with unwind
+ * rules decides a rule step. */
+enum { SRC_PDB, SRC_BREAKPAD, SRC_ELF, SRC_EXPORTS, SRC_N };
 
 typedef struct modsym {
     bool tried_image, tried_pdb, tried_bp, tried_elf;
@@ -32,6 +40,7 @@ typedef struct modsym {
     ds_bpsym *bp;
     ds_elfsym *elf;   /* ELF module of a Linux minidump, from the symbol path */
     uint64_t elf_bias; /* module base - lowest PT_LOAD vaddr */
+    ds_symprov src[SRC_N]; /* the above behind one interface */
 } modsym;
 
 typedef struct walker {
@@ -228,17 +237,12 @@ static ds_elfsym *try_elf(const ds_module *m, const char *path, char *detail, si
     ds_elfsym *e = ds_elfsym_open(path, &err);
     if (!e)
         return NULL;
-    uint8_t id[32];
-    size_t n = 0;
-    if (ds_elfsym_build_id(e, id, sizeof id, &n) && n == m->cv.build_id_len &&
-        memcmp(id, m->cv.build_id, n) == 0)
+    ds_symprov p = {.ops = &ds_symprov_elf, .src = e};
+    char why[128];
+    if (p.ops->identity(&p, &m->cv, why, sizeof why))
         return e;
-    if (!*detail) {
-        char hex[65] = "none";
-        for (size_t k = 0; n && k < n && k < 32; k++)
-            snprintf(hex + 2 * k, 3, "%02x", id[k]);
-        snprintf(detail, len, "%s has build id %s", path, hex);
-    }
+    if (!*detail)
+        snprintf(detail, len, "%s has %s", path, why);
     ds_elfsym_close(e);
     return NULL;
 }
@@ -283,17 +287,38 @@ static ds_elfsym *load_elf(walker *w, int i)
     return s->elf;
 }
 
-/* DWARF CFI of the module's ELF file, when no Breakpad file applies. */
-static bool elf_rule_step(walker *w, int i, const ds_context *callee, bool first,
-                          ds_context *caller)
+/* ------------------------------------------------ symbol providers */
+
+static const ds_symprov_ops *const source_ops[SRC_N] = {
+    [SRC_PDB] = &ds_symprov_pdb, [SRC_BREAKPAD] = &ds_symprov_breakpad,
+    [SRC_ELF] = &ds_symprov_elf, [SRC_EXPORTS] = &ds_symprov_exports};
+
+typedef struct modref {
+    walker *w;
+    int i;
+} modref;
+
+/* ds_symprov_list.open: the loaders above, which record each lookup and
+ * the module's files and problems for the report. */
+static void open_source(void *ctx, size_t k)
 {
-    ds_elfsym *e = load_elf(w, i);
-    if (!e)
-        return false;
-    uint64_t rva = callee->pc - w->mods[i].elf_bias;
-    if (!first)
-        rva--;
-    return ds_elfsym_unwind(e, rva, callee, w->mem, w->mods[i].elf_bias, caller);
+    const modref *r = ctx;
+    modsym *s = &r->w->mods[r->i];
+    ds_symprov *p = &s->src[k];
+    switch (k) {
+    case SRC_PDB: p->src = load_pdb(r->w, r->i); break;
+    case SRC_BREAKPAD: p->src = load_breakpad(r->w, r->i); break;
+    case SRC_ELF: p->src = load_elf(r->w, r->i); break;
+    default: p->src = (void *)load_image(r->w, r->i); break;
+    }
+    p->base = r->w->c->modules[r->i].base;
+    p->bias = k == SRC_ELF ? s->elf_bias : 0;
+}
+
+static ds_symprov_list sources(walker *w, int i, modref *r)
+{
+    *r = (modref){w, i};
+    return (ds_symprov_list){.items = w->mods[i].src, .n = SRC_N, .open = open_source, .ctx = r};
 }
 
 static bool fpo_at(void *ctx, uint64_t va, ds_pdb_fpo *out)
@@ -317,28 +342,22 @@ static bool code_check(void *ctx, uint64_t va, bool strict)
     return !b || ds_bpsym_lookup(b, va - w->c->modules[i].base, &f);
 }
 
+/* Breakpad STACK CFI / WIN, else DWARF CFI of the module's ELF file. */
 static bool rule_step(void *ctx, const ds_context *callee, bool first, ds_context *caller)
 {
     walker *w = ctx;
     int i = module_index(w->c, callee->pc);
-    ds_bpsym *b = i >= 0 ? load_breakpad(w, i) : NULL;
-    if (!b) {
+    if (i < 0) {
         w->bp_callee_params = 0;
-        return i >= 0 && elf_rule_step(w, i, callee, first, caller);
+        return false;
     }
-    /* Breakpad looks up the instruction: the pc itself for the context
-     * frame, the byte before a return address for callers. */
-    uint64_t rva = callee->pc - w->c->modules[i].base;
-    if (!first && rva)
-        rva--;
-    ds_bpsym_walk st = {.callee_param_size = first ? 0 : w->bp_callee_params,
-                        .context_frame = first, .stack_lo = w->lo, .stack_hi = w->hi,
-                        .code_check = code_check, .arg = w};
-    ds_trust trust;
-    bool ok = ds_bpsym_unwind_ex(b, rva, callee, w->mem, &st, caller, &trust);
-    uint32_t params = 0;
-    ds_bpsym_param_size(b, rva, &params);
-    w->bp_callee_params = ok ? params : 0;
+    modref r;
+    ds_symprov_list l = sources(w, i, &r);
+    ds_symstep st = {.callee = callee, .first = first, .mem = w->mem, .stack_lo = w->lo,
+                     .stack_hi = w->hi, .callee_params = w->bp_callee_params,
+                     .code_check = code_check, .arg = w};
+    bool ok = ds_symprov_unwind(&l, &st, caller);
+    w->bp_callee_params = st.params;
     return ok;
 }
 
@@ -390,39 +409,18 @@ static bool function_at(void *ctx, uint64_t va, uint64_t *start)
     int i = module_index(w->c, va);
     if (i < 0)
         return false;
-    uint64_t base = w->c->modules[i].base, rva = va - base;
-    ds_pdb *pdb = load_pdb(w, i);
-    ds_pdb_symbol ps;
-    if (pdb && rva <= UINT32_MAX && ds_pdb_lookup(pdb, (uint32_t)rva, &ps) && ps.is_function) {
-        *start = base + ps.rva;
-        return true;
-    }
-    ds_bpsym *b = load_breakpad(w, i);
-    ds_bpsym_func bf;
-    if (b && ds_bpsym_lookup(b, rva, &bf) && bf.is_function) {
-        *start = base + bf.address;
-        return true;
-    }
-    ds_elfsym *e = load_elf(w, i);
-    char name[8];
-    uint64_t es = 0, esz = 0, bias = w->mods[i].elf_bias;
-    if (e && ds_elfsym_lookup(e, va - bias, name, sizeof name, &es, &esz) && esz) {
-        *start = es + bias;
-        return true;
-    }
-    return false;
+    modref r;
+    ds_symprov_list l = sources(w, i, &r);
+    ds_symhit h;
+    uint64_t base = w->c->modules[i].base;
+    /* exports bound no function: not asked */
+    if (!ds_symprov_find(&l, SRC_PDB, SRC_EXPORTS, va - base, true, &h, NULL))
+        return false;
+    *start = base + h.start;
+    return true;
 }
 
 /* ------------------------------------------------------------- naming */
-
-/* Unexported functions sit between exports: when .pdata shows the address
- * in a function that starts after the nearest export, that export is not
- * its name (doc/formats.md 7.2). */
-static bool pdata_says_other_function(const ds_image *im, uint32_t rva, uint32_t export_rva)
-{
-    ds_runtime_function rf;
-    return ds_image_function_entry(im, rva, &rf) && rf.begin > export_rva;
-}
 
 static char *dup_or_null(const char *s)
 {
@@ -431,28 +429,11 @@ static char *dup_or_null(const char *s)
 
 /* Source line and inline frames at module offset probe, from the source
  * that named the frame (its function is the physical one of the lines). */
-static void add_source(walker *w, ds_frame *f, uint64_t probe)
+static void add_source(ds_frame *f, const ds_symprov *p, uint64_t probe)
 {
     ds_srcloc loc;
     loc.n = 0;
-    modsym *s = &w->mods[f->module];
-    bool ok = false;
-    switch (f->symbol_source) {
-    case DS_SYM_PDB_FUNCTION:
-    case DS_SYM_PDB_PUBLIC:
-        ok = s->pdb && probe <= UINT32_MAX && ds_pdb_source(s->pdb, (uint32_t)probe, &loc);
-        break;
-    case DS_SYM_BREAKPAD:
-        ok = s->bp && ds_bpsym_source(s->bp, probe, &loc);
-        break;
-    case DS_SYM_ELF:
-        ok = s->elf && ds_elfsym_source(s->elf, w->c->modules[f->module].base + probe -
-                                                    s->elf_bias, &loc);
-        break;
-    default:
-        break;
-    }
-    if (!ok || loc.n == 0)
+    if (!ds_symprov_source(p, probe, &loc) || loc.n == 0)
         return;
     const ds_srcpos *phys = &loc.pos[loc.n - 1];
     f->source_file = dup_or_null(phys->file);
@@ -478,44 +459,23 @@ static void name_frame(walker *w, ds_frame *f, bool exact)
     uint64_t rva = f->pc - m->base;
     /* A return address may be the first byte after the call's function. */
     uint64_t probe = exact || rva == 0 ? rva : rva - 1;
-    char name[512];
-    uint64_t start = 0;
-    ds_pdb *pdb = load_pdb(w, f->module);
-    ds_pdb_symbol ps;
-    if (pdb && probe <= UINT32_MAX && ds_pdb_lookup(pdb, (uint32_t)probe, &ps)) {
-        snprintf(name, sizeof name, "%s", ps.name);
-        start = ps.rva;
-        f->symbol_source = ps.is_function ? DS_SYM_PDB_FUNCTION : DS_SYM_PDB_PUBLIC;
-        f->exact = ps.is_function;
-    } else {
-        ds_bpsym *bp = load_breakpad(w, f->module);
-        ds_bpsym_func bf;
-        const ds_image *im = load_image(w, f->module);
-        ds_elfsym *elf = load_elf(w, f->module);
-        uint64_t ebias = w->mods[f->module].elf_bias, estart = 0, esize = 0;
-        uint32_t erva;
-        if (bp && ds_bpsym_lookup(bp, probe, &bf)) {
-            snprintf(name, sizeof name, "%s", bf.name);
-            start = bf.address;
-            f->symbol_source = DS_SYM_BREAKPAD;
-            f->exact = bf.is_function;
-        } else if (elf && ds_elfsym_lookup(elf, m->base + probe - ebias, name, sizeof name,
-                                           &estart, &esize)) {
-            start = estart + ebias - m->base; /* back to an offset in the module */
-            f->symbol_source = DS_SYM_ELF;
-            f->exact = esize != 0;
-        } else if (im && probe <= UINT32_MAX &&
-                   ds_image_export_lookup(im, (uint32_t)probe, name, sizeof name, &erva) &&
-                   !pdata_says_other_function(im, (uint32_t)probe, erva)) {
-            start = erva;
-            f->symbol_source = DS_SYM_EXPORT;
-        } else {
+    modref r;
+    ds_symprov_list l = sources(w, f->module, &r);
+    ds_symhit h;
+    size_t k;
+    if (!ds_symprov_find(&l, SRC_PDB, SRC_BREAKPAD, probe, false, &h, &k)) {
+        /* Without a PDB name every other source is opened, hit or not:
+         * opening one names its file in the report. */
+        for (size_t j = SRC_BREAKPAD; j < SRC_N; j++)
+            open_source(&r, j);
+        if (!ds_symprov_find(&l, SRC_BREAKPAD, SRC_N, probe, false, &h, &k))
             return;
-        }
     }
-    f->function = ds_strdup(name);
-    f->function_offset = rva - start;
-    add_source(w, f, probe);
+    f->symbol_source = h.source;
+    f->exact = h.function;
+    f->function = ds_strdup(h.name);
+    f->function_offset = rva - h.start;
+    add_source(f, &l.items[k], probe);
 }
 
 /* --------------------------------------------------------- the walks */
@@ -763,6 +723,9 @@ int ds_analysis_stacks(ds_crash *c, const ds_memview *mem, const ds_open_options
     int rc = -1;
     if (!w.mods)
         goto out;
+    for (size_t i = 0; i < c->nmodules; i++)
+        for (size_t k = 0; k < SRC_N; k++)
+            w.mods[i].src[k].ops = source_ops[k];
     if (w.store && ds_symstore_entries(w.store) == 0 &&
         ds_note_add(c, DS_INFO, "no_symbol_path",
                     "no symbol path: frames are named from the dump's own images only") < 0)

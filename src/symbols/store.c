@@ -20,6 +20,7 @@
 #include "io/bytes.h"
 #include "io/file.h"
 #include "symbols/pdb.h"
+#include "symbols/provider.h"
 #include "symbols/store.h"
 #include "symbols/symsrv.h"
 
@@ -623,11 +624,6 @@ ds_store_status ds_symstore_find_image(const ds_symstore *s, const char *name,
 
 /* ------------------------------------------------------------- PDBs */
 
-typedef struct pdb_id {
-    const uint8_t *guid;
-    uint32_t age;
-} pdb_id;
-
 /* The GUID as symbol stores spell it: Data1-3 as little-endian integers,
  * Data4 bytes in order, then the age in hex without padding. */
 static void guid_key(char *dst, size_t cap, const uint8_t g[16], uint32_t age, bool upper)
@@ -640,28 +636,15 @@ static void guid_key(char *dst, size_t cap, const uint8_t g[16], uint32_t age, b
 
 static int verify_pdb(const char *path, const void *ctx, char *detail, size_t cap)
 {
-    const pdb_id *want = ctx;
     ds_error err = {0};
-    ds_pdb *p = ds_pdb_open(path, &err);
-    if (!p) {
+    ds_symprov p = {.ops = &ds_symprov_pdb, .src = ds_pdb_open(path, &err)};
+    if (!p.src) {
         snprintf(detail, cap, "not a readable PDB: %s", err.text);
         return 0;
     }
-    uint8_t g[16];
-    uint32_t age;
-    ds_pdb_identity(p, g, &age);
-    uint32_t info_age = ds_pdb_info_age(p);
-    bool has = ds_pdb_has_guid(p);
-    ds_pdb_close(p);
-    /* The image names the DBI age; accept the info-stream age as well for
-     * PDBs whose writer kept the two equal but left the DBI age zero. */
-    if (has && memcmp(g, want->guid, 16) == 0 && (age == want->age || info_age == want->age))
-        return 1;
-    char got[48], exp[48];
-    guid_key(got, sizeof got, g, age, true);
-    guid_key(exp, sizeof exp, want->guid, want->age, true);
-    snprintf(detail, cap, "PDB identity %s, expected %s", has ? got : "(no GUID)", exp);
-    return 0;
+    bool ok = p.ops->identity(&p, ctx, detail, cap);
+    ds_pdb_close(p.src);
+    return ok;
 }
 
 ds_store_status ds_symstore_find_pdb(const ds_symstore *s, const char *pdb_name,
@@ -670,7 +653,8 @@ ds_store_status ds_symstore_find_pdb(const ds_symstore *s, const char *pdb_name,
 {
     if (!ds_symstore_name_ok(pdb_name))
         return bad_name(out, "PDB name");
-    pdb_id id = {guid, age};
+    ds_codeview id = {.present = true, .is_pdb70 = true, .age = age};
+    memcpy(id.guid, guid, sizeof id.guid);
     char lower[256], ku[48], kl[48];
     guid_key(ku, sizeof ku, guid, age, true);
     guid_key(kl, sizeof kl, guid, age, false);
