@@ -861,10 +861,14 @@ int ds_path_stat(const char *path, struct stat *st);
 typedef struct ds_db ds_db;
 /* Open or create, migrating an older schema forward; NULL with err. */
 DS_API ds_db *ds_db_open(const char *path, ds_error *err);
+/* Open an existing database to read: no lock, no write unless its schema is
+ * older (then it is migrated once); NULL with err. */
+DS_API ds_db *ds_db_open_read(const char *path, ds_error *err);
 DS_API void ds_db_close(ds_db *db);
 DS_API int ds_db_schema_version(const ds_db *db);
 DS_API int ds_db_begin(ds_db *db, ds_error *err);
 DS_API int ds_db_commit(ds_db *db, ds_error *err);
+DS_API void ds_db_rollback(ds_db *db);
 
 enum { DS_HEAD_HASH_LEN = 32 };
 /* Hex hash of the first 64 KiB of a file (its content identity with its size). */
@@ -879,7 +883,9 @@ enum { DS_DB_WANT_REPORT = 1 }; /* a hit needs the stored --json report too */
  */
 DS_API int ds_db_find(ds_db *db, const char *path, uint64_t size, int64_t mtime,
                const char *head_hash, unsigned flags, ds_row **row, char **report);
-/* Store (or replace) the analysis of a dump and its file name; report may be NULL. */
+/* Store (or replace) the analysis of a dump and its file name; report may be
+ * NULL. 0; 1 when this row alone cannot be stored (err says why; the
+ * database is fine); -1 when the database failed. */
 DS_API int ds_db_store(ds_db *db, const ds_row *row, const char *head_hash, int64_t mtime,
                 const char *machine, const char *report, ds_error *err);
 

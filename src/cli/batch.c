@@ -382,10 +382,45 @@ static bool recalled(pool *p, unsigned id, item *it, fleet_file *ff, bool by_con
     return true;
 }
 
-static void record(pool *p, item *it, const char *report, fleet_file *ff)
+/* Store a fresh row. false when this row alone could not be stored: it
+ * becomes a failed row saying why (a file name or a row the database refuses
+ * must not stop the batch); a broken database stops it. */
+static bool record(pool *p, item *it, const char *report, fleet_file *ff)
 {
-    if (fleet_record(p->fleet, it->row, ff, it->machine, report) != 0)
+    char why[300];
+    int rc = fleet_record(p->fleet, it->row, ff, it->machine, report, why, sizeof why);
+    if (rc < 0)
         set_fatal(p, "cannot write the crash database");
+    if (rc <= 0)
+        return true;
+    char msg[340];
+    snprintf(msg, sizeof msg, "crash database: %s", why);
+    ds_row *failed = ds_row_failed(it->row->path, msg);
+    if (!failed) {
+        set_fatal(p, "out of memory");
+        return true;
+    }
+    ds_row_free(it->row);
+    it->row = failed;
+    it->state = ST_FAILED;
+    return false;
+}
+
+/* A test hook (HACKING.md): DUMPSCAN_TEST_HOLD=NAME:FILE holds the analysis
+ * of the file whose name is NAME until FILE exists (at most a minute), so a
+ * test can look at the crash database while a batch is mid-dump. */
+static void test_hold(const char *path)
+{
+    const char *spec = getenv("DUMPSCAN_TEST_HOLD"), *colon = spec ? strchr(spec, ':') : NULL;
+    const char *base = path ? strrchr(path, '/') : NULL;
+    base = base ? base + 1 : path;
+    if (!colon || !base || strlen(base) != (size_t)(colon - spec) ||
+        strncmp(base, spec, (size_t)(colon - spec)) != 0)
+        return;
+    for (int i = 0; i < 6000 && access(colon + 1, F_OK) != 0; i++) {
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 static void analyze(pool *p, unsigned id, item *it)
@@ -398,6 +433,7 @@ static void analyze(pool *p, unsigned id, item *it)
             fprintf(stderr, "dumpscan: %s: skipped: not a regular file\n", it->path);
         return;
     }
+    test_hold(it->path);
     fleet_file ff = {0};
     if (p->fleet && !error && !(it->machine = fleet_machine(p->fleet, it->path, it->root))) {
         set_fatal(p, "out of memory");
@@ -431,7 +467,10 @@ static void analyze(pool *p, unsigned id, item *it)
                     return;
                 }
                 it->state = ST_OK;
-                record(p, it, json, &ff);
+                if (!record(p, it, json, &ff)) {
+                    ds_free(json);
+                    json = p->jsonl ? ds_row_json(it->row, 0) : NULL;
+                }
                 if (p->jsonl)
                     stash(p, id, it, json);
                 return;
@@ -445,7 +484,7 @@ static void analyze(pool *p, unsigned id, item *it)
     }
     it->state = ST_FAILED;
     if (!it->walk_error)
-        record(p, it, NULL, &ff);
+        (void)record(p, it, NULL, &ff);
     if (p->jsonl)
         stash(p, id, it, ds_row_json(it->row, 0));
 }
@@ -789,7 +828,7 @@ int batch_run(const batch_opts *o, char *const *paths, int npaths)
     pthread_cond_init(&p.cv, NULL);
     item **order = NULL;
     bool fleet_failed;
-    p.fleet = fleet_open(o, &fleet_failed);
+    p.fleet = fleet_open(o, load && !o->merge, &fleet_failed);
     if (list_failed || fleet_failed)
         goto out;
     if (w.oom) {

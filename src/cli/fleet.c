@@ -1,7 +1,8 @@
 /*
  * The batch's crash-database side (--db, --machine, --merge): which files need
- * no analysis, storing the ones that did in transactions committed every few
- * dumps or half a second (so a killed run keeps what it committed), and
+ * no analysis, storing each analyzed one in its own short transaction (so a
+ * reader never waits for an analysis and a killed run keeps every finished
+ * row), and
  * reading rows back from databases and JSONL parts.
  */
 #include <errno.h>
@@ -14,26 +15,14 @@
 
 #include "fleet.h"
 
-enum { COMMIT_EVERY = 32 };
-
 struct fleet {
     ds_db *db;
     ds_machine_rule *rule;
     bool reanalyze;
     pthread_mutex_t mu;
-    bool in_tx;
-    unsigned pending;
-    struct timespec last_commit;
 };
 
-static double since_s(const struct timespec *t)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
-}
-
-fleet *fleet_open(const batch_opts *o, bool *failed)
+fleet *fleet_open(const batch_opts *o, bool read_only, bool *failed)
 {
     *failed = false;
     /* the page names machines even without a rule: the default one */
@@ -50,7 +39,7 @@ fleet *fleet_open(const batch_opts *o, bool *failed)
     f->reanalyze = o->reanalyze;
     f->rule = ds_machine_rule_parse(o->machine_rule, &err);
     if (f->rule && o->db_path)
-        f->db = ds_db_open(o->db_path, &err);
+        f->db = read_only ? ds_db_open_read(o->db_path, &err) : ds_db_open(o->db_path, &err);
     if (!f->rule || (o->db_path && !f->db)) {
         fprintf(stderr, "dumpscan: %s%s%s\n", f->rule ? o->db_path : "--machine ",
                 f->rule ? ": " : "", err.text);
@@ -58,7 +47,6 @@ fleet *fleet_open(const batch_opts *o, bool *failed)
         *failed = true;
         return NULL;
     }
-    clock_gettime(CLOCK_MONOTONIC, &f->last_commit);
     return f;
 }
 
@@ -81,36 +69,6 @@ static bool fill_hash(const char *path, fleet_file *ff)
     return ff->have_hash;
 }
 
-/* Commit when enough is pending or enough time has passed; with f->mu held. */
-static int maybe_commit(fleet *f, bool force)
-{
-    if (!f->in_tx || (!force && f->pending < COMMIT_EVERY && since_s(&f->last_commit) < 0.5))
-        return 0;
-    ds_error err;
-    if (ds_db_commit(f->db, &err) != 0) {
-        fprintf(stderr, "dumpscan: %s\n", err.text);
-        return -1;
-    }
-    f->in_tx = false;
-    f->pending = 0;
-    clock_gettime(CLOCK_MONOTONIC, &f->last_commit);
-    return 0;
-}
-
-/* Open the batch's transaction if none is; with f->mu held. 0 or -1. */
-static int begin(fleet *f)
-{
-    ds_error err;
-    if (f->in_tx)
-        return 0;
-    if (ds_db_begin(f->db, &err) != 0) {
-        fprintf(stderr, "dumpscan: %s\n", err.text);
-        return -1;
-    }
-    f->in_tx = true;
-    return 0;
-}
-
 int fleet_recall(fleet *f, const char *path, bool want_report, bool by_content,
                  fleet_file *ff, ds_row **row, char **report)
 {
@@ -119,22 +77,18 @@ int fleet_recall(fleet *f, const char *path, bool want_report, bool by_content,
     if (!f || !f->db || f->reanalyze || !fill_stat(path, ff) ||
         (by_content && !fill_hash(path, ff)))
         return 0;
+    /* No transaction of ours: a lookup reads in its own, and a hit by content
+     * that records the new name writes in its own, so nothing is held while
+     * a dump is analyzed. */
     pthread_mutex_lock(&f->mu);
-    /* Lookups inside the batch's transaction too: a hit by content records
-     * the new name, and outside one SQLite would lock and unlock the file
-     * for every single lookup. */
-    int rc = begin(f);
-    if (rc == 0)
-        rc = ds_db_find(f->db, path, ff->size, ff->mtime, by_content ? ff->hash : NULL,
+    int rc = ds_db_find(f->db, path, ff->size, ff->mtime, by_content ? ff->hash : NULL,
                         want_report ? DS_DB_WANT_REPORT : 0, row, want_report ? report : NULL);
-    if (rc >= 0 && maybe_commit(f, false) != 0)
-        rc = -1;
     pthread_mutex_unlock(&f->mu);
     return rc;
 }
 
 int fleet_record(fleet *f, const ds_row *row, fleet_file *ff, const char *machine,
-                 const char *report)
+                 const char *report, char *why, size_t whylen)
 {
     if (!f || !f->db)
         return 0;
@@ -142,16 +96,23 @@ int fleet_record(fleet *f, const ds_row *row, fleet_file *ff, const char *machin
     if (!fill_stat(row->path, ff) || !fill_hash(row->path, ff))
         return 0;
     ds_error err;
+    /* One short transaction per analyzed dump, after its analysis: a reader
+     * waits at most for one row's write, and a killed run keeps every row
+     * it finished (WAL with synchronous=NORMAL makes a commit cheap). */
     pthread_mutex_lock(&f->mu);
-    int rc = begin(f);
-    if (rc == 0 && (rc = ds_db_store(f->db, row, ff->hash, ff->mtime, machine, report,
-                                     &err)) != 0)
-        fprintf(stderr, "dumpscan: %s\n", err.text);
+    int rc = ds_db_begin(f->db, &err);
     if (rc == 0) {
-        f->pending++;
-        rc = maybe_commit(f, false);
+        rc = ds_db_store(f->db, row, ff->hash, ff->mtime, machine, report, &err);
+        if (rc == 0)
+            rc = ds_db_commit(f->db, &err);
+        else
+            ds_db_rollback(f->db);
     }
     pthread_mutex_unlock(&f->mu);
+    if (rc > 0) /* this row only: the batch goes on */
+        snprintf(why, whylen, "%s", err.text);
+    else if (rc < 0)
+        fprintf(stderr, "dumpscan: %s\n", err.text);
     return rc;
 }
 
@@ -164,7 +125,7 @@ int fleet_finish(fleet *f)
 {
     if (!f)
         return 0;
-    int rc = f->db ? maybe_commit(f, true) : 0;
+    int rc = 0;
     ds_db_close(f->db);
     ds_machine_rule_free(f->rule);
     pthread_mutex_destroy(&f->mu);
@@ -263,7 +224,7 @@ int fleet_load(fleet *f, const batch_opts *o, char *const *parts, int nparts, fl
         }
         int rc;
         if (db) {
-            ds_db *d = ds_db_open(parts[i], &err);
+            ds_db *d = ds_db_open_read(parts[i], &err);
             rc = d ? ds_db_each(d, from_db, &l, &err) : -1;
             if (rc)
                 fprintf(stderr, "dumpscan: %s: %s\n", parts[i], err.text);

@@ -16,14 +16,14 @@ typedef struct fleet_file {
 } fleet_file;
 
 /* NULL when neither --db nor --machine is given; *failed on error (printed). */
-fleet *fleet_open(const batch_opts *o, bool *failed);
+fleet *fleet_open(const batch_opts *o, bool read_only, bool *failed);
 /* A stored analysis of this file: by name when !by_content, else by content.
  * 1 with *row (and *report when want_report), 0 none, -1 database error. */
 int fleet_recall(fleet *f, const char *path, bool want_report, bool by_content,
                  fleet_file *ff, ds_row **row, char **report);
 /* Store a fresh analysis (report may be NULL); committed in batches. 0 or -1. */
 int fleet_record(fleet *f, const ds_row *row, fleet_file *ff, const char *machine,
-                 const char *report);
+                 const char *report, char *why, size_t whylen);
 /* The machine of a path under the --machine rule (root: the folder walked). */
 char *fleet_machine(const fleet *f, const char *path, const char *root);
 /* Commit what is pending and close; 0 or -1 (printed). */

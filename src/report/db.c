@@ -7,9 +7,11 @@
  * analysis version that wrote it (DS_ANALYSIS_VERSION): an older one is
  * analyzed again. dumpscan(1), section DATABASE, describes the tables.
  *
- * Writes happen inside transactions the caller opens and commits in batches
- * (ds_db_begin / ds_db_commit): a run killed half-way keeps every committed
- * batch. WAL journal mode lets a reader look while a batch writes.
+ * Writes happen inside short transactions the caller opens and commits
+ * (ds_db_begin / ds_db_commit), never across an analysis: a run killed
+ * half-way keeps every committed row. WAL journal mode lets a reader look
+ * while a batch writes; a reader's open (ds_db_open_read) writes nothing
+ * unless the schema is older. Paths are stored in the path escape.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +29,7 @@
 #include "io/source.h"
 #include "model/model.h"
 #include "report/rowrec.h"
+#include "report/safetext.h"
 
 /* Schema steps: steps[v - 1] takes a database from version v - 1 to v. Never
  * edit a step once released; add one. */
@@ -158,12 +161,37 @@ static const char *const stmt_sql[] = {
 
 int ds_db_create_at(const char *path, int version, ds_db **out, ds_error *err);
 
-int ds_db_create_at(const char *path, int version, ds_db **out, ds_error *err)
+/* A reader's open: the file must exist; the schema is only checked, and
+ * migrated (a write) only when it is older than this dumpscan's. */
+static int open_read(ds_db *db, const char *path, ds_error *err)
+{
+    if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+        SQLITE_OK)
+        return fail(err, db->h, "cannot open the database");
+    sqlite3_busy_timeout(db->h, 10000);
+    int v;
+    if (schema_version(db->h, &v) != 0)
+        return fail(err, db->h, "not an SQLite database");
+    if (v == 0) {
+        ds_set_error(err, DS_E_CORRUPT, "not a dumpscan crash database");
+        return -1;
+    }
+    return v == LATEST ? 0 : migrate(db->h, LATEST, err);
+}
+
+static int open_at(const char *path, int version, bool read, ds_db **out, ds_error *err)
 {
     *out = NULL;
     ds_db *db = calloc(1, sizeof *db);
     if (!db)
         return fail(err, NULL, "cannot open the database");
+    if (read) {
+        if (open_read(db, path, err) != 0) {
+            ds_db_close(db);
+            return -1;
+        }
+        goto prepare;
+    }
     if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                           SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
         fail(err, db->h, "cannot open the database");
@@ -193,6 +221,7 @@ int ds_db_create_at(const char *path, int version, ds_db **out, ds_error *err)
         ds_db_close(db);
         return -1;
     }
+prepare:
     if (version == LATEST) {
         sqlite3_stmt **slots[] = {&db->by_path,  &db->by_content,  &db->put_file,
                                   &db->find_dump, &db->insert_dump, &db->update_dump};
@@ -208,10 +237,21 @@ int ds_db_create_at(const char *path, int version, ds_db **out, ds_error *err)
     return 0;
 }
 
+int ds_db_create_at(const char *path, int version, ds_db **out, ds_error *err)
+{
+    return open_at(path, version, false, out, err);
+}
+
 ds_db *ds_db_open(const char *path, ds_error *err)
 {
     ds_db *db;
-    return ds_db_create_at(path, LATEST, &db, err) == 0 ? db : NULL;
+    return open_at(path, LATEST, false, &db, err) == 0 ? db : NULL;
+}
+
+ds_db *ds_db_open_read(const char *path, ds_error *err)
+{
+    ds_db *db;
+    return open_at(path, LATEST, true, &db, err) == 0 ? db : NULL;
 }
 
 int ds_db_schema_version(const ds_db *db)
@@ -246,6 +286,11 @@ int ds_db_commit(ds_db *db, ds_error *err)
     return sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) == SQLITE_OK
                ? 0
                : fail(err, db->h, "cannot commit");
+}
+
+void ds_db_rollback(ds_db *db)
+{
+    sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* ------------------------------------------------------------ identity */
@@ -300,6 +345,16 @@ int ds_file_head_hash(const char *path, char hash[DS_HEAD_HASH_LEN + 1], ds_erro
 
 /* -------------------------------------------------------------- lookups */
 
+/* Paths and machine names are stored in the path escape (dumpscan-json(5),
+ * PATHS): valid UTF-8 text for any file name. false on OOM. */
+static bool bind_path(sqlite3_stmt *st, int i, const char *path)
+{
+    char *e = ds_path_escape(path ? path : "");
+    bool ok = e && sqlite3_bind_text(st, i, e, -1, SQLITE_TRANSIENT) == SQLITE_OK;
+    free(e);
+    return ok;
+}
+
 static char *inflate_report(const void *blob, int len)
 {
     if (!blob || len < 8)
@@ -351,7 +406,8 @@ int ds_db_find(ds_db *db, const char *path, uint64_t size, int64_t mtime,
         sqlite3_bind_text(st, 2, head_hash, -1, SQLITE_TRANSIENT);
         c = 1; /* column 0 is the dump id */
     } else {
-        sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+        if (!bind_path(st, 1, path))
+            return -1;
         sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
         sqlite3_bind_int64(st, 3, mtime);
     }
@@ -387,11 +443,11 @@ int ds_db_find(ds_db *db, const char *path, uint64_t size, int64_t mtime,
     if (head_hash) { /* remember this name for the next run */
         sqlite3_stmt *f = db->put_file;
         sqlite3_reset(f);
-        sqlite3_bind_text(f, 1, path, -1, SQLITE_TRANSIENT);
+        bool bound = bind_path(f, 1, path);
         sqlite3_bind_int64(f, 2, (sqlite3_int64)size);
         sqlite3_bind_int64(f, 3, mtime);
         sqlite3_bind_int64(f, 4, id);
-        rc = sqlite3_step(f);
+        rc = bound ? sqlite3_step(f) : SQLITE_NOMEM;
         sqlite3_reset(f);
         if (rc != SQLITE_DONE) {
             ds_row_free(*row);
@@ -455,7 +511,8 @@ int ds_db_store(ds_db *db, const ds_row *r, const char *head_hash, int64_t mtime
     if (!rec || (report && !blob)) {
         free(rec);
         free(blob);
-        return fail(err, NULL, "cannot store a row");
+        fail(err, NULL, "cannot store a row");
+        return 1; /* this row; the next may well fit */
     }
     bool exists = dump_id(db, r->file_size, head_hash) >= 0;
     sqlite3_stmt *st = exists ? db->update_dump : db->insert_dump;
@@ -463,10 +520,7 @@ int ds_db_store(ds_db *db, const ds_row *r, const char *head_hash, int64_t mtime
     sqlite3_clear_bindings(st);
     sqlite3_bind_int64(st, 1, (sqlite3_int64)r->file_size);
     sqlite3_bind_text(st, 2, head_hash, -1, SQLITE_TRANSIENT);
-    if (!exists) {
-        sqlite3_bind_text(st, 3, r->path ? r->path : "", -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 4, machine ? machine : "", -1, SQLITE_TRANSIENT);
-    }
+    bool bound = exists || (bind_path(st, 3, r->path) && bind_path(st, 4, machine));
     sqlite3_bind_int(st, 5, DS_ANALYSIS_VERSION);
     sqlite3_bind_int64(st, 6, db->now);
     int64_t ct;
@@ -487,20 +541,24 @@ int ds_db_store(ds_db *db, const ds_row *r, const char *head_hash, int64_t mtime
     sqlite3_bind_text(st, 16, rec, -1, SQLITE_TRANSIENT);
     if (blob)
         sqlite3_bind_blob(st, 17, blob, (int)blen, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
+    int rc = bound ? sqlite3_step(st) : SQLITE_NOMEM;
     sqlite3_reset(st);
     free(rec);
     free(blob);
+    if (!bound)
+        return fail(err, NULL, "cannot store a dump"), 1;
+    if (rc == SQLITE_TOOBIG || rc == SQLITE_CONSTRAINT || rc == SQLITE_MISMATCH)
+        return fail(err, db->h, "cannot store a dump"), 1;
     if (rc != SQLITE_DONE)
         return fail(err, db->h, "cannot store a dump");
     int64_t id = dump_id(db, r->file_size, head_hash);
     sqlite3_stmt *f = db->put_file;
     sqlite3_reset(f);
-    sqlite3_bind_text(f, 1, r->path ? r->path : "", -1, SQLITE_TRANSIENT);
+    bound = bind_path(f, 1, r->path);
     sqlite3_bind_int64(f, 2, (sqlite3_int64)r->file_size);
     sqlite3_bind_int64(f, 3, mtime);
     sqlite3_bind_int64(f, 4, id);
-    rc = id >= 0 ? sqlite3_step(f) : SQLITE_ERROR;
+    rc = !bound ? SQLITE_NOMEM : id >= 0 ? sqlite3_step(f) : SQLITE_ERROR;
     sqlite3_reset(f);
     return rc == SQLITE_DONE ? 0 : fail(err, db->h, "cannot store a file name");
 }
@@ -526,10 +584,12 @@ int ds_db_each(ds_db *db, ds_db_row_fn fn, void *ctx, ds_error *err)
         char *rep = sqlite3_column_int(st, 2)
                         ? inflate_report(sqlite3_column_blob(st, 3), sqlite3_column_bytes(st, 3))
                         : NULL;
-        ds_db_entry e = {r, (const char *)sqlite3_column_text(st, 1), rep,
-                         sqlite3_column_int64(st, 4)};
-        out = fn(ctx, &e);
+        const char *m = (const char *)sqlite3_column_text(st, 1);
+        char *machine = m ? ds_json_path_decode(m) : NULL;
+        ds_db_entry e = {r, machine, rep, sqlite3_column_int64(st, 4)};
+        out = m && !machine ? -1 : fn(ctx, &e);
         free(rep);
+        free(machine);
         ds_row_free(e.row);
         if (out)
             ds_set_error(err, DS_E_NOMEM, "out of memory");
@@ -543,7 +603,7 @@ int ds_db_each(ds_db *db, ds_db_row_fn fn, void *ctx, ds_error *err)
 int ds_db_import(ds_db *db, const char *other, ds_error *err)
 {
     /* Bring the other database to this schema first (a no-op when current). */
-    ds_db *o = ds_db_open(other, err);
+    ds_db *o = ds_db_open_read(other, err);
     if (!o)
         return -1;
     ds_db_close(o);

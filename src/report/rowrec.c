@@ -5,6 +5,10 @@
  * (name, type, where in the struct); a field added to ds_row is one line here.
  * Reading is strict about types and lenient about absence: a missing field
  * keeps its zero value, so records written before a field existed still load.
+ * Strings are written in the path escape of dumpscan-json(5), PATHS (any
+ * bytes, including a file name that is not UTF-8, become valid JSON text);
+ * such records carry "pct":true, and records without it (written before) hold
+ * their strings literally.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -53,6 +57,10 @@ static const field fields[] = {
 
 enum { NFIELDS = sizeof fields / sizeof fields[0] };
 
+/* Marks a record whose strings are path-escaped (ds_json_path). */
+#define PCT_KEY "pct"
+
+
 /* 64-bit values as hex strings: JSON integers stop at 2^63 in jansson. */
 static json_t *u64_json(uint64_t v)
 {
@@ -71,8 +79,10 @@ static bool u64_from(json_t *j, uint64_t *v)
 char *ds_row_record(const ds_row *r)
 {
     json_t *o = json_object();
-    if (!o)
+    if (!o || json_object_set_new(o, PCT_KEY, json_true()) != 0) {
+        json_decref(o);
         return NULL;
+    }
     for (size_t i = 0; i < NFIELDS; i++) {
         const field *f = &fields[i];
         const char *p = (const char *)r + f->off;
@@ -82,7 +92,7 @@ char *ds_row_record(const ds_row *r)
             const char *s = *(char *const *)p;
             if (!s)
                 continue; /* absent is NULL */
-            v = json_string(s);
+            v = ds_json_path(s);
             break;
         }
         case F_BOOL:
@@ -282,7 +292,7 @@ ds_row *ds_row_from_record(const char *text)
     if (*c.p++ != '{')
         goto bad;
     skip_ws(&c);
-    bool ok = true;
+    bool ok = true, pct = false;
     if (*c.p == '}') {
         c.p++;
     } else {
@@ -294,11 +304,14 @@ ds_row *ds_row_from_record(const char *text)
             for (size_t i = 0; i < NFIELDS && !f; i++)
                 if (strcmp(fields[i].name, key) == 0)
                     f = &fields[i];
+            bool is_pct = strcmp(key, PCT_KEY) == 0;
             free(key);
             skip_ws(&c);
             if (*c.p++ != ':')
                 goto bad;
             skip_ws(&c);
+            if (is_pct && strncmp(c.p, "true", 4) == 0)
+                pct = true;
             if (!record_value(&c, f, r))
                 goto bad;
             skip_ws(&c);
@@ -315,6 +328,16 @@ ds_row *ds_row_from_record(const char *text)
     skip_ws(&c);
     if (*c.p)
         goto bad;
+    for (size_t i = 0; pct && i < NFIELDS; i++) {
+        char **slot = (char **)((char *)r + fields[i].off);
+        if (fields[i].type != F_STR || !*slot)
+            continue;
+        char *raw = ds_json_path_decode(*slot);
+        if (!raw)
+            goto bad;
+        free(*slot);
+        *slot = raw;
+    }
     if (ok && !r->path)
         ok = (r->path = ds_strdup("")) != NULL;
     if (!ok)

@@ -172,7 +172,7 @@ static bool is_hex(char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-json_t *ds_json_path(const char *path)
+char *ds_path_escape(const char *path)
 {
     const uint8_t *p = (const uint8_t *)path;
     size_t len = strlen(path);
@@ -187,7 +187,12 @@ json_t *ds_json_path(const char *path)
         else
             ds_sb_printf(&b, "%.*s", (int)n, path + i), i += n;
     }
-    char *s = ds_sb_finish(&b); /* "" for an empty path, NULL on OOM */
+    return ds_sb_finish(&b); /* "" for an empty path, NULL on OOM */
+}
+
+json_t *ds_json_path(const char *path)
+{
+    char *s = ds_path_escape(path);
     json_t *j = s ? json_string(s) : NULL;
     free(s);
     return j;

@@ -45,6 +45,10 @@ size_t ds_display_tail(const char *s, size_t cols, size_t *used);
  */
 json_t *ds_json_path(const char *path);
 
+/* The same escape as a new C string (free); NULL on OOM. The crash database
+ * stores paths and machine names this way. */
+char *ds_path_escape(const char *path);
+
 /* Same, or JSON null for NULL. */
 json_t *ds_json_path_or_null(const char *path);
 
