@@ -9,6 +9,23 @@
  * Pipeline: bytes -> format reader -> crash model (this header) -> images ->
  * report. A ds_crash is the same for every dump format: later stages never look
  * at the file layout again, only at the model and its memory view (ds_read).
+ *
+ * Conventions for every function below, unless its comment says otherwise:
+ *  - Ownership: an object returned by ds_X_new / ds_X_open / ds_open* is the
+ *    caller's, freed with the matching ds_X_free / ds_X_close / ds_close (each
+ *    accepts NULL). A returned `char *` is the caller's, freed with ds_free().
+ *    A returned `const char *` is static (names, headers, ds_version) or
+ *    borrowed from the object it came from.
+ *  - Lifetimes: pointers into a ds_dump (its ds_crash and every string and
+ *    array under it) are valid until ds_close. Arguments are only read during
+ *    the call; nothing keeps a pointer to the caller's strings or structs.
+ *  - Errors: failure is NULL or -1; a ds_error *err, when given (it may be
+ *    NULL), then holds a code and a one-line message without the path.
+ *  - Threads: the library has no global mutable state (libraries it loads on
+ *    first use are loaded once, safely). Different objects may be used from
+ *    different threads at the same time; a ds_session may also be shared by
+ *    threads; any other object is used by one thread at a time. Functions
+ *    that take only values or const pointers to caller data are reentrant.
  */
 #ifndef DUMPSCAN_DUMPSCAN_H
 #define DUMPSCAN_DUMPSCAN_H
@@ -611,16 +628,55 @@ typedef struct ds_open_options {
 #define DS_OPEN_OPTIONS_INIT .size = sizeof(ds_open_options)
 
 /*
- * Open a dump file (optionally gzip-compressed). Returns NULL with err filled
- * only when nothing at all can be read (not a dump, unreadable file). A damaged
- * dump opens and carries notes instead.
+ * A session: what every dump opened with the same options shares, built
+ * once — the options themselves (copied, symbol_path included), the blame
+ * rules, exception and bug-check knowledge, the list of Windows inbox
+ * modules, and the symbol path parsed into its stores and servers (with
+ * $DUMPSCAN_SYMBOL_PATH / $_NT_SYMBOL_PATH read at creation when
+ * symbol_path is NULL). A batch makes one and opens every dump with it.
+ *
+ * Ownership: the caller frees it with ds_session_free. A ds_dump does not
+ * refer to its session once opened, so the session may be freed while dumps
+ * opened with it are still in use.
+ * Thread-safety: a session is never modified after ds_session_new returns;
+ * any number of threads may call ds_open_with / ds_open_memory_with on the
+ * same session at the same time. ds_session_free must not race with them.
+ * NULL with err (DS_E_NOMEM) only when out of memory; opt as for ds_open.
+ */
+typedef struct ds_session ds_session;
+DS_API ds_session *ds_session_new(const ds_open_options *opt, ds_error *err);
+DS_API void ds_session_free(ds_session *s); /* NULL is a no-op */
+
+/*
+ * Open a dump file (optionally gzip-compressed; "archive.cab" or
+ * "archive.cab:MEMBER" for a cabinet) with a session's options and shared
+ * knowledge. Returns NULL with err filled only when nothing at all can be
+ * read (not a dump, unreadable file: err->code says which). A damaged dump
+ * opens and carries notes instead. err may be NULL. The caller owns the
+ * ds_dump and closes it with ds_close.
+ */
+DS_API ds_dump *ds_open_with(const ds_session *s, const char *path, ds_error *err);
+
+/* Same over a caller-owned buffer, which must stay unchanged and alive until
+ * ds_close (the dump reads from it, never copies it whole). */
+DS_API ds_dump *ds_open_memory_with(const ds_session *s, const void *data, size_t size,
+                                    ds_error *err);
+
+/*
+ * ds_open_with / ds_open_memory_with with a session of their own for this
+ * one dump (built and freed inside: for a single dump; a batch should share
+ * one session). opt may be NULL (all defaults).
  */
 DS_API ds_dump *ds_open(const char *path, const ds_open_options *opt, ds_error *err);
-
-/* Same, over a caller-owned buffer that must outlive the ds_dump. */
 DS_API ds_dump *ds_open_memory(const void *data, size_t size, const ds_open_options *opt,
                         ds_error *err);
 
+/*
+ * Frees the dump and everything it handed out (the ds_crash, its strings and
+ * arrays). NULL is a no-op. Thread-safety of a ds_dump: it is not modified
+ * by the read-only calls below, but use one ds_dump from one thread at a
+ * time (different dumps in different threads at once are fine).
+ */
 DS_API void ds_close(ds_dump *d);
 
 /* The path given to ds_open (owned by d, valid until ds_close), or NULL for
@@ -667,6 +723,8 @@ DS_API const char *ds_version(void);
  * needs, copied out of the crash model so the dump can be closed at once
  * (ds_row_from_dump) — or the reason a file could not be read (ds_row_failed).
  * Every string is owned by the row (NULL when unknown); ds_row_free frees it.
+ * A row does not refer to the dump it came from. Read-only functions on rows
+ * (const ds_row *) may run on the same row from several threads at once.
  */
 typedef struct ds_row {
     char *path;             /* as given */
@@ -792,7 +850,7 @@ DS_API char *ds_rows_html(const ds_row *const *rows, const char *const *machines
  * time and the machines (a machine is the directory a dump was found in, as
  * fleets are collected one Minidump folder per machine). Memory grows with the
  * number of distinct groups and directories and of failed files, not with the
- * number of dumps added.
+ * number of dumps added. One thread at a time (the batch adds rows under a lock).
  */
 typedef struct ds_summary ds_summary;
 DS_API ds_summary *ds_summary_new(void);
@@ -856,7 +914,10 @@ int ds_path_stat(const char *path, struct stat *st);
  * machine, crash time and identity (size + hash of its first 64 KiB, and each
  * path with its size and mtime). dumpscan(1) section DATABASE documents it.
  * Writes go inside ds_db_begin/ds_db_commit. Functions return 0 (or the
- * documented count) and -1 with err on failure.
+ * documented count) and -1 with err on failure. A ds_db is one connection with
+ * its prepared statements: one thread at a time (several processes, each with
+ * its own ds_db, may share the file). ds_db_each's entry (row excepted, see
+ * below) and its strings are valid only during the callback.
  */
 typedef struct ds_db ds_db;
 /* Open or create, migrating an older schema forward; NULL with err. */
@@ -907,7 +968,9 @@ DS_API int ds_db_import(ds_db *db, const char *other, ds_error *err);
  * first folder below the folder walked; else the file's folder), "parent"
  * (the file's folder), "component:N" (the Nth folder of the path, 1 the
  * first, -1 the last), "regex:ERE" (the first group of the first match, or
- * the match). ds_machine_name never fails but on OOM (NULL); "." if nothing.
+ * the match). ds_machine_name never fails but on OOM (NULL); "." if nothing;
+ * the name is the caller's (ds_free). A parsed rule is never modified:
+ * ds_machine_name may run on one rule from several threads at once.
  */
 typedef struct ds_machine_rule ds_machine_rule;
 DS_API ds_machine_rule *ds_machine_rule_parse(const char *spec, ds_error *err);

@@ -46,7 +46,7 @@ typedef struct modsym {
 typedef struct walker {
     ds_crash *c;
     const ds_memview *mem;
-    ds_symstore *store; /* NULL without a symbol path */
+    const ds_symstore *store; /* NULL without a symbol path */
     bool log_lookups;   /* a symbol path is set: record every lookup */
     bool oom;
     modsym *mods;
@@ -707,18 +707,30 @@ int ds_analysis_stacks(ds_crash *c, const ds_memview *mem, const ds_open_options
 {
     if (opt && opt->no_unwind)
         return 0;
-    walker w = {.c = c, .mem = mem};
+    ds_symstore *store = NULL;
+    if (!(opt && opt->no_symbols)) {
+        store = ds_symstore_open(opt ? opt->symbol_path : NULL, opt && opt->offline);
+        if (!store)
+            return -1;
+    }
+    int rc = ds_analysis_stacks_with(c, mem, opt, store);
+    ds_symstore_close(store);
+    return rc;
+}
+
+int ds_analysis_stacks_with(ds_crash *c, const ds_memview *mem, const ds_open_options *opt,
+                            const ds_symstore *store)
+{
+    if (opt && opt->no_unwind)
+        return 0;
+    walker w = {.c = c, .mem = mem, .store = store};
     /* Platforms whose code keeps frame pointers (Breakpad follows them on
      * every platform but Windows). */
     const char *plat = c->format == DS_FORMAT_MINIDUMP ? c->mdmp.platform : NULL;
     w.frame_pointers = plat && (strcmp(plat, "linux") == 0 || strcmp(plat, "macos") == 0 ||
                                 strcmp(plat, "ios") == 0 || strcmp(plat, "android") == 0);
-    if (!(opt && opt->no_symbols)) {
-        w.store = ds_symstore_open(opt ? opt->symbol_path : NULL, opt && opt->offline);
-        if (!w.store)
-            return -1;
+    if (w.store)
         w.log_lookups = ds_symstore_entries(w.store) + ds_symstore_servers(w.store) > 0;
-    }
     w.mods = calloc(c->nmodules ? c->nmodules : 1, sizeof *w.mods);
     int rc = -1;
     if (!w.mods)
@@ -745,6 +757,5 @@ out:
         ds_elfsym_close(w.mods[i].elf);
     }
     free(w.mods);
-    ds_symstore_close(w.store);
     return rc;
 }

@@ -53,7 +53,7 @@ typedef struct cand {
 typedef struct vstate {
     ds_crash *c;
     const ds_memview *mem;
-    ds_knowledge *k;
+    const ds_knowledge *k;
     unsigned ptr;
     cand cands[MAX_CANDS];
     size_t ncands;
@@ -1011,6 +1011,14 @@ static int user_verdict(vstate *v)
 
 int ds_analysis_verdict(ds_crash *c, const ds_memview *mem)
 {
+    ds_knowledge *k = ds_knowledge_load();
+    int rc = k ? ds_analysis_verdict_with(c, mem, k) : -1;
+    ds_knowledge_free(k);
+    return rc;
+}
+
+int ds_analysis_verdict_with(ds_crash *c, const ds_memview *mem, const ds_knowledge *k)
+{
     vstate *v = calloc(1, sizeof *v);
     if (!v)
         return -1;
@@ -1018,10 +1026,8 @@ int ds_analysis_verdict(ds_crash *c, const ds_memview *mem)
     v->mem = mem;
     v->ptr = c->arch == DS_ARCH_X86 || c->arch == DS_ARCH_ARM ? 4 : 8;
     v->cap = DS_CONFIDENCE_HIGH;
-    v->k = ds_knowledge_load();
-    int rc = -1;
-    if (!v->k)
-        goto out;
+    v->k = k;
+    int rc;
     for (size_t i = 0; i < c->nmodules; i++)
         ds_knowledge_owner(v->k, &c->modules[i]);
     for (size_t i = 0; i < c->nunloaded; i++)
@@ -1038,8 +1044,6 @@ int ds_analysis_verdict(ds_crash *c, const ds_memview *mem)
             c->verdict.confidence = DS_CONFIDENCE_MEDIUM;
         rc = CAVEAT(v, "the dump is damaged; the verdict rests on what could be read");
     }
-out:
-    ds_knowledge_free(v->k);
     free(v);
     return rc;
 }

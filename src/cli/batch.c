@@ -323,6 +323,7 @@ typedef struct pool {
     char fatal_msg[256];
     size_t nfromdb;     /* of nok */
     fleet *fleet;       /* --db / --machine, else NULL */
+    ds_session *session; /* built once, shared read-only by the workers */
     bool jsonl;
     FILE **tmp;         /* per worker, JSONL only */
     unsigned ntmp;
@@ -454,7 +455,7 @@ static void analyze(pool *p, unsigned id, item *it)
         } else if (recalled(p, id, it, &ff, true)) {
             return;
         } else {
-            ds_dump *d = ds_open(it->path, &p->o->open, &err);
+            ds_dump *d = ds_open_with(p->session, it->path, &err);
             if (!d) {
                 error = err.text[0] ? err.text : "cannot be read as a dump";
             } else {
@@ -835,6 +836,11 @@ int batch_run(const batch_opts *o, char *const *paths, int npaths)
         fputs("dumpscan: out of memory\n", stderr);
         goto out;
     }
+    ds_error serr;
+    if (!load && !(p.session = ds_session_new(&o->open, &serr))) {
+        fprintf(stderr, "dumpscan: %s\n", serr.text);
+        goto out;
+    }
 
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned jobs = o->jobs > 0 ? (unsigned)o->jobs : cpus > 0 ? (unsigned)cpus : 1;
@@ -915,6 +921,7 @@ out:
     }
     free(w.items);
     fleet_finish(p.fleet);
+    ds_session_free(p.session);
     for (unsigned i = 0; i < p.ntmp; i++)
         fclose(p.tmp[i]);
     free(p.tmp);

@@ -196,11 +196,11 @@ static bool is_dir(const char *path)
 }
 
 /* One report on stdout; -1 when the file could not be read. */
-static int report_one(const char *path, const ds_open_options *oo, bool json, bool compact,
+static int report_one(const char *path, const ds_session *session, bool json, bool compact,
                       bool verbose, bool *first)
 {
     ds_error err;
-    ds_dump *d = ds_open(path, oo, &err);
+    ds_dump *d = ds_open_with(session, path, &err);
     if (!d) {
         fprintf(stderr, "dumpscan: %s: %s\n", path, err.text);
         return -1;
@@ -367,6 +367,13 @@ int main(int argc, char **argv)
     /* -v shows every stack, so walk every thread for it */
     if (verbose)
         oo.all_threads = true;
+    ds_error serr;
+    ds_session *session = ds_session_new(&oo, &serr);
+    if (!session) {
+        fprintf(stderr, "dumpscan: %s\n", serr.text);
+        free(args);
+        return EXIT_UNREADABLE;
+    }
     bool first = true;
     for (int i = optind; i < argc && !ferror(stdout); i++) {
         /* a cabinet with several dumps: one report each */
@@ -378,12 +385,14 @@ int main(int argc, char **argv)
             if (member)
                 sprintf(member, "%s:%s", argv[i], names[k]);
             /* after a write error the rest would be lost too; finish_output says why */
-            if (report_one(member ? member : argv[i], &oo, json, compact, verbose, &first) != 0)
+            if (report_one(member ? member : argv[i], session, json, compact, verbose, &first) !=
+                0)
                 status = EXIT_UNREADABLE;
             free(member);
         }
         ds_free_names(names, n > 0 ? (size_t)n : 0);
     }
+    ds_session_free(session);
     free(args);
     return finish_output(status, false);
 }

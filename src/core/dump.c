@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "analysis/facts.h"
+#include "analysis/knowledge.h"
 #include "analysis/stacks.h"
 #include "analysis/verdict.h"
 #include "format/format.h"
@@ -99,9 +100,62 @@ static ds_open_options resolve_options(const ds_open_options *opt)
     return o;
 }
 
-ds_dump *ds_open_prepared(ds_dump *d, const ds_open_options *caller, ds_error *err)
+/* What every dump of a batch shares; immutable once built (header). */
+struct ds_session {
+    ds_open_options opt; /* resolved; symbol_path points to our copy */
+    char *symbol_path;
+    ds_knowledge *k;     /* blame rules, exception names, fill patterns, inbox list */
+    ds_symstore *store;  /* the symbol path parsed; NULL without symbols */
+};
+
+ds_session *ds_session_new(const ds_open_options *opt, ds_error *err)
 {
-    const ds_open_options options = resolve_options(caller), *opt = &options;
+    ds_clear_error(err);
+    ds_session *s = calloc(1, sizeof *s);
+    if (!s)
+        goto oom;
+    s->opt = resolve_options(opt);
+    if (s->opt.symbol_path && !(s->symbol_path = strdup(s->opt.symbol_path)))
+        goto oom;
+    s->opt.symbol_path = s->symbol_path;
+    if (!(s->k = ds_knowledge_load()))
+        goto oom;
+    /* The environment's symbol path is read here, once for the session. */
+    if (!s->opt.no_symbols && !s->opt.no_unwind &&
+        !(s->store = ds_symstore_open(s->opt.symbol_path, s->opt.offline)))
+        goto oom;
+    return s;
+oom:
+    ds_session_free(s);
+    ds_set_error(err, DS_E_NOMEM, "out of memory");
+    return NULL;
+}
+
+void ds_session_free(ds_session *s)
+{
+    if (!s)
+        return;
+    ds_symstore_close(s->store);
+    ds_knowledge_free(s->k);
+    free(s->symbol_path);
+    free(s);
+}
+
+ds_dump *ds_open_prepared(ds_dump *d, const ds_open_options *opt, ds_error *err)
+{
+    ds_session *s = ds_session_new(opt, err);
+    if (!s) {
+        ds_close(d);
+        return NULL;
+    }
+    d = ds_open_prepared_with(d, s, err);
+    ds_session_free(s);
+    return d;
+}
+
+ds_dump *ds_open_prepared_with(ds_dump *d, const ds_session *s, ds_error *err)
+{
+    const ds_open_options *opt = &s->opt;
     ds_bytes f = d->src.bytes;
     ds_crash *c = &d->crash;
     c->file_size = f.size;
@@ -123,11 +177,11 @@ ds_dump *ds_open_prepared(ds_dump *d, const ds_open_options *caller, ds_error *e
     if (rc == 0)
         rc = ds_image_enrich(c, &d->mem);
     if (rc == 0)
-        rc = ds_analysis_stacks(c, &d->mem, opt);
+        rc = ds_analysis_stacks_with(c, &d->mem, opt, s->store);
     if (rc == 0)
         rc = note_reads(d);
     if (rc == 0)
-        rc = ds_analysis_verdict(c, &d->mem);
+        rc = ds_analysis_verdict_with(c, &d->mem, s->k);
     if (rc == 0)
         ds_analysis_facts(c, &d->mem);
     if (rc == 0)
@@ -145,7 +199,19 @@ ds_dump *ds_open_prepared(ds_dump *d, const ds_open_options *caller, ds_error *e
 
 ds_dump *ds_open(const char *path, const ds_open_options *opt, ds_error *err)
 {
+    ds_session *s = ds_session_new(opt, err);
+    ds_dump *d = s ? ds_open_with(s, path, err) : NULL;
+    ds_session_free(s);
+    return d;
+}
+
+ds_dump *ds_open_with(const ds_session *s, const char *path, ds_error *err)
+{
     ds_clear_error(err);
+    if (!s) {
+        ds_set_error(err, DS_E_USAGE, "no session given");
+        return NULL;
+    }
     if (!path || !*path) {
         ds_set_error(err, DS_E_USAGE, "no path given");
         return NULL;
@@ -160,13 +226,26 @@ ds_dump *ds_open(const char *path, const ds_open_options *opt, ds_error *err)
         return NULL;
     }
     d->path = strdup(path);
-    return ds_open_prepared(d, opt, err);
+    return ds_open_prepared_with(d, s, err);
 }
 
 ds_dump *ds_open_memory(const void *data, size_t size, const ds_open_options *opt,
                         ds_error *err)
 {
+    ds_session *s = ds_session_new(opt, err);
+    ds_dump *d = s ? ds_open_memory_with(s, data, size, err) : NULL;
+    ds_session_free(s);
+    return d;
+}
+
+ds_dump *ds_open_memory_with(const ds_session *s, const void *data, size_t size,
+                             ds_error *err)
+{
     ds_clear_error(err);
+    if (!s) {
+        ds_set_error(err, DS_E_USAGE, "no session given");
+        return NULL;
+    }
     if (!data && size) {
         ds_set_error(err, DS_E_USAGE, "no buffer given");
         return NULL;
@@ -180,7 +259,7 @@ ds_dump *ds_open_memory(const void *data, size_t size, const ds_open_options *op
         free(d);
         return NULL;
     }
-    return ds_open_prepared(d, opt, err);
+    return ds_open_prepared_with(d, s, err);
 }
 
 void ds_close(ds_dump *d)

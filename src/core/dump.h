@@ -17,4 +17,7 @@ struct ds_dump {
  * tests change the file in between). Frees d and returns NULL on error. */
 ds_dump *ds_open_prepared(ds_dump *d, const ds_open_options *opt, ds_error *err);
 
+/* The same with a session's shared parts (ds_open_with's second half). */
+ds_dump *ds_open_prepared_with(ds_dump *d, const ds_session *s, ds_error *err);
+
 #endif
