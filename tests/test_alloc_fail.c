@@ -24,10 +24,11 @@ static outcome run(const char *path, const void *data, size_t size)
     outcome o = {0};
     ds_open_options opt = {DS_OPEN_OPTIONS_INIT};
     opt.offline = true;
-    ds_error err = {{0}};
+    ds_error err = {0};
     ds_dump *d = path ? ds_open(path, &opt, &err) : ds_open_memory(data, size, &opt, &err);
     if (!d) {
         CHECK(err.text[0] != '\0'); /* a failure says why */
+        CHECK(err.code == DS_E_NOMEM); /* and that it was memory (the input is good) */
         return o;
     }
     o.opened = true;

@@ -3,8 +3,8 @@
  * on, and a message that never repeats the path (the caller prints
  * "PATH: message"). One case per code the public functions can return;
  * DS_E_NOMEM needs a failing allocator and DS_E_TOO_LARGE a gigabyte of
- * input, so those two are covered where that machinery lives (test_gzip for
- * the limit).
+ * input, so those two are covered where that machinery lives (test_alloc_fail
+ * for DS_E_NOMEM, test_gzip for the limit).
  */
 #include <errno.h>
 #include <fcntl.h>
