@@ -4,7 +4,7 @@
 set -eu
 pkgs="build-essential cmake pkg-config libcapstone-dev libjansson-dev zlib1g-dev \
 libelf-dev libdwarf-dev gcab libsqlite3-dev \
-libcurl4-openssl-dev python3"
+libcurl4-openssl-dev python3 valgrind"
 for flag in "$@"; do
     case $flag in
     --fuzz) pkgs="$pkgs clang libclang-rt-dev" ;;
