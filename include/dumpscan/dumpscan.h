@@ -907,7 +907,10 @@ int ds_path_stat(const char *path, struct stat *st);
  * the same dump can get a different row; a crash database analyzes again the
  * dumps an older version stored.
  */
-#define DS_ANALYSIS_VERSION 1
+/* 2: verdicts from the knowledge data and rules landed after the database
+ * (access types, blame rules). Raise it in the same commit as any change to
+ * bugcodes/, symbols/ or src/analysis/ that changes a row (HACKING.md). */
+#define DS_ANALYSIS_VERSION 2
 
 /*
  * The crash database (SQLite, WAL mode): every dump stored with its row,
