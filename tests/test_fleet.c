@@ -639,6 +639,29 @@ static void check_html(void)
     check_browser(html, ndumps);
 }
 
+/* Names that are not UTF-8 or hold control characters: the page shows them
+ * with the text table's escapes (\xHH) and stays valid UTF-8. */
+static void check_html_odd_names(void)
+{
+    char dir[300], a[400], b[400], *out = NULL;
+    snprintf(dir, sizeof dir, "%s/oddpage", scratch);
+    mkdir(dir, 0755);
+    snprintf(a, sizeof a, "%s/bad\xff.dmp", dir);
+    snprintf(b, sizeof b, "%s/ctl\x01x.dmp", dir);
+    CHECK(gen_dump(a, NULL, 701, day_time(2, 1)) && gen_dump(b, "irql", 702, day_time(2, 2)));
+    ndumps -= 2;
+    CHECK(run_cmd(&out, "'%s' --format html '%s'", DUMPSCAN_BIN, dir) == 0);
+    json_t *j = out ? json_string(out) : NULL; /* jansson checks UTF-8 */
+    CHECK(j != NULL);
+    json_decref(j);
+    CHECK(out && strstr(out, "bad\\xFF.dmp") != NULL);
+    CHECK(out && strstr(out, "ctl\\x01x.dmp") != NULL);
+    CHECK(out && strstr(out, "\xEF\xBF\xBD") == NULL); /* no U+FFFD stand-ins */
+    free(out);
+    run_cmd(&out, "rm -rf '%s'", dir);
+    free(out);
+}
+
 /* ------------------------------------------------------------- merging */
 
 static void check_merge(void)
@@ -828,6 +851,7 @@ int main(void)
     check_migration();
     check_since_and_machines();
     check_html();
+    check_html_odd_names();
     check_merge();
     check_killed_run();
     char *out = NULL;

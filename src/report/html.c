@@ -12,28 +12,39 @@
 
 #include "model/model.h"
 #include "report/rowutil.h"
+#include "report/safetext.h"
 #include "report/strbuf.h"
 
 enum { TOP_BUCKETS = 5, CHART_BARS = 15, MAX_DAYS = 3660 };
 
 /* ----------------------------------------------------------- escaping */
 
+/* Text from outside: first the display escape of the text table (report/
+ * safetext.h: "\\xHH" for control characters and bytes that are not UTF-8),
+ * so the page is valid UTF-8 and shows what a terminal would; then HTML's. */
 static void esc(ds_strbuf *b, const char *s)
 {
     static const char *const ent[256] = {['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;",
                                          ['"'] = "&quot;", ['\''] = "&#39;"};
     if (!s)
         return;
-    const char *run = s;
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        const char *e = ent[c];
-        if (!e && c >= 0x20 && c != 0x7f)
+    ds_strbuf t = {0};
+    ds_sb_display(&t, s);
+    char *shown = ds_sb_finish(&t);
+    if (!shown) {
+        b->oom = true;
+        return;
+    }
+    const char *run = shown, *p = shown;
+    for (; *p; p++) {
+        const char *e = ent[(unsigned char)*p];
+        if (!e)
             continue;
-        ds_sb_printf(b, "%.*s%s", (int)(s - run), run, e ? e : "\xEF\xBF\xBD");
-        run = s + 1;
+        ds_sb_printf(b, "%.*s%s", (int)(p - run), run, e);
+        run = p + 1;
     }
     ds_sb_printf(b, "%s", run);
+    free(shown);
 }
 
 static void cell(ds_strbuf *b, const char *s)
