@@ -173,6 +173,32 @@ int main(void)
     snprintf(buf, sizeof buf, "%s/nodump.cab", dir);
     CHECK(ds_open(buf, NULL, &err) == NULL && strstr(err.text, "no crash dump"));
 
+    /* an LZX cabinet (a gcab MSZIP one with CFFOLDER.typeCompress, at offset
+     * 42, patched to LZX): an error naming LZX and the member, never "no
+     * crash dump" nor a skipped file */
+    CHECK(sh("cp " DS_SOURCE_DIR "/testdata/samples/x86-summary.dmp lzx.dmp && "
+             "gcab -c -z lzx.cab notes.txt lzx.dmp && "
+             "printf '\\003\\025' | dd of=lzx.cab bs=1 seek=42 conv=notrunc 2>/dev/null && "
+             "mkdir lzx && cp lzx.cab lzx/ && gcab -c -z lzx/notes.cab notes.txt && "
+             "printf '\\003\\025' | dd of=lzx/notes.cab bs=1 seek=42 conv=notrunc 2>/dev/null") == 0);
+    snprintf(buf, sizeof buf, "%s/lzx.cab", dir);
+    CHECK(ds_open(buf, NULL, &err) == NULL && err.code == DS_E_UNSUPPORTED &&
+          strstr(err.text, "lzx.dmp: LZX") && !strstr(err.text, "no crash dump"));
+    char *out = capture(DUMPSCAN_BIN " lzx.cab 2>&1; echo rc=$?");
+    CHECK(out && strstr(out, "lzx.cab: lzx.dmp: LZX") && strstr(out, "rc=1"));
+    free(out);
+    /* batch: an error row per undecodable dump; a cabinet whose members say
+     * nothing of being dumps is an error row named after its first member */
+    out = capture(DUMPSCAN_BIN " --format csv lzx 2>&1; echo rc=$?");
+    CHECK(out && strstr(out, "lzx/lzx.cab:lzx.dmp") && strstr(out, "lzx/notes.cab:notes.txt") &&
+          strstr(out, "LZX") && strstr(out, "rc=3"));
+    if (out && !strstr(out, "lzx/lzx.cab:lzx.dmp"))
+        fputs(out, stderr);
+    free(out);
+    out = capture(DUMPSCAN_BIN " lzx");
+    CHECK(out && strstr(out, "2 failed, 0 skipped"));
+    free(out);
+
     /* two dumps in one cabinet (stored, not compressed) */
     CHECK(sh("cp " DS_SOURCE_DIR "/testdata/samples/x86-summary.dmp second.dmp && "
              "gcab -c two.cab MEMORY.DMP notes.txt second.dmp") == 0);
@@ -189,7 +215,7 @@ int main(void)
     snprintf(buf, sizeof buf, "%s/two.cab", dir);
     CHECK(ds_detect_file(buf, &fmt, &gz, &err) == 0 && fmt == DS_FORMAT_UNKNOWN);
 
-    char *out = capture(DUMPSCAN_BIN " two.cab");
+    out = capture(DUMPSCAN_BIN " two.cab");
     CHECK(out && strstr(out, "FILE_IN_CAB:  MEMORY.DMP") && strstr(out, "FILE_IN_CAB:  second.dmp"));
     free(out);
     CHECK(sh("mkdir fleet && mv two.cab nodump.cab fleet/ && cp notes.txt fleet/") == 0);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,12 +58,47 @@ static ds_cab *open_mapped(ds_source *raw, const char *path, ds_error *err)
     return c;
 }
 
-static bool accepts(ds_cab *c, size_t i, ds_cab_pick_fn pick)
+/* Whether member i is taken: 1 pick accepts its first bytes, 2 it cannot be
+ * decoded (LZX, Quantum, damage at its start) and its name says dump, 3 it
+ * cannot be decoded and its name says nothing, 0 it is not taken. An
+ * undecodable member may well be the dump: it is listed so that opening it
+ * reports why (a cabinet of LZX dumps is an error naming the member, never
+ * "no crash dump" - doc/cab.md). */
+static int classify(ds_cab *c, size_t i, ds_cab_pick_fn pick)
 {
     uint8_t head[16];
     ds_error e;
     int64_t n = ds_cab_read(c, i, 0, head, sizeof head, &e);
-    return n > 0 && pick(head, (size_t)n);
+    if (n >= 0)
+        return n > 0 && pick(head, (size_t)n);
+    static const char *const exts[] = {".dmp", ".mdmp", ".hdmp"};
+    const char *name = ds_cab_member_at(c, i)->name;
+    size_t len = strlen(name);
+    for (size_t k = 0; k < sizeof exts / sizeof *exts; k++) {
+        size_t el = strlen(exts[k]);
+        if (len > el && strcasecmp(name + len - el, exts[k]) == 0)
+            return 2;
+    }
+    return 3;
+}
+
+/* The members taken, in archive order, into idx (room for every member):
+ * those accepted or undecodable and named as dumps; when there is none, the
+ * first undecodable member, so that the cabinet's error is reported. */
+static size_t taken(ds_cab *c, ds_cab_pick_fn pick, size_t *idx)
+{
+    size_t n = 0;
+    long other = -1;
+    for (size_t i = 0; i < ds_cab_count(c); i++) {
+        int k = classify(c, i, pick);
+        if (k == 1 || k == 2)
+            idx[n++] = i;
+        else if (k == 3 && other < 0)
+            other = (long)i;
+    }
+    if (n == 0 && other >= 0)
+        idx[n++] = (size_t)other;
+    return n;
 }
 
 void ds_cab_free_names(char **names, size_t n)
@@ -82,18 +118,23 @@ long ds_cab_list(const char *path, ds_cab_pick_fn pick, char ***names, ds_error 
     ds_cab *c = open_mapped(&raw, path, err);
     if (!c)
         return -1;
-    size_t n = 0;
-    char **v = calloc(ds_cab_count(c) + 1, sizeof *v);
-    for (size_t i = 0; v && i < ds_cab_count(c); i++) {
-        if (!accepts(c, i, pick))
-            continue;
-        if (!(v[n] = strdup(ds_cab_member_at(c, i)->name))) {
+    size_t count = ds_cab_count(c), n = 0;
+    char **v = calloc(count + 1, sizeof *v);
+    size_t *idx = calloc(count + 1, sizeof *idx);
+    size_t want = v && idx ? taken(c, pick, idx) : 0;
+    for (size_t k = 0; v && k < want; k++) {
+        if (!(v[n] = strdup(ds_cab_member_at(c, idx[k])->name))) {
             ds_cab_free_names(v, n);
             v = NULL;
         } else {
             n++;
         }
     }
+    if (!idx) {
+        ds_cab_free_names(v, n);
+        v = NULL;
+    }
+    free(idx);
     ds_cab_close(c);
     ds_source_close(&raw);
     if (!v) {
@@ -152,11 +193,14 @@ int ds_source_open_cab(ds_source *s, const char *path, const char *member,
         if (idx < 0)
             ds_set_error(err, DS_E_NOT_FOUND, "no such member in the cabinet");
     } else {
-        for (size_t i = 0; idx < 0 && i < ds_cab_count(c); i++)
-            if (accepts(c, i, pick))
-                idx = (long)i;
-        if (idx < 0)
+        size_t *all = calloc(ds_cab_count(c) + 1, sizeof *all);
+        if (!all)
+            ds_set_error(err, DS_E_NOMEM, "out of memory");
+        else if (taken(c, pick, all) > 0)
+            idx = (long)all[0];
+        else
             ds_set_error(err, DS_E_NOT_A_DUMP, "the cabinet holds no crash dump");
+        free(all);
     }
     uint8_t probe[8];
     /* an undecodable member (LZX, damage at its start) fails here, named */
