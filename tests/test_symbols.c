@@ -164,24 +164,51 @@ static void test_path(void)
     s = ds_symstore_open("", true);
     CHECK(s && ds_symstore_entries(s) == 0);
     ds_symstore_close(s);
+    /* folders that do not exist are not searched but named by a lookup that
+     * finds nothing; a cache is not made --offline */
+    snprintf(spec, sizeof spec, "%s;srv*%s*https://example.com;%s", at("none"), at("nocache"),
+             at("none"));
+    s = ds_symstore_open(spec, true);
+    CHECK(s && ds_symstore_entries(s) == 0 && ds_symstore_missing(s) == 2);
+    CHECK_STR(ds_symstore_missing_at(s, 1), at("nocache"));
+    ds_store_result r;
+    CHECK(ds_symstore_find_image(s, "x.sys", 1, 2, &r) == DS_STORE_NOT_FOUND);
+    char both[2100];
+    snprintf(both, sizeof both, "%s, %s", at("none"), at("nocache"));
+    CHECK_STR(r.searched, both);
+    ds_symstore_close(s);
     s = ds_symstore_open("SRV*https://msdl.microsoft.com/download/symbols", true);
     CHECK(s && ds_symstore_entries(s) == 0);
     ds_symstore_close(s);
 
-    /* NULL: dumpscan's variable, then the local parts of _NT_SYMBOL_PATH */
+    /* NULL: DUMPSCAN_SYMBOL_PATH when set (the server of _NT_SYMBOL_PATH is
+     * never reached then, even online), else _NT_SYMBOL_PATH */
     char nt[1024];
     snprintf(nt, sizeof nt, "srv*%s*https://msdl.microsoft.com/download/symbols", at("C"));
     setenv("DUMPSCAN_SYMBOL_PATH", at("A"), 1);
     setenv("_NT_SYMBOL_PATH", nt, 1);
-    s = ds_symstore_open(NULL, true);
-    CHECK_EQ_U64(ds_symstore_entries(s), 2);
+    s = ds_symstore_open(NULL, false);
+    CHECK_EQ_U64(ds_symstore_entries(s), 1);
     CHECK_STR(ds_symstore_entry(s, 0), at("A"));
-    CHECK_STR(ds_symstore_entry(s, 1), at("C"));
+    CHECK_EQ_U64(ds_symstore_servers(s), 0);
+    ds_symstore_close(s);
+    setenv("DUMPSCAN_SYMBOL_PATH", "", 1); /* set but empty: still wins */
+    s = ds_symstore_open(NULL, false);
+    CHECK(s && ds_symstore_entries(s) == 0 && ds_symstore_servers(s) == 0);
     ds_symstore_close(s);
     unsetenv("DUMPSCAN_SYMBOL_PATH");
-    s = ds_symstore_open(NULL, true);
+    s = ds_symstore_open(NULL, false);
     CHECK_EQ_U64(ds_symstore_entries(s), 1);
+    CHECK_STR(ds_symstore_entry(s, 0), at("C"));
+    CHECK_EQ_U64(ds_symstore_servers(s), 1);
     ds_symstore_close(s);
+    /* -y wins over both */
+    setenv("DUMPSCAN_SYMBOL_PATH", at("A"), 1);
+    s = ds_symstore_open(at("B"), false);
+    CHECK(s && ds_symstore_entries(s) == 1 && ds_symstore_servers(s) == 0);
+    CHECK_STR(ds_symstore_entry(s, 0), at("B"));
+    ds_symstore_close(s);
+    unsetenv("DUMPSCAN_SYMBOL_PATH");
     unsetenv("_NT_SYMBOL_PATH");
     s = ds_symstore_open(NULL, true);
     CHECK(s && ds_symstore_entries(s) == 0);

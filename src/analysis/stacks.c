@@ -75,7 +75,12 @@ static void record(walker *w, const ds_module *m, const char *kind, const char *
     static const char *const status[] = {"found", "missing", "mismatch", "refused"};
     static const char *const origin[] = {"store", "cache", "server"};
     bool found = st == DS_STORE_FOUND;
+    /* missing: where it was looked for, and what a server said */
+    char missing[sizeof r->searched + sizeof r->server_detail + 32];
+    snprintf(missing, sizeof missing, "searched %s%s%s", r->searched,
+             r->server_detail[0] ? "; " : "", r->server_detail);
     const char *why = st == DS_STORE_MISMATCH || st == DS_STORE_BAD_NAME ? r->detail
+                      : !found && r->searched[0] ? missing
                       : !found && r->server_detail[0] ? r->server_detail : NULL;
     /* the strings are copied by ds_symbol_lookup_add */
     ds_symbol_lookup l = {.module = m->name, .kind = kind, .file = (char *)file,
@@ -730,7 +735,8 @@ int ds_analysis_stacks_with(ds_crash *c, const ds_memview *mem, const ds_open_op
     w.frame_pointers = plat && (strcmp(plat, "linux") == 0 || strcmp(plat, "macos") == 0 ||
                                 strcmp(plat, "ios") == 0 || strcmp(plat, "android") == 0);
     if (w.store)
-        w.log_lookups = ds_symstore_entries(w.store) + ds_symstore_servers(w.store) > 0;
+        w.log_lookups = ds_symstore_entries(w.store) + ds_symstore_servers(w.store) +
+                            ds_symstore_missing(w.store) > 0;
     w.mods = calloc(c->nmodules ? c->nmodules : 1, sizeof *w.mods);
     int rc = -1;
     if (!w.mods)
@@ -738,10 +744,16 @@ int ds_analysis_stacks_with(ds_crash *c, const ds_memview *mem, const ds_open_op
     for (size_t i = 0; i < c->nmodules; i++)
         for (size_t k = 0; k < SRC_N; k++)
             w.mods[i].src[k].ops = source_ops[k];
-    if (w.store && ds_symstore_entries(w.store) == 0 &&
+    if (w.store && !w.log_lookups &&
         ds_note_add(c, DS_INFO, "no_symbol_path",
                     "no symbol path: frames are named from the dump's own images only") < 0)
         goto out;
+    /* said once here; each lookup that found nothing lists the folder */
+    for (size_t i = 0; w.store && i < ds_symstore_missing(w.store); i++)
+        if (ds_note_add(c, DS_WARNING, "symbol_folder_missing",
+                        "symbol path folder %s does not exist: not searched",
+                        ds_symstore_missing_at(w.store, i)) < 0)
+            goto out;
     rc = c->format == DS_FORMAT_MINIDUMP ? thread_walks(&w, opt && opt->all_threads)
                                           : kernel_walks(&w);
     /* Versions and identities for the module list, not only for frames. */

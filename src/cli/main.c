@@ -45,7 +45,7 @@ static void usage(FILE *f)
           "                   symsrv*symsrv.dll*CACHE*URL and cache*DIR as in WinDbg.\n"
           "                   Local folders first; then http(s) servers, downloading\n"
           "                   into CACHE (default ~/.cache/dumpscan/symbols). Default:\n"
-          "                   $DUMPSCAN_SYMBOL_PATH, then $_NT_SYMBOL_PATH. Nothing\n"
+          "                   $DUMPSCAN_SYMBOL_PATH if set, else $_NT_SYMBOL_PATH. Nothing\n"
           "                   touches the network unless an entry names a server.\n"
           "      --offline    never download (caches are still read)\n"
           "                   Frames show [file @ line] and inline rows when the\n"

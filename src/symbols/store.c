@@ -49,6 +49,8 @@ struct ds_symstore {
     size_t nsrv;
     bool offline;
     char *default_cache;   /* from "cache*DIR", for later "srv*URL" entries */
+    char **gone;           /* folders of the path that do not exist */
+    size_t ngone;
 };
 
 /* ------------------------------------------------------------ names */
@@ -125,9 +127,23 @@ static int add_local(ds_symstore *s, const char *p, size_t len, bool is_cache)
     /* a download cache is made when a server will fill it */
     if (is_cache && !s->offline && memchr(d, '\0', len) == NULL && !windows_only(p, len))
         ds_mkdirs(d);
-    bool keep = memchr(d, '\0', len) == NULL && is_dir(d);
+    bool there = memchr(d, '\0', len) == NULL && is_dir(d), keep = there;
     for (size_t i = 0; keep && i < s->n; i++)
         keep = strcmp(s->e[i].dir, d) != 0;
+    for (size_t i = 0; !there && i < s->ngone; i++)
+        there = strcmp(s->gone[i], d) == 0; /* named twice: listed once */
+    if (!there) {
+        /* kept to be reported: a lookup that found nothing says where it
+         * looked, this folder included */
+        char **v = realloc(s->gone, (s->ngone + 1) * sizeof *v);
+        if (!v) {
+            free(d);
+            return -1;
+        }
+        s->gone = v;
+        s->gone[s->ngone++] = d;
+        return 0;
+    }
     if (!keep) {
         free(d);
         return 0;
@@ -315,13 +331,12 @@ ds_symstore *ds_symstore_open(const char *path, bool offline)
     if (path) {
         rc = parse_path(s, path);
     } else {
-        /* dumpscan's own variable first, then the debugger's: both may
-         * name local folders worth searching. */
+        /* dumpscan's own variable, when set (even empty), replaces the
+         * debugger's: it is how a user keeps dumpscan local while WinDbg
+         * keeps its server (doc/symbol-server.md). */
         const char *a = getenv("DUMPSCAN_SYMBOL_PATH"), *b = getenv("_NT_SYMBOL_PATH");
-        if (a)
-            rc = parse_path(s, a);
-        if (rc == 0 && b)
-            rc = parse_path(s, b);
+        if (a ? a : b)
+            rc = parse_path(s, a ? a : b);
     }
     if (rc != 0) {
         ds_symstore_close(s);
@@ -340,6 +355,9 @@ void ds_symstore_close(ds_symstore *s)
         free(s->srv[i].url);
         free(s->srv[i].cache);
     }
+    for (size_t i = 0; i < s->ngone; i++)
+        free(s->gone[i]);
+    free(s->gone);
     free(s->e);
     free(s->srv);
     free(s->default_cache);
@@ -359,6 +377,35 @@ size_t ds_symstore_servers(const ds_symstore *s)
 const char *ds_symstore_entry(const ds_symstore *s, size_t i)
 {
     return s && i < s->n ? s->e[i].dir : NULL;
+}
+
+size_t ds_symstore_missing(const ds_symstore *s)
+{
+    return s ? s->ngone : 0;
+}
+
+const char *ds_symstore_missing_at(const ds_symstore *s, size_t i)
+{
+    return s && i < s->ngone ? s->gone[i] : NULL;
+}
+
+/* Every place of the path, existing or not, as "A, B, C" (cut with "..."). */
+static void list_places(const ds_symstore *s, char *out, size_t cap)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; s && i < s->n + s->nsrv + s->ngone; i++) {
+        const char *p = i < s->n ? s->e[i].dir
+                        : i < s->n + s->nsrv ? s->srv[i - s->n].url
+                                             : s->gone[i - s->n - s->nsrv];
+        int w = snprintf(out + used, cap - used, "%s%s", used ? ", " : "", p);
+        if (w < 0 || (size_t)w >= cap - used) {
+            if (cap > 4)
+                memcpy(out + cap - 4, "...", 4);
+            return;
+        }
+        used += (size_t)w;
+    }
 }
 
 /* ------------------------------------------------------------ search */
@@ -510,7 +557,7 @@ static bool run_search(search *q)
 {
     ds_store_result *o = q->out;
     o->status = DS_STORE_NOT_FOUND;
-    o->path[0] = o->detail[0] = o->source[0] = o->server_detail[0] = '\0';
+    o->path[0] = o->detail[0] = o->source[0] = o->server_detail[0] = o->searched[0] = '\0';
     o->origin = DS_FROM_STORE;
     snprintf(o->key, sizeof o->key, "%s", q->net_key ? q->net_key : q->keys[0]);
     /* what a server wrote is found under the server's spelling of the key */
@@ -542,6 +589,8 @@ static bool run_search(search *q)
     }
     if (!found && q->mismatch)
         o->status = DS_STORE_MISMATCH;
+    if (!found)
+        list_places(q->s, o->searched, sizeof o->searched);
     return found;
 }
 
@@ -567,7 +616,7 @@ static void set_names(search *q, const char *name, char *lower, size_t cap)
 static ds_store_status bad_name(ds_store_result *out, const char *what)
 {
     out->status = DS_STORE_BAD_NAME;
-    out->path[0] = out->key[0] = out->source[0] = out->server_detail[0] = '\0';
+    out->path[0] = out->key[0] = out->source[0] = out->server_detail[0] = out->searched[0] = '\0';
     snprintf(out->detail, sizeof out->detail, "refused %s: not a plain file name", what);
     return DS_STORE_BAD_NAME;
 }

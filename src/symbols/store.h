@@ -27,6 +27,10 @@ void ds_symstore_close(ds_symstore *s);
 size_t ds_symstore_entries(const ds_symstore *s);   /* usable folders */
 const char *ds_symstore_entry(const ds_symstore *s, size_t i);
 size_t ds_symstore_servers(const ds_symstore *s);   /* http(s) servers to ask */
+/* Folders of the path that do not exist (a cache not yet made, --offline
+ * included): not searched, but named where a lookup found nothing. */
+size_t ds_symstore_missing(const ds_symstore *s);
+const char *ds_symstore_missing_at(const ds_symstore *s, size_t i);
 
 /* Outcome of a lookup, for honest reporting. */
 typedef enum ds_store_status {
@@ -51,6 +55,7 @@ typedef struct ds_store_result {
     char source[1024];    /* FOUND: the folder or server URL it came from */
     char server_detail[256]; /* not FOUND: what the first server said, if asked */
     char key[80];         /* the store key looked for (as a server files it) */
+    char searched[512];   /* not FOUND: every place of the path, "A, B" */
 } ds_store_result;
 
 /* An image (exe/sys/dll) keyed by TimeDateStamp and SizeOfImage. A candidate
