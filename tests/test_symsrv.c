@@ -17,6 +17,7 @@
 #include <pty.h>
 #include <stdarg.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -233,9 +234,14 @@ static void synthetic(void)
     snprintf(spec, sizeof spec, "srv*%s*%s", at("cache"), sv.url);
     ds_store_result r;
 
-    /* plain: downloaded into CACHE/name/KEY/name, same bytes */
+    /* plain: downloaded into CACHE/name/KEY/name, same bytes, readable as
+     * the umask allows (0644 & ~027 here), not mkstemp's 0600 */
+    mode_t um = umask(027);
     CHECK(image("plain.sys", 0x5F8A1C2D, 0x3000, &r, false) == DS_STORE_FOUND);
+    umask(um);
     CHECK_STR(r.path, at("cache/plain.sys/5F8A1C2D3000/plain.sys"));
+    struct stat fst;
+    CHECK(stat(r.path, &fst) == 0 && (fst.st_mode & 0777) == 0640);
     CHECK(r.origin == DS_FROM_SERVER && strcmp(r.source, sv.url) == 0);
     CHECK(same_file(r.path, at("srv/plain.sys/5F8A1C2D3000/plain.sys")));
     /* symstore's key spelling, %08X%x */
@@ -246,6 +252,8 @@ static void synthetic(void)
     CHECK(image("packed.sys", 0x11111111, 0xa000, &r, false) == DS_STORE_FOUND);
     CHECK_STR(r.path, at("cache/packed.sys/11111111a000/packed.sys"));
     CHECK(same_file(r.path, at("src/packed.sys")));
+    /* (the umask is read once per process: the first download's) */
+    CHECK(stat(r.path, &fst) == 0 && (fst.st_mode & 0777) == 0640);
     CHECK(requests(&sv, "/packed.sys/11111111a000/packed.sys 404") == 1);
     CHECK(requests(&sv, "/packed.sys/11111111a000/packed.sy_ 200") == 1);
     /* file.ptr: kept in the cache, followed to the real file */
@@ -315,6 +323,7 @@ static void synthetic(void)
     }
     CHECK(requests(&sv, "/fork.sys/") == 1);
     CHECK(sh("test -z \"$(find cache -name '.download-*')\"") == 0); /* no temporaries left */
+    CHECK(sh("test -z \"$(find cache -name '.lock')\"") == 0);       /* nor locks */
 
     /* a large file: a progress line on a terminal, nothing on a pipe */
     uint8_t *huge = calloc(1, 5u << 20);
@@ -488,6 +497,33 @@ static void corpus(void)
     stop_server(&slow);
 }
 
+/* Folders of the path that do not exist (a typo, a cache --offline never
+ * made): every module looked for is still listed as missing, naming the
+ * places searched, and the report says once that the folder does not exist. */
+static void missing_folders(void)
+{
+    const char *dump = DS_SOURCE_DIR "/testdata/samples/x64-triage.dmp";
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, DUMPSCAN_BIN " -y %s %s", at("no/such/dir"), dump);
+    char *out = capture(cmd);
+    char want[1024];
+    snprintf(want, sizeof want, "ntoskrnl.exe           image    5F8A1C2D1046000"
+             "                    missing: searched %s\n", at("no/such/dir"));
+    CHECK(out && strstr(out, "SYMBOL_PROBLEMS:") && strstr(out, want));
+    snprintf(want, sizeof want, "symbol path folder %s does not exist", at("no/such/dir"));
+    const char *once = out ? strstr(out, want) : NULL;
+    CHECK(once && !strstr(once + 1, want));
+    free(out);
+    snprintf(cmd, sizeof cmd, DUMPSCAN_BIN " --json --compact --offline -y 'srv*%s*http://127.0.0.1:9' %s",
+             at("notyet"), dump);
+    out = capture(cmd);
+    snprintf(want, sizeof want, "searched %s", at("notyet"));
+    CHECK(out && strstr(out, "\"symbol_lookups\":[{") && strstr(out, "\"status\":\"missing\"") &&
+          strstr(out, want) && strstr(out, "symbol_folder_missing"));
+    CHECK(access(at("notyet"), F_OK) != 0); /* --offline creates nothing */
+    free(out);
+}
+
 int main(void)
 {
     if (system("python3 -c 'import http.server' >/dev/null 2>&1") != 0 ||
@@ -499,6 +535,7 @@ int main(void)
     snprintf(dir, sizeof dir, "/tmp/ds-symsrv-XXXXXX");
     CHECK(mkdtemp(dir) != NULL);
     synthetic();
+    missing_folders();
     corpus();
     sh("cd / && rm -rf %s", dir);
     return check_report("test_symsrv");

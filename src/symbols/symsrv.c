@@ -317,11 +317,44 @@ static req_result get_retrying(const char *base, const char *url, int fd, const 
 
 /* ------------------------------------------------------ cache writes */
 
+static mode_t file_mode = 0644;
+static pthread_once_t mode_once = PTHREAD_ONCE_INIT;
+
+/* 0644 less the process umask, as open(O_CREAT, 0644) would give. The umask
+ * is read from /proc (reading it with umask() means setting it, which would
+ * race with other threads creating files); umask() is the fallback. */
+static void read_umask(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned m = 0;
+    bool got = false;
+    while (f && !got && fgets(line, sizeof line, f))
+        got = sscanf(line, "Umask: %o", &m) == 1;
+    if (f)
+        fclose(f);
+    if (!got) {
+        mode_t old = umask(022);
+        umask(old);
+        m = old;
+    }
+    file_mode = 0644 & ~(mode_t)m;
+}
+
+/* A temporary file in dir to be renamed over a cache file: mkstemp makes it
+ * 0600, which would hide a shared cache's files from its other users. */
 static int temp_in(const char *dir, char *path, size_t cap)
 {
     if (snprintf(path, cap, "%s/.download-XXXXXX", dir) >= (int)cap)
         return -1;
-    return mkstemp(path);
+    int fd = mkstemp(path);
+    pthread_once(&mode_once, read_umask);
+    if (fd >= 0 && fchmod(fd, file_mode) != 0) {
+        close(fd);
+        unlink(path);
+        return -1;
+    }
+    return fd;
 }
 
 static bool exists(const char *path)
@@ -416,6 +449,37 @@ static req_result fetch_one(const char *url, const char *remote, const char *key
     return r;
 }
 
+/* The key folder's lock, held by one thread or process at a time, which
+ * removes it when done so that no .lock file stays in the cache. A waiter
+ * that opened the file before it was removed holds a lock on a name that
+ * is gone (its inode differs from the path's): it starts again. */
+static int lock_key(const char *lock)
+{
+    for (;;) {
+        int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return -1;
+        struct stat held, now;
+        if (flock(fd, LOCK_EX) != 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return -1;
+        }
+        if (fstat(fd, &held) == 0 && stat(lock, &now) == 0 && held.st_dev == now.st_dev &&
+            held.st_ino == now.st_ino)
+            return fd;
+        close(fd);
+    }
+}
+
+static void unlock_key(const char *lock, int fd)
+{
+    unlink(lock); /* while still held: see lock_key */
+    flock(fd, LOCK_UN);
+    close(fd);
+}
+
 static bool missing_fresh(const char *marker, uint64_t ttl)
 {
     struct stat st;
@@ -458,11 +522,9 @@ ds_fetch_status ds_symsrv_fetch(const char *url, const char *cache, bool cache_t
         snprintf(detail, cap, "cannot create %s: %s", keydir, strerror(errno));
         return DS_FETCH_FAILED;
     }
-    int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lfd < 0 || flock(lfd, LOCK_EX) != 0) {
+    int lfd = lock_key(lock);
+    if (lfd < 0) {
         snprintf(detail, cap, "cannot lock %s: %s", lock, strerror(errno));
-        if (lfd >= 0)
-            close(lfd);
         return DS_FETCH_FAILED;
     }
     ds_fetch_status st = DS_FETCH_FAILED;
@@ -516,7 +578,6 @@ ds_fetch_status ds_symsrv_fetch(const char *url, const char *cache, bool cache_t
     snprintf(detail, cap, "%s: not on the server", url);
     st = DS_FETCH_MISSING;
 out:
-    flock(lfd, LOCK_UN);
-    close(lfd);
+    unlock_key(lock, lfd);
     return st;
 }
