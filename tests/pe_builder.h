@@ -1,6 +1,7 @@
 /*
- * Test helpers: a tiny PE builder (headers, .text, .rdata, .pdata, optional
- * extra sections and an export directory) in file or mapped layout, and a
+ * Test helpers: a tiny PE builder (.text, .rdata, .pdata, optional extra
+ * sections and an export directory; the headers come from the generator's
+ * testdata/gen/pe_headers.h, so there is one PE writer) in file or mapped layout, and a
  * "world" of image views plus a crafted stack in a memory view, ready to be
  * an ds_unwind_env. Header-only: each test program is one C file.
  */
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "image/image.h"
+#include "pe_headers.h"
 #include "mem/memview.h"
 #include "unwind/unwind.h"
 
@@ -28,7 +30,7 @@ static inline void pb_put64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-#define PB_MAX_SECTIONS 8
+#define PB_MAX_SECTIONS PE_MAX_SECTIONS
 
 typedef struct pb_section {
     char name[9];
@@ -54,55 +56,37 @@ typedef struct pb_image {
 static inline size_t pb_write_file(const pb_image *im, uint8_t *out, size_t cap)
 {
     memset(out, 0, cap);
-    bool p64 = im->machine != 0x14C;
-    uint16_t opt = p64 ? 0xF0 : 0xE0;
-    pb_put16(out, 0x5A4D);
-    pb_put32(out + 0x3C, 0x80);
-    uint8_t *nt = out + 0x80;
-    memcpy(nt, "PE\0\0", 4);
-    pb_put16(nt + 4, im->machine);
-    pb_put16(nt + 6, (uint16_t)im->nsec);
-    pb_put32(nt + 8, 0x12345678);
-    pb_put16(nt + 0x14, opt);
-    pb_put16(nt + 0x16, p64 ? 0x22 : 0x102);
-    uint8_t *oh = nt + 0x18;
-    pb_put16(oh, p64 ? 0x20B : 0x10B);
-    if (p64)
-        pb_put64(oh + 0x18, im->base);
-    else
-        pb_put32(oh + 0x1C, (uint32_t)im->base);
-    pb_put32(oh + 0x20, 0x1000);
-    pb_put32(oh + 0x24, 0x200);
-    pb_put32(oh + 0x38, im->size_of_image);
-    pb_put32(oh + 0x3C, 0x400);
-    uint8_t *dd = oh + (p64 ? 0x70 : 0x60);
-    pb_put32(oh + (p64 ? 0x6C : 0x5C), 16);
-    for (int i = 0; i < 16; i++) {
-        pb_put32(dd + 8 * i, im->dir_rva[i]);
-        pb_put32(dd + 8 * i + 4, im->dir_size[i]);
-    }
-    uint8_t *sh = oh + opt;
-    uint32_t raw = 0x400;
-    size_t end = 0x400;
+    pe_headers h = {.machine = im->machine, .timestamp = 0x12345678,
+                    .size_of_image = im->size_of_image, .base = im->base,
+                    .nsec = im->nsec};
+    h.characteristics = pe_default_characteristics(im->machine);
+    memcpy(h.dir_rva, im->dir_rva, sizeof h.dir_rva);
+    memcpy(h.dir_size, im->dir_size, sizeof h.dir_size);
+    uint32_t raw = PE_HEADERS_SIZE;
     for (unsigned i = 0; i < im->nsec; i++) {
         const pb_section *s = &im->sec[i];
-        uint32_t rs = s->raw_size ? s->raw_size : (s->data_len + 0x1FF) & ~0x1FFu;
-        uint32_t rp = s->raw_ptr ? s->raw_ptr : raw;
-        uint8_t *h = sh + 40 * i;
-        memcpy(h, s->name, strnlen(s->name, 8));
-        pb_put32(h + 0x08, s->vsize);
-        pb_put32(h + 0x0C, s->rva);
-        pb_put32(h + 0x10, rs);
-        pb_put32(h + 0x14, rp);
-        pb_put32(h + 0x24, s->chars);
-        if (!s->raw_ptr) {
-            size_t n = s->data_len < rs ? s->data_len : rs;
-            if (n && (size_t)rp + n <= cap)
-                memcpy(out + rp, s->data, n);
-            raw = rp + rs;
-            if (raw > end)
-                end = raw;
-        }
+        pe_section_hdr *e = &h.sec[i];
+        memcpy(e->name, s->name, sizeof e->name);
+        e->rva = s->rva;
+        e->vsize = s->vsize;
+        e->raw_size = s->raw_size ? s->raw_size : (s->data_len + 0x1FF) & ~0x1FFu;
+        e->raw_ptr = s->raw_ptr ? s->raw_ptr : raw;
+        e->chars = s->chars;
+        if (!s->raw_ptr)
+            raw = e->raw_ptr + e->raw_size;
+    }
+    if (cap >= PE_HEADERS_SIZE)
+        pe_write_headers(out, &h);
+    size_t end = PE_HEADERS_SIZE;
+    for (unsigned i = 0; i < im->nsec; i++) { /* data of the sections placed here */
+        const pe_section_hdr *e = &h.sec[i];
+        size_t n = im->sec[i].data_len < e->raw_size ? im->sec[i].data_len : e->raw_size;
+        if (im->sec[i].raw_ptr)
+            continue;
+        if (n && (size_t)e->raw_ptr + n <= cap)
+            memcpy(out + e->raw_ptr, im->sec[i].data, n);
+        if ((size_t)e->raw_ptr + e->raw_size > end)
+            end = (size_t)e->raw_ptr + e->raw_size;
     }
     return end < cap ? end : cap;
 }

@@ -18,6 +18,7 @@
 #include "check.h"
 #include "dsgen.h"
 #include "dumpscan/dumpscan.h"
+#include "mdmp.h"
 
 #ifndef DUMPSCAN_BIN
 #error "DUMPSCAN_BIN must name the dumpscan binary (tests/CMakeLists.txt)"
@@ -216,56 +217,22 @@ static void tw_irql(gen_spec *s)
     gen_spec_scenario(s, "irql");
 }
 
-static void le16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-static void le64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* A minimal x64 user-mode minidump: header, SystemInfo, Exception with its
- * context (doc/formats.md 8). */
+ * context (testdata/gen/mdmp.h; doc/formats.md 8). */
 static bool write_mdmp(const char *rel)
 {
-    enum { SYS = 56, EXC = 112, CTX = 280, CTXLEN = 0x4D0, CSD = CTX + CTXLEN };
-    static uint8_t b[CSD + 8];
-    memset(b, 0, sizeof b);
-    memcpy(b, "MDMP", 4);
-    le32(b + 4, 0xA793);
-    le32(b + 8, 2);           /* streams */
-    le32(b + 12, 32);         /* directory */
-    le32(b + 20, 1710504000); /* 2024-03-15 12:00:00 UTC */
-    le32(b + 32, 7);          /* SystemInfoStream */
-    le32(b + 36, 56);
-    le32(b + 40, SYS);
-    le32(b + 44, 6);          /* ExceptionStream */
-    le32(b + 48, 168);
-    le32(b + 52, EXC);
-    le16(b + SYS, 9);         /* AMD64 */
-    le16(b + SYS + 2, 6);
-    b[SYS + 6] = 4;           /* CPUs */
-    b[SYS + 7] = 1;
-    le32(b + SYS + 8, 10);
-    le32(b + SYS + 16, 19045);
-    le32(b + SYS + 20, 2);    /* VER_PLATFORM_WIN32_NT */
-    le32(b + SYS + 24, CSD);  /* empty CSDVersion string */
-    le32(b + EXC, 0x1234);    /* thread */
-    le32(b + EXC + 8, 0xC0000005);
-    le64(b + EXC + 24, 0x7FF6A0001234ull);
-    le32(b + EXC + 32, 2);
-    le64(b + EXC + 40, 1);    /* write */
-    le64(b + EXC + 48, 0x10);
-    le32(b + EXC + 160, CTXLEN);
-    le32(b + EXC + 164, CTX);
-    le32(b + CTX + 0x30, 0x10001F); /* CONTEXT_AMD64 | FULL */
-    le64(b + CTX + 0x98, 0x7FFE0000ull);
-    le64(b + CTX + 0xF8, 0x7FF6A0001234ull);
-    return write_file(rel, b, sizeof b);
+    mdw w;
+    mdw_begin(&w, 2, 1710504000); /* 2024-03-15 12:00:00 UTC */
+    uint32_t si = mdw_system_info(&w, MDW_X64.raw);
+    mdw_set32(&w, si + 16, 19045); /* build */
+    uint32_t ctx = mdw_context(&w, &MDW_X64, 0x7FF6A0001234ull, 0x7FFE0000ull);
+    mdw_set32(&w, ctx + 0x30, 0x10001F); /* CONTEXT_AMD64 | FULL */
+    const uint64_t params[2] = {1 /* write */, 0x10};
+    mdw_exception(&w, 0x1234, 0xC0000005, 0x7FF6A0001234ull, params, 2, ctx,
+                  MDW_X64.ctx_size);
+    bool ok = write_file(rel, w.b, w.len);
+    mdw_free(&w);
+    return ok;
 }
 
 static bool copy_file(const char *from_rel, const char *to_rel)

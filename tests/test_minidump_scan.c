@@ -8,6 +8,7 @@
  */
 #include "check.h"
 #include "dumpscan/dumpscan.h"
+#include "mdmp.h"
 #include "pe_builder.h"
 
 /* only the PE layout helpers are used here */
@@ -16,33 +17,6 @@
 #define BASE 0x140000000ull
 #define STACK 0x10000ull
 #define SP (STACK + 0x100)
-
-typedef struct buf {
-    uint8_t *p;
-    size_t n, cap;
-} buf;
-
-static uint32_t put(buf *b, const void *d, size_t n)
-{
-    while (b->n + n + 8 > b->cap) {
-        b->cap = b->cap ? b->cap * 2 : 4096;
-        b->p = realloc(b->p, b->cap);
-    }
-    uint32_t at = (uint32_t)b->n;
-    memcpy(b->p + b->n, d, n);
-    b->n += n;
-    while (b->n & 3)
-        b->p[b->n++] = 0;
-    return at;
-}
-
-static uint32_t zero(buf *b, size_t n)
-{
-    uint8_t *z = calloc(1, n);
-    uint32_t at = put(b, z, n);
-    free(z);
-    return at;
-}
 
 int main(void)
 {
@@ -66,85 +40,26 @@ int main(void)
                         ret};
     memcpy(stack + 0x100, words, sizeof words);
 
-    static uint8_t ctx[0x4D0];
-    pb_put32(ctx + 0x30, 0x10001F);
-    pb_put64(ctx + 0x98, SP);
-    pb_put64(ctx + 0xF8, BASE + 0x1100);
-
-    buf b = {0};
-    zero(&b, 32 + 12 * 5); /* header + directory, filled below */
-    /* MINIDUMP_STRING: u32 length in bytes, UTF-16LE, NUL */
-    static const char ascii[] = "app.exe";
-    uint8_t str[4 + 2 * sizeof ascii] = {0};
-    pb_put32(str, 2 * (sizeof ascii - 1));
-    for (size_t i = 0; i + 1 < sizeof ascii; i++)
-        str[4 + 2 * i] = (uint8_t)ascii[i];
-    uint32_t name = put(&b, str, sizeof str);
-    uint32_t ctx_rva = put(&b, ctx, sizeof ctx);
-    uint32_t stack_rva = put(&b, stack, sizeof stack);
-    uint32_t image_rva = put(&b, mapped, sizeof mapped);
-
-    uint8_t si[56] = {0};
-    pb_put16(si, 9);     /* AMD64 */
-    si[6] = 2;           /* CPUs */
-    pb_put32(si + 8, 10);
-    pb_put32(si + 0x10, 19041);
-    pb_put32(si + 0x14, 2);
-    uint32_t si_rva = put(&b, si, sizeof si);
-
-    uint8_t tl[4 + 48] = {0};
-    pb_put32(tl, 1);
-    pb_put32(tl + 4, 77);                 /* thread id */
-    pb_put64(tl + 4 + 0x18, STACK);       /* stack memory */
-    pb_put32(tl + 4 + 0x20, sizeof stack);
-    pb_put32(tl + 4 + 0x24, stack_rva);
-    pb_put32(tl + 4 + 0x28, sizeof ctx);
-    pb_put32(tl + 4 + 0x2C, ctx_rva);
-    uint32_t tl_rva = put(&b, tl, sizeof tl);
-
-    uint8_t ml[4 + 108] = {0};
-    pb_put32(ml, 1);
-    pb_put64(ml + 4, BASE);
-    pb_put32(ml + 4 + 8, 0x4000);
-    pb_put32(ml + 4 + 0x14, name);
-    uint32_t ml_rva = put(&b, ml, sizeof ml);
-
-    uint8_t mem[4 + 16 * 2] = {0};
-    pb_put32(mem, 2);
-    pb_put64(mem + 4, STACK);
-    pb_put32(mem + 4 + 8, sizeof stack);
-    pb_put32(mem + 4 + 12, stack_rva);
-    pb_put64(mem + 20, BASE);
-    pb_put32(mem + 20 + 8, sizeof mapped);
-    pb_put32(mem + 20 + 12, image_rva);
-    uint32_t mem_rva = put(&b, mem, sizeof mem);
-
-    uint8_t ex[168] = {0};
-    pb_put32(ex, 77);
-    pb_put32(ex + 8, 0xC0000005);
-    pb_put64(ex + 0x18, BASE + 0x1100);
-    pb_put32(ex + 0x20, 2);
-    pb_put64(ex + 0x28, 0);   /* read */
-    pb_put64(ex + 0x30, 0x10);
-    pb_put32(ex + 0xA0, sizeof ctx);
-    pb_put32(ex + 0xA4, ctx_rva);
-    uint32_t ex_rva = put(&b, ex, sizeof ex);
-
-    pb_put32(b.p, 0x504D444D);
-    pb_put32(b.p + 4, 0xA793);
-    pb_put32(b.p + 8, 5);
-    pb_put32(b.p + 12, 32);
-    const uint32_t dir[5][3] = {{7, sizeof si, si_rva},   {3, sizeof tl, tl_rva},
-                                {4, sizeof ml, ml_rva},   {5, sizeof mem, mem_rva},
-                                {6, sizeof ex, ex_rva}};
-    for (int i = 0; i < 5; i++)
-        for (int k = 0; k < 3; k++)
-            pb_put32(b.p + 32 + 12 * i + 4 * k, dir[i][k]);
+    mdw w;
+    mdw_begin(&w, 5, 0);
+    mdw_system_info(&w, MDW_X64.raw);
+    uint32_t ctx = mdw_context(&w, &MDW_X64, BASE + 0x1100, SP);
+    mdw_set32(&w, ctx + 0x30, 0x10001F); /* CONTEXT_AMD64 | FULL */
+    mdw_thread th = {.id = 77, .stack_va = STACK, .stack = stack, .stack_size = sizeof stack,
+                     .ctx_rva = ctx, .ctx_size = MDW_X64.ctx_size};
+    mdw_thread_list(&w, &th, 1);
+    mdw_module mod = {.base = BASE, .size = 0x4000, .name = "app.exe"};
+    mdw_module_list(&w, &mod, 1);
+    /* the stack again, and the image: candidates are checked against its code */
+    mdw_range mem[2] = {{STACK, stack, sizeof stack}, {BASE, mapped, sizeof mapped}};
+    mdw_memory_list(&w, mem, 2);
+    const uint64_t params[2] = {0 /* read */, 0x10};
+    mdw_exception(&w, 77, 0xC0000005, BASE + 0x1100, params, 2, ctx, MDW_X64.ctx_size);
 
     ds_open_options o = {DS_OPEN_OPTIONS_INIT};
     o.no_symbols = true;
     ds_error e;
-    ds_dump *d = ds_open_memory(b.p, b.n, &o, &e);
+    ds_dump *d = ds_open_memory(w.b, w.len, &o, &e);
     CHECK(d != NULL);
     if (d) {
         const ds_crash *c = ds_dump_crash(d);
@@ -173,7 +88,7 @@ int main(void)
         }
         ds_close(d);
     }
-    free(b.p);
+    mdw_free(&w);
     tpe_free(&t);
     return check_report("test_minidump_scan");
 }

@@ -1,6 +1,7 @@
 /*
- * The MDMP reader over small minidumps built here, byte by byte, from the
- * layouts in doc/formats.md 8: x86, x64 and ARM64 dumps with threads, modules,
+ * The MDMP reader over small minidumps built here with the writer in
+ * testdata/gen/mdmp.h (its pieces, and its byte primitives for the hostile
+ * layouts; doc/formats.md 8): x86, x64 and ARM64 dumps with threads, modules,
  * memory lists and an exception; a Memory64List with a hostile size; a
  * directory cut short; a stream past the end of the file; no SystemInfo
  * (arch from the context size); and the padded-count variant of the lists.
@@ -8,162 +9,21 @@
 #include "analysis/knowledge.h"
 #include "check.h"
 #include "dumpscan/dumpscan.h"
-
-/* ------------------------------------------------------------- builder */
-
-typedef struct mb {
-    uint8_t *b;
-    size_t len, cap;
-    uint32_t nstreams, maxstreams;
-} mb;
-
-static void mb_reserve(mb *m, size_t n)
-{
-    if (m->len + n <= m->cap)
-        return;
-    size_t cap = m->cap ? m->cap : 256;
-    while (cap < m->len + n)
-        cap *= 2;
-    m->b = realloc(m->b, cap);
-    if (!m->b)
-        abort();
-    memset(m->b + m->cap, 0, cap - m->cap);
-    m->cap = cap;
-}
-
-static uint32_t mb_here(const mb *m)
-{
-    return (uint32_t)m->len;
-}
-
-static uint32_t mb_zero(mb *m, size_t n)
-{
-    uint32_t at = mb_here(m);
-    mb_reserve(m, n);
-    memset(m->b + m->len, 0, n);
-    m->len += n;
-    return at;
-}
-
-static void set16(mb *m, size_t off, uint16_t v)
-{
-    m->b[off] = (uint8_t)v;
-    m->b[off + 1] = (uint8_t)(v >> 8);
-}
-
-static void set32(mb *m, size_t off, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        m->b[off + i] = (uint8_t)(v >> (8 * i));
-}
-
-static void set64(mb *m, size_t off, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        m->b[off + i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t put32(mb *m, uint32_t v)
-{
-    uint32_t at = mb_zero(m, 4);
-    set32(m, at, v);
-    return at;
-}
-
-static uint32_t put64(mb *m, uint64_t v)
-{
-    uint32_t at = mb_zero(m, 8);
-    set64(m, at, v);
-    return at;
-}
-
-/* MINIDUMP_STRING: u32 length in bytes, UTF-16LE, NUL. */
-static uint32_t put_string(mb *m, const char *s)
-{
-    size_t n = strlen(s);
-    uint32_t at = put32(m, (uint32_t)(2 * n));
-    for (size_t i = 0; i < n; i++) {
-        uint32_t c = mb_zero(m, 2);
-        set16(m, c, (uint8_t)s[i]);
-    }
-    mb_zero(m, 2);
-    return at;
-}
-
-static void mb_begin(mb *m, uint32_t maxstreams, uint32_t time_t_stamp)
-{
-    memset(m, 0, sizeof *m);
-    m->maxstreams = maxstreams;
-    mb_zero(m, 32 + 12 * maxstreams);
-    memcpy(m->b, "MDMP", 4);
-    set32(m, 4, 0xA793);
-    set32(m, 8, maxstreams);
-    set32(m, 12, 32);
-    set32(m, 20, time_t_stamp);
-}
-
-/* Directory entry for a stream already written at [rva, rva+size). */
-static void mb_stream(mb *m, uint32_t type, uint32_t rva, uint32_t size)
-{
-    if (m->nstreams >= m->maxstreams)
-        abort();
-    size_t e = 32 + 12 * (size_t)m->nstreams++;
-    set32(m, e, type);
-    set32(m, e + 4, size);
-    set32(m, e + 8, rva);
-}
+#include "mdmp.h"
 
 /* ------------------------------------------------- what the dumps hold */
 
 typedef struct arch_desc {
-    uint16_t raw;       /* SystemInfo ProcessorArchitecture */
+    const mdw_arch *w; /* layout of its CONTEXT, SystemInfo value */
     ds_arch arch;
-    uint32_t ctx_size;  /* CONTEXT bytes */
-    uint16_t pc_off, sp_off, pc_size;
 } arch_desc;
 
-static const arch_desc X86 = {0, DS_ARCH_X86, 0x2CC, 0xB8, 0xC4, 4};
-static const arch_desc X64 = {9, DS_ARCH_X64, 0x4D0, 0xF8, 0x98, 8};
-static const arch_desc ARM64 = {12, DS_ARCH_ARM64, 0x390, 0x108, 0x100, 8};
+static const arch_desc X86 = {&MDW_X86, DS_ARCH_X86};
+static const arch_desc X64 = {&MDW_X64, DS_ARCH_X64};
+static const arch_desc ARM64 = {&MDW_ARM64, DS_ARCH_ARM64};
 /* Breakpad's MDRawContextARM64_Old: u64 flags, x0..sp, pc, then cpsr */
-static const arch_desc ARM64_OLD = {0x8003, DS_ARCH_ARM64, 0x31C, 0x108, 0x100, 8};
-#define OLD_CPSR 0x60000000u
-
-static uint32_t put_context(mb *m, const arch_desc *a, uint64_t pc, uint64_t sp)
-{
-    uint32_t at = mb_zero(m, a->ctx_size);
-    if (a->raw == 0x8003) {
-        set64(m, at, 0x80000006ull); /* MD_CONTEXT_ARM64_FULL_OLD */
-        set32(m, at + 0x110, OLD_CPSR);
-    }
-    if (a->pc_size == 4) {
-        set32(m, at + a->pc_off, (uint32_t)pc);
-        set32(m, at + a->sp_off, (uint32_t)sp);
-    } else {
-        set64(m, at + a->pc_off, pc);
-        set64(m, at + a->sp_off, sp);
-    }
-    return at;
-}
-
-static uint32_t put_system_info(mb *m, uint16_t arch_raw)
-{
-    uint32_t csd = put_string(m, "Service Pack 9");
-    uint32_t at = mb_zero(m, 56);
-    set16(m, at, arch_raw);
-    set16(m, at + 2, 6);      /* level */
-    set16(m, at + 4, 0x0D08); /* model 13 stepping 8 */
-    m->b[at + 6] = 4;         /* CPUs */
-    m->b[at + 7] = 1;         /* workstation */
-    set32(m, at + 8, 10);
-    set32(m, at + 12, 0);
-    set32(m, at + 16, 19041);
-    set32(m, at + 20, 2);
-    set32(m, at + 24, csd);
-    memcpy(m->b + at + 0x20, "GenuineIntel", 12);
-    mb_stream(m, 7, at, 56);
-    return at;
-}
+static const arch_desc ARM64_OLD = {&MDW_ARM64_OLD, DS_ARCH_ARM64};
+#define OLD_CPSR 0x60000000u /* what mdw_context writes there */
 
 #define STACK_VA 0x7000000ull
 #define CODE_VA 0x400000ull
@@ -172,162 +32,132 @@ static uint32_t put_system_info(mb *m, uint16_t arch_raw)
 
 /* Two threads with stacks and contexts, one module, code memory, an
  * exception on T2, MiscInfo, ThreadNames, ThreadInfoList, BreakpadInfo. */
-static void build_full(mb *m, const arch_desc *a, bool with_sysinfo, bool memory64)
+static void build_full(mdw *m, const arch_desc *a, bool with_sysinfo, bool memory64)
 {
-    mb_begin(m, 15, 1700000000);
+    mdw_begin(m, 15, 1700000000);
     if (with_sysinfo)
-        put_system_info(m, a->raw);
+        mdw_system_info(m, a->w->raw);
 
     /* stacks: 0x100 bytes each, byte i = i ^ thread */
-    uint32_t stack[2];
-    for (int t = 0; t < 2; t++) {
-        stack[t] = mb_zero(m, 0x100);
+    uint8_t stack[2][0x100];
+    for (int t = 0; t < 2; t++)
         for (int i = 0; i < 0x100; i++)
-            m->b[stack[t] + i] = (uint8_t)(i ^ (t + 1));
-    }
-    uint32_t ctx1 = put_context(m, a, CODE_VA + 0x100, STACK_VA + 0x10);
-    uint32_t ctx2 = put_context(m, a, CODE_VA + 0x200, STACK_VA + 0x1010);
-    uint32_t tl = put32(m, 2);
-    for (int t = 0; t < 2; t++) {
-        uint32_t e = mb_zero(m, 48);
-        set32(m, e, t ? T2 : T1);
-        set64(m, e + 0x10, 0x7ffde000ull + 0x1000ull * (unsigned)t); /* TEB */
-        set64(m, e + 0x18, STACK_VA + 0x1000ull * (unsigned)t);
-        set32(m, e + 0x20, 0x100);
-        set32(m, e + 0x24, stack[t]);
-        set32(m, e + 0x28, a->ctx_size);
-        set32(m, e + 0x2C, t ? ctx2 : ctx1);
-    }
-    mb_stream(m, 3, tl, mb_here(m) - tl);
+            stack[t][i] = (uint8_t)(i ^ (t + 1));
+    mdw_thread th[2];
+    for (int t = 0; t < 2; t++)
+        th[t] = (mdw_thread){.id = t ? T2 : T1,
+                             .teb = 0x7ffde000ull + 0x1000ull * (unsigned)t,
+                             .stack_va = STACK_VA + 0x1000ull * (unsigned)t,
+                             .stack = stack[t], .stack_size = 0x100,
+                             .ctx_size = a->w->ctx_size};
+    th[0].ctx_rva = mdw_context(m, a->w, CODE_VA + 0x100, STACK_VA + 0x10);
+    th[1].ctx_rva = mdw_context(m, a->w, CODE_VA + 0x200, STACK_VA + 0x1010);
+    mdw_thread_list(m, th, 2);
 
     /* module with an RSDS record */
-    uint32_t name = put_string(m, "C:\\app\\app.exe");
-    uint32_t cv = mb_zero(m, 0x18);
-    memcpy(m->b + cv, "RSDS", 4);
+    uint8_t guid[16];
     for (int i = 0; i < 16; i++)
-        m->b[cv + 4 + i] = (uint8_t)(0xA0 + i);
-    set32(m, cv + 0x14, 3);
-    const char *pdb = "app.pdb";
-    uint32_t p = mb_zero(m, strlen(pdb) + 1);
-    memcpy(m->b + p, pdb, strlen(pdb));
-    uint32_t cvsize = mb_here(m) - cv;
-    uint32_t ml = put32(m, 1);
-    uint32_t e = mb_zero(m, 108);
-    set64(m, e, CODE_VA);
-    set32(m, e + 8, 0x10000);
-    set32(m, e + 0x0C, 0xABCD);
-    set32(m, e + 0x10, 0x5F000000);
-    set32(m, e + 0x14, name);
-    set32(m, e + 0x4C, cvsize);
-    set32(m, e + 0x50, cv);
-    mb_stream(m, 4, ml, mb_here(m) - ml);
+        guid[i] = (uint8_t)(0xA0 + i);
+    mdw_module mod = {.base = CODE_VA, .size = 0x10000, .checksum = 0xABCD,
+                      .time_date_stamp = 0x5F000000, .name = "C:\\app\\app.exe"};
+    mod.cv_rva = mdw_codeview(m, guid, 3, "app.pdb", &mod.cv_size);
+    mdw_module_list(m, &mod, 1);
 
     /* code memory: 0x300 bytes at CODE_VA, byte i = i * 7 */
-    uint32_t code = mb_zero(m, 0x300);
-    for (int i = 0; i < 0x300; i++)
-        m->b[code + i] = (uint8_t)(i * 7);
     if (!memory64) {
-        uint32_t l = put32(m, 1);
-        uint32_t d = mb_zero(m, 16);
-        set64(m, d, CODE_VA);
-        set32(m, d + 8, 0x300);
-        set32(m, d + 12, code);
-        mb_stream(m, 5, l, mb_here(m) - l);
+        uint8_t code[0x300];
+        for (int i = 0; i < 0x300; i++)
+            code[i] = (uint8_t)(i * 7);
+        mdw_range r = {CODE_VA, code, sizeof code};
+        mdw_memory_list(m, &r, 1);
     }
 
     /* exception on T2 with its own context */
-    uint32_t xctx = put_context(m, a, CODE_VA + 0x234, STACK_VA + 0x1020);
-    uint32_t x = mb_zero(m, 0xA8);
-    set32(m, x, T2);
-    set32(m, x + 0x08, 0xC0000005);
-    set64(m, x + 0x18, 0xFFFFFFFF00000000ull | (CODE_VA + 0x234));
-    set32(m, x + 0x20, 2);
-    set64(m, x + 0x28, 1);
-    set64(m, x + 0x30, 0xFFFFFFFF00000010ull);
-    set32(m, x + 0xA0, a->ctx_size);
-    set32(m, x + 0xA4, xctx);
-    mb_stream(m, 6, x, 0xA8);
+    uint32_t xctx = mdw_context(m, a->w, CODE_VA + 0x234, STACK_VA + 0x1020);
+    const uint64_t xparams[2] = {1, 0xFFFFFFFF00000010ull};
+    mdw_exception(m, T2, 0xC0000005, 0xFFFFFFFF00000000ull | (CODE_VA + 0x234), xparams, 2,
+                  xctx, a->w->ctx_size);
 
     /* MiscInfo (24 bytes): pid + times */
-    uint32_t mi = mb_zero(m, 24);
-    set32(m, mi, 24);
-    set32(m, mi + 4, 0x3);
-    set32(m, mi + 8, 4321);
-    set32(m, mi + 12, 1699999000);
-    mb_stream(m, 15, mi, 24);
+    uint32_t mi = mdw_zero(m, 24);
+    mdw_set32(m, mi, 24);
+    mdw_set32(m, mi + 4, 0x3);
+    mdw_set32(m, mi + 8, 4321);
+    mdw_set32(m, mi + 12, 1699999000);
+    mdw_stream(m, 15, mi, 24);
 
     /* ThreadNames: T1 "worker" */
-    uint32_t tn = put_string(m, "worker");
-    uint32_t nl = put32(m, 1);
-    put32(m, T1);
-    put64(m, tn);
-    mb_stream(m, 24, nl, mb_here(m) - nl);
+    uint32_t tn = mdw_string(m, "worker");
+    uint32_t nl = mdw_put32(m, 1);
+    mdw_put32(m, T1);
+    mdw_put64(m, tn);
+    mdw_stream(m, 24, nl, mdw_here(m) - nl);
 
     /* ThreadInfoList: T2 start address and flags */
-    uint32_t ti = mb_zero(m, 12 + 64);
-    set32(m, ti, 12);
-    set32(m, ti + 4, 64);
-    set32(m, ti + 8, 1);
-    set32(m, ti + 12, T2);
-    set32(m, ti + 12 + 4, 0x1);
-    set64(m, ti + 12 + 0x10, 133000000000000000ull);
-    set64(m, ti + 12 + 0x30, CODE_VA + 0x50);
-    mb_stream(m, 17, ti, 12 + 64);
+    uint32_t ti = mdw_zero(m, 12 + 64);
+    mdw_set32(m, ti, 12);
+    mdw_set32(m, ti + 4, 64);
+    mdw_set32(m, ti + 8, 1);
+    mdw_set32(m, ti + 12, T2);
+    mdw_set32(m, ti + 12 + 4, 0x1);
+    mdw_set64(m, ti + 12 + 0x10, 133000000000000000ull);
+    mdw_set64(m, ti + 12 + 0x30, CODE_VA + 0x50);
+    mdw_stream(m, 17, ti, 12 + 64);
 
     /* BreakpadInfo: both ids valid */
-    uint32_t bp = put32(m, 3);
-    put32(m, T1);
-    put32(m, T2);
-    mb_stream(m, 0x47670001, bp, 12);
+    uint32_t bp = mdw_put32(m, 3);
+    mdw_put32(m, T1);
+    mdw_put32(m, T2);
+    mdw_stream(m, 0x47670001, bp, 12);
 
     /* UnloadedModuleList: one entry, 32-byte stride (larger than known) */
-    uint32_t uname = put_string(m, "C:\\old\\gone.dll");
-    uint32_t ul = mb_zero(m, 12 + 32);
-    set32(m, ul, 12);
-    set32(m, ul + 4, 32);
-    set32(m, ul + 8, 1);
-    set64(m, ul + 12, 0x30000000);
-    set32(m, ul + 12 + 8, 0x5000);
-    set32(m, ul + 12 + 0x10, 0x12345678);
-    set32(m, ul + 12 + 0x14, uname);
-    mb_stream(m, 14, ul, 12 + 32);
+    uint32_t uname = mdw_string(m, "C:\\old\\gone.dll");
+    uint32_t ul = mdw_zero(m, 12 + 32);
+    mdw_set32(m, ul, 12);
+    mdw_set32(m, ul + 4, 32);
+    mdw_set32(m, ul + 8, 1);
+    mdw_set64(m, ul + 12, 0x30000000);
+    mdw_set32(m, ul + 12 + 8, 0x5000);
+    mdw_set32(m, ul + 12 + 0x10, 0x12345678);
+    mdw_set32(m, ul + 12 + 0x14, uname);
+    mdw_stream(m, 14, ul, 12 + 32);
 
     /* HandleData: 3 descriptors of 40 bytes declared, 2 present */
-    uint32_t hd = mb_zero(m, 16 + 2 * 40);
-    set32(m, hd, 16);
-    set32(m, hd + 4, 40);
-    set32(m, hd + 8, 3);
-    mb_stream(m, 12, hd, 16 + 2 * 40);
+    uint32_t hd = mdw_zero(m, 16 + 2 * 40);
+    mdw_set32(m, hd, 16);
+    mdw_set32(m, hd + 4, 40);
+    mdw_set32(m, hd + 8, 3);
+    mdw_stream(m, 12, hd, 16 + 2 * 40);
 
     /* CrashpadInfo with two simple annotations */
-    uint32_t dict = put32(m, 2);
-    mb_zero(m, 16);
-    uint32_t cp = mb_zero(m, 52);
-    set32(m, cp, 1);
+    uint32_t dict = mdw_put32(m, 2);
+    mdw_zero(m, 16);
+    uint32_t cp = mdw_zero(m, 52);
+    mdw_set32(m, cp, 1);
     for (int i = 0; i < 16; i++)
         m->b[cp + 4 + i] = (uint8_t)(0x10 + i);
-    set32(m, cp + 36, 4 + 16);
-    set32(m, cp + 40, dict);
-    mb_stream(m, 0x43500001, cp, 52);
+    mdw_set32(m, cp + 36, 4 + 16);
+    mdw_set32(m, cp + 40, dict);
+    mdw_stream(m, 0x43500001, cp, 52);
 
     if (memory64) {
         /* Memory64List: two ranges back to back, then a hostile third. */
-        uint32_t l = mb_zero(m, 16 + 3 * 16);
-        uint32_t base = mb_here(m);
-        uint32_t d0 = mb_zero(m, 0x200), d1 = mb_zero(m, 0x100);
+        uint32_t l = mdw_zero(m, 16 + 3 * 16);
+        uint32_t base = mdw_here(m);
+        uint32_t d0 = mdw_zero(m, 0x200), d1 = mdw_zero(m, 0x100);
         for (int i = 0; i < 0x200; i++)
             m->b[d0 + i] = (uint8_t)(i * 7);
         for (int i = 0; i < 0x100; i++)
             m->b[d1 + i] = (uint8_t)(i * 7 + 0x200 * 7);
-        set64(m, l, 3);
-        set64(m, l + 8, base);
-        set64(m, l + 16, CODE_VA);
-        set64(m, l + 24, 0x200);
-        set64(m, l + 32, CODE_VA + 0x200);
-        set64(m, l + 40, 0x100);
-        set64(m, l + 48, 0xdeadbeefcafeull);
-        set64(m, l + 56, 0x4141414141414141ull);
-        mb_stream(m, 9, l, 16 + 3 * 16);
+        mdw_set64(m, l, 3);
+        mdw_set64(m, l + 8, base);
+        mdw_set64(m, l + 16, CODE_VA);
+        mdw_set64(m, l + 24, 0x200);
+        mdw_set64(m, l + 32, CODE_VA + 0x200);
+        mdw_set64(m, l + 40, 0x100);
+        mdw_set64(m, l + 48, 0xdeadbeefcafeull);
+        mdw_set64(m, l + 56, 0x4141414141414141ull);
+        mdw_stream(m, 9, l, 16 + 3 * 16);
     }
 }
 
@@ -365,8 +195,8 @@ static void render(const ds_dump *d)
 /* The facts every build_full dump must yield. */
 static void check_full(const arch_desc *a, bool with_sysinfo, bool memory64)
 {
-    fprintf(stderr, "-- arch %u sysinfo %d memory64 %d\n", a->raw, with_sysinfo, memory64);
-    mb m;
+    fprintf(stderr, "-- arch %u sysinfo %d memory64 %d\n", a->w->raw, with_sysinfo, memory64);
+    mdw m;
     build_full(&m, a, with_sysinfo, memory64);
     ds_error err;
     uint8_t *copy = malloc(m.len);
@@ -390,7 +220,7 @@ static void check_full(const arch_desc *a, bool with_sysinfo, bool memory64)
         CHECK_EQ_U64(c->cpus, 4);
         CHECK_STR(c->mdmp.csd_version, "Service Pack 9");
         CHECK_STR(c->mdmp.platform, "windows_nt");
-        if (a->raw == 0)
+        if (a->w->raw == 0)
             CHECK_STR(c->mdmp.cpu_info, "GenuineIntel family 6 model 13 stepping 8");
     } else {
         CHECK(has_note(c, "arch_from_context"));
@@ -460,7 +290,7 @@ static void check_full(const arch_desc *a, bool with_sysinfo, bool memory64)
     CHECK(c->mdmp.crashpad);
     CHECK_STR(c->mdmp.crashpad_report_id, "13121110-1514-1716-1819-1a1b1c1d1e1f");
     CHECK_EQ_U64(c->mdmp.crashpad_annotations, 2);
-    if (a->raw == 0x8003) {
+    if (a->w->raw == 0x8003) {
         CHECK(c->context.valid >> 33 & 1);
         CHECK_EQ_U64(c->context.regs[33], OLD_CPSR);
     }
@@ -493,7 +323,7 @@ static void check_full(const arch_desc *a, bool with_sysinfo, bool memory64)
 static void check_truncated_directory(void)
 {
     fprintf(stderr, "-- directory cut\n");
-    mb m;
+    mdw m;
     build_full(&m, &X64, true, false);
     /* keep the header and two and a half directory entries */
     size_t cut = 32 + 12 * 2 + 6;
@@ -518,12 +348,12 @@ static void check_truncated_directory(void)
 static void check_stream_past_eof(void)
 {
     fprintf(stderr, "-- stream past EOF\n");
-    mb m;
+    mdw m;
     build_full(&m, &X64, true, false);
     /* point the ModuleList (entry 2: SystemInfo, ThreadList, ModuleList) away */
     size_t e = 32 + 12 * 2;
     CHECK_EQ_U64(m.b[e], 4);
-    set32(&m, e + 8, (uint32_t)m.len + 100);
+    mdw_set32(&m, e + 8, (uint32_t)m.len + 100);
     ds_error err;
     uint8_t *copy = malloc(m.len);
     memcpy(copy, m.b, m.len);
@@ -547,19 +377,19 @@ static void check_stream_past_eof(void)
 static void check_stream_cut(void)
 {
     fprintf(stderr, "-- stream cut by EOF\n");
-    mb m;
-    mb_begin(&m, 2, 0);
-    put_system_info(&m, 9);
-    uint32_t l = put32(&m, 2);
-    uint32_t d0 = mb_zero(&m, 16), d1 = mb_zero(&m, 16);
-    uint32_t data = mb_zero(&m, 0x60);
-    set64(&m, d0, 0x1000);
-    set32(&m, d0 + 8, 0x20);
-    set32(&m, d0 + 12, data);
-    set64(&m, d1, 0x2000);
-    set32(&m, d1 + 8, 0x40);
-    set32(&m, d1 + 12, data + 0x20);
-    mb_stream(&m, 5, l, 4 + 32);
+    mdw m;
+    mdw_begin(&m, 2, 0);
+    mdw_system_info(&m, 9);
+    uint32_t l = mdw_put32(&m, 2);
+    uint32_t d0 = mdw_zero(&m, 16), d1 = mdw_zero(&m, 16);
+    uint32_t data = mdw_zero(&m, 0x60);
+    mdw_set64(&m, d0, 0x1000);
+    mdw_set32(&m, d0 + 8, 0x20);
+    mdw_set32(&m, d0 + 12, data);
+    mdw_set64(&m, d1, 0x2000);
+    mdw_set32(&m, d1 + 8, 0x40);
+    mdw_set32(&m, d1 + 12, data + 0x20);
+    mdw_stream(&m, 5, l, 4 + 32);
     ds_error err;
     size_t cut = m.len - 0x10; /* the second range loses 16 bytes */
     uint8_t *copy = malloc(cut);
@@ -583,34 +413,34 @@ static void check_stream_cut(void)
 static void check_padded_lists(void)
 {
     fprintf(stderr, "-- padded lists\n");
-    mb m;
-    mb_begin(&m, 3, 0);
-    put_system_info(&m, 0);
-    uint32_t name = put_string(&m, "/usr/lib/libx.so");
-    uint32_t cv = mb_zero(&m, 4 + 20);
-    set32(&m, cv, 0x4270454C); /* "LEpB" on disk */
+    mdw m;
+    mdw_begin(&m, 3, 0);
+    mdw_system_info(&m, 0);
+    uint32_t name = mdw_string(&m, "/usr/lib/libx.so");
+    uint32_t cv = mdw_zero(&m, 4 + 20);
+    mdw_set32(&m, cv, 0x4270454C); /* "LEpB" on disk */
     for (int i = 0; i < 20; i++)
         m.b[cv + 4 + i] = (uint8_t)(i + 1);
-    uint32_t ml = put32(&m, 2);
-    put32(&m, 0); /* padding */
+    uint32_t ml = mdw_put32(&m, 2);
+    mdw_put32(&m, 0); /* padding */
     for (int i = 0; i < 2; i++) {
-        uint32_t e = mb_zero(&m, 108);
-        set64(&m, e, 0x10000000ull * (unsigned)(i + 1));
-        set32(&m, e + 8, 0x1000);
-        set32(&m, e + 0x14, name);
-        set32(&m, e + 0x4C, 24);
-        set32(&m, e + 0x50, cv);
+        uint32_t e = mdw_zero(&m, 108);
+        mdw_set64(&m, e, 0x10000000ull * (unsigned)(i + 1));
+        mdw_set32(&m, e + 8, 0x1000);
+        mdw_set32(&m, e + 0x14, name);
+        mdw_set32(&m, e + 0x4C, 24);
+        mdw_set32(&m, e + 0x50, cv);
     }
-    mb_stream(&m, 4, ml, 8 + 2 * 108);
-    uint32_t data = mb_zero(&m, 8);
+    mdw_stream(&m, 4, ml, 8 + 2 * 108);
+    uint32_t data = mdw_zero(&m, 8);
     memcpy(m.b + data, "ABCDEFGH", 8);
-    uint32_t l = put32(&m, 1);
-    put32(&m, 0);
-    uint32_t dd = mb_zero(&m, 16);
-    set64(&m, dd, 0x5000);
-    set32(&m, dd + 8, 8);
-    set32(&m, dd + 12, data);
-    mb_stream(&m, 5, l, 8 + 16);
+    uint32_t l = mdw_put32(&m, 1);
+    mdw_put32(&m, 0);
+    uint32_t dd = mdw_zero(&m, 16);
+    mdw_set64(&m, dd, 0x5000);
+    mdw_set32(&m, dd + 8, 8);
+    mdw_set32(&m, dd + 12, data);
+    mdw_stream(&m, 5, l, 8 + 16);
     ds_error err;
     uint8_t *copy = malloc(m.len);
     memcpy(copy, m.b, m.len);
@@ -644,15 +474,15 @@ static void check_padded_lists(void)
 static void check_hostile_counts(void)
 {
     fprintf(stderr, "-- hostile counts\n");
-    mb m;
-    mb_begin(&m, 3, 0);
-    put_system_info(&m, 9);
-    uint32_t tl = put32(&m, 0xFFFFFFFFu);
-    mb_zero(&m, 48);
-    mb_stream(&m, 3, tl, 0xFFFFFFF0u);
-    uint32_t x = put32(&m, 0xFFFFFFFFu);
-    mb_stream(&m, 4, x, 4);
-    set32(&m, 8, 0xFFFFFFFFu); /* NumberOfStreams */
+    mdw m;
+    mdw_begin(&m, 3, 0);
+    mdw_system_info(&m, 9);
+    uint32_t tl = mdw_put32(&m, 0xFFFFFFFFu);
+    mdw_zero(&m, 48);
+    mdw_stream(&m, 3, tl, 0xFFFFFFF0u);
+    uint32_t x = mdw_put32(&m, 0xFFFFFFFFu);
+    mdw_stream(&m, 4, x, 4);
+    mdw_set32(&m, 8, 0xFFFFFFFFu); /* NumberOfStreams */
     ds_error err;
     uint8_t *copy = malloc(m.len);
     memcpy(copy, m.b, m.len);
@@ -691,7 +521,7 @@ static void check_too_short(void)
  * the whole report must come out for such dumps.
  */
 /* Where the built dump's stream of this type starts (aborts when absent). */
-static uint32_t stream_rva(const mb *m, uint32_t type)
+static uint32_t stream_rva(const mdw *m, uint32_t type)
 {
     for (uint32_t i = 0; i < m->nstreams; i++) {
         const uint8_t *e = m->b + 32 + 12 * i;
@@ -722,11 +552,11 @@ static void check_unknown_foreign_exception(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         fprintf(stderr, "-- foreign exception: %s\n", cases[i].label);
-        mb m;
+        mdw m;
         build_full(&m, &X64, true, false);
         /* PlatformId in MINIDUMP_SYSTEM_INFO (+20), ExceptionCode (+8). */
-        set32(&m, stream_rva(&m, 7) + 20, cases[i].platform);
-        set32(&m, stream_rva(&m, 6) + 8, cases[i].code);
+        mdw_set32(&m, stream_rva(&m, 7) + 20, cases[i].platform);
+        mdw_set32(&m, stream_rva(&m, 6) + 8, cases[i].code);
         ds_error err;
         uint8_t *copy = malloc(m.len);
         memcpy(copy, m.b, m.len);
@@ -749,10 +579,10 @@ static void check_unknown_foreign_exception(void)
 }
 
 /* A UTF-8 string as Crashpad writes one (u32 length, bytes, NUL). */
-static uint32_t put_utf8(mb *m, const char *s)
+static uint32_t put_utf8(mdw *m, const char *s)
 {
-    uint32_t at = put32(m, (uint32_t)strlen(s));
-    uint32_t b = mb_zero(m, strlen(s) + 1);
+    uint32_t at = mdw_put32(m, (uint32_t)strlen(s));
+    uint32_t b = mdw_zero(m, strlen(s) + 1);
     memcpy(m->b + b, s, strlen(s));
     return at;
 }
@@ -767,85 +597,85 @@ static void check_extras(uint32_t platform, uint32_t major, uint32_t minor, uint
                          const char *csd, const char *os_name, const char *os_version)
 {
     fprintf(stderr, "-- extras: %s\n", os_name);
-    mb m;
-    mb_begin(&m, 4, 1700000000);
-    uint32_t si_csd = put_string(&m, csd);
-    uint32_t si = mb_zero(&m, 56);
-    set16(&m, si, 9); /* amd64 */
+    mdw m;
+    mdw_begin(&m, 4, 1700000000);
+    uint32_t si_csd = mdw_string(&m, csd);
+    uint32_t si = mdw_zero(&m, 56);
+    mdw_set16(&m, si, 9); /* amd64 */
     m.b[si + 6] = 2;
     m.b[si + 7] = 1;
-    set32(&m, si + 8, major);
-    set32(&m, si + 12, minor);
-    set32(&m, si + 16, build);
-    set32(&m, si + 20, platform);
-    set32(&m, si + 24, si_csd);
-    mb_stream(&m, 7, si, 56);
+    mdw_set32(&m, si + 8, major);
+    mdw_set32(&m, si + 12, minor);
+    mdw_set32(&m, si + 16, build);
+    mdw_set32(&m, si + 20, platform);
+    mdw_set32(&m, si + 24, si_csd);
+    mdw_stream(&m, 7, si, 56);
 
     /* one module, version 1.2.3.4 in its VS_FIXEDFILEINFO */
-    uint32_t name = put_string(&m, "/opt/app/libapp.so");
-    uint32_t ml = put32(&m, 1);
-    uint32_t e = mb_zero(&m, 108);
-    set64(&m, e, CODE_VA);
-    set32(&m, e + 8, 0x10000);
-    set32(&m, e + 0x14, name);
-    set32(&m, e + 0x18, 0xFEEF04BD);
-    set32(&m, e + 0x20, 0x00010002);
-    set32(&m, e + 0x24, 0x00030004);
-    mb_stream(&m, 4, ml, mb_here(&m) - ml);
+    uint32_t name = mdw_string(&m, "/opt/app/libapp.so");
+    uint32_t ml = mdw_put32(&m, 1);
+    uint32_t e = mdw_zero(&m, 108);
+    mdw_set64(&m, e, CODE_VA);
+    mdw_set32(&m, e + 8, 0x10000);
+    mdw_set32(&m, e + 0x14, name);
+    mdw_set32(&m, e + 0x18, 0xFEEF04BD);
+    mdw_set32(&m, e + 0x20, 0x00010002);
+    mdw_set32(&m, e + 0x24, 0x00030004);
+    mdw_stream(&m, 4, ml, mdw_here(&m) - ml);
 
     /* Breakpad assertion: an invalid parameter caught by the CRT */
-    uint32_t as = mb_zero(&m, 0x308);
+    uint32_t as = mdw_zero(&m, 0x308);
     const char *x = "buffer != nullptr", *fn = "strcpy_s", *file = "string.c";
     for (size_t i = 0; x[i]; i++)
-        set16(&m, as + 2 * i, (uint8_t)x[i]);
+        mdw_set16(&m, as + 2 * i, (uint8_t)x[i]);
     for (size_t i = 0; fn[i]; i++)
-        set16(&m, as + 0x100 + 2 * i, (uint8_t)fn[i]);
+        mdw_set16(&m, as + 0x100 + 2 * i, (uint8_t)fn[i]);
     for (size_t i = 0; file[i]; i++)
-        set16(&m, as + 0x200 + 2 * i, (uint8_t)file[i]);
-    set32(&m, as + 0x300, 42);
-    set32(&m, as + 0x304, 1);
-    mb_stream(&m, 0x47670002, as, 0x308);
+        mdw_set16(&m, as + 0x200 + 2 * i, (uint8_t)file[i]);
+    mdw_set32(&m, as + 0x300, 42);
+    mdw_set32(&m, as + 0x304, 1);
+    mdw_stream(&m, 0x47670002, as, 0x308);
 
     /* Crashpad: one process annotation, and the module's list, simple and
      * string-object annotations (plus a non-string object, not shown) */
     uint32_t k1 = put_utf8(&m, "channel"), v1 = put_utf8(&m, "beta");
-    uint32_t dict = put32(&m, 1);
-    put32(&m, k1);
-    put32(&m, v1);
+    uint32_t dict = mdw_put32(&m, 1);
+    mdw_put32(&m, k1);
+    mdw_put32(&m, v1);
     uint32_t lv = put_utf8(&m, "loaded late");
-    uint32_t list = put32(&m, 1);
-    put32(&m, lv);
+    uint32_t list = mdw_put32(&m, 1);
+    mdw_put32(&m, lv);
     uint32_t k2 = put_utf8(&m, "gpu"), v2 = put_utf8(&m, "none");
-    uint32_t mdict = put32(&m, 1);
-    put32(&m, k2);
-    put32(&m, v2);
+    uint32_t mdict = mdw_put32(&m, 1);
+    mdw_put32(&m, k2);
+    mdw_put32(&m, v2);
     uint32_t on = put_utf8(&m, "url"), ov = put_utf8(&m, "https://example.invalid/");
     uint32_t bn = put_utf8(&m, "blob"), bv = put_utf8(&m, "xx");
-    uint32_t objs = put32(&m, 2);
-    put32(&m, on);
-    put32(&m, 1); /* type 1: string, reserved 0 */
-    put32(&m, ov);
-    put32(&m, bn);
-    put32(&m, 2); /* another type: not a string */
-    put32(&m, bv);
-    uint32_t mi = mb_zero(&m, 28);
-    set32(&m, mi, 1);
-    set32(&m, mi + 4, 8);
-    set32(&m, mi + 8, list);
-    set32(&m, mi + 12, 12);
-    set32(&m, mi + 16, mdict);
-    set32(&m, mi + 20, 28);
-    set32(&m, mi + 24, objs);
-    uint32_t mlist = put32(&m, 1);
-    put32(&m, 0); /* module index 0 */
-    put32(&m, 28);
-    put32(&m, mi);
-    uint32_t cp = mb_zero(&m, 52);
-    set32(&m, cp + 36, 12);
-    set32(&m, cp + 40, dict);
-    set32(&m, cp + 44, 16);
-    set32(&m, cp + 48, mlist);
-    mb_stream(&m, 0x43500001, cp, 52);
+    uint32_t objs = mdw_put32(&m, 2);
+    mdw_put32(&m, on);
+    mdw_put32(&m, 1); /* type 1: string, reserved 0 */
+    mdw_put32(&m, ov);
+    mdw_put32(&m, bn);
+    mdw_put32(&m, 2); /* another type: not a string */
+    mdw_put32(&m, bv);
+    uint32_t mi = mdw_zero(&m, 28);
+    mdw_set32(&m, mi, 1);
+    mdw_set32(&m, mi + 4, 8);
+    mdw_set32(&m, mi + 8, list);
+    mdw_set32(&m, mi + 12, 12);
+    mdw_set32(&m, mi + 16, mdict);
+    mdw_set32(&m, mi + 20, 28);
+    mdw_set32(&m, mi + 24, objs);
+    uint32_t mlist = mdw_put32(&m, 1);
+    mdw_put32(&m, 0); /* module index 0 */
+    mdw_put32(&m, 28);
+    mdw_put32(&m, mi);
+    uint32_t cp = mdw_zero(&m, 52);
+    mdw_set32(&m, cp + 36, 12);
+    mdw_set32(&m, cp + 40, dict);
+    mdw_set32(&m, cp + 44, 16);
+    mdw_set32(&m, cp + 48, mlist);
+    mdw_stream(&m, 0x43500001, cp, 52);
 
     ds_error err;
     ds_dump *d = ds_open_memory(m.b, m.len, NULL, &err);
@@ -900,10 +730,10 @@ static void check_gp_address(void)
 {
     fprintf(stderr, "-- general-protection address\n");
     for (int gp = 0; gp < 2; gp++) {
-        mb m;
+        mdw m;
         build_full(&m, &X64, true, false);
         /* ExceptionInformation[1] of the EXCEPTION_RECORD64 at +8 */
-        set64(&m, stream_rva(&m, 6) + 8 + 0x28, gp ? UINT64_MAX : 0x10);
+        mdw_set64(&m, stream_rva(&m, 6) + 8 + 0x28, gp ? UINT64_MAX : 0x10);
         ds_error err;
         ds_dump *d = ds_open_memory(m.b, m.len, NULL, &err);
         CHECK(d != NULL);

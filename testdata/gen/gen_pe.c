@@ -10,7 +10,9 @@
  *   ...    PAGE    if SizeOfImage is larger: the rest, never present in the dump
  */
 #include "gen_internal.h"
+#include "pe_headers.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #define RD_DEBUG 0x000
@@ -361,108 +363,42 @@ int pe_build(const gen_spec *s, size_t modidx, gen_image *img, char *err, size_t
         img->pdata_size = 8 * (3 + (uint32_t)nx);
     }
 
-    /* sections */
-    sect sec[6];
-    unsigned ns = 0;
-    sec[ns++] = (sect){".text", 0x1000, text_vsize, 0x60000020};
-    sec[ns++] = (sect){".rdata", 0x2000, rdata_vsize, 0x40000040};
-    if (pe64) sec[ns++] = (sect){".pdata", 0x3000, img->pdata_size, 0x40000040};
-    if (kernel) sec[ns++] = (sect){".data", img->data_rva, PG, 0xC8000040};
-    if (m->size > content) sec[ns++] = (sect){"PAGE", content, m->size - content, 0x60000020};
-
-    /* DOS header and stub */
-    static const uint8_t stub[] = {0x0E, 0x1F, 0xBA, 0x0E, 0x00, 0xB4, 0x09, 0xCD,
-                                   0x21, 0xB8, 0x01, 0x4C, 0xCD, 0x21};
-    static const char stubmsg[] = "This program cannot be run in DOS mode.\r\r\n$";
-    put16(b + 0x00, 0x5A4D);
-    put16(b + 0x02, 0x90);
-    put16(b + 0x04, 3);
-    put16(b + 0x08, 4);
-    put16(b + 0x0C, 0xFFFF);
-    put16(b + 0x10, 0xB8);
-    put16(b + 0x18, 0x40);
-    put32(b + 0x3C, 0x80);
-    memcpy(b + 0x40, stub, sizeof stub);
-    memcpy(b + 0x40 + sizeof stub, stubmsg, sizeof stubmsg - 1);
-
-    /* NT headers */
-    uint8_t *nt = b + 0x80;
-    uint16_t machine = s->arch == DS_ARCH_X64 ? 0x8664 : s->arch == DS_ARCH_ARM64 ? 0xAA64 : 0x14C;
-    uint16_t opt_size = pe64 ? 0xF0 : 0xE0;
-    uint16_t chars = pe64 ? 0x0022 : 0x0102;
-    if (name_is_dll(m->name)) chars |= 0x2000;
-    memcpy(nt, "PE\0\0", 4);
-    put16(nt + 4, machine);
-    put16(nt + 6, (uint16_t)ns);
-    put32(nt + 8, m->timestamp);
-    put16(nt + 0x14, opt_size);
-    put16(nt + 0x16, chars);
-
-    /* file layout of the sections (for PointerToRawData / sizes only) */
-    uint32_t raw_ptr = 0x400, size_code = 0, size_init = 0;
-    uint8_t *sh = nt + 0x18 + opt_size;
-    for (unsigned i = 0; i < ns; i++) {
-        uint32_t raw = (uint32_t)align_up(sec[i].vsize, 0x200);
-        uint8_t *h = sh + 40 * i;
-        memcpy(h, sec[i].name, strlen(sec[i].name));
-        put32(h + 0x08, sec[i].vsize);
-        put32(h + 0x0C, sec[i].rva);
-        put32(h + 0x10, raw);
-        put32(h + 0x14, raw_ptr);
-        put32(h + 0x24, sec[i].chars);
-        raw_ptr += raw;
-        if (sec[i].chars & 0x20) size_code += raw;
-        else size_init += raw;
+    /* sections, laid out in the file one after the other from 0x400 */
+    pe_headers h = {.timestamp = m->timestamp, .entry_rva = img->entry_rva,
+                    .checksum = m->checksum, .size_of_image = m->size, .base = m->base};
+    h.machine = s->arch == DS_ARCH_X64 ? 0x8664 : s->arch == DS_ARCH_ARM64 ? 0xAA64 : 0x14C;
+    h.characteristics = pe_default_characteristics(h.machine);
+    if (name_is_dll(m->name))
+        h.characteristics |= 0x2000;
+    const sect sec[5] = {
+        {".text", 0x1000, text_vsize, 0x60000020},
+        {".rdata", 0x2000, rdata_vsize, 0x40000040},
+        {pe64 ? ".pdata" : NULL, 0x3000, img->pdata_size, 0x40000040},
+        {kernel ? ".data" : NULL, img->data_rva, PG, 0xC8000040},
+        {m->size > content ? "PAGE" : NULL, content, m->size - content, 0x60000020},
+    };
+    uint32_t raw_ptr = PE_HEADERS_SIZE;
+    for (unsigned i = 0; i < 5; i++) {
+        if (!sec[i].name)
+            continue;
+        pe_section_hdr *e = &h.sec[h.nsec++];
+        snprintf(e->name, sizeof e->name, "%s", sec[i].name);
+        e->rva = sec[i].rva;
+        e->vsize = sec[i].vsize;
+        e->raw_size = (uint32_t)align_up(sec[i].vsize, 0x200);
+        e->raw_ptr = raw_ptr;
+        e->chars = sec[i].chars;
+        raw_ptr += e->raw_size;
     }
-
-    uint8_t *oh = nt + 0x18;
-    put16(oh + 0x00, pe64 ? 0x20B : 0x10B);
-    oh[0x02] = 14;
-    oh[0x03] = 29;
-    put32(oh + 0x04, size_code);
-    put32(oh + 0x08, size_init);
-    put32(oh + 0x10, img->entry_rva);
-    put32(oh + 0x14, 0x1000);
+    h.dir_rva[0] = exr;
+    h.dir_size[0] = export_size;
     if (pe64) {
-        put64(oh + 0x18, m->base);
-    } else {
-        put32(oh + 0x18, 0x2000);
-        put32(oh + 0x1C, (uint32_t)m->base);
+        h.dir_rva[3] = 0x3000;
+        h.dir_size[3] = img->pdata_size;
     }
-    put32(oh + 0x20, PG);
-    put32(oh + 0x24, 0x200);
-    put16(oh + 0x28, 10);
-    put16(oh + 0x2C, 10);
-    put16(oh + 0x30, 10);
-    put32(oh + 0x38, m->size);
-    put32(oh + 0x3C, 0x400);
-    put32(oh + 0x40, m->checksum);
-    put16(oh + 0x44, 1); /* IMAGE_SUBSYSTEM_NATIVE */
-    put16(oh + 0x46, pe64 ? 0x0160 : 0x0140);
-    uint8_t *dd;
-    if (pe64) {
-        put64(oh + 0x48, 0x40000);
-        put64(oh + 0x50, 0x1000);
-        put64(oh + 0x58, 0x100000);
-        put64(oh + 0x60, 0x1000);
-        put32(oh + 0x6C, 16);
-        dd = oh + 0x70;
-    } else {
-        put32(oh + 0x48, 0x40000);
-        put32(oh + 0x4C, 0x1000);
-        put32(oh + 0x50, 0x100000);
-        put32(oh + 0x54, 0x1000);
-        put32(oh + 0x5C, 16);
-        dd = oh + 0x60;
-    }
-    put32(dd + 0 * 8, exr);
-    put32(dd + 0 * 8 + 4, export_size);
-    if (pe64) {
-        put32(dd + 3 * 8, 0x3000);
-        put32(dd + 3 * 8 + 4, img->pdata_size);
-    }
-    put32(dd + 6 * 8, 0x2000 + RD_DEBUG);
-    put32(dd + 6 * 8 + 4, 28);
+    h.dir_rva[6] = 0x2000 + RD_DEBUG;
+    h.dir_size[6] = 28;
+    pe_write_headers(b, &h);
     return 0;
 }
 

@@ -1,8 +1,10 @@
 /* The minidump writer of mdmp.h. Layouts: MINIDUMP_HEADER (32 bytes),
  * MINIDUMP_DIRECTORY (12), MINIDUMP_THREAD (48), MINIDUMP_MODULE (108),
  * MINIDUMP_MEMORY_DESCRIPTOR (16), MINIDUMP_EXCEPTION_STREAM (0xA8),
- * MINIDUMP_SYSTEM_INFO (56), as Microsoft's minidumpapiset.h documents them. */
+ * MINIDUMP_SYSTEM_INFO (56); doc/formats.md 8. */
 #include "mdmp.h"
+
+#include "gen_internal.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -45,20 +47,17 @@ uint32_t mdw_bytes(mdw *w, const void *p, size_t n)
 
 void mdw_set16(mdw *w, size_t off, uint16_t v)
 {
-    for (int i = 0; i < 2; i++)
-        w->b[off + (size_t)i] = (uint8_t)(v >> (8 * i));
+    put16(w->b + off, v);
 }
 
 void mdw_set32(mdw *w, size_t off, uint32_t v)
 {
-    for (int i = 0; i < 4; i++)
-        w->b[off + (size_t)i] = (uint8_t)(v >> (8 * i));
+    put32(w->b + off, v);
 }
 
 void mdw_set64(mdw *w, size_t off, uint64_t v)
 {
-    mdw_set32(w, off, (uint32_t)v);
-    mdw_set32(w, off + 4, (uint32_t)(v >> 32));
+    put64(w->b + off, v);
 }
 
 uint32_t mdw_put32(mdw *w, uint32_t v)
