@@ -1,10 +1,12 @@
-/* Helpers the batch row renderings share (defined in batch.c). */
+/* Helpers the batch row renderings share (defined in rowutil.c, sort.c,
+ * rowjson.c). */
 #ifndef DS_REPORT_ROWUTIL_H
 #define DS_REPORT_ROWUTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -12,6 +14,8 @@
 
 /* FILETIME -> Unix seconds; false when out of the range gmtime handles. */
 bool filetime_to_unix(uint64_t ft, int64_t *out);
+/* Unix seconds -> UTC broken-down time; false when out of gmtime's range. */
+bool unix_tm(int64_t t, struct tm *tm);
 /* "2024-03-15T12:00:00Z" / "2024-03-15 12:00", or "" */
 void iso_time(int64_t t, char *buf, size_t len);
 void short_time(int64_t t, char *buf, size_t len);

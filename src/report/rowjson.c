@@ -1,0 +1,73 @@
+/*
+ * Batch rows as JSON lines (--format jsonl of a row).
+ */
+#include <jansson.h>
+#include <stdio.h>
+
+#include "report/rowutil.h"
+#include "report/safetext.h"
+
+json_t *iso_json(bool known, uint64_t ft)
+{
+    int64_t t;
+    char buf[40];
+    if (!known || !filetime_to_unix(ft, &t))
+        return json_null();
+    iso_time(t, buf, sizeof buf);
+    return buf[0] ? json_string(buf) : json_null();
+}
+
+json_t *opt_str(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *hex_json(uint64_t v)
+{
+    char b[24];
+    snprintf(b, sizeof b, "0x%llx", (unsigned long long)v);
+    return json_string(b);
+}
+
+char *ds_row_json(const ds_row *r, unsigned flags)
+{
+    json_t *root = json_object();
+    char mt[40] = "";
+    if (r->has_mtime)
+        iso_time(r->mtime, mt, sizeof mt);
+    json_object_set_new(root, "schema_version", json_integer(DS_JSON_SCHEMA_VERSION));
+    json_object_set_new(root, "tool", json_pack("{s:s, s:s}", "name", "dumpscan", "version",
+                                                DS_VERSION_STRING));
+    json_object_set_new(root, "file",
+                        json_pack("{s:o, s:I, s:o}", "path", ds_json_path(r->path ? r->path : ""),
+                                  "size",
+                                  (json_int_t)r->file_size, "mtime",
+                                  mt[0] ? json_string(mt) : json_null()));
+    json_object_set_new(root, "status", json_string(r->failed ? "failed" : "ok"));
+    json_object_set_new(root, "error", ds_json_path_or_null(r->error));
+    if (!r->failed) {
+        json_object_set_new(root, "format", json_string(format_name(r->format)));
+        json_object_set_new(root, "dump_kind", json_string(r->dump_kind));
+        json_object_set_new(root, "arch", json_string(ds_arch_name(r->arch)));
+        json_object_set_new(root, "crash_time", iso_json(r->crash_time.known,
+                                                         r->crash_time.value));
+        json_object_set_new(root, "code_type",
+                            r->has_code ? json_string(r->code_is_exception ? "exception"
+                                                                           : "bugcheck")
+                                        : json_null());
+        json_object_set_new(root, "code", r->has_code ? hex_json(r->code) : json_null());
+        json_object_set_new(root, "name", opt_str(r->title));
+        json_object_set_new(root, "suspect_module", opt_str(r->suspect_module));
+        json_object_set_new(root, "suspect_function", opt_str(r->suspect_function));
+        json_object_set_new(root, "confidence",
+                            r->has_verdict ? json_string(ds_confidence_name(r->confidence))
+                                           : json_null());
+        json_object_set_new(root, "class", opt_str(r->crash_class));
+        json_object_set_new(root, "bucket", opt_str(r->bucket));
+        json_object_set_new(root, "damaged", json_boolean(r->damaged));
+    }
+    size_t jf = JSON_PRESERVE_ORDER | (flags & DS_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT);
+    char *out = json_dumps(root, jf);
+    json_decref(root);
+    return out;
+}
