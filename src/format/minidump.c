@@ -23,8 +23,6 @@
 /* Real dumps have tens of streams; past this the directory is garbage. */
 #define MD_MAX_STREAMS 65536u
 
-/* 11644473600 s between 1601-01-01 and 1970-01-01 (FILETIME vs time_t). */
-#define FILETIME_UNIX_EPOCH 11644473600ull
 
 /* -------------------------------------------------------------- lookups */
 
@@ -557,7 +555,7 @@ int ds_minidump_read(ds_reader *r, ds_error *err)
     c->mdmp.flags = ds_le64(h + 0x18);
     uint32_t stamp = ds_le32(h + 0x14); /* time_t */
     if (stamp)
-        c->crash_time = ds_known((stamp + FILETIME_UNIX_EPOCH) * 10000000ull);
+        c->crash_time = ds_known(ds_unix_to_filetime(stamp));
 
     md_ctx m = {.r = r, .c = c, .f = r->file, .may_guess_arch = true};
     md_slot slots[MD_NHANDLERS];

@@ -57,16 +57,32 @@ const ds_module *ds_module_at(const ds_crash *c, uint64_t va)
     return NULL;
 }
 
+/* 11644473600 s between 1601-01-01 and 1970-01-01. */
+#define FILETIME_UNIX_EPOCH 11644473600ull
+
+bool ds_filetime_to_unix(uint64_t ft, int64_t *out)
+{
+    uint64_t secs = ft / 10000000ull;
+    if (ft == 0 || secs < FILETIME_UNIX_EPOCH ||
+        secs - FILETIME_UNIX_EPOCH > 253402300799ull) /* past 9999 */
+        return false;
+    *out = (int64_t)(secs - FILETIME_UNIX_EPOCH);
+    return true;
+}
+
+uint64_t ds_unix_to_filetime(int64_t t)
+{
+    return ((uint64_t)t + FILETIME_UNIX_EPOCH) * 10000000ull;
+}
+
 void ds_format_filetime(uint64_t ft, char *buf, size_t len)
 {
-    /* 11644473600 s between 1601-01-01 and 1970-01-01. */
-    const uint64_t epoch_diff = 11644473600ull;
-    uint64_t secs = ft / 10000000ull;
-    if (secs < epoch_diff || secs - epoch_diff > 253402300799ull) { /* past 9999 */
+    int64_t secs;
+    if (!ds_filetime_to_unix(ft, &secs)) {
         snprintf(buf, len, "invalid");
         return;
     }
-    time_t t = (time_t)(secs - epoch_diff);
+    time_t t = (time_t)secs;
     struct tm tm;
     if (!gmtime_r(&t, &tm)) {
         snprintf(buf, len, "invalid");

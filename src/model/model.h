@@ -27,6 +27,12 @@ char *ds_strdup(const char *s);
 /* Base name of a Windows or POSIX path, as a new string. */
 char *ds_basename_dup(const char *path);
 
+/* The one FILETIME (100 ns since 1601-01-01 UTC) <-> Unix seconds conversion.
+ * ds_filetime_to_unix is false for 0 (unset) and for times before 1970 or
+ * after 9999 (what gmtime and ISO 8601 cannot show). */
+bool ds_filetime_to_unix(uint64_t ft, int64_t *out);
+uint64_t ds_unix_to_filetime(int64_t t);
+
 void ds_crash_free(ds_crash *c);
 /* Free what a frame owns (names, source positions, inline frames). */
 void ds_frame_free(ds_frame *f);

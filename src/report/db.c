@@ -29,6 +29,7 @@
 #include "io/source.h"
 #include "model/model.h"
 #include "report/rowrec.h"
+#include "report/rowutil.h"
 #include "report/safetext.h"
 
 /* Schema steps: steps[v - 1] takes a database from version v - 1 to v. Never
@@ -524,10 +525,8 @@ int ds_db_store(ds_db *db, const ds_row *r, const char *head_hash, int64_t mtime
     sqlite3_bind_int(st, 5, DS_ANALYSIS_VERSION);
     sqlite3_bind_int64(st, 6, db->now);
     int64_t ct;
-    if (!r->failed && r->crash_time.known && r->crash_time.value / 10000000ull > 11644473600ull) {
-        ct = (int64_t)(r->crash_time.value / 10000000ull - 11644473600ull);
+    if (row_crash_unix(r, &ct))
         sqlite3_bind_int64(st, 7, ct);
-    }
     sqlite3_bind_text(st, 8, r->failed ? "failed" : "ok", -1, SQLITE_STATIC);
     if (r->has_code)
         sqlite3_bind_int64(st, 9, r->code);

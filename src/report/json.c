@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "analysis/ntstatus.h"
+#include "model/model.h"
 #include "report/callsite.h"
 #include "report/regnames.h"
 #include "report/safetext.h"
@@ -258,7 +259,7 @@ static json_t *os_json(const ds_crash *c)
 /* MDMP header time_t -> the FILETIME filetime_json() takes. */
 static ds_u64 time_t_to_filetime(ds_u64 t)
 {
-    ds_u64 r = {(t.value + 11644473600ull) * 10000000ull, t.known && t.value};
+    ds_u64 r = {ds_unix_to_filetime((int64_t)t.value), t.known && t.value};
     return r;
 }
 

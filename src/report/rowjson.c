@@ -11,7 +11,7 @@ json_t *iso_json(bool known, uint64_t ft)
 {
     int64_t t;
     char buf[40];
-    if (!known || !filetime_to_unix(ft, &t))
+    if (!known || !ds_filetime_to_unix(ft, &t))
         return json_null();
     iso_time(t, buf, sizeof buf);
     return buf[0] ? json_string(buf) : json_null();

@@ -384,8 +384,8 @@ static bool dup_path(char **slot, const char *s)
     return !s || (*slot = ds_json_path_decode(s)) != NULL;
 }
 
-/* "2024-03-15T12:00:00Z" -> FILETIME */
-static bool iso_filetime(const char *s, uint64_t *ft)
+/* "2024-03-15T12:00:00Z" -> Unix seconds */
+static bool iso_unix(const char *s, int64_t *out)
 {
     struct tm tm = {0};
     char z = 0;
@@ -397,7 +397,7 @@ static bool iso_filetime(const char *s, uint64_t *ft)
     time_t t = timegm(&tm);
     if (t < 0)
         return false;
-    *ft = ((uint64_t)t + 11644473600ull) * 10000000ull;
+    *out = (int64_t)t;
     return true;
 }
 
@@ -433,7 +433,9 @@ static bool row_from_report(ds_row *r, json_t *o)
         sscanf(ver, "%u.%u", &r->os_major, &r->os_minor);
     r->os_build = (uint32_t)json_integer_value(json_object_get(json_object_get(o, "os"),
                                                                "build"));
-    r->crash_time.known = iso_filetime(jstr(o, "crash_time", NULL), &r->crash_time.value);
+    int64_t ct;
+    if (iso_unix(jstr(o, "crash_time", NULL), &ct))
+        r->crash_time = ds_known(ds_unix_to_filetime(ct));
     json_t *bc = json_object_get(o, "bugcheck"), *ex = json_object_get(o, "exception");
     json_t *code_src = json_is_object(bc) ? bc
                        : r->format == DS_FORMAT_MINIDUMP && json_is_object(ex) ? ex
@@ -492,11 +494,8 @@ static bool row_from_row_json(ds_row *r, json_t *o)
         !dup_path(&r->error, jstr(o, "error", NULL)))
         return false;
     r->file_size = (uint64_t)json_integer_value(json_object_get(file, "size"));
-    uint64_t ft;
-    if (iso_filetime(jstr(file, "mtime", NULL), &ft)) {
+    if (iso_unix(jstr(file, "mtime", NULL), &r->mtime))
         r->has_mtime = true;
-        r->mtime = (int64_t)(ft / 10000000ull - 11644473600ull);
-    }
     return true;
 }
 

@@ -7,17 +7,6 @@
 
 #include "report/rowutil.h"
 
-/* FILETIME -> Unix seconds; false when out of the range gmtime handles. */
-bool filetime_to_unix(uint64_t ft, int64_t *out)
-{
-    const uint64_t epoch_diff = 11644473600ull;
-    uint64_t secs = ft / 10000000ull;
-    if (ft == 0 || secs < epoch_diff || secs - epoch_diff > 253402300799ull)
-        return false;
-    *out = (int64_t)(secs - epoch_diff);
-    return true;
-}
-
 bool unix_tm(int64_t t, struct tm *tm)
 {
     if (t < 0 || t > 253402300799ll)
@@ -44,7 +33,7 @@ void short_time(int64_t t, char *buf, size_t len)
 
 bool row_crash_unix(const ds_row *r, int64_t *t)
 {
-    return !r->failed && r->crash_time.known && filetime_to_unix(r->crash_time.value, t);
+    return !r->failed && r->crash_time.known && ds_filetime_to_unix(r->crash_time.value, t);
 }
 
 const char *format_name(ds_format f)

@@ -11,9 +11,8 @@
 #include <jansson.h>
 
 #include "dumpscan/dumpscan.h"
+#include "model/model.h"
 
-/* FILETIME -> Unix seconds; false when out of the range gmtime handles. */
-bool filetime_to_unix(uint64_t ft, int64_t *out);
 /* Unix seconds -> UTC broken-down time; false when out of gmtime's range. */
 bool unix_tm(int64_t t, struct tm *tm);
 /* "2024-03-15T12:00:00Z" / "2024-03-15 12:00", or "" */

@@ -382,7 +382,7 @@ static bool is_new(const ds_summary *s, const group *g)
 {
     int64_t t;
     return s->has_since && g->kind == G_BUCKET && g->count && g->has_any &&
-           filetime_to_unix(g->first_any, &t) && t >= s->since;
+           ds_filetime_to_unix(g->first_any, &t) && t >= s->since;
 }
 
 static bool new_buckets_text(const ds_summary *s, ds_strbuf *b, const char *since)
@@ -398,7 +398,7 @@ static bool new_buckets_text(const ds_summary *s, ds_strbuf *b, const char *sinc
         char first[24] = "";
         if (!is_new(s, g))
             continue;
-        if (filetime_to_unix(g->first_any, &t))
+        if (ds_filetime_to_unix(g->first_any, &t))
             short_time(t, first, sizeof first);
         ds_sb_printf(b, "  ");
         if (g->key)
@@ -458,8 +458,8 @@ char *ds_summary_text(const ds_summary *s)
                          counted == 1 ? "" : "es", pct);
             int64_t t0, t1;
             char a[24], z[24];
-            if (g->has_time && filetime_to_unix(g->first, &t0) &&
-                filetime_to_unix(g->last, &t1)) {
+            if (g->has_time && ds_filetime_to_unix(g->first, &t0) &&
+                ds_filetime_to_unix(g->last, &t1)) {
                 short_time(t0, a, sizeof a);
                 short_time(t1, z, sizeof z);
                 if (g->first == g->last)
@@ -555,8 +555,7 @@ static bool since_json(const ds_summary *s, json_t *root)
     size_t *idx = kind_order(s, G_BUCKET, &n);
     if (!idx)
         return false;
-    uint64_t ft = ((uint64_t)s->since + 11644473600ull) * 10000000ull;
-    json_object_set_new(root, "since", iso_json(s->since >= 0, ft));
+    json_object_set_new(root, "since", iso_json(s->since >= 0, ds_unix_to_filetime(s->since)));
     json_object_set_new(root, "counted", json_integer((json_int_t)(s->analyzed - s->before)));
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
