@@ -11,48 +11,10 @@
 #include "analysis/ntstatus.h"
 #include "model/model.h"
 #include "report/callsite.h"
+#include "report/jsonval.h"
 #include "report/regnames.h"
+#include "report/rowutil.h"
 #include "report/safetext.h"
-
-static json_t *hex(uint64_t v)
-{
-    char b[24];
-    snprintf(b, sizeof b, "0x%llx", (unsigned long long)v);
-    return json_string(b);
-}
-
-static json_t *opt_hex(ds_u64 v)
-{
-    return v.known ? hex(v.value) : json_null();
-}
-
-static json_t *opt_int(ds_u64 v)
-{
-    return v.known ? json_integer((json_int_t)v.value) : json_null();
-}
-
-static json_t *str_or_null(const char *s)
-{
-    return s && *s ? json_string(s) : json_null();
-}
-
-static json_t *filetime_json(ds_u64 ft)
-{
-    if (!ft.known || ft.value == 0)
-        return json_null();
-    char b[32], iso[40];
-    ds_format_filetime(ft.value, b, sizeof b);
-    if (b[0] == 'i') /* "invalid" */
-        return json_null();
-    snprintf(iso, sizeof iso, "%.10sT%sZ", b, b + 11);
-    return json_string(iso);
-}
-
-static const char *format_name(ds_format f)
-{
-    static const char *const n[] = {"unknown", "kernel32", "kernel64", "minidump"};
-    return (unsigned)f < 4 ? n[f] : "unknown";
-}
 
 static const char *severity_name(ds_severity s)
 {
@@ -93,27 +55,27 @@ static json_t *module_json(const ds_module *m)
 {
     json_t *o = json_object();
     json_object_set_new(o, "name", json_string(m->name));
-    json_object_set_new(o, "path", str_or_null(m->path));
-    json_object_set_new(o, "base", hex(m->base));
-    json_object_set_new(o, "size", hex(m->size));
-    json_object_set_new(o, "end", hex(m->base + m->size));
+    json_object_set_new(o, "path", ds_json_str(m->path));
+    json_object_set_new(o, "base", ds_json_hex(m->base));
+    json_object_set_new(o, "size", ds_json_hex(m->size));
+    json_object_set_new(o, "end", ds_json_hex(m->base + m->size));
     json_object_set_new(o, "owner", json_string(m->owner ? m->owner : "unknown"));
-    json_object_set_new(o, "owner_source", str_or_null(m->owner_source));
+    json_object_set_new(o, "owner_source", ds_json_str(m->owner_source));
     if (m->flags & DS_MOD_UNLOADED)
         return o;
-    json_object_set_new(o, "timestamp", opt_hex(m->timestamp));
-    json_object_set_new(o, "image_size", opt_hex(m->image_size));
-    json_object_set_new(o, "checksum", opt_hex(m->checksum));
+    json_object_set_new(o, "timestamp", ds_json_opt_hex(m->timestamp));
+    json_object_set_new(o, "image_size", ds_json_opt_hex(m->image_size));
+    json_object_set_new(o, "checksum", ds_json_opt_hex(m->checksum));
     json_object_set_new(o, "header_in_dump", json_boolean(m->flags & DS_MOD_HEADER_IN_DUMP));
     json_object_set_new(o, "source", json_string(module_source(m->flags)));
     json_object_set_new(o, "pdb", codeview_json(&m->cv));
-    json_object_set_new(o, "image_file", str_or_null(m->image_file));
-    json_object_set_new(o, "symbol_file", str_or_null(m->symbol_file));
-    json_object_set_new(o, "symbol_problem", str_or_null(m->symbol_problem));
-    json_object_set_new(o, "file_version", str_or_null(m->file_version));
-    json_object_set_new(o, "product_name", str_or_null(m->product_name));
-    json_object_set_new(o, "company_name", str_or_null(m->company_name));
-    json_object_set_new(o, "file_description", str_or_null(m->file_description));
+    json_object_set_new(o, "image_file", ds_json_str(m->image_file));
+    json_object_set_new(o, "symbol_file", ds_json_str(m->symbol_file));
+    json_object_set_new(o, "symbol_problem", ds_json_str(m->symbol_problem));
+    json_object_set_new(o, "file_version", ds_json_str(m->file_version));
+    json_object_set_new(o, "product_name", ds_json_str(m->product_name));
+    json_object_set_new(o, "company_name", ds_json_str(m->company_name));
+    json_object_set_new(o, "file_description", ds_json_str(m->file_description));
     return o;
 }
 
@@ -129,7 +91,7 @@ static json_t *hex_array(const uint64_t *v, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, hex(v[i]));
+        json_array_append_new(a, ds_json_hex(v[i]));
     return a;
 }
 
@@ -141,11 +103,11 @@ static json_t *context_json(const ds_crash *c, const ds_context *x, bool present
     for (unsigned i = 0; i < DS_MAX_REGS; i++) {
         const char *n = ds_reg_name(x->arch, i);
         if (n && (x->valid >> i & 1))
-            json_object_set_new(regs, n, hex(x->regs[i]));
+            json_object_set_new(regs, n, ds_json_hex(x->regs[i]));
     }
     const ds_module *m = ds_module_at(c, x->pc);
     return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "arch", ds_arch_name(x->arch), "pc",
-                     hex(x->pc), "sp", hex(x->sp), "fp", hex(x->fp), "pc_module",
+                     ds_json_hex(x->pc), "sp", ds_json_hex(x->sp), "fp", ds_json_hex(x->fp), "pc_module",
                      m ? json_string(m->name) : json_null(), "registers", regs);
 }
 
@@ -156,10 +118,10 @@ static json_t *triage_json(const ds_triage_info *t)
     return json_pack("{s:I, s:b, s:I, s:I, s:o, s:I, s:o, s:o, s:I, s:b}", "size_of_dump",
                      (json_int_t)t->size_of_dump, "valid_marker", t->valid_marker,
                      "driver_count", (json_int_t)t->driver_count, "data_blocks",
-                     (json_int_t)t->data_blocks, "stack_base", hex(t->stack_low),
+                     (json_int_t)t->data_blocks, "stack_base", ds_json_hex(t->stack_low),
                      "stack_size", (json_int_t)t->stack_size, "triage_options",
-                     hex(t->triage_options), "broken_driver",
-                     str_or_null(t->broken_driver), "secondary_data_blobs",
+                     ds_json_hex(t->triage_options), "broken_driver",
+                     ds_json_str(t->broken_driver), "secondary_data_blobs",
                      (json_int_t)t->secondary_blobs, "kdbg_copy", t->kdbg_copy);
 }
 
@@ -170,10 +132,10 @@ static json_t *processors_json(const ds_crash *c)
         const ds_processor *p = &c->kernel.processors[i];
         json_array_append_new(
             a, json_pack("{s:I, s:o, s:o, s:o, s:o}", "index", (json_int_t)p->index, "prcb",
-                         hex(p->prcb), "current_thread",
-                         p->current_thread ? hex(p->current_thread) : json_null(),
+                         ds_json_hex(p->prcb), "current_thread",
+                         p->current_thread ? ds_json_hex(p->current_thread) : json_null(),
                          "current_process",
-                         p->current_process ? hex(p->current_process) : json_null(),
+                         p->current_process ? ds_json_hex(p->current_process) : json_null(),
                          "context", context_json(c, &p->context, p->has_context)));
     }
     return a;
@@ -185,34 +147,34 @@ static json_t *kernel_json(const ds_crash *c)
         return json_null();
     const ds_kernel_info *k = &c->kernel;
     json_t *o = json_object();
-    json_object_set_new(o, "major_version", hex(k->major_version));
+    json_object_set_new(o, "major_version", ds_json_hex(k->major_version));
     json_object_set_new(o, "build_flavor", json_string(k->major_version == 0xF   ? "free"
                                                        : k->major_version == 0xC ? "checked"
                                                                                  : "unknown"));
-    json_object_set_new(o, "directory_table_base", opt_hex(k->directory_table_base));
-    json_object_set_new(o, "pfn_database", opt_hex(k->pfn_database));
-    json_object_set_new(o, "ps_loaded_module_list", opt_hex(k->ps_loaded_module_list));
-    json_object_set_new(o, "ps_active_process_head", opt_hex(k->ps_active_process_head));
-    json_object_set_new(o, "kd_debugger_data_block", opt_hex(k->kd_debugger_data_block));
-    json_object_set_new(o, "writer_status", opt_int(k->writer_status));
-    json_object_set_new(o, "secondary_data_state", opt_hex(k->secondary_data_state));
-    json_object_set_new(o, "attributes", opt_hex(k->attributes));
-    json_object_set_new(o, "boot_id", opt_int(k->boot_id));
-    json_object_set_new(o, "mini_dump_fields", opt_hex(k->mini_dump_fields));
-    json_object_set_new(o, "required_dump_space", opt_int(k->required_dump_space));
-    json_object_set_new(o, "kd_secondary_version", opt_int(k->kd_secondary_version));
+    json_object_set_new(o, "directory_table_base", ds_json_opt_hex(k->directory_table_base));
+    json_object_set_new(o, "pfn_database", ds_json_opt_hex(k->pfn_database));
+    json_object_set_new(o, "ps_loaded_module_list", ds_json_opt_hex(k->ps_loaded_module_list));
+    json_object_set_new(o, "ps_active_process_head", ds_json_opt_hex(k->ps_active_process_head));
+    json_object_set_new(o, "kd_debugger_data_block", ds_json_opt_hex(k->kd_debugger_data_block));
+    json_object_set_new(o, "writer_status", ds_json_opt_int(k->writer_status));
+    json_object_set_new(o, "secondary_data_state", ds_json_opt_hex(k->secondary_data_state));
+    json_object_set_new(o, "attributes", ds_json_opt_hex(k->attributes));
+    json_object_set_new(o, "boot_id", ds_json_opt_int(k->boot_id));
+    json_object_set_new(o, "mini_dump_fields", ds_json_opt_hex(k->mini_dump_fields));
+    json_object_set_new(o, "required_dump_space", ds_json_opt_int(k->required_dump_space));
+    json_object_set_new(o, "kd_secondary_version", ds_json_opt_int(k->kd_secondary_version));
     json_object_set_new(o, "pae", c->arch == DS_ARCH_X86 ? json_boolean(k->pae) : json_null());
-    json_object_set_new(o, "comment", str_or_null(k->comment));
+    json_object_set_new(o, "comment", ds_json_str(k->comment));
     json_object_set_new(o, "physical_pages", json_integer((json_int_t)k->physical_pages));
     json_object_set_new(o, "highest_pfn", json_integer((json_int_t)k->highest_pfn));
     json_object_set_new(o, "kdbg_plain", json_boolean(k->kdbg_plain));
-    json_object_set_new(o, "kernel_base", k->kernel_base ? hex(k->kernel_base) : json_null());
+    json_object_set_new(o, "kernel_base", k->kernel_base ? ds_json_hex(k->kernel_base) : json_null());
     json_object_set_new(o, "processors", processors_json(c));
     json_object_set_new(o, "crashing_cpu",
                         k->crashing_cpu >= 0 && (size_t)k->crashing_cpu < k->nprocessors
                             ? json_integer(k->processors[k->crashing_cpu].index)
                             : json_null());
-    json_object_set_new(o, "crashing_cpu_evidence", str_or_null(k->crashing_cpu_reason));
+    json_object_set_new(o, "crashing_cpu_evidence", ds_json_str(k->crashing_cpu_reason));
     json_object_set_new(o, "triage", triage_json(&k->triage));
     return o;
 }
@@ -241,26 +203,19 @@ static json_t *os_json(const ds_crash *c)
     json_object_set_new(o, "build", c->os_build ? json_integer(c->os_build) : json_null());
     bool md = c->format == DS_FORMAT_MINIDUMP;
     json_object_set_new(o, "product_type",
-                        opt_int(md ? c->mdmp.product_type : c->kernel.product_type));
-    json_object_set_new(o, "suite_mask", opt_hex(md ? c->mdmp.suite_mask : c->kernel.suite_mask));
-    json_object_set_new(o, "csd_version", str_or_null(c->mdmp.csd_version));
+                        ds_json_opt_int(md ? c->mdmp.product_type : c->kernel.product_type));
+    json_object_set_new(o, "suite_mask", ds_json_opt_hex(md ? c->mdmp.suite_mask : c->kernel.suite_mask));
+    json_object_set_new(o, "csd_version", ds_json_str(c->mdmp.csd_version));
     const ds_facts *f = &c->facts;
     json_object_set_new(o, "name", f->os_name[0] ? json_string(f->os_name) : json_null());
     json_object_set_new(o, "version_string",
                         f->os_version[0] ? json_string(f->os_version) : json_null());
     json_object_set_new(o, "revision",
                         f->os_revision >= 0 ? json_integer(f->os_revision) : json_null());
-    json_object_set_new(o, "product", str_or_null(f->os_product));
+    json_object_set_new(o, "product", ds_json_str(f->os_product));
     json_object_set_new(o, "build_lab", c->kernel.build_lab[0] ? json_string(c->kernel.build_lab)
                                                                : json_null());
     return o;
-}
-
-/* MDMP header time_t -> the FILETIME filetime_json() takes. */
-static ds_u64 time_t_to_filetime(ds_u64 t)
-{
-    ds_u64 r = {ds_unix_to_filetime((int64_t)t.value), t.known && t.value};
-    return r;
 }
 
 static json_t *assertion_json(const ds_minidump_info *m)
@@ -269,8 +224,8 @@ static json_t *assertion_json(const ds_minidump_info *m)
     if (!m->has_assertion)
         return json_null();
     return json_pack("{s:o, s:o, s:o, s:I, s:s}", "expression",
-                     str_or_null(m->assert_expression), "function",
-                     str_or_null(m->assert_function), "file", str_or_null(m->assert_file),
+                     ds_json_str(m->assert_expression), "function",
+                     ds_json_str(m->assert_function), "file", ds_json_str(m->assert_file),
                      "line", (json_int_t)m->assert_line, "type",
                      m->assert_type < 3 ? kinds[m->assert_type] : "unknown");
 }
@@ -282,39 +237,40 @@ static json_t *minidump_json(const ds_crash *c)
     const ds_minidump_info *m = &c->mdmp;
     json_t *o = json_object();
     json_object_set_new(o, "streams", json_integer(m->streams));
-    json_object_set_new(o, "version", hex(m->version));
-    json_object_set_new(o, "flags", hex(m->flags));
-    json_object_set_new(o, "platform_id", m->has_system_info ? hex(m->platform_id) : json_null());
+    json_object_set_new(o, "version", ds_json_hex(m->version));
+    json_object_set_new(o, "flags", ds_json_hex(m->flags));
+    json_object_set_new(o, "platform_id", m->has_system_info ? ds_json_hex(m->platform_id) : json_null());
     json_object_set_new(o, "platform", json_string(m->platform ? m->platform : "unknown"));
     json_object_set_new(o, "processor_architecture",
                         m->has_system_info ? json_integer(m->processor_arch_raw) : json_null());
-    json_object_set_new(o, "cpu_info", str_or_null(m->cpu_info));
-    json_object_set_new(o, "os_text", str_or_null(m->os_text));
-    json_object_set_new(o, "build_string", str_or_null(m->build_string));
-    json_object_set_new(o, "process_id", opt_int(m->process_id));
+    json_object_set_new(o, "cpu_info", ds_json_str(m->cpu_info));
+    json_object_set_new(o, "os_text", ds_json_str(m->os_text));
+    json_object_set_new(o, "build_string", ds_json_str(m->build_string));
+    json_object_set_new(o, "process_id", ds_json_opt_int(m->process_id));
     json_object_set_new(o, "process_create_time",
-                        filetime_json(time_t_to_filetime(m->process_create_time)));
+                        ds_json_time(m->process_create_time.known && m->process_create_time.value,
+                                     ds_unix_to_filetime((int64_t)m->process_create_time.value)));
     json_object_set_new(o, "memory_ranges", json_integer(m->memory_ranges));
     json_object_set_new(o, "memory_bytes", json_integer((json_int_t)m->memory_bytes));
-    json_object_set_new(o, "handle_count", opt_int(m->handle_count));
-    json_object_set_new(o, "breakpad_dump_thread_id", opt_int(m->breakpad_dump_thread));
+    json_object_set_new(o, "handle_count", ds_json_opt_int(m->handle_count));
+    json_object_set_new(o, "breakpad_dump_thread_id", ds_json_opt_int(m->breakpad_dump_thread));
     json_object_set_new(o, "breakpad_requesting_thread_id",
-                        opt_int(m->breakpad_requesting_thread));
-    json_object_set_new(o, "lsb_release", str_or_null(m->lsb_release));
-    json_object_set_new(o, "linux_maps_entries", opt_int(m->linux_maps_entries));
+                        ds_json_opt_int(m->breakpad_requesting_thread));
+    json_object_set_new(o, "lsb_release", ds_json_str(m->lsb_release));
+    json_object_set_new(o, "linux_maps_entries", ds_json_opt_int(m->linux_maps_entries));
     json_object_set_new(o, "assertion", assertion_json(m));
     json_t *ann = json_array();
     for (size_t i = 0; i < m->nannotations; i++)
         json_array_append_new(ann, json_pack("{s:o, s:o, s:s}", "module",
-                                             str_or_null(m->annotations[i].module), "key",
-                                             str_or_null(m->annotations[i].key), "value",
+                                             ds_json_str(m->annotations[i].module), "key",
+                                             ds_json_str(m->annotations[i].key), "value",
                                              m->annotations[i].value));
     json_object_set_new(o, "annotations", ann);
     json_object_set_new(o, "crashpad",
                         m->crashpad ? json_pack("{s:o, s:o, s:I}", "report_id",
-                                                str_or_null(m->crashpad_report_id),
+                                                ds_json_str(m->crashpad_report_id),
                                                 "client_id",
-                                                str_or_null(m->crashpad_client_id),
+                                                ds_json_str(m->crashpad_client_id),
                                                 "simple_annotations",
                                                 (json_int_t)m->crashpad_annotations)
                                     : json_null());
@@ -328,20 +284,20 @@ static json_t *threads_json(const ds_crash *c)
         const ds_thread *t = &c->threads[i];
         json_t *o = json_object();
         json_object_set_new(o, "id", json_integer(t->id));
-        json_object_set_new(o, "name", str_or_null(t->name));
+        json_object_set_new(o, "name", ds_json_str(t->name));
         json_object_set_new(o, "crashing",
                             json_boolean(c->crashing_thread && t->id == c->crashing_thread));
-        json_object_set_new(o, "teb", hex(t->teb));
-        json_object_set_new(o, "stack_base", t->stack_size ? hex(t->stack_base) : json_null());
+        json_object_set_new(o, "teb", ds_json_hex(t->teb));
+        json_object_set_new(o, "stack_base", t->stack_size ? ds_json_hex(t->stack_base) : json_null());
         json_object_set_new(o, "stack_size", json_integer((json_int_t)t->stack_size));
-        json_object_set_new(o, "pc", t->has_context ? hex(t->context.pc) : json_null());
-        json_object_set_new(o, "sp", t->has_context ? hex(t->context.sp) : json_null());
+        json_object_set_new(o, "pc", t->has_context ? ds_json_hex(t->context.pc) : json_null());
+        json_object_set_new(o, "sp", t->has_context ? ds_json_hex(t->context.sp) : json_null());
         const ds_module *m = t->has_context ? ds_module_at(c, t->context.pc) : NULL;
         json_object_set_new(o, "pc_module", m ? json_string(m->name) : json_null());
         json_object_set_new(o, "suspend_count", json_integer(t->suspend_count));
-        json_object_set_new(o, "start_address", opt_hex(t->start_address));
-        json_object_set_new(o, "create_time", filetime_json(t->create_time));
-        json_object_set_new(o, "dump_flags", t->has_info ? hex(t->dump_flags) : json_null());
+        json_object_set_new(o, "start_address", ds_json_opt_hex(t->start_address));
+        json_object_set_new(o, "create_time", ds_json_time(t->create_time.known, t->create_time.value));
+        json_object_set_new(o, "dump_flags", t->has_info ? ds_json_hex(t->dump_flags) : json_null());
         json_array_append_new(a, o);
     }
     return a;
@@ -350,8 +306,8 @@ static json_t *threads_json(const ds_crash *c)
 static json_t *record_json(const ds_exception *e)
 {
     unsigned n = e->nparams > 15 ? 15 : e->nparams;
-    return json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o}", "code", hex(e->code), "flags",
-                     hex(e->flags), "address", hex(e->address), "record", hex(e->record),
+    return json_pack("{s:o, s:o, s:o, s:o, s:I, s:o, s:o}", "code", ds_json_hex(e->code), "flags",
+                     ds_json_hex(e->flags), "address", ds_json_hex(e->address), "record", ds_json_hex(e->record),
                      "number_parameters", (json_int_t)e->nparams, "parameters",
                      hex_array(e->params, n), "thread_id",
                      e->thread_id ? json_integer(e->thread_id) : json_null());
@@ -366,7 +322,7 @@ static json_t *exception_json(const ds_crash *c)
  * found on the stack). */
 static json_t *record_origin(json_t *o, uint64_t va, int param)
 {
-    json_object_set_new(o, "va", hex(va));
+    json_object_set_new(o, "va", ds_json_hex(va));
     json_object_set_new(o, "parameter", param ? json_integer(param) : json_null());
     return o;
 }
@@ -378,7 +334,7 @@ static json_t *facts_json(const ds_crash *c)
     json_t *o = json_object();
     json_object_set_new(o, "process_name",
                         f->process_name[0] ? json_string(f->process_name) : json_null());
-    json_object_set_new(o, "process", f->process ? hex(f->process) : json_null());
+    json_object_set_new(o, "process", f->process ? ds_json_hex(f->process) : json_null());
     json_object_set_new(o, "current_irql",
                         f->current_irql >= 0 ? json_integer(f->current_irql) : json_null());
     json_object_set_new(o, "bugcheck_str",
@@ -387,7 +343,7 @@ static json_t *facts_json(const ds_crash *c)
                         f->stack_command[0] ? json_string(f->stack_command) : json_null());
     json_object_set_new(o, "failure_id_hash",
                         f->failure_id_hash[0] ? json_string(f->failure_id_hash) : json_null());
-    json_object_set_new(o, "followup_name", str_or_null(f->followup_name));
+    json_object_set_new(o, "followup_name", ds_json_str(f->followup_name));
     return o;
 }
 
@@ -418,11 +374,11 @@ static json_t *fault_records_json(const ds_crash *c)
 static json_t *suspect_json(const ds_crash *c, const ds_suspect *s)
 {
     return json_pack("{s:o, s:b, s:o, s:o, s:I, s:o, s:s}", "module",
-                     str_or_null(s->module_name), "loaded",
+                     ds_json_str(s->module_name), "loaded",
                      s->module >= 0 && (size_t)s->module < c->nmodules, "function",
-                     str_or_null(s->function), "function_offset",
-                     s->function ? hex(s->function_offset) : json_null(), "score",
-                     (json_int_t)s->score, "why", str_or_null(s->why), "owner",
+                     ds_json_str(s->function), "function_offset",
+                     s->function ? ds_json_hex(s->function_offset) : json_null(), "score",
+                     (json_int_t)s->score, "why", ds_json_str(s->why), "owner",
                      s->owner ? s->owner : "unknown");
 }
 
@@ -444,8 +400,8 @@ static json_t *verdict_core_json(const ds_crash *c)
         json_array_append_new(alts, suspect_json(c, &v->alternates[i]));
     json_t *params = json_array();
     for (int i = 0; i < 4; i++) {
-        json_t *p = json_pack("{s:o, s:o}", "role", str_or_null(v->param_role[i]), "meaning",
-                              str_or_null(v->param_meaning[i]));
+        json_t *p = json_pack("{s:o, s:o}", "role", ds_json_str(v->param_role[i]), "meaning",
+                              ds_json_str(v->param_meaning[i]));
         ds_ntstatus_info st;
         json_object_set_new(p, "status",
                             ds_bugcheck_param_status(c, (unsigned)i, &st)
@@ -456,16 +412,16 @@ static json_t *verdict_core_json(const ds_crash *c)
     }
     json_t *o = json_pack("{s:o, s:o, s:s, s:o, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "title",
-                     str_or_null(v->title), "description", str_or_null(v->description),
+                     ds_json_str(v->title), "description", ds_json_str(v->description),
                      "class", v->crash_class ? v->crash_class : "unknown", "suspect",
                      v->has_suspect ? suspect_json(c, &v->suspect) : json_null(),
                      "confidence", ds_confidence_name(v->confidence), "reasons",
                      strings_json(v->reasons, v->nreasons), "caveats",
                      strings_json(v->caveats, v->ncaveats), "alternate_suspects", alts,
-                     "bucket", str_or_null(v->bucket), "faulting_ip",
-                     str_or_null(v->faulting_ip), "faulting_address",
-                     v->access ? hex(v->faulting_address) : json_null(), "access",
-                     str_or_null(v->access), "parameters", params);
+                     "bucket", ds_json_str(v->bucket), "faulting_ip",
+                     ds_json_str(v->faulting_ip), "faulting_address",
+                     v->access ? ds_json_hex(v->faulting_address) : json_null(), "access",
+                     ds_json_str(v->access), "parameters", params);
     json_object_set_new(o, "live_dump", json_boolean(v->live_dump));
     return o;
 }
@@ -474,7 +430,7 @@ static json_t *verdict_json(const ds_crash *c)
 {
     json_t *o = verdict_core_json(c);
     if (json_is_object(o))
-        json_object_set_new(o, "inpage_status", opt_hex(c->verdict.inpage_status));
+        json_object_set_new(o, "inpage_status", ds_json_opt_hex(c->verdict.inpage_status));
     return o;
 }
 
@@ -486,23 +442,23 @@ static json_t *frame_json(const ds_crash *c, const ds_stack *st, size_t i)
     bool in_mod = f->module >= 0 && (size_t)f->module < c->nmodules;
     json_t *o = json_object();
     json_object_set_new(o, "index", json_integer((json_int_t)i));
-    json_object_set_new(o, "pc", hex(f->pc));
-    json_object_set_new(o, "sp", hex(f->sp));
+    json_object_set_new(o, "pc", ds_json_hex(f->pc));
+    json_object_set_new(o, "sp", ds_json_hex(f->sp));
     json_object_set_new(o, "return_address",
-                        i + 1 < st->nframes ? hex(st->frames[i + 1].pc) : json_null());
+                        i + 1 < st->nframes ? ds_json_hex(st->frames[i + 1].pc) : json_null());
     json_object_set_new(o, "module", in_mod ? json_string(c->modules[f->module].name)
                                             : json_null());
     json_object_set_new(o, "module_offset",
-                        in_mod ? hex(f->pc - c->modules[f->module].base) : json_null());
-    json_object_set_new(o, "function", str_or_null(f->function));
+                        in_mod ? ds_json_hex(f->pc - c->modules[f->module].base) : json_null());
+    json_object_set_new(o, "function", ds_json_str(f->function));
     json_object_set_new(o, "function_offset",
-                        f->function ? hex(f->function_offset) : json_null());
+                        f->function ? ds_json_hex(f->function_offset) : json_null());
     json_object_set_new(o, "call_site", json_string(site));
     json_object_set_new(o, "symbol_source", json_string(ds_symsrc_name(f->symbol_source)));
     json_object_set_new(o, "exact", json_boolean(f->exact));
     json_object_set_new(o, "trust", json_string(ds_trust_name(f->trust)));
     json_object_set_new(o, "trap_frame", json_boolean(f->is_trap_frame));
-    json_object_set_new(o, "file", str_or_null(f->source_file));
+    json_object_set_new(o, "file", ds_json_str(f->source_file));
     json_object_set_new(o, "line", f->source_line ? json_integer(f->source_line) : json_null());
     json_t *inl = json_array();
     for (size_t k = 0; k < f->ninlines; k++) {
@@ -510,7 +466,7 @@ static json_t *frame_json(const ds_crash *c, const ds_stack *st, size_t i)
         ds_inline_site(c, f, k, site, sizeof site);
         json_array_append_new(
             inl, json_pack("{s:s, s:s, s:o, s:o}", "function", x->function, "call_site", site,
-                           "file", str_or_null(x->source_file), "line",
+                           "file", ds_json_str(x->source_file), "line",
                            x->source_line ? json_integer(x->source_line) : json_null()));
     }
     json_object_set_new(o, "inline_frames", inl);
@@ -529,7 +485,7 @@ static json_t *stacks_json(const ds_crash *c)
             a, json_pack("{s:s, s:s, s:o, s:o, s:I, s:o}", "kind", ds_stack_kind_name(st->kind),
                          "label", st->label ? st->label : "", "thread_id",
                          st->thread_id ? json_integer(st->thread_id) : json_null(),
-                         "end_reason", str_or_null(st->end_reason), "trusted_frames",
+                         "end_reason", ds_json_str(st->end_reason), "trusted_frames",
                          (json_int_t)ds_stack_trusted_frames(st), "frames", frames));
     }
     return a;
@@ -554,16 +510,16 @@ char *ds_report_json(const ds_dump *d, unsigned flags)
                         json_pack("{s:s, s:I, s:s, s:s, s:o, s:o}", "format",
                                   format_name(c->format), "type", (json_int_t)c->dump_type,
                                   "kind", c->dump_kind, "arch", ds_arch_name(c->arch),
-                                  "machine", hex(c->machine), "cpus",
+                                  "machine", ds_json_hex(c->machine), "cpus",
                                   c->cpus ? json_integer(c->cpus) : json_null()));
     json_object_set_new(root, "os", os_json(c));
-    json_object_set_new(root, "crash_time", filetime_json(c->crash_time));
+    json_object_set_new(root, "crash_time", ds_json_time(c->crash_time.known, c->crash_time.value));
     json_object_set_new(root, "uptime_seconds",
                         c->uptime.known ? json_integer((json_int_t)(c->uptime.value / 10000000))
                                         : json_null());
     json_object_set_new(root, "bugcheck",
                         c->has_bugcheck
-                            ? json_pack("{s:o, s:o}", "code", hex(c->bugcheck.code),
+                            ? json_pack("{s:o, s:o}", "code", ds_json_hex(c->bugcheck.code),
                                         "parameters", hex_array(c->bugcheck.params, 4))
                             : json_null());
     json_object_set_new(root, "exception", exception_json(c));
@@ -584,9 +540,9 @@ char *ds_report_json(const ds_dump *d, unsigned flags)
         json_array_append_new(
             looks, json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o}", "module",
                              l->module, "kind", l->kind, "file", l->file, "key",
-                             str_or_null(l->key), "status", l->status, "origin",
-                             str_or_null(l->origin), "source", str_or_null(l->source),
-                             "path", str_or_null(l->path), "detail", str_or_null(l->detail)));
+                             ds_json_str(l->key), "status", l->status, "origin",
+                             ds_json_str(l->origin), "source", ds_json_str(l->source),
+                             "path", ds_json_str(l->path), "detail", ds_json_str(l->detail)));
     }
     json_object_set_new(root, "symbol_lookups", looks);
 

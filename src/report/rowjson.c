@@ -4,30 +4,9 @@
 #include <jansson.h>
 #include <stdio.h>
 
+#include "report/jsonval.h"
 #include "report/rowutil.h"
 #include "report/safetext.h"
-
-json_t *iso_json(bool known, uint64_t ft)
-{
-    int64_t t;
-    char buf[40];
-    if (!known || !ds_filetime_to_unix(ft, &t))
-        return json_null();
-    iso_time(t, buf, sizeof buf);
-    return buf[0] ? json_string(buf) : json_null();
-}
-
-json_t *opt_str(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-static json_t *hex_json(uint64_t v)
-{
-    char b[24];
-    snprintf(b, sizeof b, "0x%llx", (unsigned long long)v);
-    return json_string(b);
-}
 
 char *ds_row_json(const ds_row *r, unsigned flags)
 {
@@ -49,21 +28,21 @@ char *ds_row_json(const ds_row *r, unsigned flags)
         json_object_set_new(root, "format", json_string(format_name(r->format)));
         json_object_set_new(root, "dump_kind", json_string(r->dump_kind));
         json_object_set_new(root, "arch", json_string(ds_arch_name(r->arch)));
-        json_object_set_new(root, "crash_time", iso_json(r->crash_time.known,
+        json_object_set_new(root, "crash_time", ds_json_time(r->crash_time.known,
                                                          r->crash_time.value));
         json_object_set_new(root, "code_type",
                             r->has_code ? json_string(r->code_is_exception ? "exception"
                                                                            : "bugcheck")
                                         : json_null());
-        json_object_set_new(root, "code", r->has_code ? hex_json(r->code) : json_null());
-        json_object_set_new(root, "name", opt_str(r->title));
-        json_object_set_new(root, "suspect_module", opt_str(r->suspect_module));
-        json_object_set_new(root, "suspect_function", opt_str(r->suspect_function));
+        json_object_set_new(root, "code", r->has_code ? ds_json_hex(r->code) : json_null());
+        json_object_set_new(root, "name", ds_json_str(r->title));
+        json_object_set_new(root, "suspect_module", ds_json_str(r->suspect_module));
+        json_object_set_new(root, "suspect_function", ds_json_str(r->suspect_function));
         json_object_set_new(root, "confidence",
                             r->has_verdict ? json_string(ds_confidence_name(r->confidence))
                                            : json_null());
-        json_object_set_new(root, "class", opt_str(r->crash_class));
-        json_object_set_new(root, "bucket", opt_str(r->bucket));
+        json_object_set_new(root, "class", ds_json_str(r->crash_class));
+        json_object_set_new(root, "bucket", ds_json_str(r->bucket));
         json_object_set_new(root, "damaged", json_boolean(r->damaged));
     }
     size_t jf = JSON_PRESERVE_ORDER | (flags & DS_JSON_PRETTY ? JSON_INDENT(2) : JSON_COMPACT);

@@ -19,6 +19,7 @@
 
 #include "io/source.h"
 #include "model/model.h"
+#include "report/jsonval.h"
 #include "report/rowrec.h"
 #include "report/safetext.h"
 
@@ -60,15 +61,6 @@ enum { NFIELDS = sizeof fields / sizeof fields[0] };
 /* Marks a record whose strings are path-escaped (ds_json_path). */
 #define PCT_KEY "pct"
 
-
-/* 64-bit values as hex strings: JSON integers stop at 2^63 in jansson. */
-static json_t *u64_json(uint64_t v)
-{
-    char b[24];
-    snprintf(b, sizeof b, "0x%llx", (unsigned long long)v);
-    return json_string(b);
-}
-
 static bool hex_text(const char *s, uint64_t *v);
 
 static bool u64_from(json_t *j, uint64_t *v)
@@ -103,7 +95,7 @@ char *ds_row_record(const ds_row *r)
         case F_U32: v = json_integer(*(const uint32_t *)p); break;
         case F_INT: v = json_integer(*(const int *)p); break;
         case F_I64: v = json_integer((json_int_t) * (const int64_t *)p); break;
-        case F_U64: v = u64_json(*(const uint64_t *)p); break;
+        case F_U64: v = ds_json_hex(*(const uint64_t *)p); break;
         }
         if (!v || json_object_set_new(o, f->name, v) != 0) {
             json_decref(o);

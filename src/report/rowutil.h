@@ -1,5 +1,4 @@
-/* Helpers the batch row renderings share (defined in rowutil.c, sort.c,
- * rowjson.c). */
+/* Helpers the batch row renderings share (defined in rowutil.c, sort.c). */
 #ifndef DS_REPORT_ROWUTIL_H
 #define DS_REPORT_ROWUTIL_H
 
@@ -7,8 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
-
-#include <jansson.h>
 
 #include "dumpscan/dumpscan.h"
 #include "model/model.h"
@@ -24,8 +21,5 @@ bool row_crash_unix(const ds_row *r, int64_t *t);
 int cmp_str(const char *a, const char *b);
 /* "kernel64", "minidump", ... */
 const char *format_name(ds_format f);
-/* ISO time of a FILETIME, or null when unknown; a string, or null. */
-json_t *iso_json(bool known, uint64_t ft);
-json_t *opt_str(const char *s);
 
 #endif

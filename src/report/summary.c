@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "model/model.h"
+#include "report/jsonval.h"
 #include "report/rowutil.h"
 #include "report/safetext.h"
 #include "report/strbuf.h"
@@ -521,21 +522,21 @@ static json_t *groups_json(const ds_summary *s, int kind)
         const group *g = &s->groups[idx[i]];
         json_t *o = json_object();
         if (kind == G_MODULE)
-            json_object_set_new(o, "module", opt_str(g->key));
+            json_object_set_new(o, "module", ds_json_str(g->key));
         else if (kind == G_BUCKET)
-            json_object_set_new(o, "bucket", opt_str(g->key));
+            json_object_set_new(o, "bucket", ds_json_str(g->key));
         else {
-            json_object_set_new(o, "code", opt_str(g->key));
+            json_object_set_new(o, "code", ds_json_str(g->key));
             json_object_set_new(o, "code_type", g->key ? json_string(g->exception ? "exception"
                                                                                  : "bugcheck")
                                                        : json_null());
-            json_object_set_new(o, "name", opt_str(g->name));
+            json_object_set_new(o, "name", ds_json_str(g->name));
         }
         json_object_set_new(o, "count", json_integer((json_int_t)g->count));
         json_object_set_new(o, "share",
                             json_real((double)g->count / (double)(s->analyzed - s->before)));
-        json_object_set_new(o, "first_crash", iso_json(g->has_time, g->first));
-        json_object_set_new(o, "last_crash", iso_json(g->has_time, g->last));
+        json_object_set_new(o, "first_crash", ds_json_time(g->has_time, g->first));
+        json_object_set_new(o, "last_crash", ds_json_time(g->has_time, g->last));
         json_object_set_new(o, "first_file", ds_json_path_or_null(g->first_path));
         json_object_set_new(o, "last_file", ds_json_path_or_null(g->last_path));
         json_t *m = json_array();
@@ -555,15 +556,15 @@ static bool since_json(const ds_summary *s, json_t *root)
     size_t *idx = kind_order(s, G_BUCKET, &n);
     if (!idx)
         return false;
-    json_object_set_new(root, "since", iso_json(s->since >= 0, ds_unix_to_filetime(s->since)));
+    json_object_set_new(root, "since", ds_json_time(s->since >= 0, ds_unix_to_filetime(s->since)));
     json_object_set_new(root, "counted", json_integer((json_int_t)(s->analyzed - s->before)));
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
         const group *g = &s->groups[idx[i]];
         if (is_new(s, g))
-            json_array_append_new(a, json_pack("{s:o, s:I, s:o}", "bucket", opt_str(g->key),
+            json_array_append_new(a, json_pack("{s:o, s:I, s:o}", "bucket", ds_json_str(g->key),
                                                "count", (json_int_t)g->count, "first_crash",
-                                               iso_json(true, g->first_any)));
+                                               ds_json_time(true, g->first_any)));
     }
     json_object_set_new(root, "new_buckets", a);
     free(idx);
