@@ -416,6 +416,32 @@ static void access_case(int arch, uint32_t code, uint32_t build, int pi, uint64_
     ds_close(d);
 }
 
+/* 0x1A8: a black-screen live dump someone asked for (hotkey, power button
+ * hold ...): a snapshot, not a driver's crash, so nobody is blamed. */
+static void blackscreen_case(uint64_t source, const char *meaning)
+{
+    memset(g_set, 0, sizeof g_set);
+    g_code = 0x1A8;
+    g_build = 19041;
+    g_p[0] = source;
+    g_set[0] = true;
+    gen_spec s;
+    char name[64];
+    snprintf(name, sizeof name, "blackscreen-%" PRIx64, source);
+    ds_dump *d = open_case(DS_ARCH_X64, 4, NULL, set_params, &s, name);
+    if (!d)
+        return;
+    const ds_crash *c = ds_dump_crash(d);
+    CHECK_STR(c->verdict.title, "VIDEO_DXGKRNL_BLACK_SCREEN_LIVEDUMP");
+    CHECK_STR(c->verdict.crash_class, "manual");
+    CHECK(c->verdict.live_dump);
+    CHECK(!c->verdict.has_suspect);
+    CHECK(c->verdict.confidence == DS_CONFIDENCE_NONE);
+    CHECK(c->verdict.param_meaning[0] && strstr(c->verdict.param_meaning[0], meaning));
+    CHECK(c->verdict.description && strstr(c->verdict.description, "black screen"));
+    ds_close(d);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir)) {
@@ -477,6 +503,9 @@ int main(void)
     g_ip_index = 3;
     access_case(X64, 0xD0, 19041, 2, 0, 0, va, "execute");
     g_ip_index = -1;
+    blackscreen_case(0x1, "hotkey");
+    blackscreen_case(0x8, "power button");
+    blackscreen_case(0xA, "mode set");
     rmdir(tmpdir);
     return check_report("test_fault_facts");
 }

@@ -116,8 +116,9 @@ static const row rows[] = {
     {X64, false, 4, "iommu",       "driver_fault", "mydrv.sys",       MED, HIGH, "driver_fault_mydrv", false},
     {A64, false, 6, "iommu",       "driver_fault", "mydrv.sys",       MED, HIGH, "driver_fault_mydrv", false},
     /* a live dump: the stack is still evidence, but the system kept running */
-    {X64, false, 6, "livedump",    "driver_fault", "mydrv.sys",       LOW, HIGH, "driver_fault_mydrv", true},
-    {X86, false, 4, "livedump",    "driver_fault", "mydrv.sys",       LOW, HIGH, "driver_fault_mydrv", true},
+    /* 0x1A8 P1 = 1: a black-screen dump someone asked for with the hotkey */
+    {X64, false, 6, "livedump",    "manual", NULL,                    NONE, NONE, "manual_", true},
+    {X86, false, 4, "livedump",    "manual", NULL,                    NONE, NONE, "manual_", true},
     /* the faulting address looks corrupt: the faulting driver may be a victim */
     {X64, false, 4, "noncanon",    "driver_fault", "mydrv.sys",       LOW, LOW,  "driver_fault_mydrv", false},
     {A64, false, 6, "noncanon",    "driver_fault", "mydrv.sys",       LOW, LOW,  "driver_fault_mydrv", false},

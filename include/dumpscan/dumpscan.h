@@ -909,8 +909,9 @@ int ds_path_stat(const char *path, struct stat *st);
  */
 /* 2: verdicts from the knowledge data and rules landed after the database
  * (access types, blame rules). Raise it in the same commit as any change to
- * bugcodes/, symbols/ or src/analysis/ that changes a row (HACKING.md). */
-#define DS_ANALYSIS_VERSION 2
+ * bugcodes/, symbols/ or src/analysis/ that changes a row (HACKING.md).
+ * 3: 0x1A8 black screen live dumps blame no driver. */
+#define DS_ANALYSIS_VERSION 3
 
 /*
  * The crash database (SQLite, WAL mode): every dump stored with its row,
