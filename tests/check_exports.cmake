@@ -21,8 +21,18 @@ endforeach()
 
 file(GLOB headers ${HEADERS}/*.h)
 set(declared "")
+set(undecorated "")
 foreach(h ${headers})
   file(READ ${h} text)
+  # a function declared at the start of a line without DS_API is a mistake:
+  # hidden from the shared library, though the header promises it
+  string(REGEX MATCHALL "\n[A-Za-z_][^\n;(#]*[ *](ds_[A-Za-z0-9_]+)[ ]*\\(" plain "${text}")
+  foreach(d ${plain})
+    if(NOT d MATCHES "DS_API" AND NOT d MATCHES "typedef")
+      string(REGEX REPLACE ".*[ *](ds_[A-Za-z0-9_]+)[ ]*\\($" "\\1" name "${d}")
+      list(APPEND undecorated ${name})
+    endif()
+  endforeach()
   string(REGEX MATCHALL "DS_API[^;(]*[ *](ds_[A-Za-z0-9_]+)[ ]*\\(" decls "${text}")
   foreach(d ${decls})
     string(REGEX REPLACE ".*[ *](ds_[A-Za-z0-9_]+)[ ]*\\($" "\\1" name "${d}")
@@ -38,6 +48,9 @@ set(missing ${declared})
 list(REMOVE_ITEM missing ${exported})
 list(LENGTH exported n_exported)
 list(LENGTH declared n_declared)
+if(undecorated)
+  message(FATAL_ERROR "declared in the public header without DS_API: ${undecorated}")
+endif()
 if(extra OR missing)
   message(FATAL_ERROR "exports differ from the DS_API declarations:\n"
           "  exported but not declared DS_API: ${extra}\n"

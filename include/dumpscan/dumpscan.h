@@ -884,8 +884,8 @@ DS_API int ds_detect_file(const char *path, ds_format *fmt, bool *gzip, ds_error
  * "archive.cab:MEMBER" for one of them; ds_open("archive.cab") opens the
  * first. Only the blocks a read needs are decoded; nothing goes to disk.
  */
-long ds_cab_dumps(const char *path, char ***names, ds_error *err);
-void ds_free_names(char **names, size_t n);
+DS_API long ds_cab_dumps(const char *path, char ***names, ds_error *err);
+DS_API void ds_free_names(char **names, size_t n);
 
 /*
  * Paths of any length. open(2) and stat(2) refuse a path longer than the
@@ -897,8 +897,8 @@ void ds_free_names(char **names, size_t n);
  * caller owns and closes (flags as for open; O_CREAT is not meant for it), or
  * -1 with errno; ds_path_stat returns 0 or -1 with errno.
  */
-int ds_path_open(const char *path, int flags);
-int ds_path_stat(const char *path, struct stat *st);
+DS_API int ds_path_open(const char *path, int flags);
+DS_API int ds_path_stat(const char *path, struct stat *st);
 
 /* ------------------------------------------------------ crash database */
 
