@@ -259,6 +259,7 @@ static void synthetic(void)
     /* file.ptr: kept in the cache, followed to the real file */
     CHECK(image("ptr.sys", 0x22222222, 0xb000, &r, false) == DS_STORE_FOUND);
     CHECK_STR(r.path, at("elsewhere/real.sys"));
+    CHECK(r.origin == DS_FROM_REDIRECT && strcmp(r.source, sv.url) == 0); /* not downloaded */
     CHECK(access(at("cache/ptr.sys/22222222b000/file.ptr"), F_OK) == 0);
     /* the server's file has another identity */
     CHECK(image("bad.sys", 0x33333333, 0xc000, &r, false) == DS_STORE_MISMATCH);
@@ -449,6 +450,10 @@ static void corpus(void)
     snprintf(cmd, sizeof cmd, DUMPSCAN_BIN " -y 'srv*%s*%s' %s", at("dlcache"), sv.url, dump);
     char *first = capture(cmd);
     CHECK(first && strstr(first, "downloaded from"));
+    char redir[700];
+    snprintf(redir, sizeof redir, "redirected by file.ptr to %s (from %s)",
+             at("ptrdst/Wdf01000.sys"), sv.url);
+    CHECK(first && strstr(first, redir));
     CHECK(first && strstr(first, "amdppm.pdb") && strstr(first, "SYMBOL_PROBLEMS:"));
     CHECK(access(at("dlcache/amdppm.pdb/1C19FDDB27BB3399D9B45973EFEAFCF31/amdppm.pdb"),
                  F_OK) == 0);

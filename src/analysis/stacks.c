@@ -73,7 +73,7 @@ static void record(walker *w, const ds_module *m, const char *kind, const char *
     if (!w->log_lookups)
         return;
     static const char *const status[] = {"found", "missing", "mismatch", "refused"};
-    static const char *const origin[] = {"store", "cache", "server"};
+    static const char *const origin[] = {"store", "cache", "server", "redirect"};
     bool found = st == DS_STORE_FOUND;
     /* missing: where it was looked for, and what a server said */
     char missing[sizeof r->searched + sizeof r->server_detail + 32];

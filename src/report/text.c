@@ -480,9 +480,14 @@ static void symbol_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
         if (strcmp(l->status, "found") != 0)
             continue;
         bool server = strcmp(l->origin, "server") == 0;
-        ds_sb_printf(b, "  %-22s %-8s %-34s %s %s -> %s\n", l->file, l->kind,
-                     l->key ? l->key : "", server ? "downloaded from" : l->origin,
-                     l->source ? l->source : "", l->path ? l->path : "");
+        if (strcmp(l->origin, "redirect") == 0) /* nothing was downloaded but file.ptr */
+            ds_sb_printf(b, "  %-22s %-8s %-34s redirected by file.ptr to %s (from %s)\n",
+                         l->file, l->kind, l->key ? l->key : "", l->path ? l->path : "",
+                         l->source ? l->source : "");
+        else
+            ds_sb_printf(b, "  %-22s %-8s %-34s %s %s -> %s\n", l->file, l->kind,
+                         l->key ? l->key : "", server ? "downloaded from" : l->origin,
+                         l->source ? l->source : "", l->path ? l->path : "");
     }
     if (found == c->nsymbol_lookups)
         return;

@@ -427,6 +427,7 @@ typedef struct search {
     bool mismatch;
     const char *net_key;       /* the key a symbol server files it under */
     const char *only;          /* search just this folder (after a download) */
+    bool by_ptr;               /* FOUND through a file.ptr */
     ds_store_result *out;
 } search;
 
@@ -504,7 +505,8 @@ static bool try_ptr(search *q, const char *keydir)
                         : snprintf(target, sizeof target, "%s/%s", keydir, t);
     if (w < 0 || w >= (int)sizeof target)
         return false;
-    return try_file(q, target);
+    q->by_ptr = try_file(q, target);
+    return q->by_ptr;
 }
 
 static bool search_local(search *q)
@@ -583,7 +585,8 @@ static bool run_search(search *q)
         found = search_local(q);
         q->only = NULL;
         if (found) {
-            o->origin = DS_FROM_SERVER;
+            /* only the pointer came from the server, not the file */
+            o->origin = q->by_ptr ? DS_FROM_REDIRECT : DS_FROM_SERVER;
             snprintf(o->source, sizeof o->source, "%s", sv->url);
         }
     }

@@ -44,7 +44,8 @@ typedef enum ds_store_status {
 typedef enum ds_store_origin {
     DS_FROM_STORE = 0,   /* a local store or folder of the symbol path */
     DS_FROM_CACHE,       /* a download cache, filled by an earlier run */
-    DS_FROM_SERVER       /* downloaded by this lookup */
+    DS_FROM_SERVER,      /* downloaded by this lookup */
+    DS_FROM_REDIRECT     /* a server's file.ptr (downloaded by this lookup) named it */
 } ds_store_origin;
 
 typedef struct ds_store_result {
