@@ -271,7 +271,7 @@ static void check_db(void)
     free(again);
     CHECK(sql_int(db, "SELECT count(*) FROM dumps") == (long long)n);
     CHECK(sql_int(db, "SELECT count(*) FROM files") == (long long)n);
-    CHECK(sql_int(db, "SELECT version FROM schema_version") == 2);
+    CHECK(sql_int(db, "SELECT version FROM schema_version") == 3);
     CHECK(sql_int(db, "SELECT sum(count) FROM buckets") == (long long)n);
     CHECK(sql_int(db, "SELECT count(DISTINCT machine) FROM dumps") == 4); /* HOST-0..3 */
     sqlite3 *h;
@@ -302,8 +302,9 @@ static void check_db(void)
     CHECK(sql_int(db, "SELECT count(*) FROM files WHERE path LIKE '%renamed.dmp'") == 1);
 
     CHECK(rename(b, a) == 0);
-    snprintf(b, sizeof b, "%s/HOST-0/copy.dmp", root);
-    CHECK(unlink(b) == 0);
+    /* the copy stays: the database, like the folder, counts it as a file */
+    ndumps++;
+    n++;
 
     /* JSONL wants the full report: stored by the first JSONL run, then recalled */
     char *direct = NULL;
@@ -355,7 +356,7 @@ static void check_migration(void)
                        " '/x/old.dmp', 'old', 1, 1, 1, 1709251200, 'ok', 'old_bucket',"
                        " '{\"path\":\"/x/old.dmp\",\"format\":2,\"bucket\":\"old_bucket\"}')"));
     d = ds_db_open(db, &err);
-    CHECK(d && ds_db_schema_version(d) == 2);
+    CHECK(d && ds_db_schema_version(d) == 3);
     ds_db_close(d);
     CHECK(sql_int(db, "SELECT count(*) FROM pragma_table_info('dumps') WHERE name = 'report'")
           == 1);
@@ -827,6 +828,48 @@ static void check_reader_during_writer(void)
     free(out);
 }
 
+/* One rule for counting: every file counts, copies too (the database shares
+ * their analysis). A run over the folder, a report from the database alone
+ * and a merge of database shards give the same summary. */
+static void check_counts_agree(void)
+{
+    char dir[300], *out = NULL, *folder = NULL, *alone = NULL, *merged = NULL;
+    snprintf(dir, sizeof dir, "%s/copies", scratch);
+    mkdir(dir, 0755);
+    char p[400];
+    for (unsigned i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/%u.dmp", dir, i);
+        CHECK(gen_dump(p, i ? "irql" : NULL, 800 + i, day_time(i, 5)));
+        ndumps--;
+    }
+    CHECK(run_cmd(&out, "cp '%s/0.dmp' '%s/copy-a.dmp' && cp '%s/1.dmp' '%s/copy-b.dmp' && "
+                  "echo no > '%s/note.txt'", dir, dir, dir, dir, dir) == 0);
+    free(out);
+    CHECK(run_cmd(&folder, "'%s' --db '%s/c.db' --summary '%s' 2>/dev/null", DUMPSCAN_BIN,
+                  scratch, dir) == 0);
+    CHECK(run_cmd(&alone, "'%s' --db '%s/c.db' --summary", DUMPSCAN_BIN, scratch) == 0);
+    for (int k = 0; k < 2; k++) {
+        CHECK(run_cmd(&out, "'%s' --shard %d/2 --db '%s/c%d.db' --summary '%s' >/dev/null "
+                      "2>&1", DUMPSCAN_BIN, k, scratch, k, dir) == 0);
+        free(out);
+    }
+    CHECK(run_cmd(&merged, "'%s' --merge --summary '%s/c0.db' '%s/c1.db'", DUMPSCAN_BIN,
+                  scratch, scratch) == 0);
+    CHECK(folder && strncmp(folder, "6 files seen: 5 analyzed, 0 failed, 1 skipped", 45) == 0);
+    CHECK(alone && strncmp(alone, "5 files in the database: 5 dumps, 0 failed\n", 43) == 0);
+    CHECK(merged && strncmp(merged, "5 files in the database: 5 dumps, 0 failed\n", 43) == 0);
+    /* below the first line, word for word the same */
+    const char *f1 = folder ? strchr(folder, '\n') : NULL, *a1 = alone ? strchr(alone, '\n') : NULL,
+               *m1 = merged ? strchr(merged, '\n') : NULL;
+    CHECK(f1 && a1 && m1 && strcmp(f1, a1) == 0 && strcmp(a1, m1) == 0);
+    free(folder);
+    free(alone);
+    free(merged);
+    run_cmd(&out, "rm -rf '%s' '%s/c.db'* '%s/c0.db'* '%s/c1.db'*", dir, scratch, scratch,
+            scratch);
+    free(out);
+}
+
 int main(void)
 {
     snprintf(root, sizeof root, "%s/dsfleet-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR")
@@ -847,6 +890,7 @@ int main(void)
     check_records();
     check_db();
     check_odd_names();
+    check_counts_agree();
     check_reader_during_writer();
     check_migration();
     check_since_and_machines();

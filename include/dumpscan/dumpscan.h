@@ -858,6 +858,9 @@ DS_API ds_summary *ds_summary_new(void);
 DS_API int ds_summary_add(ds_summary *s, const ds_row *r);
 /* Files that were looked at and were not dumps. */
 DS_API void ds_summary_skipped(ds_summary *s, uint64_t n);
+/* The rows come from a crash database, not from an analysis: the text says
+ * "N files in the database" instead of "N files seen: N analyzed". */
+DS_API void ds_summary_from_database(ds_summary *s);
 /* Count a row under a named machine instead of its folder (NULL: the folder). */
 DS_API int ds_summary_add_as(ds_summary *s, const ds_row *r, const char *machine);
 /* Count only crashes at or after since (Unix seconds; call before adding): the
@@ -943,11 +946,12 @@ enum { DS_DB_WANT_REPORT = 1 }; /* a hit needs the stored --json report too */
 /*
  * A stored dump for this file, analyzed by the current DS_ANALYSIS_VERSION:
  * by path, size and mtime when head_hash is NULL, else by size and content
- * (then the path is recorded as another name of that dump). 1 with *row (its
+ * (then the path is recorded as another name of that dump, from machine). 1 with *row (its
  * path set to path) and, when asked, *report (free); 0 none; -1 error.
  */
 DS_API int ds_db_find(ds_db *db, const char *path, uint64_t size, int64_t mtime,
-               const char *head_hash, unsigned flags, ds_row **row, char **report);
+               const char *head_hash, const char *machine, unsigned flags, ds_row **row,
+               char **report);
 /* Store (or replace) the analysis of a dump and its file name; report may be
  * NULL. 0; 1 when this row alone cannot be stored (err says why; the
  * database is fine); -1 when the database failed. */

@@ -319,6 +319,7 @@ typedef struct pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     size_t done, nok, nfailed, nskipped;
+    bool db_only; /* rows of the database alone: nothing was analyzed */
     bool fatal;
     char fatal_msg[256];
     size_t nfromdb;     /* of nok */
@@ -368,7 +369,7 @@ static bool recalled(pool *p, unsigned id, item *it, fleet_file *ff, bool by_con
 {
     ds_row *row;
     char *report;
-    int rc = fleet_recall(p->fleet, it->path, p->jsonl, by_content, ff, &row, &report);
+    int rc = fleet_recall(p->fleet, it->path, it->machine, p->jsonl, by_content, ff, &row, &report);
     if (rc < 0)
         set_fatal(p, "cannot read the crash database");
     if (rc <= 0)
@@ -650,6 +651,11 @@ static unsigned table_width(void)
 /* "N files seen: A analyzed, D from the database, F failed, S skipped (not dumps)" */
 static void accounting(FILE *f, const pool *p, const char *lead, const char *tail)
 {
+    if (p->db_only) {
+        fprintf(f, "%s%zu file%s in the database: %zu dump%s, %zu failed\n", lead, p->n,
+                p->n == 1 ? "" : "s", p->nok, p->nok == 1 ? "" : "s", p->nfailed);
+        return;
+    }
     fprintf(f, "%s%zu file%s seen: %zu analyzed, ", lead, p->n, p->n == 1 ? "" : "s",
             p->nok - p->nfromdb);
     if (p->o->db_path)
@@ -696,11 +702,14 @@ static bool print_rows(const batch_opts *o, const pool *p, item **order, size_t 
     return ok;
 }
 
-static bool print_summary(const batch_opts *o, item **order, size_t n, size_t skipped)
+static bool print_summary(const batch_opts *o, const pool *p, item **order, size_t n,
+                          size_t skipped)
 {
     ds_summary *s = ds_summary_new();
     if (!s)
         return false;
+    if (p->db_only)
+        ds_summary_from_database(s);
     if (o->has_since)
         ds_summary_since(s, o->since);
     bool ok = true;
@@ -829,6 +838,8 @@ int batch_run(const batch_opts *o, char *const *paths, int npaths)
     pthread_cond_init(&p.cv, NULL);
     item **order = NULL;
     bool fleet_failed;
+    /* rows from databases only (--db alone, or merged database parts) */
+    p.db_only = load && (!o->merge || fleet_all_databases(paths, npaths));
     p.fleet = fleet_open(o, load && !o->merge, &fleet_failed);
     if (list_failed || fleet_failed)
         goto out;
@@ -900,7 +911,7 @@ int batch_run(const batch_opts *o, char *const *paths, int npaths)
     qsort(order, n, sizeof *order, item_order);
 
     bool ok = o->format == BATCH_HTML ? print_html(o, order, n)
-              : o->summary            ? print_summary(o, order, n, p.nskipped)
+              : o->summary            ? print_summary(o, &p, order, n, p.nskipped)
                                       : print_rows(o, &p, order, n, p.nskipped);
     if (fflush(stdout) != 0 || ferror(stdout) || !ok) {
         fputs("dumpscan: cannot write the output\n", stderr);

@@ -69,8 +69,8 @@ static bool fill_hash(const char *path, fleet_file *ff)
     return ff->have_hash;
 }
 
-int fleet_recall(fleet *f, const char *path, bool want_report, bool by_content,
-                 fleet_file *ff, ds_row **row, char **report)
+int fleet_recall(fleet *f, const char *path, const char *machine, bool want_report,
+                 bool by_content, fleet_file *ff, ds_row **row, char **report)
 {
     *row = NULL;
     *report = NULL;
@@ -82,7 +82,7 @@ int fleet_recall(fleet *f, const char *path, bool want_report, bool by_content,
      * a dump is analyzed. */
     pthread_mutex_lock(&f->mu);
     int rc = ds_db_find(f->db, path, ff->size, ff->mtime, by_content ? ff->hash : NULL,
-                        want_report ? DS_DB_WANT_REPORT : 0, row, want_report ? report : NULL);
+                        machine, want_report ? DS_DB_WANT_REPORT : 0, row, want_report ? report : NULL);
     pthread_mutex_unlock(&f->mu);
     return rc;
 }
@@ -157,6 +157,14 @@ static bool is_sqlite(const char *path)
     size_t n = fread(head, 1, sizeof head, fp);
     fclose(fp);
     return n == 16 && memcmp(head, "SQLite format 3", 16) == 0;
+}
+
+bool fleet_all_databases(char *const *parts, int nparts)
+{
+    for (int i = 0; i < nparts; i++)
+        if (!is_sqlite(parts[i]))
+            return false;
+    return true;
 }
 
 static int load_jsonl(const fleet *f, const char *path, fleet_add_fn add, void *ctx)

@@ -19,8 +19,8 @@ typedef struct fleet_file {
 fleet *fleet_open(const batch_opts *o, bool read_only, bool *failed);
 /* A stored analysis of this file: by name when !by_content, else by content.
  * 1 with *row (and *report when want_report), 0 none, -1 database error. */
-int fleet_recall(fleet *f, const char *path, bool want_report, bool by_content,
-                 fleet_file *ff, ds_row **row, char **report);
+int fleet_recall(fleet *f, const char *path, const char *machine, bool want_report,
+                 bool by_content, fleet_file *ff, ds_row **row, char **report);
 /* Store a fresh analysis (report may be NULL); committed in batches. 0 or -1. */
 int fleet_record(fleet *f, const ds_row *row, fleet_file *ff, const char *machine,
                  const char *report, char *why, size_t whylen);
@@ -32,6 +32,8 @@ int fleet_finish(fleet *f);
 /* Rows from --merge parts (JSONL files or databases), or from --db itself when
  * parts is empty. add() takes ownership of row; report may be NULL. */
 typedef int (*fleet_add_fn)(void *ctx, ds_row *row, const char *machine, const char *report);
+/* Every part is a crash database (not JSONL). */
+bool fleet_all_databases(char *const *parts, int nparts);
 int fleet_load(fleet *f, const batch_opts *o, char *const *parts, int nparts, fleet_add_fn add,
                void *ctx);
 

@@ -61,6 +61,22 @@ static const char *const steps[] = {
     /* 2: the --json report of a dump, zlib-compressed, kept when a run made it
      * (JSONL output), so a later JSONL run needs no analysis either. */
     "ALTER TABLE dumps ADD COLUMN report BLOB;",
+    /* 3: the database counts files, as a run over a folder does: every file
+     * name with the machine it came from; copies of one dump share its
+     * analysis (dumps) but each counts. Buckets count files. */
+    "ALTER TABLE files ADD COLUMN machine TEXT;"
+    "INSERT INTO files(path, size, mtime, dump_id) SELECT path, size, 0, id FROM dumps d"
+    " WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.dump_id = d.id)"
+    " ON CONFLICT(path) DO NOTHING;"
+    "DROP VIEW buckets; DROP VIEW bucket_machines;"
+    "CREATE VIEW buckets AS SELECT d.bucket AS bucket, count(*) AS count,"
+    " min(d.crash_time) AS first_crash, max(d.crash_time) AS last_crash,"
+    " min(d.recorded) AS first_seen, max(d.recorded) AS last_seen,"
+    " count(DISTINCT coalesce(f.machine, d.machine)) AS machines"
+    " FROM files f JOIN dumps d ON d.id = f.dump_id WHERE d.status = 'ok' GROUP BY d.bucket;"
+    "CREATE VIEW bucket_machines AS SELECT DISTINCT d.bucket AS bucket,"
+    " coalesce(f.machine, d.machine) AS machine FROM files f JOIN dumps d ON d.id = f.dump_id"
+    " WHERE d.status = 'ok';",
 };
 
 enum { LATEST = sizeof steps / sizeof steps[0], HEAD_BYTES = 64 * 1024 };
@@ -141,20 +157,23 @@ static int migrate(sqlite3 *h, int target, ds_error *err)
 
 static const char *const stmt_sql[] = {
     /* by_path: a file already seen, unchanged */
-    "SELECT d.row, d.analysis_version, d.report IS NOT NULL, d.report FROM files f"
-    " JOIN dumps d ON d.id = f.dump_id WHERE f.path = ?1 AND f.size = ?2 AND f.mtime = ?3",
+    "SELECT d.row, d.analysis_version, d.report IS NOT NULL AND d.path = f.path, d.report"
+    " FROM files f JOIN dumps d ON d.id = f.dump_id"
+    " WHERE f.path = ?1 AND f.size = ?2 AND f.mtime = ?3",
     /* by_content: the same dump under another name */
     "SELECT id, row, analysis_version, report IS NOT NULL, report FROM dumps"
     " WHERE size = ?1 AND head_hash = ?2",
-    "INSERT INTO files(path, size, mtime, dump_id) VALUES (?1, ?2, ?3, ?4)"
-    " ON CONFLICT(path) DO UPDATE SET size = ?2, mtime = ?3, dump_id = ?4",
+    "INSERT INTO files(path, size, mtime, dump_id, machine) VALUES (?1, ?2, ?3, ?4, ?5)"
+    " ON CONFLICT(path) DO UPDATE SET size = ?2, mtime = ?3, dump_id = ?4, machine = ?5",
     "SELECT id FROM dumps WHERE size = ?1 AND head_hash = ?2",
     "INSERT INTO dumps(size, head_hash, path, machine, analysis_version, recorded, analyzed,"
     " crash_time, status, code, title, suspect_module, suspect_version, confidence, class,"
     " bucket, row, report) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
     " ?13, ?14, ?15, ?16, ?17)",
-    /* a re-analysis keeps the name, machine and time first recorded */
+    /* a re-analysis keeps the machine and time first recorded, and the name
+     * unless it stores a report (made from, and naming, this file) */
     "UPDATE dumps SET analysis_version = ?5, analyzed = ?6, crash_time = ?7, status = ?8,"
+    " path = CASE WHEN ?17 IS NULL THEN path ELSE ?3 END," /* the name its report has */
     " code = ?9, title = ?10, suspect_module = ?11, suspect_version = ?12, confidence = ?13,"
     " class = ?14, bucket = ?15, row = ?16, report = coalesce(?17, report)"
     " WHERE size = ?1 AND head_hash = ?2",
@@ -393,8 +412,45 @@ static ds_row *stored_row(sqlite3_stmt *st, int col, const char *path)
     return r;
 }
 
+/* A file found by content under a new name: its other names with the same
+ * size and mtime that no longer exist are this file before a rename, not
+ * other files, and are forgotten (the database counts files). Best effort. */
+static void forget_renamed(ds_db *db, int64_t id, uint64_t size, int64_t mtime,
+                           const char *path)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->h, "SELECT path FROM files WHERE dump_id = ?1 AND size = ?2"
+                                  " AND mtime = ?3", -1, &st, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
+    sqlite3_bind_int64(st, 3, mtime);
+    char *gone[16];
+    int n = 0;
+    while (n < 16 && sqlite3_step(st) == SQLITE_ROW) {
+        const char *e = (const char *)sqlite3_column_text(st, 0);
+        char *raw = e ? ds_json_path_decode(e) : NULL;
+        struct stat sb;
+        if (raw && strcmp(raw, path) != 0 && ds_path_stat(raw, &sb) != 0 && errno == ENOENT &&
+            (gone[n] = ds_strdup(e)) != NULL)
+            n++;
+        free(raw);
+    }
+    sqlite3_finalize(st);
+    for (int i = 0; i < n; i++) {
+        if (sqlite3_prepare_v2(db->h, "DELETE FROM files WHERE path = ?1", -1, &st, NULL) ==
+            SQLITE_OK) {
+            sqlite3_bind_text(st, 1, gone[i], -1, SQLITE_TRANSIENT);
+            sqlite3_step(st);
+            sqlite3_finalize(st);
+        }
+        free(gone[i]);
+    }
+}
+
 int ds_db_find(ds_db *db, const char *path, uint64_t size, int64_t mtime,
-               const char *head_hash, unsigned flags, ds_row **row, char **report)
+               const char *head_hash, const char *machine, unsigned flags, ds_row **row,
+               char **report)
 {
     *row = NULL;
     if (report)
@@ -431,6 +487,8 @@ int ds_db_find(ds_db *db, const char *path, uint64_t size, int64_t mtime,
     }
     int64_t id = head_hash ? sqlite3_column_int64(st, 0) : 0;
     *row = stored_row(st, c, path);
+    if (*row && (*row)->has_mtime) /* this file's own time, not the analyzed copy's */
+        (*row)->mtime = mtime;
     if (*row && report && has_report) {
         *report = inflate_report(sqlite3_column_blob(st, c + 3), sqlite3_column_bytes(st, c + 3));
         if (!*report) { /* a damaged blob: analyze again */
@@ -442,9 +500,10 @@ int ds_db_find(ds_db *db, const char *path, uint64_t size, int64_t mtime,
     if (!*row)
         return 0;
     if (head_hash) { /* remember this name for the next run */
+        forget_renamed(db, id, size, mtime, path);
         sqlite3_stmt *f = db->put_file;
         sqlite3_reset(f);
-        bool bound = bind_path(f, 1, path);
+        bool bound = bind_path(f, 1, path) && bind_path(f, 5, machine);
         sqlite3_bind_int64(f, 2, (sqlite3_int64)size);
         sqlite3_bind_int64(f, 3, mtime);
         sqlite3_bind_int64(f, 4, id);
@@ -521,7 +580,7 @@ int ds_db_store(ds_db *db, const ds_row *r, const char *head_hash, int64_t mtime
     sqlite3_clear_bindings(st);
     sqlite3_bind_int64(st, 1, (sqlite3_int64)r->file_size);
     sqlite3_bind_text(st, 2, head_hash, -1, SQLITE_TRANSIENT);
-    bool bound = exists || (bind_path(st, 3, r->path) && bind_path(st, 4, machine));
+    bool bound = bind_path(st, 3, r->path) && (exists || bind_path(st, 4, machine));
     sqlite3_bind_int(st, 5, DS_ANALYSIS_VERSION);
     sqlite3_bind_int64(st, 6, db->now);
     int64_t ct;
@@ -551,9 +610,11 @@ int ds_db_store(ds_db *db, const ds_row *r, const char *head_hash, int64_t mtime
     if (rc != SQLITE_DONE)
         return fail(err, db->h, "cannot store a dump");
     int64_t id = dump_id(db, r->file_size, head_hash);
+    if (id >= 0 && r->path)
+        forget_renamed(db, id, r->file_size, mtime, r->path);
     sqlite3_stmt *f = db->put_file;
     sqlite3_reset(f);
-    bound = bind_path(f, 1, r->path);
+    bound = bind_path(f, 1, r->path) && bind_path(f, 5, machine);
     sqlite3_bind_int64(f, 2, (sqlite3_int64)r->file_size);
     sqlite3_bind_int64(f, 3, mtime);
     sqlite3_bind_int64(f, 4, id);
@@ -566,21 +627,30 @@ int ds_db_store(ds_db *db, const ds_row *r, const char *head_hash, int64_t mtime
 
 int ds_db_each(ds_db *db, ds_db_row_fn fn, void *ctx, ds_error *err)
 {
+    /* One entry per file, as a run over the folders would count them;
+     * copies share their dump's analysis. */
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db->h,
-                           "SELECT row, machine, report IS NOT NULL, report, recorded FROM dumps"
-                           " ORDER BY id",
+                           "SELECT d.row, coalesce(f.machine, d.machine), d.report IS NOT NULL,"
+                           " d.report, d.recorded, f.path, f.path = d.path, f.mtime FROM files f"
+                           " JOIN dumps d ON d.id = f.dump_id ORDER BY f.rowid",
                            -1, &st, NULL) != SQLITE_OK)
         return fail(err, db->h, "cannot read the dumps");
     int rc, out = 0;
     while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        ds_row *r = stored_row(st, 0, NULL);
+        const char *fp = (const char *)sqlite3_column_text(st, 5);
+        char *path = fp ? ds_json_path_decode(fp) : NULL;
+        ds_row *r = path ? stored_row(st, 0, path) : NULL;
+        free(path);
+        if (r && r->has_mtime) /* each copy has its own time */
+            r->mtime = sqlite3_column_int64(st, 7);
         if (!r) {
             ds_set_error(err, DS_E_CORRUPT, "a stored row cannot be read");
             out = -1;
             break;
         }
-        char *rep = sqlite3_column_int(st, 2)
+        /* a stored report names the file it was made from: only for it */
+        char *rep = sqlite3_column_int(st, 2) && sqlite3_column_int(st, 6)
                         ? inflate_report(sqlite3_column_blob(st, 3), sqlite3_column_bytes(st, 3))
                         : NULL;
         const char *m = (const char *)sqlite3_column_text(st, 1);
@@ -637,12 +707,12 @@ int ds_db_import(ds_db *db, const char *other, ds_error *err)
         "  WHERE excluded.analysis_version > analysis_version OR"
         "   (excluded.analysis_version = analysis_version AND excluded.analyzed > analyzed)"
         "   OR excluded.recorded < recorded;"
-        "INSERT INTO files(path, size, mtime, dump_id)"
-        " SELECT f.path, f.size, f.mtime, d.id FROM part.files f"
+        "INSERT INTO files(path, size, mtime, dump_id, machine)"
+        " SELECT f.path, f.size, f.mtime, d.id, f.machine FROM part.files f"
         " JOIN part.dumps pd ON pd.id = f.dump_id"
         " JOIN dumps d ON d.size = pd.size AND d.head_hash = pd.head_hash WHERE true"
         " ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime,"
-        "  dump_id = excluded.dump_id;"
+        "  dump_id = excluded.dump_id, machine = excluded.machine;"
         "COMMIT;";
     rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {

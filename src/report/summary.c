@@ -89,6 +89,7 @@ typedef struct failed_file {
 
 struct ds_summary {
     uint64_t analyzed, failed, skipped;
+    bool from_db;
     bool has_since;
     int64_t since;        /* Unix seconds: groups count crashes from then on */
     uint64_t before;      /* analyzed rows not counted: earlier, or of unknown time */
@@ -140,6 +141,11 @@ void ds_summary_free(ds_summary *s)
 void ds_summary_skipped(ds_summary *s, uint64_t n)
 {
     s->skipped += n;
+}
+
+void ds_summary_from_database(ds_summary *s)
+{
+    s->from_db = true;
 }
 
 static bool grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -421,10 +427,16 @@ char *ds_summary_text(const ds_summary *s)
 {
     ds_strbuf b = {0};
     uint64_t seen = s->analyzed + s->failed + s->skipped;
-    ds_sb_printf(&b, "%llu file%s seen: %llu analyzed, %llu failed, %llu skipped (not dumps)\n",
-                 (unsigned long long)seen, seen == 1 ? "" : "s",
-                 (unsigned long long)s->analyzed, (unsigned long long)s->failed,
-                 (unsigned long long)s->skipped);
+    if (s->from_db)
+        ds_sb_printf(&b, "%llu file%s in the database: %llu dump%s, %llu failed\n",
+                     (unsigned long long)seen, seen == 1 ? "" : "s",
+                     (unsigned long long)s->analyzed, s->analyzed == 1 ? "" : "s",
+                     (unsigned long long)s->failed);
+    else
+        ds_sb_printf(&b, "%llu file%s seen: %llu analyzed, %llu failed, %llu skipped (not "
+                     "dumps)\n", (unsigned long long)seen, seen == 1 ? "" : "s",
+                     (unsigned long long)s->analyzed, (unsigned long long)s->failed,
+                     (unsigned long long)s->skipped);
     uint64_t counted = s->analyzed - s->before;
     char since[24] = "";
     if (s->has_since) {
