@@ -442,6 +442,21 @@ static void blackscreen_case(uint64_t source, const char *meaning)
     ds_close(d);
 }
 
+/* WinDbg leaves IMAGE_VERSION out when it has no version resource; so do we
+ * (the generator's drivers carry none), rather than printing "unknown". */
+static void image_version_case(void)
+{
+    gen_spec s;
+    ds_dump *d = open_case(DS_ARCH_X64, 4, NULL, NULL, &s, "image-version");
+    if (!d)
+        return;
+    const ds_crash *c = ds_dump_crash(d);
+    CHECK(c->verdict.has_suspect);
+    CHECK(has_text(d, 0, "IMAGE_NAME:"));
+    CHECK(lacks_text(d, 0, "IMAGE_VERSION"));
+    ds_close(d);
+}
+
 int main(void)
 {
     if (!mkdtemp(tmpdir)) {
@@ -506,6 +521,7 @@ int main(void)
     blackscreen_case(0x1, "hotkey");
     blackscreen_case(0x8, "power button");
     blackscreen_case(0xA, "mode set");
+    image_version_case();
     rmdir(tmpdir);
     return check_report("test_fault_facts");
 }

@@ -309,8 +309,8 @@ static void verdict_lines(ds_strbuf *b, const ds_crash *c)
                                                                     : "unknown");
         const ds_module *m = s->module >= 0 && (size_t)s->module < c->nmodules
                                  ? &c->modules[s->module] : NULL;
-        ds_sb_printf(b, "IMAGE_VERSION: %s\n", m && m->file_version ? m->file_version
-                                                                     : "unknown");
+        if (m && m->file_version) /* like WinDbg: no line when the version is unknown */
+            ds_sb_printf(b, "IMAGE_VERSION: %s\n", m->file_version);
         if (m && m->timestamp.known)
             ds_sb_printf(b, "IMAGE_TIMESTAMP: %08" PRIx64 "\n", m->timestamp.value);
         if (m && (m->company_name || m->file_description))
