@@ -726,6 +726,21 @@ static void check_merge(void)
         free(one);
         free(merged);
     }
+    /* a part given twice (or overlapping parts): each file counted once, said */
+    const char *kinds[] = {"jsonl", "db"};
+    for (int k = 0; k < 2; k++) {
+        CHECK(run_cmd(&one, "'%s' --merge --format csv '%s/part0.%s' 2>/dev/null",
+                      DUMPSCAN_BIN, scratch, kinds[k]) == 0);
+        CHECK(run_cmd(&merged, "'%s' --merge --format csv '%s/part0.%s' '%s/part0.%s' "
+                      "2>/dev/null", DUMPSCAN_BIN, scratch, kinds[k], scratch, kinds[k]) == 0);
+        CHECK(one && merged && strcmp(one, merged) == 0);
+        free(one);
+        free(merged);
+        CHECK(run_cmd(&out, "'%s' --merge --summary '%s/part0.%s' '%s/part0.%s' 2>&1 "
+                      ">/dev/null", DUMPSCAN_BIN, scratch, kinds[k], scratch, kinds[k]) == 0);
+        CHECK(out && strstr(out, "is in more than one part; counted once") != NULL);
+        free(out);
+    }
     /* JSONL parts do not merge into a database; a bad part is an error */
     CHECK(run_cmd(&out, "'%s' --db '%s/x.db' --merge '%s/part0.jsonl' 2>&1", DUMPSCAN_BIN,
                   scratch, scratch) == 1);

@@ -807,6 +807,48 @@ static int add_loaded(void *ctx, ds_row *row, const char *machine, const char *r
     return l->p->fatal ? -1 : 0;
 }
 
+static int item_path_order(const void *a, const void *b)
+{
+    const item *x = *(item *const *)a, *y = *(item *const *)b;
+    int c = strcmp(x->row->path, y->row->path);
+    return c ? c : (x > y) - (x < y);
+}
+
+/* --merge: a file in two parts (a part given twice, overlapping shards) is
+ * counted once, the first part's row kept, with a warning. false on OOM. */
+static bool drop_overlap(pool *p, item *items, size_t n)
+{
+    item **by = malloc((n ? n : 1) * sizeof *by);
+    if (!by)
+        return false;
+    size_t k = 0, dropped = 0;
+    for (size_t i = 0; i < n; i++)
+        if (items[i].row)
+            by[k++] = &items[i];
+    qsort(by, k, sizeof *by, item_path_order);
+    for (size_t i = 1; i < k; i++) {
+        item *it = by[i];
+        if (strcmp(it->row->path, by[i - 1]->row->path) != 0)
+            continue;
+        if (!dropped)
+            fprintf(stderr, "dumpscan: --merge: %s is in more than one part; counted once\n",
+                    it->row->path);
+        dropped++;
+        p->nok -= !it->row->failed;
+        p->nfromdb -= !it->row->failed && p->o->db_path;
+        p->nfailed -= it->row->failed;
+        p->n--;
+        by[i] = by[i - 1]; /* compare the next against the kept row */
+        ds_row_free(it->row);
+        it->row = NULL;
+    }
+    if (dropped > 1)
+        fprintf(stderr, "dumpscan: --merge: %zu rows in all were of files already in another "
+                        "part\n", dropped);
+    free(by);
+    return true;
+}
+
 int batch_run(const batch_opts *o, char *const *paths, int npaths)
 {
     walk w = {.recursive = o->recursive, .verbose = o->verbose};
@@ -882,6 +924,10 @@ int batch_run(const batch_opts *o, char *const *paths, int npaths)
             goto out;
         }
         p.items = w.items;
+        if (o->merge && !drop_overlap(&p, w.items, w.n)) {
+            fputs("dumpscan: out of memory\n", stderr);
+            goto out;
+        }
     } else if (!run_pool(&p, jobs, tty)) {
         goto out;
     }
