@@ -361,6 +361,27 @@ static void synthetic(void)
     unsetenv("DUMPSCAN_SYMBOL_CACHE");
     snprintf(spec, sizeof spec, "srv*%s*%s", at("cache"), sv.url);
 
+    /* srv*C1*C2*URL fills every downstream store as WinDbg does: a download
+     * lands in C1 and is copied into C2; a file found in C2 is copied into
+     * C1 (even --offline: nothing is asked of the server) */
+    snprintf(spec, sizeof spec, "srv*%s*%s*%s", at("down1"), at("down2"), sv.url);
+    CHECK(image("mixed.sys", 0xABCDEF01, 0x1a000, &r, false) == DS_STORE_FOUND);
+    CHECK_STR(r.path, at("down1/mixed.sys/ABCDEF011a000/mixed.sys"));
+    CHECK(same_file(at("down2/mixed.sys/ABCDEF011a000/mixed.sys"),
+                    at("srv/mixed.sys/ABCDEF011a000/mixed.sys")));
+    write_pe("down4/only2.sys/12121212a000/only2.sys", 0x12121212, 0xa000);
+    CHECK(sh("mkdir -p down3") == 0);
+    snprintf(spec, sizeof spec, "srv*%s*%s*%s", at("down3"), at("down4"), sv.url);
+    before = requests(&sv, "GET");
+    CHECK(image("only2.sys", 0x12121212, 0xa000, &r, true) == DS_STORE_FOUND);
+    CHECK_STR(r.path, at("down4/only2.sys/12121212a000/only2.sys"));
+    CHECK(same_file(at("down3/only2.sys/12121212a000/only2.sys"), r.path));
+    CHECK(requests(&sv, "GET") == before);
+    CHECK(image("only2.sys", 0x12121212, 0xa000, &r, true) == DS_STORE_FOUND);
+    CHECK_STR(r.path, at("down3/only2.sys/12121212a000/only2.sys")); /* now from C1 */
+    CHECK(sh("test -z \"$(find down1 down2 down3 -name '.download-*')\"") == 0);
+    snprintf(spec, sizeof spec, "srv*%s*%s", at("cache"), sv.url);
+
     /* a file over the size limit is refused, nothing kept */
     setenv("DUMPSCAN_SYMBOL_MAX_SIZE", "100", 1);
     CHECK(image("big.sys", 0x77777777, 0x1000, &r, false) == DS_STORE_NOT_FOUND);

@@ -49,6 +49,14 @@ struct ds_symstore {
     size_t nsrv;
     bool offline;
     char *default_cache;   /* from "cache*DIR", for later "srv*URL" entries */
+    /* The local parts of each "srv*C1*C2*URL", in order (indexes into e):
+     * as in WinDbg, a file found in C2 is copied into C1, and one
+     * downloaded into C1 is copied into C2 too. */
+    struct chain {
+        size_t idx[8];
+        size_t n;
+    } *chains;
+    size_t nchains;
     char **gone;           /* folders of the path that do not exist */
     size_t ngone;
 };
@@ -108,8 +116,12 @@ static bool windows_only(const char *p, size_t len)
 /* Add one local folder: backslashes become '/', trailing separators go,
  * folders that do not exist (Windows drive paths on Linux, unmounted
  * shares) are skipped, duplicates are kept once. */
-static int add_local(ds_symstore *s, const char *p, size_t len, bool is_cache)
+static int add_local(ds_symstore *s, const char *p, size_t len, bool is_cache, long *at)
 {
+    long dummy;
+    if (!at)
+        at = &dummy;
+    *at = -1;
     while (len && isspace((unsigned char)*p))
         p++, len--;
     while (len && isspace((unsigned char)p[len - 1]))
@@ -129,7 +141,8 @@ static int add_local(ds_symstore *s, const char *p, size_t len, bool is_cache)
         ds_mkdirs(d);
     bool there = memchr(d, '\0', len) == NULL && is_dir(d), keep = there;
     for (size_t i = 0; keep && i < s->n; i++)
-        keep = strcmp(s->e[i].dir, d) != 0;
+        if (!(keep = strcmp(s->e[i].dir, d) != 0))
+            *at = (long)i;
     for (size_t i = 0; !there && i < s->ngone; i++)
         there = strcmp(s->gone[i], d) == 0; /* named twice: listed once */
     if (!there) {
@@ -161,7 +174,7 @@ static int add_local(ds_symstore *s, const char *p, size_t len, bool is_cache)
     s->e[s->n].dir = d;
     s->e[s->n].two_tier = is_file(idx);
     s->e[s->n].is_cache = is_cache;
-    s->n++;
+    *at = (long)s->n++;
     return 0;
 }
 
@@ -220,7 +233,7 @@ static int add_server(ds_symstore *s, const char *url, size_t len, const char *f
     if (!cache)
         return 0; /* nowhere to put downloads: the server cannot be used */
     /* downloads become local files: the cache is searched like a store */
-    if (add_local(s, cache, strlen(cache), true) != 0) {
+    if (add_local(s, cache, strlen(cache), true, NULL) != 0) {
         free(cache);
         return -1;
     }
@@ -258,6 +271,7 @@ static int add_star_entry(ds_symstore *s, const char *p, size_t len)
     else
         return 0; /* unknown keyword: not something we can read */
     bool is_cache_kw = kwlen == 5;
+    struct chain ch = {.n = 0};
     const char *first_local = NULL;
     size_t first_len = 0, part = 0, start = 0;
     for (size_t i = 0; i <= len; i++) {
@@ -273,7 +287,10 @@ static int add_star_entry(ds_symstore *s, const char *p, size_t len)
         } else if (!has_url(e, elen)) {
             if (!first_local)
                 first_local = e, first_len = elen;
-            rc = add_local(s, e, elen, true);
+            long at;
+            rc = add_local(s, e, elen, true, &at);
+            if (rc == 0 && at >= 0 && ch.n < sizeof ch.idx / sizeof *ch.idx)
+                ch.idx[ch.n++] = (size_t)at;
             if (rc == 0 && is_cache_kw) {
                 free(s->default_cache);
                 s->default_cache = trimmed_dup(e, elen);
@@ -284,6 +301,13 @@ static int add_star_entry(ds_symstore *s, const char *p, size_t len)
             return -1;
         part++;
         start = i + 1;
+    }
+    if (ch.n > 1 && !is_cache_kw) {
+        struct chain *v = realloc(s->chains, (s->nchains + 1) * sizeof *v);
+        if (!v)
+            return -1;
+        s->chains = v;
+        s->chains[s->nchains++] = ch;
     }
     return 0;
 }
@@ -298,7 +322,7 @@ static int add_plain_entry(ds_symstore *s, const char *p, size_t len)
             continue;
         if (i < len && i == start + 1 && isalpha((unsigned char)p[start]))
             continue; /* drive letter */
-        if (add_local(s, p + start, i - start, false) != 0)
+        if (add_local(s, p + start, i - start, false, NULL) != 0)
             return -1;
         start = i + 1;
     }
@@ -358,6 +382,7 @@ void ds_symstore_close(ds_symstore *s)
     for (size_t i = 0; i < s->ngone; i++)
         free(s->gone[i]);
     free(s->gone);
+    free(s->chains);
     free(s->e);
     free(s->srv);
     free(s->default_cache);
@@ -428,6 +453,7 @@ typedef struct search {
     const char *net_key;       /* the key a symbol server files it under */
     const char *only;          /* search just this folder (after a download) */
     bool by_ptr;               /* FOUND through a file.ptr */
+    size_t found_at;           /* FOUND: the entry it lies in */
     ds_store_result *out;
 } search;
 
@@ -518,6 +544,7 @@ static bool search_local(search *q)
             continue;
         snprintf(q->out->source, sizeof q->out->source, "%s", ent->dir);
         q->out->origin = ent->is_cache ? DS_FROM_CACHE : DS_FROM_STORE;
+        q->found_at = e;
         for (size_t ni = 0; ni < q->nnames; ni++) {
             const char *name = q->names[ni];
             const char *leaf = q->leaves[ni] ? q->leaves[ni] : name;
@@ -553,6 +580,32 @@ static bool search_local(search *q)
     return false;
 }
 
+/* The stores of a "srv*C1*C2*URL" that should hold the file just found
+ * get a copy, as WinDbg fills them: the ones before the store it was found
+ * in, or, after a download (into C1), all the others. A file reached through
+ * file.ptr stays where it lies. A failed copy costs only a later lookup. */
+static void fill_chains(const search *q, bool downloaded)
+{
+    const ds_symstore *s = q->s;
+    const char *root = s->e[q->found_at].dir, *path = q->out->path;
+    size_t rl = strlen(root);
+    if (q->by_ptr || strncmp(path, root, rl) != 0 || path[rl] != '/')
+        return;
+    for (size_t c = 0; c < s->nchains; c++) {
+        const struct chain *ch = &s->chains[c];
+        size_t k = 0;
+        while (k < ch->n && ch->idx[k] != q->found_at)
+            k++;
+        for (size_t j = 0; k < ch->n && j < ch->n; j++) {
+            char dest[4096 + 16];
+            if (j != k && (j < k || downloaded) &&
+                snprintf(dest, sizeof dest, "%s%s", s->e[ch->idx[j]].dir, path + rl) <
+                    (int)sizeof dest)
+                ds_symsrv_copy(path, dest);
+        }
+    }
+}
+
 /* Local folders first; then each server, downloading into its cache and
  * checking what came like any local file. */
 static bool run_search(search *q)
@@ -569,6 +622,8 @@ static bool run_search(search *q)
     if (!known && q->nkeys < 3)
         q->keys[q->nkeys++] = q->net_key;
     bool found = search_local(q);
+    if (found)
+        fill_chains(q, false);
     for (size_t i = 0; !found && q->net_key && q->s && i < q->s->nsrv; i++) {
         const server *sv = &q->s->srv[i];
         char idx[MAX_ROOT + 16], detail[sizeof o->server_detail];
@@ -587,6 +642,7 @@ static bool run_search(search *q)
         if (found) {
             /* only the pointer came from the server, not the file */
             o->origin = q->by_ptr ? DS_FROM_REDIRECT : DS_FROM_SERVER;
+            fill_chains(q, true);
             snprintf(o->source, sizeof o->source, "%s", sv->url);
         }
     }

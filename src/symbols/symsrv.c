@@ -395,6 +395,34 @@ static bool uncab(const char *cabpath, const char *keydir, const char *name, con
     return ok;
 }
 
+int ds_symsrv_copy(const char *src, const char *dest)
+{
+    if (exists(dest))
+        return 0;
+    char dir[PATH_CAP], tmp[PATH_CAP];
+    if (snprintf(dir, sizeof dir, "%s", dest) >= (int)sizeof dir || !strrchr(dir, '/'))
+        return -1;
+    *strrchr(dir, '/') = '\0';
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    int out = in >= 0 && ds_mkdirs(dir) == 0 ? temp_in(dir, tmp, sizeof tmp) : -1;
+    bool ok = out >= 0;
+    char buf[1 << 16];
+    ssize_t n;
+    while (ok && (n = read(in, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        ok = n > 0 && write(out, buf, (size_t)n) == n;
+    }
+    if (in >= 0)
+        close(in);
+    if (out >= 0) {
+        ok = close(out) == 0 && ok && rename(tmp, dest) == 0;
+        if (!ok)
+            unlink(tmp);
+    }
+    return ok ? 0 : -1;
+}
+
 /* Is the server a two-tier store (index2.txt at its root)? Asked once per
  * server and run. */
 static bool server_two_tier(const char *url, const settings *cfg)

@@ -35,6 +35,9 @@ ds_fetch_status ds_symsrv_fetch(const char *url, const char *cache, bool cache_t
 
 /* Create a folder and its parents (0755); 0 or -1. */
 int ds_mkdirs(const char *path);
+/* Copy the file src to dest atomically (a temporary file beside dest, then
+ * rename), making dest's folders; nothing when dest exists. 0 or -1. */
+int ds_symsrv_copy(const char *src, const char *dest);
 
 /* The default download cache: $DUMPSCAN_SYMBOL_CACHE, else
  * $XDG_CACHE_HOME/dumpscan/symbols, else $HOME/.cache/dumpscan/symbols. */
