@@ -95,8 +95,11 @@ static void same_report(const char *dump, const char *pad)
     CHECK(c && strstr(c, "FILE_IN_CAB:  MEMORY.DMP\n"));
     char *j = report("report.cab", 0, true);
     CHECK(j && strstr(j, "\"in_cab\":\"MEMORY.DMP\""));
+    /* an MSZIP member is compressed, and says how */
+    CHECK(j && strstr(j, "\"compressed\":true") && strstr(j, "\"compression\":\"mszip\""));
     char *k = report("MEMORY.DMP", 0, true);
     CHECK(k && strstr(k, "\"in_cab\":null"));
+    CHECK(k && strstr(k, "\"compressed\":false") && strstr(k, "\"compression\":null"));
     free(a), free(b), free(c), free(j), free(k);
 }
 

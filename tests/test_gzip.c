@@ -160,6 +160,7 @@ static json_t *report_of(const char *path)
     json_t *file = json_object_get(j, "file");
     json_object_del(file, "path");
     json_object_del(file, "compressed");
+    json_object_del(file, "compression");
     return j;
 }
 

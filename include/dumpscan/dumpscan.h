@@ -570,6 +570,7 @@ typedef struct ds_crash {
     uint64_t file_size;
     bool compressed;          /* read through gzip */
     char *file_in_cab;        /* member name when read from a .cab, else NULL */
+    const char *compression;  /* "gzip", "mszip" (a cabinet member), NULL: none */
     ds_symbol_lookup *symbol_lookups; /* in the order they were made */
     size_t nsymbol_lookups;
     ds_note *notes;

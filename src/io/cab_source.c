@@ -218,11 +218,14 @@ int ds_source_open_cab(ds_source *s, const char *path, const char *member,
         return -1;
     }
     r->member = (size_t)idx;
+    /* read now: a small member is decoded whole and its reader closed */
+    bool mszip = ds_cab_compression(c, (size_t)idx) == DS_CAB_MSZIP;
     if (ds_source_open_reader(s, ds_cab_member_at(c, (size_t)idx)->size, cab_read, cab_fini, r,
                               err) != 0) {
         free(*chosen);
         *chosen = NULL;
         return -1;
     }
+    s->cab_mszip = mszip;
     return 0;
 }

@@ -503,7 +503,9 @@ char *ds_report_json(const ds_dump *d, unsigned flags)
                                                                     : json_null(),
                                                 "size",
                                                 (json_int_t)c->file_size, "compressed",
-                                                c->compressed));
+                                                c->compression != NULL));
+    json_object_set_new(json_object_get(root, "file"), "compression",
+                        c->compression ? json_string(c->compression) : json_null());
     json_object_set_new(json_object_get(root, "file"), "in_cab",
                         c->file_in_cab ? ds_json_path(c->file_in_cab) : json_null());
     json_object_set_new(root, "dump",
