@@ -370,8 +370,7 @@ static bool check_verdict(const row *r, const ds_crash *c, const char *label)
             FAILV("the suspect's owner is not stated as unknown");
     }
     /* the scenario's own facts */
-    static const char *const corrupt[] = {"noncanon", "fillptr", "freedptr", "userptr",
-                                          "exrecptr"};
+    static const char *const corrupt[] = {"noncanon", "fillptr", "freedptr", "exrecptr"};
     bool want_live = !strcmp(r->scenario, "livedump") || !strcmp(r->scenario, "tdrlive");
     if (v->live_dump != want_live)
         FAILV("live_dump is %d", v->live_dump);
@@ -383,6 +382,12 @@ static bool check_verdict(const row *r, const ds_crash *c, const char *label)
         caveat |= strstr(v->caveats[i], "faulting address looks corrupt") != NULL;
     if (caveat != want_caveat)
         FAILV("corrupt-address caveat is %d", caveat);
+    /* a user address at raised IRQL is an IRQL/paging error, not corruption */
+    bool user_irql = false;
+    for (size_t i = 0; i < v->ncaveats; i++)
+        user_irql |= strstr(v->caveats[i], "user-mode address was touched at raised IRQL") != NULL;
+    if (user_irql != !strcmp(r->scenario, "userptr"))
+        FAILV("user-address-at-raised-IRQL caveat is %d", user_irql);
     bool p2 = false; /* the TDR verdict rests on P2 */
     for (size_t i = 0; i < v->nreasons; i++)
         p2 |= strstr(v->reasons[i], "P2, an address inside the responsible display driver "

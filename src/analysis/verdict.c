@@ -274,6 +274,10 @@ static int corrupt_address(vstate *v)
     const char *what = NULL;
     char why[400];
     ds_confidence most = DS_CONFIDENCE_LOW;
+    const char *caveat = "the faulting address looks corrupt: the driver that crashed may be a "
+                         "victim that used a pointer other code damaged or freed (the driver "
+                         "that crashes is often not the one that corrupted memory; Driver "
+                         "Verifier with special pool can catch the one that did)";
     bool wide = v->c->arch == DS_ARCH_X64 || v->c->arch == DS_ARCH_ARM64;
     if (wide && non_canonical(a))
         snprintf(why, sizeof why, "is not canonical (bits 63 to 47 disagree): no valid "
@@ -285,6 +289,11 @@ static int corrupt_address(vstate *v)
                  "no user memory may be touched: a stale or garbage pointer, or a user "
                  "buffer used without locking it", v->irql);
         most = DS_CONFIDENCE_MEDIUM;
+        /* an IRQL/paging mistake of the code that ran, not a sign of corruption */
+        caveat = "a user-mode address was touched at raised IRQL: user memory can be paged "
+                 "out or belong to another process there, so the code that ran is the likely "
+                 "culprit (a user buffer used without probing and locking it, or a stale "
+                 "pointer), not a victim of memory corruption";
     } else
         return 0;
     cap(v, most);
@@ -292,10 +301,7 @@ static int corrupt_address(vstate *v)
                v->fault_in_record ? "from the exception record at" : "bug-check parameter",
                v->fault_param + 1, why) < 0)
         return -1;
-    return CAVEAT(v, "the faulting address looks corrupt: the driver that crashed may be a "
-                  "victim that used a pointer other code damaged or freed (the driver that "
-                  "crashes is often not the one that corrupted memory; Driver Verifier with "
-                  "special pool can catch the one that did)");
+    return CAVEAT(v, "%s", caveat);
 }
 
 static int fault_ip(vstate *v, uint64_t ip, const char *source)
