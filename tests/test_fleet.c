@@ -885,6 +885,30 @@ static void check_counts_agree(void)
     free(out);
 }
 
+/* One crash at 1970 among March 2024 ones: the chart keeps to the dense
+ * range and says what it left out; the table still lists every dump. */
+static void check_chart_window(void)
+{
+    char dir[300], p[400], *out = NULL;
+    snprintf(dir, sizeof dir, "%s/outlier", scratch);
+    mkdir(dir, 0755);
+    for (unsigned i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%s/%u.dmp", dir, i);
+        CHECK(gen_dump(p, NULL, 900 + i, day_time(i, 3)));
+        ndumps--;
+    }
+    snprintf(p, sizeof p, "%s/old.dmp", dir);
+    CHECK(gen_dump(p, NULL, 950, (86400ull * 2 + 11644473600ull) * 10000000ull));
+    ndumps--;
+    CHECK(run_cmd(&out, "'%s' --format html '%s'", DUMPSCAN_BIN, dir) == 0);
+    CHECK(out && strstr(out, "The chart shows 2024-03-01 to 2024-03-04: 1 crash ") != NULL);
+    CHECK(out && count_of(out, "<tr class=\"dump") == 5);
+    CHECK(out && strstr(out, "1970-01-03") != NULL); /* in the table */
+    free(out);
+    run_cmd(&out, "rm -rf '%s'", dir);
+    free(out);
+}
+
 int main(void)
 {
     snprintf(root, sizeof root, "%s/dsfleet-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR")
@@ -911,6 +935,7 @@ int main(void)
     check_since_and_machines();
     check_html();
     check_html_odd_names();
+    check_chart_window();
     check_merge();
     check_killed_run();
     char *out = NULL;

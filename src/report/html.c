@@ -15,7 +15,7 @@
 #include "report/safetext.h"
 #include "report/strbuf.h"
 
-enum { TOP_BUCKETS = 5, CHART_BARS = 15, MAX_DAYS = 3660 };
+enum { TOP_BUCKETS = 5, CHART_BARS = 15, WINDOW_DAYS = 366 };
 
 /* ----------------------------------------------------------- escaping */
 
@@ -275,27 +275,57 @@ static void bar_chart(ds_strbuf *b, const grp *g, size_t n, const char *none, co
     ds_sb_printf(b, "</svg>\n");
 }
 
+static int cmp_day(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
 /* Crashes per day of the top buckets: one line each over the days. */
 static void day_chart(ds_strbuf *b, const ds_row *const *rows, size_t n, const grp *g,
                       size_t ng)
 {
     size_t top = ng < TOP_BUCKETS ? ng : TOP_BUCKETS;
-    int64_t d0 = 0, d1 = 0;
-    bool any = false;
-    for (size_t i = 0; i < top; i++)
-        if (g[i].has_time) {
-            if (!any || g[i].first / 86400 < d0)
-                d0 = g[i].first / 86400;
-            if (!any || g[i].last / 86400 > d1)
-                d1 = g[i].last / 86400;
-            any = true;
-        }
-    if (!any) {
+    /* The window: a crash time far from the others (a clock at 1970, a
+     * year 2099) must not squash the real ones into a line. The days of the
+     * charted crashes, sorted: the window ends at the latest crash no more
+     * than a year after the median and spans at most a year (WINDOW_DAYS);
+     * crashes outside it are left out of the chart, and the page says so. */
+    int64_t *dv = malloc((n ? n : 1) * sizeof *dv);
+    if (!dv) {
+        b->oom = true;
+        return;
+    }
+    size_t nd = 0;
+    for (size_t i = 0; i < n; i++) {
+        int64_t t;
+        if (rows[i]->failed || !row_crash_unix(rows[i], &t))
+            continue;
+        for (size_t k = 0; k < top; k++)
+            if (cmp_str(rows[i]->bucket, g[k].key) == 0) {
+                dv[nd++] = t / 86400 - (t % 86400 < 0);
+                break;
+            }
+    }
+    if (!nd) {
+        free(dv);
         ds_sb_printf(b, "<p class=\"u\">No crash times known.</p>\n");
         return;
     }
-    if (d1 - d0 >= MAX_DAYS) /* the most recent ten years */
-        d0 = d1 - MAX_DAYS + 1;
+    qsort(dv, nd, sizeof *dv, cmp_day);
+    int64_t median = dv[nd / 2], d1 = dv[0], d0;
+    for (size_t i = 0; i < nd; i++)
+        if (dv[i] <= median + WINDOW_DAYS)
+            d1 = dv[i];
+    d0 = d1;
+    size_t outside = 0;
+    for (size_t i = 0; i < nd; i++) {
+        if (dv[i] > d1 || dv[i] < d1 - WINDOW_DAYS + 1)
+            outside++;
+        else if (dv[i] < d0)
+            d0 = dv[i];
+    }
+    free(dv);
     size_t days = (size_t)(d1 - d0 + 1);
     uint32_t *cnt = calloc(days * top, sizeof *cnt);
     if (!cnt) {
@@ -305,11 +335,12 @@ static void day_chart(ds_strbuf *b, const ds_row *const *rows, size_t n, const g
     uint32_t max = 1;
     for (size_t i = 0; i < n; i++) {
         int64_t t;
-        if (rows[i]->failed || !row_crash_unix(rows[i], &t) || t / 86400 < d0)
+        if (rows[i]->failed || !row_crash_unix(rows[i], &t) ||
+            t / 86400 - (t % 86400 < 0) < d0 || t / 86400 - (t % 86400 < 0) > d1)
             continue;
         for (size_t k = 0; k < top; k++)
             if (cmp_str(rows[i]->bucket, g[k].key) == 0) {
-                uint32_t *c = &cnt[k * days + (size_t)(t / 86400 - d0)];
+                uint32_t *c = &cnt[k * days + (size_t)(t / 86400 - (t % 86400 < 0) - d0)];
                 if (++*c > max)
                     max = *c;
                 break;
@@ -353,6 +384,11 @@ static void day_chart(ds_strbuf *b, const ds_row *const *rows, size_t n, const g
         ds_sb_printf(b, " (%llu)</li>\n", (unsigned long long)g[k].count);
     }
     ds_sb_printf(b, "</ul>\n");
+    if (outside)
+        ds_sb_printf(b, "<p class=\"note\">The chart shows %s to %s: %zu crash%s of these "
+                        "buckets far from the others (more than a year away) %s left out of "
+                        "it; the table of every dump below lists them.</p>\n",
+                     a, z, outside, outside == 1 ? "" : "es", outside == 1 ? "is" : "are");
     free(cnt);
 }
 
