@@ -281,6 +281,20 @@ static int cmp_day(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Which of the top buckets a row's crash is in (-1: none, no time), and
+ * its day (Unix days, rounded down). */
+static int charted(const ds_row *r, const grp *g, size_t top, int64_t *day)
+{
+    int64_t t;
+    if (r->failed || !row_crash_unix(r, &t))
+        return -1;
+    *day = t / 86400 - (t % 86400 < 0);
+    for (size_t k = 0; k < top; k++)
+        if (cmp_str(r->bucket, g[k].key) == 0)
+            return (int)k;
+    return -1;
+}
+
 /* Crashes per day of the top buckets: one line each over the days. */
 static void day_chart(ds_strbuf *b, const ds_row *const *rows, size_t n, const grp *g,
                       size_t ng)
@@ -297,16 +311,9 @@ static void day_chart(ds_strbuf *b, const ds_row *const *rows, size_t n, const g
         return;
     }
     size_t nd = 0;
-    for (size_t i = 0; i < n; i++) {
-        int64_t t;
-        if (rows[i]->failed || !row_crash_unix(rows[i], &t))
-            continue;
-        for (size_t k = 0; k < top; k++)
-            if (cmp_str(rows[i]->bucket, g[k].key) == 0) {
-                dv[nd++] = t / 86400 - (t % 86400 < 0);
-                break;
-            }
-    }
+    for (size_t i = 0; i < n; i++)
+        if (charted(rows[i], g, top, &dv[nd]) >= 0)
+            nd++;
     if (!nd) {
         free(dv);
         ds_sb_printf(b, "<p class=\"u\">No crash times known.</p>\n");
@@ -334,17 +341,13 @@ static void day_chart(ds_strbuf *b, const ds_row *const *rows, size_t n, const g
     }
     uint32_t max = 1;
     for (size_t i = 0; i < n; i++) {
-        int64_t t;
-        if (rows[i]->failed || !row_crash_unix(rows[i], &t) ||
-            t / 86400 - (t % 86400 < 0) < d0 || t / 86400 - (t % 86400 < 0) > d1)
+        int64_t day;
+        int k = charted(rows[i], g, top, &day);
+        if (k < 0 || day < d0 || day > d1)
             continue;
-        for (size_t k = 0; k < top; k++)
-            if (cmp_str(rows[i]->bucket, g[k].key) == 0) {
-                uint32_t *c = &cnt[k * days + (size_t)(t / 86400 - (t % 86400 < 0) - d0)];
-                if (++*c > max)
-                    max = *c;
-                break;
-            }
+        uint32_t *c = &cnt[(size_t)k * days + (size_t)(day - d0)];
+        if (++*c > max)
+            max = *c;
     }
     const unsigned W = 760, H = 220, L = 40, R = 10, T = 10, B = 30;
     ds_sb_printf(b, "<svg class=\"days\" width=\"%u\" height=\"%u\" viewBox=\"0 0 %u %u\" "
