@@ -1,6 +1,6 @@
 #!/bin/sh
 # The small fleet of README's batch examples: C:\Windows\Minidump folders of
-# four machines, made by dsgen from its verdict scenarios (x64, x86, ARM64),
+# four machines and one server's MEMORY.DMP, made by dsgen from its verdict scenarios (x64, x86, ARM64),
 # plus a gzip-compressed dump under a .dmp name, a gzip file cut short and a
 # desktop.ini. tests/check_readme.py runs README's batch examples on it.
 #   make-fleet.sh DSGEN OUTDIR
@@ -27,3 +27,7 @@ dump ws-0203 010225-02506-01.dmp --arch x64 --seed 109 --scenario whea
 dump ws-0203 010225-06093-01.dmp --arch x64 --seed 110 --scenario whea --gzip
 dump ws-0203 123124-00001-01.dmp --arch x64 --seed 111 --gzip --truncate 40000
 printf '[.ShellClassInfo]\r\n' > "$out/ws-0203/Minidump/desktop.ini"
+# a server's kernel (bitmap) dump: memory enough for PROCESS_NAME
+mkdir -p "$out/srv-01"
+"$gen" --arch x64 --type 5 --seed 112 --scenario irqltrap --process-name NotMyFault.exe \
+    --out "$out/srv-01/MEMORY.DMP" >/dev/null

@@ -21,6 +21,8 @@ static void usage(FILE *f)
           "  --phys-gib N         describe N GiB of physical memory (default: compact)\n"
           "  --sparse             types 1/10: write only real pages (sparse file)\n"
           "  --seed N             vary times, timestamps, GUIDs and module bases\n"
+          "  --process-name NAME  x64 dumps with memory (not triage): the current\n"
+          "                       thread's EPROCESS.ImageFileName (PROCESS_NAME)\n"
           "  --scenario NAME      default irql pagefault kmode manual ntcrash noimages\n"
           "                       nobroken (repeatable), and one of the verdict\n"
           "                       scenarios: irqltrap pool poolcaller unloaded\n"
@@ -79,7 +81,7 @@ static void print_facts(const gen_spec *s, const char *path)
 
 int main(int argc, char **argv)
 {
-    const char *arch_s = NULL, *out = NULL;
+    const char *arch_s = NULL, *out = NULL, *process_name = NULL;
     const char *scen[16];
     size_t nscen = 0;
     uint64_t type = 0, trunc = 0, gib = 0, seed = 0;
@@ -91,7 +93,8 @@ int main(int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool takes = !strcmp(a, "--arch") || !strcmp(a, "--type") || !strcmp(a, "--out") ||
                      !strcmp(a, "--truncate") || !strcmp(a, "--phys-gib") ||
-                     !strcmp(a, "--seed") || !strcmp(a, "--scenario");
+                     !strcmp(a, "--seed") || !strcmp(a, "--scenario") ||
+                     !strcmp(a, "--process-name");
         if (takes && !v) {
             fprintf(stderr, "dsgen: %s needs a value\n", a);
             return 2;
@@ -99,6 +102,7 @@ int main(int argc, char **argv)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return 0; }
         else if (!strcmp(a, "--arch")) arch_s = v;
         else if (!strcmp(a, "--out")) out = v;
+        else if (!strcmp(a, "--process-name")) process_name = v;
         else if (!strcmp(a, "--type")) {
             if (parse_u64(v, &type) || type > 0xFFFFFFFFu) goto badnum;
             have_type = true;
@@ -165,6 +169,7 @@ int main(int argc, char **argv)
     s.bad_triage_offsets = bad_triage;
     s.sparse_file = sparse;
     s.phys_bytes = gib << 30;
+    if (process_name) s.process_name = process_name;
 
     char defpath[64];
     if (!out) {
