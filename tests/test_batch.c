@@ -19,6 +19,7 @@
 #include "dsgen.h"
 #include "dumpscan/dumpscan.h"
 #include "mdmp.h"
+#include "runcmd.h"
 
 #ifndef DUMPSCAN_BIN
 #error "DUMPSCAN_BIN must name the dumpscan binary (tests/CMakeLists.txt)"
@@ -52,25 +53,7 @@ static int run(const char *cmd, char **out)
         *out = NULL;
         return -1;
     }
-    size_t len = 0, cap = 1 << 16;
-    char *b = malloc(cap);
-    size_t n;
-    while (b && (n = fread(b + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (cap - len < 4096) {
-            char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-    }
-    if (b)
-        b[len] = '\0';
-    *out = b;
+    *out = read_all(p, NULL);
     int st = pclose(p);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

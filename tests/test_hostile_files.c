@@ -16,6 +16,7 @@
 #include "check.h"
 #include "dsgen.h"
 #include "dumpscan/dumpscan.h"
+#include "runcmd.h"
 
 #ifndef DUMPSCAN_BIN
 #error "DUMPSCAN_BIN must name the dumpscan binary (tests/CMakeLists.txt)"
@@ -25,32 +26,6 @@ static char root[256];
 
 /* Run a shell command; stdout and stderr into *out / *err (caller frees,
  * either may be NULL); the exit status, -1 if it did not exit. */
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, len = 0, n;
-    char *b = malloc(cap);
-    while (b && (n = fread(b + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len < 4096) {
-            char *nb = realloc(b, cap * 2);
-            if (!nb) {
-                free(b);
-                b = NULL;
-                break;
-            }
-            b = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (b)
-        b[len] = '\0';
-    return b;
-}
-
 static int run(char **out, char **err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static int run(char **out, char **err, const char *fmt, ...)
@@ -77,13 +52,13 @@ static int run(char **out, char **err, const char *fmt, ...)
     free(cmd);
     free(full);
     if (out)
-        *out = slurp(of);
+        *out = slurp(of, NULL);
     if (err)
-        *err = slurp(ef);
+        *err = slurp(ef, NULL);
     return st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-static size_t count_of(const char *s, const char *what)
+static size_t count_overlapping(const char *s, const char *what)
 {
     size_t n = 0;
     for (const char *p = s; (p = strstr(p, what)) != NULL; p++)
@@ -144,7 +119,7 @@ static void check_write_errors(void)
         CHECK(rc == 1);
         CHECK(err && strstr(err, "cannot write the output"));
         /* one message, not one per layer */
-        CHECK(err && count_of(err, "cannot write") == 1);
+        CHECK(err && count_overlapping(err, "cannot write") == 1);
         free(err);
     }
 }
@@ -615,7 +590,7 @@ static void check_fifo_race(void)
         close(lfd); /* an empty list */
         int st;
         CHECK(waitpid(pid, &st, 0) == pid);
-        char *out = slurp(res);
+        char *out = slurp(res, NULL);
         if (!out || !strstr(out, "a.dmp,failed,"))
             fprintf(stderr, "%s swap: %s\n", swaps[k], out ? out : "(no output)");
         /* one error row naming what the file had become; exit 3, not 124 */
