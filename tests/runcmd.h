@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 
 /* All of a stream into a NUL-terminated buffer (caller frees); NULL on OOM. */
-static char *read_all(FILE *f, size_t *len)
+__attribute__((unused)) static char *read_all(FILE *f, size_t *len)
 {
     size_t cap = 1 << 16, n = 0, got;
     char *b = malloc(cap);
@@ -37,7 +37,7 @@ static char *read_all(FILE *f, size_t *len)
 /* Run a shell command; its stdout into *out (caller frees); exit status or -1. */
 static int run_cmd(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static int run_cmd(char **out, const char *fmt, ...)
+__attribute__((unused)) static int run_cmd(char **out, const char *fmt, ...)
 {
     char cmd[8192];
     va_list ap;
@@ -53,7 +53,7 @@ static int run_cmd(char **out, const char *fmt, ...)
 }
 
 /* Whole file into a NUL-terminated buffer (caller frees), NULL if unreadable. */
-static char *slurp(const char *path, size_t *len)
+__attribute__((unused)) static char *slurp(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -64,7 +64,7 @@ static char *slurp(const char *path, size_t *len)
 }
 
 /* Number of times needle occurs in hay. */
-static size_t count_of(const char *hay, const char *needle)
+__attribute__((unused)) static size_t count_of(const char *hay, const char *needle)
 {
     size_t n = 0, l = strlen(needle);
     for (const char *p = hay; p && (p = strstr(p, needle)) != NULL; p += l)
