@@ -11,19 +11,7 @@ build=${1:-build-bench}
 n=${2:-10000}
 cache=${DS_BATCH_CACHE:-/tmp/dumpscan-batch-bench-$n}
 [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 1; }
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target dumpscan dsgen >/dev/null
-gen="$build/testdata/dsgen"
-
-if [ ! -f "$cache.complete" ]; then
-    echo "generating $n triage dumps into $cache (once)..." >&2
-    rm -rf "$cache"
-    mkdir -p "$cache"
-    # two generators at a time; seeds vary times, bases, stamps
-    seq 1 "$n" | xargs -P "$(nproc)" -I{} "$gen" --arch x64 --type 4 --seed {} \
-        --out "$cache/{}.dmp" >/dev/null
-    touch "$cache.complete"
-fi
+. bench/triage-cache.sh
 count=$(find "$cache" -name '*.dmp' | wc -l)
 bytes=$(du -sk "$cache" | cut -f1)
 echo "$count dumps, $((bytes / 1024)) MiB, $(nproc) CPUs"

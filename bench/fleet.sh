@@ -14,18 +14,8 @@ cd "$(dirname "$0")/.."
 build=${1:-build-bench}
 n=${2:-10000}
 cache=${DS_BATCH_CACHE:-/tmp/dumpscan-batch-bench-$n}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target dumpscan dsgen >/dev/null
-gen="$build/testdata/dsgen"
+. bench/triage-cache.sh
 ds="$build/dumpscan"
-if [ ! -f "$cache.complete" ]; then
-    echo "generating $n triage dumps into $cache (once)..." >&2
-    rm -rf "$cache"
-    mkdir -p "$cache"
-    seq 1 "$n" | xargs -P "$(nproc)" -I{} "$gen" --arch x64 --type 4 --seed {} \
-        --out "$cache/{}.dmp" >/dev/null
-    touch "$cache.complete"
-fi
 count=$(find "$cache" -name '*.dmp' | wc -l)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
