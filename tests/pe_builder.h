@@ -188,7 +188,7 @@ static inline pb_image tpe_layout(const tpe *t, uint64_t base)
 }
 
 /* Build the file and open it as an image view at base. */
-static ds_image *tpe_open(tpe *t, uint64_t base)
+__attribute__((unused)) static ds_image *tpe_open(tpe *t, uint64_t base)
 {
     pb_image im = tpe_layout(t, base);
     free(t->file);

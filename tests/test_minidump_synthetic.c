@@ -30,6 +30,9 @@ static const arch_desc ARM64_OLD = {&MDW_ARM64_OLD, DS_ARCH_ARM64};
 #define T1 0x111
 #define T2 0x222
 
+/* The module's path (check_long_names makes it long). */
+static const char *app_path = "C:\\app\\app.exe";
+
 /* Two threads with stacks and contexts, one module, code memory, an
  * exception on T2, MiscInfo, ThreadNames, ThreadInfoList, BreakpadInfo. */
 static void build_full(mdw *m, const arch_desc *a, bool with_sysinfo, bool memory64)
@@ -59,7 +62,7 @@ static void build_full(mdw *m, const arch_desc *a, bool with_sysinfo, bool memor
     for (int i = 0; i < 16; i++)
         guid[i] = (uint8_t)(0xA0 + i);
     mdw_module mod = {.base = CODE_VA, .size = 0x10000, .checksum = 0xABCD,
-                      .time_date_stamp = 0x5F000000, .name = "C:\\app\\app.exe"};
+                      .time_date_stamp = 0x5F000000, .name = app_path};
     mod.cv_rva = mdw_codeview(m, guid, 3, "app.pdb", &mod.cv_size);
     mdw_module_list(m, &mod, 1);
 
@@ -749,8 +752,49 @@ static void check_gp_address(void)
     }
 }
 
+/* A module name longer than the verdict's old fixed buffers (128 for a
+ * candidate's name, 512 and 640 for its sentences): the suspect, its why and
+ * the reasons name it whole (a Release build warned of the cut). */
+static void check_long_names(void)
+{
+    fprintf(stderr, "-- long module name\n");
+    char base[1001], path[1100];
+    memset(base, 'a', 996);
+    memcpy(base + 996, ".exe", 5);
+    snprintf(path, sizeof path, "C:\\app\\%s", base);
+    app_path = path;
+    mdw m;
+    build_full(&m, &X64, true, false);
+    app_path = "C:\\app\\app.exe";
+    /* ExceptionAddress (EXCEPTION_RECORD64 +0x10) inside the module */
+    mdw_set64(&m, stream_rva(&m, MDW_EXCEPTION) + 8 + 0x10, CODE_VA + 0x234);
+    ds_error err;
+    ds_dump *d = ds_open_memory(m.b, m.len, NULL, &err);
+    CHECK(d != NULL);
+    if (d) {
+        const ds_crash *c = ds_dump_crash(d);
+        const ds_verdict *v = &c->verdict;
+        CHECK(c->nmodules == 1 && strcmp(c->modules[0].name, base) == 0);
+        CHECK(v->has_suspect);
+        CHECK_STR(v->suspect.module_name, base); /* a name: not cut at 127 bytes either */
+        CHECK(v->suspect.why && strstr(v->suspect.why, base) != NULL);
+        bool whole = false;
+        for (size_t i = 0; i < v->nreasons; i++)
+            whole |= strstr(v->reasons[i], base) && strstr(v->reasons[i], "is in ") &&
+                     strstr(v->reasons[i], "(exception address)");
+        CHECK(whole);
+        if (!whole)
+            for (size_t i = 0; i < v->nreasons; i++)
+                fprintf(stderr, "  reason: %.100s... (%zu bytes)\n", v->reasons[i],
+                        strlen(v->reasons[i]));
+        ds_close(d);
+    }
+    free(m.b);
+}
+
 int main(void)
 {
+    check_long_names();
     check_unknown_foreign_exception();
     check_gp_address();
     check_extras(0x8101, 11, 6, 0, "20G165", "macOS", "11.6.0 20G165");

@@ -41,7 +41,8 @@ static ds_open_options *cut(size_t n)
     CHECK(o != NULL);
     if (o) {
         memset(o, 0, n);
-        o->size = n;
+        /* bytes, not o->size: the struct is deliberately shorter than its type */
+        memcpy((char *)o + offsetof(ds_open_options, size), &n, sizeof n);
     }
     return o;
 }

@@ -12,7 +12,7 @@
 
 typedef struct rz_frame {
     uint64_t pc, sp;
-    char module[64], function[256];
+    char module[512], function[512]; /* as long as the symbol read: never cut */
     uint64_t offset;
 } rz_frame;
 

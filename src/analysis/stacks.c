@@ -10,6 +10,7 @@
  * bounds or public, a Breakpad FUNC/PUBLIC, an ELF symbol, the nearest
  * export (flagged as such); else just module+offset (doc/stacks.md).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,13 +58,15 @@ typedef struct walker {
     bool frame_pointers;       /* Linux / macOS user code keeps rbp chains */
 } walker;
 
-static void set_problem(ds_module *m, const char *fmt, const char *detail)
+static void set_problem(ds_module *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_problem(ds_module *m, const char *fmt, ...)
 {
     if (m->symbol_problem)
         return; /* the first problem found is the one that mattered */
-    char buf[512];
-    snprintf(buf, sizeof buf, fmt, detail);
-    m->symbol_problem = ds_strdup(buf);
+    va_list ap;
+    va_start(ap, fmt);
+    m->symbol_problem = ds_vstrfmt(fmt, ap); /* whole: a path may be long */
+    va_end(ap);
 }
 
 /* Say in the report which file was looked for and where it came from. */
@@ -133,7 +136,7 @@ static const ds_image *load_image(walker *w, int i)
     if (s->image)
         ds_image_version(s->image, m);
     else if (!m->cv.is_elf) /* ELF modules: see load_elf */
-        set_problem(m, "%s", "image not in the dump and not found on the symbol path");
+        set_problem(m, "image not in the dump and not found on the symbol path");
     /* Triage dumps carry no CodeView: the image file does. */
     if (s->image && !m->cv.present) {
         const ds_pe *pe = ds_image_pe(s->image);
@@ -170,11 +173,8 @@ static ds_pdb *load_pdb(walker *w, int i)
         s->pdb = ds_pdb_open(r.path, &err);
         if (s->pdb)
             m->symbol_file = ds_strdup(r.path);
-        else {
-            char why[sizeof r.path + sizeof err.text + 2];
-            snprintf(why, sizeof why, "%s: %s", r.path, err.text);
-            set_problem(m, "PDB unreadable: %s", why);
-        }
+        else
+            set_problem(m, "PDB unreadable: %s: %s", r.path, err.text);
     } else if (st == DS_STORE_MISMATCH) {
         set_problem(m, "PDB on the symbol path does not match: %s", r.detail);
     } else if (st == DS_STORE_BAD_NAME) {

@@ -39,13 +39,13 @@ enum {
 
 typedef struct cand {
     int module;       /* loaded module index, -1 otherwise */
-    char name[128];
-    char function[256];
+    char *name;
+    const char *function; /* a frame's, owned by the crash model */
     uint64_t function_offset;
     bool has_function;
     int kind_score[EV_KINDS];
-    char kind_why[EV_KINDS][640]; /* the sentence behind each kind's score */
-    char why[640];
+    char *kind_why[EV_KINDS]; /* the sentence behind each kind's score */
+    char *why;
     int why_score;
     ds_rule_action action;
 } cand;
@@ -57,6 +57,8 @@ typedef struct vstate {
     unsigned ptr;
     cand cands[MAX_CANDS];
     size_t ncands;
+    char *said;           /* the last evidence sentence (evidence returns it) */
+    bool oom;
     int cap;              /* highest confidence allowed */
     bool stack_scan_only; /* the stack behind the suspect was only scanned */
     bool have_fault_addr; /* a parameter is the address whose access failed */
@@ -73,21 +75,24 @@ static int push_str(char ***v, size_t *n, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int push_str(char ***v, size_t *n, const char *fmt, ...)
 {
-    char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    char *text = ds_vstrfmt(fmt, ap);
     va_end(ap);
+    if (!text)
+        return -1;
     for (size_t i = 0; i < *n; i++) /* the same sentence once is enough */
-        if (strcmp((*v)[i], buf) == 0)
+        if (strcmp((*v)[i], text) == 0) {
+            free(text);
             return 0;
+        }
     char **a = realloc(*v, (*n + 1) * sizeof *a);
-    if (!a)
+    if (!a) {
+        free(text);
         return -1;
+    }
     *v = a;
-    if (!(a[*n] = ds_strdup(buf)))
-        return -1;
-    (*n)++;
+    a[(*n)++] = text;
     return 0;
 }
 
@@ -118,28 +123,55 @@ static cand *find_cand(vstate *v, int module, const char *name)
     }
     if (v->ncands == MAX_CANDS)
         return NULL;
-    cand *x = &v->cands[v->ncands++];
+    cand *x = &v->cands[v->ncands];
     memset(x, 0, sizeof *x);
     x->module = module;
-    snprintf(x->name, sizeof x->name, "%s", module >= 0 ? v->c->modules[module].name : name);
+    if (!(x->name = ds_strdup(module >= 0 ? v->c->modules[module].name : name))) {
+        v->oom = true;
+        return NULL;
+    }
+    v->ncands++;
     x->action = rule_for(v, module, NULL);
     return x;
 }
 
-static void evidence(vstate *v, int module, const char *name, int kind, int score,
-                     const char *why)
+/* Replace *slot with a copy of text; false when memory ran out. */
+static bool keep_text(char **slot, const char *text)
 {
-    cand *x = find_cand(v, module, name);
-    if (!x)
-        return;
-    if (score > x->kind_score[kind]) {
+    char *copy = ds_strdup(text);
+    if (!copy)
+        return false;
+    free(*slot);
+    *slot = copy;
+    return true;
+}
+
+/* Score one item of evidence, its sentence printf-formatted. Returns the
+ * sentence (valid until the next call), NULL when memory ran out. */
+static const char *evidence(vstate *v, int module, const char *name, int kind, int score,
+                            const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static const char *evidence(vstate *v, int module, const char *name, int kind, int score,
+                            const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *why = ds_vstrfmt(fmt, ap);
+    va_end(ap);
+    free(v->said);
+    v->said = why;
+    cand *x = why ? find_cand(v, module, name) : NULL;
+    bool ok = why && !v->oom;
+    if (x && score > x->kind_score[kind]) {
+        ok = ok && keep_text(&x->kind_why[kind], why);
         x->kind_score[kind] = score;
-        snprintf(x->kind_why[kind], sizeof x->kind_why[kind], "%s", why);
     }
-    if (score > x->why_score) {
+    if (x && score > x->why_score) {
+        ok = ok && keep_text(&x->why, why);
         x->why_score = score;
-        snprintf(x->why, sizeof x->why, "%s", why);
     }
+    if (!ok)
+        v->oom = true;
+    return ok ? why : NULL;
 }
 
 static int total(const cand *x)
@@ -308,7 +340,7 @@ static int fault_ip(vstate *v, uint64_t ip, const char *source)
 {
     ds_crash *c = v->c;
     ds_verdict *vd = &c->verdict;
-    char where[400], why[512];
+    char where[400];
     describe_ip(c, ip, where, sizeof where);
     if (!vd->faulting_ip && !(vd->faulting_ip = ds_strdup(where)))
         return -1;
@@ -317,11 +349,11 @@ static int fault_ip(vstate *v, uint64_t ip, const char *source)
         int idx = (int)(m - c->modules);
         const ds_frame *f = frame_at(c, ip);
         ds_rule_action a = rule_for(v, idx, f ? f->function : NULL);
-        snprintf(why, sizeof why, "the faulting instruction %s is in %s (%s)", where,
-                 m->name, source);
         /* A fault inside the OS or a usual victim is rarely the OS's own bug:
          * it still counts, but the stack decides who called it there. */
-        evidence(v, idx, NULL, EV_FAULT_IP, a == DS_RULE_NONE ? 60 : 20, why);
+        if (!evidence(v, idx, NULL, EV_FAULT_IP, a == DS_RULE_NONE ? 60 : 20,
+                      "the faulting instruction %s is in %s (%s)", where, m->name, source))
+            return -1;
         if (a != DS_RULE_NONE)
             return REASON(v, "the fault happened inside %s, which is %s", m->name,
                           a == DS_RULE_VICTIM ? "a usual victim of other drivers' errors"
@@ -330,10 +362,10 @@ static int fault_ip(vstate *v, uint64_t ip, const char *source)
     }
     const ds_module *u = unloaded_at(c, ip);
     if (u) {
-        snprintf(why, sizeof why, "the faulting instruction 0x%" PRIx64 " lies where %s was "
-                 "loaded before it was unloaded (%s)", ip, u->name, source);
-        evidence(v, -1, u->name, EV_UNLOADED, 80, why);
-        return REASON(v, "%s", why);
+        const char *why = evidence(v, -1, u->name, EV_UNLOADED, 80, "the faulting "
+                                   "instruction 0x%" PRIx64 " lies where %s was loaded before "
+                                   "it was unloaded (%s)", ip, u->name, source);
+        return why ? REASON(v, "%s", why) : -1;
     }
     return CAVEAT(v, "the faulting instruction 0x%" PRIx64 " is in no loaded module: code ran "
                   "from corrupted memory, a stale pointer or an unloaded module", ip);
@@ -343,10 +375,9 @@ static int named_driver(vstate *v, const char *name, const char *how, int score)
 {
     bool unloaded;
     int idx = module_by_name(v->c, name, &unloaded);
-    char why[400];
-    snprintf(why, sizeof why, "%s names %s", how, name);
-    evidence(v, idx, name, unloaded ? EV_UNLOADED : EV_NAMED, score, why);
-    return REASON(v, "%s", why);
+    const char *why = evidence(v, idx, name, unloaded ? EV_UNLOADED : EV_NAMED, score,
+                               "%s names %s", how, name);
+    return why ? REASON(v, "%s", why) : -1;
 }
 
 /* DRIVER_OBJECT -> the driver's module (DriverStart) or name (DriverName). */
@@ -405,7 +436,7 @@ static int record_pc(vstate *v, bool has, int param, unsigned i, uint64_t pc, co
 static int code_param(vstate *v, unsigned i, uint64_t a)
 {
     ds_crash *c = v->c;
-    char what[256] = "", where[400], why[700];
+    char what[256] = "", where[400];
     const char *meaning = c->verdict.param_meaning[i];
     if (meaning) { /* "The cancel routine." -> ", the cancel routine," */
         snprintf(what, sizeof what, ", %s", meaning);
@@ -422,16 +453,15 @@ static int code_param(vstate *v, unsigned i, uint64_t a)
         const ds_frame *f = frame_at(c, a);
         ds_rule_action act = rule_for(v, idx, f ? f->function : NULL);
         describe_ip(c, a, where, sizeof where);
-        snprintf(why, sizeof why, "P%u%s points into %s (%s)", i + 1, what, m->name, where);
-        evidence(v, idx, NULL, EV_CODE_PARAM, act == DS_RULE_NONE ? 60 : 15, why);
-        return 0;
+        return evidence(v, idx, NULL, EV_CODE_PARAM, act == DS_RULE_NONE ? 60 : 15,
+                        "P%u%s points into %s (%s)", i + 1, what, m->name, where) ? 0 : -1;
     }
     const ds_module *u = unloaded_at(c, a);
     if (u) {
-        snprintf(why, sizeof why, "P%u%s 0x%" PRIx64 " lies where %s was loaded before it was "
-                 "unloaded", i + 1, what, a, u->name);
-        evidence(v, -1, u->name, EV_UNLOADED, 70, why);
-        return REASON(v, "%s", why);
+        const char *why = evidence(v, -1, u->name, EV_UNLOADED, 70, "P%u%s 0x%" PRIx64 " lies "
+                                   "where %s was loaded before it was unloaded", i + 1, what, a,
+                                   u->name);
+        return why ? REASON(v, "%s", why) : -1;
     }
     return 0;
 }
@@ -497,11 +527,10 @@ static int use_param(vstate *v, ds_param_role role, unsigned i, uint64_t val)
         v->fault_param = i;
         const ds_module *u = unloaded_at(v->c, val);
         if (u) {
-            char why[300];
-            snprintf(why, sizeof why, "the referenced address 0x%" PRIx64 " lies where %s "
-                     "was loaded before it was unloaded", val, u->name);
-            evidence(v, -1, u->name, EV_UNLOADED, 70, why);
-            return REASON(v, "%s", why);
+            const char *why = evidence(v, -1, u->name, EV_UNLOADED, 70, "the referenced "
+                                       "address 0x%" PRIx64 " lies where %s was loaded before "
+                                       "it was unloaded", val, u->name);
+            return why ? REASON(v, "%s", why) : -1;
         }
         return 0;
     }
@@ -550,14 +579,15 @@ static int stack_evidence(vstate *v, const ds_stack *st, bool primary)
             victim = m->name;
         if (a != DS_RULE_NONE)
             continue;
-        char site[400], why[600];
         char label[128];
         ds_module_label(m, label, sizeof label);
-        if (f->function)
-            snprintf(site, sizeof site, "%s!%s+0x%" PRIx64, label, f->function,
-                     f->function_offset);
-        else
-            snprintf(site, sizeof site, "%s+0x%" PRIx64, label, f->pc - m->base);
+        /* heap strings: a C++ function name can be longer than any buffer */
+        char *site = f->function ? ds_strfmt("%s!%s+0x%" PRIx64, label, f->function,
+                                             f->function_offset)
+                                 : ds_strfmt("%s+0x%" PRIx64, label, f->pc - m->base);
+        if (!site)
+            return -1;
+        const char *why;
         if (!first_done) {
             first_done = true;
             bool scanned = f->trust == DS_TRUST_SCAN || f->trust == DS_TRUST_SCAN_VALIDATED;
@@ -565,8 +595,9 @@ static int stack_evidence(vstate *v, const ds_stack *st, bool primary)
                                       : f->trust == DS_TRUST_SCAN_VALIDATED ? 30 : 50;
             char owner[160];
             owner_words(m, owner, sizeof owner);
-            snprintf(why, sizeof why, "%s (%s) is the first frame on the %s outside the OS core "
-                     "and the usual victims (frame %zu, found by %s)", site, owner,
+            why = evidence(v, f->module, NULL, EV_STACK_FIRST, score, "%s (%s) is the first "
+                     "frame on the %s outside the OS core and the usual victims (frame %zu, "
+                     "found by %s)", site, owner,
                      st->label ? st->label : "stack", i,
                      f->trust == DS_TRUST_CONTEXT ? "the context" :
                      f->trust == DS_TRUST_UNWIND_INFO ? "unwind data" :
@@ -574,22 +605,24 @@ static int stack_evidence(vstate *v, const ds_stack *st, bool primary)
                      f->trust == DS_TRUST_SCAN_VALIDATED ? "a validated stack scan" :
                      f->trust == DS_TRUST_TRAP_FRAME ? "a trap frame on the stack" :
                      "an unvalidated stack scan");
-            evidence(v, f->module, NULL, EV_STACK_FIRST, score, why);
-            cand *x = find_cand(v, f->module, NULL);
+            cand *x = why ? find_cand(v, f->module, NULL) : NULL;
             if (x && !x->has_function && f->function) {
-                snprintf(x->function, sizeof x->function, "%s", f->function);
+                x->function = f->function;
                 x->function_offset = f->function_offset;
                 x->has_function = true;
             }
             if (scanned && primary)
                 v->stack_scan_only = true;
-            if (victim && primary && REASON(v, "%s, a usual victim, was called by %s", victim,
-                                            m->name) < 0)
-                return -1;
+            if (why && victim && primary &&
+                REASON(v, "%s, a usual victim, was called by %s", victim, m->name) < 0)
+                why = NULL;
         } else {
-            snprintf(why, sizeof why, "%s is on the %s", site, st->label ? st->label : "stack");
-            evidence(v, f->module, NULL, EV_STACK_ANY, 5, why);
+            why = evidence(v, f->module, NULL, EV_STACK_ANY, 5, "%s is on the %s", site,
+                           st->label ? st->label : "stack");
         }
+        free(site);
+        if (!why)
+            return -1;
     }
     return 0;
 }
@@ -837,9 +870,9 @@ static int kernel_verdict(vstate *v)
     if (broken && *broken) {
         bool unloaded;
         int idx = module_by_name(c, broken, &unloaded);
-        char why[300];
-        snprintf(why, sizeof why, "the kernel recorded %s as the broken driver", broken);
-        evidence(v, idx, broken, EV_BROKEN, 40, why);
+        if (!evidence(v, idx, broken, EV_BROKEN, 40, "the kernel recorded %s as the broken "
+                      "driver", broken))
+            return -1;
     }
     for (size_t s = 0; s < c->nstacks; s++)
         if (stack_evidence(v, &c->stacks[s], c->stacks[s].kind == DS_STACK_FAULTING ||
@@ -1050,6 +1083,15 @@ int ds_analysis_verdict_with(ds_crash *c, const ds_memview *mem, const ds_knowle
             c->verdict.confidence = DS_CONFIDENCE_MEDIUM;
         rc = CAVEAT(v, "the dump is damaged; the verdict rests on what could be read");
     }
+    for (size_t i = 0; i < v->ncands; i++) {
+        free(v->cands[i].name);
+        free(v->cands[i].why);
+        for (int kind = 0; kind < EV_KINDS; kind++)
+            free(v->cands[i].kind_why[kind]);
+    }
+    free(v->said);
+    if (v->oom)
+        rc = -1;
     free(v);
     return rc;
 }

@@ -28,6 +28,27 @@ char *ds_strdup(const char *s)
     return p;
 }
 
+char *ds_vstrfmt(const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    char *p = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (p)
+        vsnprintf(p, (size_t)n + 1, fmt, again);
+    va_end(again);
+    return p;
+}
+
+char *ds_strfmt(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *p = ds_vstrfmt(fmt, ap);
+    va_end(ap);
+    return p;
+}
+
 int ds_note_add(ds_crash *c, ds_severity sev, const char *code, const char *fmt, ...)
 {
     char buf[512];

@@ -3,6 +3,8 @@
 #ifndef DS_MODEL_MODEL_H
 #define DS_MODEL_MODEL_H
 
+#include <stdarg.h>
+
 #include "dumpscan/dumpscan.h"
 
 /* Append a note; text is printf-formatted. Returns -1 when out of memory. */
@@ -23,6 +25,11 @@ int ds_symbol_lookup_add(ds_crash *c, const ds_symbol_lookup *l);
 
 /* malloc'd copy of s; NULL when s is NULL or memory ran out. */
 char *ds_strdup(const char *s);
+
+/* A printf-formatted string of any length, malloc'd (no fixed buffer cuts a
+ * sentence short); NULL when memory ran out. */
+char *ds_strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *ds_vstrfmt(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 /* Base name of a Windows or POSIX path, as a new string. */
 char *ds_basename_dup(const char *path);
