@@ -176,6 +176,56 @@ static void x64_trap_frames(void)
     tpe_free(&X64);
 }
 
+/* The context the walk continues from after an x86 trap frame: what the
+ * frame at 0x80401310 was stepped from (rule_step sees every frame). */
+static ds_context seen_after_trap;
+static bool saw_trap_frame;
+
+static bool capture_step(void *ctx, const ds_context *callee, bool first, ds_context *caller)
+{
+    (void)ctx, (void)first, (void)caller;
+    if (callee->pc == 0x80401310u) {
+        seen_after_trap = *callee;
+        saw_trap_frame = true;
+    }
+    return false;
+}
+
+/* The walk reads a trap frame's Edx/Ecx/Eax where the kernel's build keeps
+ * them (Windows 7 layout at 0x3C/0x40/0x44, Windows 8.1 and later 4 bytes
+ * lower); with the build unknown it leaves them unknown. */
+static void x86_trap_layouts(uint64_t t, const ds_context *c)
+{
+    static const struct {
+        ds_u64 build;
+        uint32_t edx_off; /* 0: not read */
+    } cases[] = {{{7601, true}, 0x3C}, {{9200, true}, 0x3C}, {{9600, true}, 0x38},
+                 {{19041, true}, 0x38}, {{0, false}, 0}, {{9431, true}, 0}};
+    for (uint32_t off = 0x34; off <= 0x48; off += 4)
+        tw_put32(&W, t + off, 0x11110000u + off); /* every slot tells where it was read */
+    W.env.rule_step = capture_step;
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        W.env.kernel_build = cases[i].build;
+        saw_trap_frame = false;
+        walk r = run(c);
+        CHECK(saw_trap_frame);
+        uint32_t e = cases[i].edx_off;
+        uint64_t regs = seen_after_trap.valid & 7; /* eax, ecx, edx */
+        if (e) {
+            CHECK_EQ_U64(regs, 7);
+            CHECK_EQ_U64(seen_after_trap.regs[2], 0x11110000u + e);     /* edx */
+            CHECK_EQ_U64(seen_after_trap.regs[1], 0x11110000u + e + 4); /* ecx */
+            CHECK_EQ_U64(seen_after_trap.regs[0], 0x11110000u + e + 8); /* eax */
+        } else {
+            CHECK_EQ_U64(regs, 0);
+        }
+        CHECK_EQ_U64(seen_after_trap.regs[5], S + 0x300); /* ebp: the same in every layout */
+        done(&r);
+    }
+    W.env.rule_step = NULL;
+    W.env.kernel_build = (ds_u64){0, false};
+}
+
 static void x86_trap_frames(void)
 {
     tpe t86;
@@ -200,6 +250,7 @@ static void x86_trap_frames(void)
         CHECK_EQ_U64(r.f[1].trust, DS_TRUST_TRAP_FRAME);
     }
     done(&r);
+    x86_trap_layouts(t, &c);
     /* without the DbgArgMark it is not a trap frame */
     tw_put32(&W, t + 0x08, 0);
     r = run(&c);

@@ -113,28 +113,84 @@ bool ds_context_read(const ds_memview *mem, ds_arch arch, uint64_t va, ds_contex
            ds_context_decode(arch, buf, need, out);
 }
 
-/* Registers from a KTRAP_FRAME (doc/formats.md 9.1): what WinDbg's .trap shows.
- * Only the fields every entry path fills; the rest stay invalid. */
-bool ds_trap_frame_read(const ds_memview *mem, ds_arch arch, uint64_t va, ds_context *x)
-{
-    static const struct {
+/* KTRAP_FRAME layouts (doc/formats.md 9.1): where each register dumpscan
+ * reads is saved, per architecture and range of kernel builds (public
+ * symbols of each release). Only the fields every entry path fills; the rest
+ * stay invalid. x86 esp is not here: it depends on the trap's mode (below). */
+typedef struct trap_layout {
+    ds_arch arch;
+    uint32_t first_build, last_build;
+    uint8_t nregs;
+    struct {
         uint8_t reg;
         uint16_t off;
-    } x64[] = {{16, 0x168}, {4, 0x180}, {5, 0x158}, {0, 0x30}, {1, 0x38}, {2, 0x40},
-               {8, 0x48},   {9, 0x50},  {10, 0x58}, {11, 0x60}, {3, 0x140}, {7, 0x148},
-               {6, 0x150}},
-      x86[] = {{16, 0x68}, {5, 0x60}, {0, 0x40}, {1, 0x3C}, {2, 0x38}, {3, 0x5C},
-               {6, 0x58},  {7, 0x54}};
+    } regs[13];
+} trap_layout;
+
+static const trap_layout trap_layouts[] = {
+    {DS_ARCH_X64, 0, UINT32_MAX, 13,
+     {{16, 0x168}, {4, 0x180}, {5, 0x158}, {0, 0x30}, {1, 0x38}, {2, 0x40}, {8, 0x48},
+      {9, 0x50}, {10, 0x58}, {11, 0x60}, {3, 0x140}, {7, 0x148}, {6, 0x150}}},
+    /* NT 3.10 to Windows 8 (6.2, build 9200): DbgArgPointer at 0x0C */
+    {DS_ARCH_X86, 0, 9200, 8,
+     {{16, 0x68}, {5, 0x60}, {0, 0x44}, {1, 0x40}, {2, 0x3C}, {3, 0x5C}, {6, 0x58},
+      {7, 0x54}}},
+    /* Windows 8.1 (6.3, build 9600) and later: DbgArgPointer gone, Edx, Ecx
+     * and Eax 4 bytes lower. Builds 9201-9599 (8.1 pre-releases only) are in
+     * neither row: no public symbols of them were found. */
+    {DS_ARCH_X86, 9600, UINT32_MAX, 8,
+     {{16, 0x68}, {5, 0x60}, {0, 0x40}, {1, 0x3C}, {2, 0x38}, {3, 0x5C}, {6, 0x58},
+      {7, 0x54}}},
+};
+
+/* The layout of arch whose builds hold build; NULL when the build is unknown
+ * or no row covers it. */
+static const trap_layout *trap_layout_for(ds_arch arch, ds_u64 build)
+{
+    for (size_t i = 0; build.known && i < sizeof trap_layouts / sizeof *trap_layouts; i++) {
+        const trap_layout *l = &trap_layouts[i];
+        if (l->arch == arch && build.value >= l->first_build && build.value <= l->last_build)
+            return l;
+    }
+    return NULL;
+}
+
+/* Every layout of arch saves reg at off: safe to read whatever the build. */
+static bool trap_reg_agreed(ds_arch arch, uint8_t reg, uint16_t off)
+{
+    for (size_t i = 0; i < sizeof trap_layouts / sizeof *trap_layouts; i++) {
+        const trap_layout *l = &trap_layouts[i];
+        if (l->arch != arch)
+            continue;
+        bool same = false;
+        for (unsigned k = 0; k < l->nregs; k++)
+            same |= l->regs[k].reg == reg && l->regs[k].off == off;
+        if (!same)
+            return false;
+    }
+    return true;
+}
+
+/* Registers from a KTRAP_FRAME: what WinDbg's .trap shows. */
+bool ds_trap_frame_read(const ds_memview *mem, ds_arch arch, ds_u64 build, uint64_t va,
+                        ds_context *x)
+{
     bool wide = arch == DS_ARCH_X64;
     if (!wide && arch != DS_ARCH_X86)
         return false;
+    const trap_layout *l = trap_layout_for(arch, build);
+    bool sure = l != NULL;
+    for (size_t i = 0; !l && i < sizeof trap_layouts / sizeof *trap_layouts; i++)
+        if (trap_layouts[i].arch == arch)
+            l = &trap_layouts[i];
     memset(x, 0, sizeof *x);
     x->arch = arch;
-    size_t n = wide ? sizeof x64 / sizeof *x64 : sizeof x86 / sizeof *x86;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t reg = wide ? x64[i].reg : x86[i].reg;
-        uint16_t off = wide ? x64[i].off : x86[i].off;
+    for (unsigned i = 0; i < l->nregs; i++) {
+        uint8_t reg = l->regs[i].reg;
+        uint16_t off = l->regs[i].off;
         uint64_t v;
+        if (!sure && !trap_reg_agreed(arch, reg, off))
+            continue;
         if (!ds_mem_ptr(mem, va + off, wide ? 8 : 4, &v))
             return false;
         x->regs[reg] = v;

@@ -18,9 +18,13 @@ struct ds_memview;
 bool ds_context_read(const struct ds_memview *mem, ds_arch arch, uint64_t va,
                      ds_context *out);
 /* The registers a KTRAP_FRAME at va saved (x64 and x86; what WinDbg's .trap
- * shows): pc, sp, fp and the fields every kernel entry path fills. */
-bool ds_trap_frame_read(const struct ds_memview *mem, ds_arch arch, uint64_t va,
-                        ds_context *out);
+ * shows): pc, sp, fp and the fields every kernel entry path fills. The
+ * layout depends on the kernel's build (x86: Edx, Ecx and Eax moved in
+ * Windows 8.1); with the build unknown, or one no known layout covers, only
+ * the registers every layout keeps in the same place are read, the rest are
+ * left invalid (doc/formats.md 9.1). */
+bool ds_trap_frame_read(const struct ds_memview *mem, ds_arch arch, ds_u64 build,
+                        uint64_t va, ds_context *out);
 
 /* EXCEPTION_RECORD64 (ptr_size 8, 0x98 bytes) or EXCEPTION_RECORD32 (4, 0x50). */
 size_t ds_exception_record_size(unsigned ptr_size);

@@ -45,11 +45,17 @@ bool ds_records_context(ds_crash *c, const ds_memview *mem, uint64_t va, int par
     return keep(&r->has_context, &r->context, &r->context_va, &r->context_param, &x, va, param);
 }
 
+ds_u64 ds_records_kernel_build(const ds_crash *c)
+{
+    return (ds_u64){c->os_build, c->os_build != 0};
+}
+
 bool ds_records_trap(ds_crash *c, const ds_memview *mem, uint64_t va, int param)
 {
     ds_fault_records *r = &c->records;
     ds_context x;
-    if (r->has_trap || !va || !ds_trap_frame_read(mem, c->arch, va, &x))
+    if (r->has_trap || !va ||
+        !ds_trap_frame_read(mem, c->arch, ds_records_kernel_build(c), va, &x))
         return false;
     return keep(&r->has_trap, &r->trap, &r->trap_va, &r->trap_param, &x, va, param);
 }
@@ -88,7 +94,8 @@ bool ds_records_find_trap(ds_crash *c, const ds_memview *mem, uint64_t ip, uint6
             continue;
         ds_context x;
         uint64_t va = lo + off;
-        if (!ds_trap_frame_read(mem, c->arch, va, &x) || x.sp <= va || x.sp - va > 0x10000)
+        if (!ds_trap_frame_read(mem, c->arch, ds_records_kernel_build(c), va, &x) ||
+            x.sp <= va || x.sp - va > 0x10000)
             continue;
         ds_fault_records *r = &c->records;
         return keep(&r->has_trap, &r->trap, &r->trap_va, &r->trap_param, &x, va, 0);

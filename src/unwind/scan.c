@@ -363,7 +363,8 @@ static int trap_at(uw_walker *w, uint64_t base, ds_context *out)
         k = x86_trap_at(w, base);
     else if (w->env->arch == DS_ARCH_ARM64)
         return arm64_trap_at(w, base, out);
-    if (k == 1 && !ds_trap_frame_read(w->env->mem, w->env->arch, base, out))
+    if (k == 1 &&
+        !ds_trap_frame_read(w->env->mem, w->env->arch, w->env->kernel_build, base, out))
         return 0;
     return k;
 }

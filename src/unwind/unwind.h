@@ -39,6 +39,9 @@ typedef struct ds_unwind_env {
     bool frame_pointers;
     /* A kernel stack: scans also look for trap frames (KTRAP_FRAME). */
     bool kernel;
+    /* The kernel's build: it selects the KTRAP_FRAME layout (mem/context.h);
+     * unknown: only the registers every layout agrees on are read. */
+    ds_u64 kernel_build;
     /* Contexts known to lie on this stack (a context record or trap frame
      * the bug check names): spliced into the walk where their sp falls. */
     const ds_context *splice;

@@ -156,6 +156,10 @@ typedef struct gen_spec {
     uint64_t out_stale_pc;             /* GEN_SHAPE_STALE / X29_END: the stale return address */
     uint32_t out_triage_data_blocks;   /* triage: number of TRIAGE_DATA_BLOCKs */
     uint64_t out_objects_va;           /* the object page (gen_spec.objects), 0 if none */
+    /* the innermost KTRAP_FRAME of a call chain (0 if none) and the rax/eax,
+       rcx/ecx, rdx/edx it saved; the x86 layout follows build (Windows 8.1,
+       9600, moved Edx, Ecx and Eax 4 bytes lower: doc/formats.md 9.1) */
+    uint64_t out_trap_va, out_trap_ax, out_trap_cx, out_trap_dx;
 } gen_spec;
 
 /* A realistic BSOD (0x1000007E in mydrv.sys) for this arch/type. */

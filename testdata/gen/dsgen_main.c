@@ -21,6 +21,9 @@ static void usage(FILE *f)
           "  --phys-gib N         describe N GiB of physical memory (default: compact)\n"
           "  --sparse             types 1/10: write only real pages (sparse file)\n"
           "  --seed N             vary times, timestamps, GUIDs and module bases\n"
+          "  --build N            Windows build written to the header (default x64 19041,\n"
+          "                       x86 10240, type 2 7601); it also picks the layouts that\n"
+          "                       changed: loader entries (< 9200), x86 trap frames (< 9600)\n"
           "  --process-name NAME  x64 dumps with memory (not triage): the current\n"
           "                       thread's EPROCESS.ImageFileName (PROCESS_NAME)\n"
           "  --scenario NAME      default irql pagefault kmode manual ntcrash noimages\n"
@@ -77,6 +80,9 @@ static void print_facts(const gen_spec *s, const char *path)
         printf("frame%zu=0x%" PRIx64 " sp=0x%" PRIx64 "\n", i, s->out_frame_pc[i],
                s->out_frame_sp[i]);
     if (s->out_objects_va) printf("objects=0x%" PRIx64 "\n", s->out_objects_va);
+    if (s->out_trap_va)
+        printf("trap_frame=0x%" PRIx64 " ax=0x%" PRIx64 " cx=0x%" PRIx64 " dx=0x%" PRIx64 "\n",
+               s->out_trap_va, s->out_trap_ax, s->out_trap_cx, s->out_trap_dx);
 }
 
 int main(int argc, char **argv)
@@ -84,8 +90,9 @@ int main(int argc, char **argv)
     const char *arch_s = NULL, *out = NULL, *process_name = NULL;
     const char *scen[16];
     size_t nscen = 0;
-    uint64_t type = 0, trunc = 0, gib = 0, seed = 0;
-    bool have_type = false, have_seed = false, gz = false, loop = false, sparse = false;
+    uint64_t type = 0, trunc = 0, gib = 0, seed = 0, build = 0;
+    bool have_type = false, have_seed = false, have_build = false;
+    bool gz = false, loop = false, sparse = false;
     bool bad_triage = false, verbose = false;
 
     for (int i = 1; i < argc; i++) {
@@ -94,7 +101,7 @@ int main(int argc, char **argv)
         bool takes = !strcmp(a, "--arch") || !strcmp(a, "--type") || !strcmp(a, "--out") ||
                      !strcmp(a, "--truncate") || !strcmp(a, "--phys-gib") ||
                      !strcmp(a, "--seed") || !strcmp(a, "--scenario") ||
-                     !strcmp(a, "--process-name");
+                     !strcmp(a, "--process-name") || !strcmp(a, "--build");
         if (takes && !v) {
             fprintf(stderr, "dsgen: %s needs a value\n", a);
             return 2;
@@ -113,6 +120,9 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--seed")) {
             if (parse_u64(v, &seed)) goto badnum;
             have_seed = true;
+        } else if (!strcmp(a, "--build")) {
+            if (parse_u64(v, &build) || build > 0xFFFFFFFu) goto badnum;
+            have_build = true;
         } else if (!strcmp(a, "--scenario")) {
             if (nscen == sizeof scen / sizeof scen[0]) {
                 fprintf(stderr, "dsgen: too many --scenario\n");
@@ -163,6 +173,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "dsgen: unknown scenario %s\n", scen[i]);
             return 2;
         }
+    if (have_build) s.build = (uint32_t)build;
     s.gzip = gz;
     s.truncate_at = trunc;
     s.modlist_loop = loop;

@@ -208,6 +208,16 @@ static bool wr(gworld *w, uint64_t va, uint64_t v, unsigned size)
     return vm_write(&w->vm, va, b, size);
 }
 
+/* The registers a trap frame saved, for tests to compare (out_trap_*). */
+static void note_trap(gen_spec *s, uint64_t va, uint64_t ax, uint64_t cx, uint64_t dx)
+{
+    if (s->out_trap_va) return; /* the innermost one is kept */
+    s->out_trap_va = va;
+    s->out_trap_ax = ax;
+    s->out_trap_cx = cx;
+    s->out_trap_dx = dx;
+}
+
 static bool x64_trap(gworld *w, const gchain *c, size_t i)
 {
     uint8_t t[X64_KTRAP_SIZE];
@@ -227,6 +237,7 @@ static bool x64_trap(gworld *w, const gchain *c, size_t i)
     put32(t + 0x178, 0x00010286);             /* EFlags */
     put64(t + 0x180, c->pos[j]);              /* Rsp */
     put16(t + 0x188, 0x18);                   /* SegSs */
+    note_trap(w->s, c->pos[i], 0, 0, 0xFFFFF80430000200ULL);
     return vm_write(&w->vm, c->pos[i], t, sizeof t);
 }
 
@@ -242,15 +253,21 @@ static bool x86_trap(gworld *w, const gchain *c, size_t i)
     if (!vm_write(&w->vm, args, a, sizeof a)) return false;
     uint8_t t[X86_KTRAP_ESP];
     memset(t, 0, sizeof t);
+    /* Windows 8.1 (build 9600) dropped DbgArgPointer (0x0C): TempSegCs up to
+       Eax sit 4 bytes lower than in Windows 7 and 8; ExceptionList on did not
+       move. Three different values, none of them a neighbour's, so a reader
+       using the other layout gets each one wrong. */
+    uint32_t lo = s->build >= 9600 ? 4 : 0;
+    uint32_t eax = 0x850000A0u, ecx = 0, edx = 0x850000D0u; /* ecx: the null pointer */
     put32(t + 0x00, (uint32_t)c->fp[j]);  /* DbgEbp */
     put32(t + 0x04, (uint32_t)c->pc[j]);  /* DbgEip */
     put32(t + 0x08, 0xBADB0D00u);         /* DbgArgMark */
-    put32(t + 0x30, 0);                   /* SegGs */
-    put32(t + 0x34, 0x23);                /* SegEs */
-    put32(t + 0x38, 0x23);                /* SegDs */
-    put32(t + 0x3C, 2);                   /* Edx */
-    put32(t + 0x40, 0);                   /* Ecx: the null pointer */
-    put32(t + 0x44, 0);                   /* Eax */
+    put32(t + 0x30 - lo, 0);              /* SegGs */
+    put32(t + 0x34 - lo, 0x23);           /* SegEs */
+    put32(t + 0x38 - lo, 0x23);           /* SegDs */
+    put32(t + 0x3C - lo, edx);            /* Edx */
+    put32(t + 0x40 - lo, ecx);            /* Ecx */
+    put32(t + 0x44 - lo, eax);            /* Eax */
     put32(t + 0x4C, 0xFFFFFFFFu);         /* ExceptionList: end of chain */
     put32(t + 0x50, 0x30);                /* SegFs */
     put32(t + 0x54, 0x85000100u);         /* Edi */
@@ -261,6 +278,7 @@ static bool x86_trap(gworld *w, const gchain *c, size_t i)
     put32(t + 0x68, (uint32_t)c->pc[j]);  /* Eip */
     put32(t + 0x6C, 0x08);                /* SegCs */
     put32(t + 0x70, 0x00010286);          /* EFlags */
+    note_trap(w->s, tf, eax, ecx, edx);
     return vm_write(&w->vm, tf, t, sizeof t);
 }
 
@@ -345,6 +363,7 @@ int chain_write(gworld *w, const gchain *c)
 {
     gen_spec *s = w->s;
     int a = s->arch;
+    s->out_trap_va = s->out_trap_ax = s->out_trap_cx = s->out_trap_dx = 0;
     for (size_t i = 0; i < c->n; i++) {
         int k = c->kind[i];
         uint64_t p = c->pos[i];
