@@ -414,6 +414,54 @@ static void check_odd_names_cli(void)
     free(err);
 }
 
+/* Messages on stderr that name a file use the text report's escapes: a name
+ * holding ESC and a newline reaches the terminal as "\x1B" and "\n". */
+static bool one_escaped_line(const char *err, const char *want)
+{
+    bool ok = err && !has_raw_control(err) && count_of(err, "\n") == 1 && strstr(err, want);
+    if (!ok)
+        fprintf(stderr, "stderr %s, wanted one line holding %s\n", err ? err : "(none)", want);
+    return ok;
+}
+
+static void check_odd_names_stderr(void)
+{
+    char *shown = ds_display_text("a\033[2Jb\nc\\");
+    CHECK_STR(shown, "a\\x1B[2Jb\\nc\\\\");
+    ds_free(shown);
+    CHECK(ds_display_text(NULL) == NULL);
+    char dir[300], p[400];
+    snprintf(dir, sizeof dir, "%s/errs", root);
+    CHECK(mkdir(dir, 0755) == 0);
+    snprintf(p, sizeof p, "%s/esc\033[31m\nnot.txt", dir);
+    FILE *f = fopen(p, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("not a dump\n", f);
+        fclose(f);
+    }
+    const char *name = "\"$(printf 'esc\\033[31m\\nnot.txt')\"";
+    char *out, *err;
+    /* batch, -v: the skipped file is named */
+    int rc = run(&out, &err, "'%s' -v '%s'", DUMPSCAN_BIN, dir);
+    CHECK(rc == 0);
+    CHECK(one_escaped_line(err, "/esc\\x1B[31m\\nnot.txt: skipped: not a dump"));
+    free(out);
+    free(err);
+    /* one file that is not a dump */
+    rc = run(&out, &err, "'%s' '%s/'%s", DUMPSCAN_BIN, dir, name);
+    CHECK(rc != 0);
+    CHECK(one_escaped_line(err, "/esc\\x1B[31m\\nnot.txt: "));
+    free(out);
+    free(err);
+    /* --merge of a part that is not there */
+    rc = run(&out, &err, "'%s' --merge '%s/gone-'%s", DUMPSCAN_BIN, dir, name);
+    CHECK(rc != 0);
+    CHECK(one_escaped_line(err, "/gone-esc\\x1B[31m\\nnot.txt: "));
+    free(out);
+    free(err);
+}
+
 /* ------------------------- item 4, item 3 (batch), exact accounting */
 
 /* Counts of a --summary --json run: seen, analyzed, failed, skipped. */
@@ -622,6 +670,7 @@ int main(void)
     check_write_errors();
     check_table_api();
     check_odd_names_cli();
+    check_odd_names_stderr();
     check_deep_tree();
     check_entries();
     check_fifo_race();

@@ -830,6 +830,15 @@ enum { DS_CSV_COLUMNS = 26, DS_BSV_COLUMNS = 26 };
 DS_API char *ds_rows_table(const ds_row *const *rows, size_t n, unsigned width);
 
 /*
+ * Text from outside (a file name, an error that quotes one) made safe for a
+ * terminal with the escapes of the text report: "\n", "\r", "\t", "\\" and
+ * "\xHH" for other control characters, bidirectional controls and bytes that
+ * are not UTF-8 (dumpscan(1), BATCH). ds_free; NULL for NULL or on OOM.
+ * Thread-safe.
+ */
+DS_API char *ds_display_text(const char *s);
+
+/*
  * The fleet page: one self-contained HTML document (inline CSS and SVG, no
  * script, nothing fetched) with the buckets, suspects, crashes per day of the
  * top buckets, bug checks, suspect drivers by version, new buckets (first

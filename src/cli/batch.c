@@ -26,6 +26,7 @@
 #include "fileset.h"
 #include "fleet.h"
 #include "progress.h"
+#include "say.h"
 
 int batch_format_parse(const char *s, batch_format *out)
 {
@@ -432,7 +433,7 @@ static void analyze(pool *p, unsigned id, item *it)
     if (it->not_file) {
         it->state = ST_SKIPPED;
         if (p->o->verbose)
-            fprintf(stderr, "dumpscan: %s: skipped: not a regular file\n", it->path);
+            cli_say("%s: skipped: not a regular file", it->path);
         return;
     }
     test_hold(it->path);
@@ -451,7 +452,7 @@ static void analyze(pool *p, unsigned id, item *it)
         } else if (fmt == DS_FORMAT_UNKNOWN) {
             it->state = ST_SKIPPED;
             if (p->o->verbose)
-                fprintf(stderr, "dumpscan: %s: skipped: not a dump\n", it->path);
+                cli_say("%s: skipped: not a dump", it->path);
             return;
         } else if (recalled(p, id, it, &ff, true)) {
             return;
@@ -577,7 +578,7 @@ static bool run_pool(pool *p, unsigned jobs, bool show_progress)
     free(wk);
     free(th);
     if (p->fatal) {
-        fprintf(stderr, "dumpscan: %s\n", p->fatal_msg);
+        cli_say("%s", p->fatal_msg);
         return false;
     }
     return true;
@@ -831,7 +832,7 @@ static bool drop_overlap(pool *p, item *items, size_t n)
         if (strcmp(it->row->path, by[i - 1]->row->path) != 0)
             continue;
         if (!dropped)
-            fprintf(stderr, "dumpscan: --merge: %s is in more than one part; counted once\n",
+            cli_say("--merge: %s is in more than one part; counted once",
                     it->row->path);
         dropped++;
         p->nok -= !it->row->failed;
@@ -843,8 +844,8 @@ static bool drop_overlap(pool *p, item *items, size_t n)
         it->row = NULL;
     }
     if (dropped > 1)
-        fprintf(stderr, "dumpscan: --merge: %zu rows in all were of files already in another "
-                        "part\n", dropped);
+        cli_say("--merge: %zu rows in all were of files already in another "
+                "part", dropped);
     free(by);
     return true;
 }
@@ -864,7 +865,7 @@ int batch_run(const batch_opts *o, char *const *paths, int npaths)
         char err[300];
         if (fileset_read(o->files_from, o->list_nul, walk_listed, &w, err, sizeof err) != 0 &&
             !w.oom) {
-            fprintf(stderr, "dumpscan: --files-from %s\n", err);
+            cli_say("--files-from %s", err);
             list_failed = true;
         }
     }
@@ -891,7 +892,7 @@ int batch_run(const batch_opts *o, char *const *paths, int npaths)
     }
     ds_error serr;
     if (!load && !(p.session = ds_session_new(&o->open, &serr))) {
-        fprintf(stderr, "dumpscan: %s\n", serr.text);
+        cli_say("%s", serr.text);
         goto out;
     }
 
@@ -910,7 +911,7 @@ int batch_run(const batch_opts *o, char *const *paths, int npaths)
         }
         for (; p.ntmp < jobs; p.ntmp++)
             if (!(p.tmp[p.ntmp] = temp_file())) {
-                fprintf(stderr, "dumpscan: cannot create a temporary file: %s\n",
+                cli_say("cannot create a temporary file: %s",
                         strerror(errno));
                 goto out;
             }
@@ -920,7 +921,7 @@ int batch_run(const batch_opts *o, char *const *paths, int npaths)
         loader l = {&w, &p};
         if (fleet_load(p.fleet, o, paths, o->merge ? npaths : 0, add_loaded, &l) != 0) {
             if (w.oom || p.fatal)
-                fprintf(stderr, "dumpscan: %s\n", p.fatal ? p.fatal_msg : "out of memory");
+                cli_say("%s", p.fatal ? p.fatal_msg : "out of memory");
             goto out;
         }
         p.items = w.items;

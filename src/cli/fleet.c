@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "fleet.h"
+#include "say.h"
 
 struct fleet {
     ds_db *db;
@@ -41,7 +42,7 @@ fleet *fleet_open(const batch_opts *o, bool read_only, bool *failed)
     if (f->rule && o->db_path)
         f->db = read_only ? ds_db_open_read(o->db_path, &err) : ds_db_open(o->db_path, &err);
     if (!f->rule || (o->db_path && !f->db)) {
-        fprintf(stderr, "dumpscan: %s%s%s\n", f->rule ? o->db_path : "--machine ",
+        cli_say("%s%s%s", f->rule ? o->db_path : "--machine ",
                 f->rule ? ": " : "", err.text);
         fleet_finish(f);
         *failed = true;
@@ -112,7 +113,7 @@ int fleet_record(fleet *f, const ds_row *row, fleet_file *ff, const char *machin
     if (rc > 0) /* this row only: the batch goes on */
         snprintf(why, whylen, "%s", err.text);
     else if (rc < 0)
-        fprintf(stderr, "dumpscan: %s\n", err.text);
+        cli_say("%s", err.text);
     return rc;
 }
 
@@ -171,7 +172,7 @@ static int load_jsonl(const fleet *f, const char *path, fleet_add_fn add, void *
 {
     FILE *fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     if (!fp) {
-        fprintf(stderr, "dumpscan: %s: %s\n", path, strerror(errno));
+        cli_say("%s: %s", path, strerror(errno));
         return -1;
     }
     char *line = NULL;
@@ -182,7 +183,7 @@ static int load_jsonl(const fleet *f, const char *path, fleet_add_fn add, void *
     while (rc == 0 && (len = getline(&line, &cap, fp)) >= 0) {
         no++;
         if (len > (1 << 28)) { /* far beyond any report: not a part */
-            fprintf(stderr, "dumpscan: %s:%lu: line too long\n", path, no);
+            cli_say("%s:%lu: line too long", path, no);
             rc = -1;
             break;
         }
@@ -193,7 +194,7 @@ static int load_jsonl(const fleet *f, const char *path, fleet_add_fn add, void *
         ds_error err;
         ds_row *r = ds_row_from_json(line, &err);
         if (!r) {
-            fprintf(stderr, "dumpscan: %s:%lu: %s\n", path, no, err.text);
+            cli_say("%s:%lu: %s", path, no, err.text);
             rc = -1;
             break;
         }
@@ -202,7 +203,7 @@ static int load_jsonl(const fleet *f, const char *path, fleet_add_fn add, void *
         free(m);
     }
     if (rc == 0 && ferror(fp)) {
-        fprintf(stderr, "dumpscan: %s: read error\n", path);
+        cli_say("%s: read error", path);
         rc = -1;
     }
     free(line);
@@ -220,12 +221,12 @@ int fleet_load(fleet *f, const batch_opts *o, char *const *parts, int nparts, fl
         bool db = is_sqlite(parts[i]);
         if (f && f->db) { /* merge into --db: database parts only */
             if (!db) {
-                fprintf(stderr, "dumpscan: %s: only databases merge into --db (JSONL parts "
-                                "lack the file identity)\n", parts[i]);
+                cli_say("%s: only databases merge into --db (JSONL parts "
+                        "lack the file identity)", parts[i]);
                 return -1;
             }
             if (ds_db_import(f->db, parts[i], &err) != 0) {
-                fprintf(stderr, "dumpscan: %s: %s\n", parts[i], err.text);
+                cli_say("%s: %s", parts[i], err.text);
                 return -1;
             }
             continue;
@@ -235,7 +236,7 @@ int fleet_load(fleet *f, const batch_opts *o, char *const *parts, int nparts, fl
             ds_db *d = ds_db_open_read(parts[i], &err);
             rc = d ? ds_db_each(d, from_db, &l, &err) : -1;
             if (rc)
-                fprintf(stderr, "dumpscan: %s: %s\n", parts[i], err.text);
+                cli_say("%s: %s", parts[i], err.text);
             ds_db_close(d);
         } else {
             rc = load_jsonl(f, parts[i], add, ctx);
@@ -245,7 +246,7 @@ int fleet_load(fleet *f, const batch_opts *o, char *const *parts, int nparts, fl
     }
     (void)o;
     if (f && f->db && ds_db_each(f->db, from_db, &l, &err) != 0) {
-        fprintf(stderr, "dumpscan: %s\n", err.text);
+        cli_say("%s", err.text);
         return -1;
     }
     return 0;

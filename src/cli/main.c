@@ -10,6 +10,7 @@
 
 #include "batch.h"
 #include "fileset.h"
+#include "say.h"
 #include "dumpscan/dumpscan.h"
 
 enum { EXIT_OK = 0, EXIT_UNREADABLE = 1, EXIT_USAGE = 2 };
@@ -163,7 +164,7 @@ static int finish_output(int status, bool reported)
     if (!bad)
         return status;
     if (!reported)
-        fprintf(stderr, "dumpscan: cannot write the output%s%s\n", saved ? ": " : "",
+        cli_say("cannot write the output%s%s", saved ? ": " : "",
                 saved ? strerror(saved) : "");
     return EXIT_UNREADABLE;
 }
@@ -205,7 +206,7 @@ static int report_one(const char *path, const ds_session *session, bool json, bo
     ds_error err;
     ds_dump *d = ds_open_with(session, path, &err);
     if (!d) {
-        fprintf(stderr, "dumpscan: %s: %s\n", path, err.text);
+        cli_say("%s: %s", path, err.text);
         return -1;
     }
     char *out = json ? ds_report_json(d, compact ? 0 : DS_JSON_PRETTY)
@@ -218,7 +219,7 @@ static int report_one(const char *path, const ds_session *session, bool json, bo
         if (json)
             fputs("\n", stdout);
     } else {
-        fprintf(stderr, "dumpscan: %s: out of memory\n", path);
+        cli_say("%s: out of memory", path);
     }
     ds_free(out);
     ds_close(d);
@@ -270,7 +271,7 @@ int main(int argc, char **argv)
             char *end;
             long j = strtol(optarg, &end, 10);
             if (*end || j < 1 || j > 256) {
-                fprintf(stderr, "dumpscan: --jobs wants a number from 1 to 256\n");
+                cli_say("--jobs wants a number from 1 to 256");
                 free(args);
                 return EXIT_USAGE;
             }
@@ -280,7 +281,7 @@ int main(int argc, char **argv)
         }
         case 'F':
             if (batch_format_parse(optarg, &bo.format) != 0) {
-                fprintf(stderr, "dumpscan: unknown format '%s' (table, jsonl, csv, bsv-csv, html)\n",
+                cli_say("unknown format '%s' (table, jsonl, csv, bsv-csv, html)",
                         optarg);
                 free(args);
                 return EXIT_USAGE;
@@ -292,7 +293,7 @@ int main(int argc, char **argv)
             const char *k = optarg;
             bo.reverse = k[0] == '~';
             if (ds_row_sort_parse(k + bo.reverse, &bo.sort) != 0) {
-                fprintf(stderr, "dumpscan: unknown sort key '%s'\n", optarg);
+                cli_say("unknown sort key '%s'", optarg);
                 free(args);
                 return EXIT_USAGE;
             }
@@ -307,7 +308,7 @@ int main(int argc, char **argv)
             ds_error err;
             ds_machine_rule *m = ds_machine_rule_parse(optarg, &err);
             if (!m) {
-                fprintf(stderr, "dumpscan: --machine: %s\n", err.text);
+                cli_say("--machine: %s", err.text);
                 free(args);
                 return EXIT_USAGE;
             }
@@ -320,8 +321,8 @@ int main(int argc, char **argv)
         case 'G': bo.merge = batch = true; break;
         case 's':
             if (parse_since(optarg, &bo.since) != 0) {
-                fprintf(stderr, "dumpscan: --since wants YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]"
-                                " (UTC) or Nd (N days ago)\n");
+                cli_say("--since wants YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]"
+                        " (UTC) or Nd (N days ago)");
                 free(args);
                 return EXIT_USAGE;
             }
@@ -330,7 +331,7 @@ int main(int argc, char **argv)
         case '0': bo.list_nul = 1; break;
         case 'P':
             if (fileset_shard_parse(optarg, &bo.shard_index, &bo.shard_count) != 0) {
-                fprintf(stderr, "dumpscan: --shard wants I/N with 0 <= I < N, as 2/8\n");
+                cli_say("--shard wants I/N with 0 <= I < N, as 2/8");
                 free(args);
                 return EXIT_USAGE;
             }
@@ -373,7 +374,7 @@ int main(int argc, char **argv)
     ds_error serr;
     ds_session *session = ds_session_new(&oo, &serr);
     if (!session) {
-        fprintf(stderr, "dumpscan: %s\n", serr.text);
+        cli_say("%s", serr.text);
         free(args);
         return EXIT_UNREADABLE;
     }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dumpscan/dumpscan.h"
 #include "io/bytes.h"
 #include "report/safetext.h"
 
@@ -101,6 +102,11 @@ char *ds_display_join(const char *a, const char *sep, const char *b)
         ds_sb_display(&o, b);
     }
     return ds_sb_finish(&o);
+}
+
+char *ds_display_text(const char *s)
+{
+    return s ? ds_display_join(s, "", NULL) : NULL;
 }
 
 /* The code point at s (well-formed UTF-8 expected; a stray byte counts as one
