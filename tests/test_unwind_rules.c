@@ -193,8 +193,10 @@ static bool capture_step(void *ctx, const ds_context *callee, bool first, ds_con
 
 /* The walk reads a trap frame's Edx/Ecx/Eax where the kernel's build keeps
  * them (Windows 7 layout at 0x3C/0x40/0x44, Windows 8.1 and later 4 bytes
- * lower); with the build unknown it leaves them unknown. */
-static void x86_trap_layouts(uint64_t t, const ds_context *c)
+ * lower); with the build unknown it leaves them unknown. start reaches the
+ * frame at t by scanning (trust trap_frame), or by its ebp pointing at it as
+ * a trap handler's does (frame_pointer). */
+static void x86_trap_layouts(uint64_t t, const ds_context *start, ds_trust trust)
 {
     static const struct {
         ds_u64 build;
@@ -207,8 +209,9 @@ static void x86_trap_layouts(uint64_t t, const ds_context *c)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         W.env.kernel_build = cases[i].build;
         saw_trap_frame = false;
-        walk r = run(c);
+        walk r = run(start);
         CHECK(saw_trap_frame);
+        CHECK(r.n >= 2 && r.f[1].trust == trust);
         uint32_t e = cases[i].edx_off;
         uint64_t regs = seen_after_trap.valid & 7; /* eax, ecx, edx */
         if (e) {
@@ -250,7 +253,9 @@ static void x86_trap_frames(void)
         CHECK_EQ_U64(r.f[1].trust, DS_TRUST_TRAP_FRAME);
     }
     done(&r);
-    x86_trap_layouts(t, &c);
+    x86_trap_layouts(t, &c, DS_TRUST_TRAP_FRAME);
+    ds_context by_ebp = tw_context(DS_ARCH_X86, 0x80401300u, S, t);
+    x86_trap_layouts(t, &by_ebp, DS_TRUST_FRAME_POINTER);
     /* without the DbgArgMark it is not a trap frame */
     tw_put32(&W, t + 0x08, 0);
     r = run(&c);

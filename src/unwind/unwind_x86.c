@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem/context.h"
 #include "unwind/unwind_internal.h"
 
 enum { EAX = 0, ECX, EDX, EBX, ESP, EBP, ESI, EDI };
@@ -253,35 +254,16 @@ static bool code_step(uw_walker *w, const uw_state *cur, ds_context *c)
 /*
  * Kernel trap handlers (KiTrap0E, KiInterruptTemplate, ...) point ebp at the
  * KTRAP_FRAME they build, whose DbgArgMark (+0x08) holds 0xBADB0D00. The
- * frame "returns" to the interrupted code: Eip 0x68, Ebp 0x60, Ebx/Esi/Edi
- * 0x5C/0x58/0x54; esp is the HardwareEsp slot's own address for a
- * kernel-mode trap (no privilege change: the CPU pushed no SS:ESP), else
- * the value stored there (doc/formats.md 9.1).
+ * frame "returns" to the interrupted code: its registers are what
+ * ds_trap_frame_read finds there for the kernel's build (doc/formats.md 9.1);
+ * the frame up to EFlags must lie on the stack.
  */
 static bool trap_step(uw_walker *w, uint64_t tf, ds_context *c)
 {
-    static const struct {
-        unsigned reg;
-        uint8_t off;
-    } saved[] = {{X_PC, 0x68}, {EBP, 0x60}, {3 /* ebx */, 0x5C}, {6 /* esi */, 0x58},
-                 {7 /* edi */, 0x54}};
-    uint32_t mark, cs, flags, v;
-    if (!uw_read32(w, tf + 0x08, &mark) || mark != 0xBADB0D00u ||
-        !uw_read32(w, tf + 0x6C, &cs) || !uw_read32(w, tf + 0x70, &flags))
-        return false;
-    for (size_t i = 0; i < sizeof saved / sizeof *saved; i++) {
-        if (!uw_read32(w, tf + saved[i].off, &v))
-            return false;
-        set_reg(c, saved[i].reg, v);
-    }
-    bool kernel = (cs & 1) == 0 && !(flags & 0x20000);
-    if (kernel)
-        set_reg(c, ESP, tf + 0x74);
-    else if (uw_read32(w, tf + 0x74, &v))
-        set_reg(c, ESP, v);
-    else
-        return false;
-    return c->regs[X_PC] != 0;
+    uint32_t mark, flags;
+    return uw_read32(w, tf + 0x08, &mark) && mark == 0xBADB0D00u &&
+           uw_read32(w, tf + 0x70, &flags) &&
+           ds_trap_frame_read(w->env->mem, DS_ARCH_X86, w->env->kernel_build, tf, c);
 }
 
 static bool ebp_step(uw_walker *w, const uw_state *cur, ds_context *c, uw_result *out,
