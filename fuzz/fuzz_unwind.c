@@ -129,6 +129,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .max_frames = 64,
         .max_scan_bytes = opt & 8 ? 256 : 0,
         .kernel = more & 1,
+        /* x86 trap frames: the Windows 7 or the 8.1 layout, or build unknown */
+        .kernel_build = {more & 16 ? 7601 : 19041, (more & 32) != 0},
         .frame_pointers = more & 2,
         .splice = more & 4 ? &rec : NULL,
         .nsplice = more & 4 ? 1 : 0,
