@@ -225,11 +225,36 @@ int main(void)
     out = capture(DUMPSCAN_BIN " --format csv fleet 2>&1");
     CHECK(out && strstr(out, "fleet/two.cab:MEMORY.DMP") && strstr(out, "fleet/two.cab:second.dmp"));
     free(out);
+    /* files seen are files: the cabinet is one, its two dumps two rows */
+    CHECK(sh("cp " DS_SOURCE_DIR "/testdata/samples/x64-triage.dmp fleet/plain.dmp") == 0);
     out = capture(DUMPSCAN_BIN " fleet");
-    CHECK(out && strstr(out, "4 files seen: 2 analyzed, 0 failed, 2 skipped"));
-    if (out && !strstr(out, "4 files seen"))
+    const char *counts = "4 files seen (1 cabinet with 2 dumps): 3 analyzed, 0 failed, 2 skipped";
+    CHECK(out && strstr(out, counts));
+    if (out && !strstr(out, counts))
         fputs(out, stderr);
     free(out);
+    out = capture(DUMPSCAN_BIN " --summary fleet");
+    CHECK(out && strncmp(out, counts, strlen(counts)) == 0);
+    free(out);
+    out = capture(DUMPSCAN_BIN " --summary --json --compact fleet");
+    CHECK(out && strstr(out, "\"files\":{\"seen\":4,\"analyzed\":3,\"failed\":0,\"skipped\":2,"
+                             "\"cabinets\":1,\"cabinet_dumps\":2}"));
+    free(out);
+    /* merged parts count the same way (skipped files are not in a part);
+     * members that fail (the LZX ones) keep their cabinet: in_cab is in their
+     * JSONL rows too */
+    CHECK(sh(DUMPSCAN_BIN " --format jsonl fleet > part.jsonl && "
+             DUMPSCAN_BIN " --format jsonl lzx > part2.jsonl; true") == 0);
+    out = capture(DUMPSCAN_BIN " --merge part.jsonl part2.jsonl");
+    counts = "4 files seen (3 cabinets with 4 dumps): 3 analyzed, 2 failed, 0 skipped";
+    CHECK(out && strstr(out, counts));
+    if (out && !strstr(out, counts))
+        fputs(out, stderr);
+    free(out);
+    out = capture(DUMPSCAN_BIN " lzx");
+    CHECK(out && strstr(out, "2 files seen (2 cabinets with 2 dumps): 0 analyzed, 2 failed"));
+    free(out);
+    CHECK(sh("rm -f part.jsonl part2.jsonl fleet/plain.dmp") == 0);
 
     /* the real triage dump */
     char corpus[512];
@@ -240,7 +265,8 @@ int main(void)
         CHECK(out && strstr(out, "fleet/report.cab:MEMORY.DMP"));
         free(out);
         out = capture(DUMPSCAN_BIN " fleet");
-        CHECK(out && strstr(out, "1 file seen: 1 analyzed, 0 failed, 0 skipped"));
+        CHECK(out && strstr(out, "1 file seen (1 cabinet with 1 dump): 1 analyzed, 0 failed, "
+                                 "0 skipped"));
         if (out && !strstr(out, "1 file seen"))
             fputs(out, stderr);
         free(out);

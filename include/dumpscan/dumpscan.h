@@ -769,6 +769,8 @@ typedef struct ds_row {
     ds_confidence confidence;
     char *crash_class;      /* verdict class, NULL before analysis */
     char *bucket;           /* FAILURE_BUCKET_ID, NULL before analysis */
+    char *in_cab;           /* read from a cabinet: the member's name (path is
+                               "cabinet:member"); NULL otherwise */
 } ds_row;
 
 /*
@@ -864,7 +866,8 @@ DS_API char *ds_rows_html(const ds_row *const *rows, const char *const *machines
  */
 typedef struct ds_summary ds_summary;
 DS_API ds_summary *ds_summary_new(void);
-/* Count a row (failed rows count as failed). -1 on OOM. */
+/* Count a row (failed rows count as failed). -1 on OOM. Rows with in_cab
+ * count their cabinet as one file seen, however many dumps it holds. */
 DS_API int ds_summary_add(ds_summary *s, const ds_row *r);
 /* Files that were looked at and were not dumps. */
 DS_API void ds_summary_skipped(ds_summary *s, uint64_t n);

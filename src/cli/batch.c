@@ -46,6 +46,7 @@ typedef enum { ST_PENDING = 0, ST_OK, ST_FAILED, ST_SKIPPED } item_state;
 typedef struct item {
     char *path;
     char *walk_error;   /* found failing while walking (missing path, unreadable dir) */
+    size_t cab_len;     /* a cabinet's member: path is "cabinet:member", cabinet this long */
     bool not_file;      /* a device, socket or FIFO inside a directory: a counted skip */
     ds_row *row;        /* OK and FAILED */
     item_state state;
@@ -159,6 +160,8 @@ static void add_file(walk *w, const char *path)
         }
         sprintf(p, "%s:%s", path, names[i]);
         add_item(w, p, NULL);
+        if (!w->oom)
+            w->items[w->n - 1].cab_len = strlen(path);
         free(p);
     }
     ds_free_names(names, (size_t)n);
@@ -324,6 +327,7 @@ typedef struct pool {
     bool fatal;
     char fatal_msg[256];
     size_t nfromdb;     /* of nok */
+    size_t ncabs, ncab_rows; /* cabinets, and rows read from inside them */
     fleet *fleet;       /* --db / --machine, else NULL */
     ds_session *session; /* built once, shared read-only by the workers */
     bool jsonl;
@@ -399,6 +403,10 @@ static bool record(pool *p, item *it, const char *report, fleet_file *ff)
     char msg[340];
     snprintf(msg, sizeof msg, "crash database: %s", why);
     ds_row *failed = ds_row_failed(it->row->path, msg);
+    if (failed && it->row->in_cab && !(failed->in_cab = strdup(it->row->in_cab))) {
+        ds_row_free(failed);
+        failed = NULL;
+    }
     if (!failed) {
         set_fatal(p, "out of memory");
         return true;
@@ -481,6 +489,12 @@ static void analyze(pool *p, unsigned id, item *it)
         }
     }
     it->row = ds_row_failed(it->path, error);
+    /* a member's row says so, as an opened member's does (files seen count
+     * its cabinet once) */
+    if (it->row && it->cab_len && !(it->row->in_cab = strdup(it->path + it->cab_len + 1))) {
+        ds_row_free(it->row);
+        it->row = NULL;
+    }
     if (!it->row) {
         set_fatal(p, "out of memory");
         return;
@@ -649,15 +663,59 @@ static unsigned table_width(void)
     return 100;
 }
 
-/* "N files seen: A analyzed, D from the database, F failed, S skipped (not dumps)" */
+typedef struct cab_ref {
+    const char *path;
+    size_t len;
+} cab_ref;
+
+static int cab_order(const void *a, const void *b)
+{
+    const cab_ref *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->path, y->path, n);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Rows read from inside cabinets and the distinct cabinets they came from
+ * (from the rows' in_cab, so parts and databases count as a walk does).
+ * false on OOM. */
+static bool count_cabinets(pool *p, item *const *order, size_t n)
+{
+    cab_ref *refs = malloc((n ? n : 1) * sizeof *refs);
+    if (!refs)
+        return false;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ds_row *r = order[i]->row;
+        size_t pl = strlen(r->path), ml = r->in_cab ? strlen(r->in_cab) : 0;
+        if (r->in_cab && pl > ml && r->path[pl - ml - 1] == ':' &&
+            strcmp(r->path + pl - ml, r->in_cab) == 0)
+            refs[k++] = (cab_ref){r->path, pl - ml - 1};
+    }
+    qsort(refs, k, sizeof *refs, cab_order);
+    p->ncab_rows = k;
+    p->ncabs = 0;
+    for (size_t i = 0; i < k; i++)
+        p->ncabs += i == 0 || cab_order(&refs[i - 1], &refs[i]) != 0;
+    free(refs);
+    return true;
+}
+
+/* "N files seen (C cabinets with K dumps): A analyzed, D from the database, F
+ * failed, S skipped (not dumps)"; a cabinet is one file seen, its dumps rows. */
 static void accounting(FILE *f, const pool *p, const char *lead, const char *tail)
 {
+    size_t seen = p->n - p->ncab_rows + p->ncabs;
+    char cabs[96] = "";
+    if (p->ncabs)
+        snprintf(cabs, sizeof cabs, " (%zu cabinet%s with %zu dump%s)", p->ncabs,
+                 p->ncabs == 1 ? "" : "s", p->ncab_rows, p->ncab_rows == 1 ? "" : "s");
     if (p->db_only) {
-        fprintf(f, "%s%zu file%s in the database: %zu dump%s, %zu failed\n", lead, p->n,
-                p->n == 1 ? "" : "s", p->nok, p->nok == 1 ? "" : "s", p->nfailed);
+        fprintf(f, "%s%zu file%s in the database%s: %zu dump%s, %zu failed\n", lead, seen,
+                seen == 1 ? "" : "s", cabs, p->nok, p->nok == 1 ? "" : "s", p->nfailed);
         return;
     }
-    fprintf(f, "%s%zu file%s seen: %zu analyzed, ", lead, p->n, p->n == 1 ? "" : "s",
+    fprintf(f, "%s%zu file%s seen%s: %zu analyzed, ", lead, seen, seen == 1 ? "" : "s", cabs,
             p->nok - p->nfromdb);
     if (p->o->db_path)
         fprintf(f, "%zu from the database, ", p->nfromdb);
@@ -956,6 +1014,10 @@ int batch_run(const batch_opts *o, char *const *paths, int npaths)
     sort_key = o->sort;
     sort_reverse = o->reverse;
     qsort(order, n, sizeof *order, item_order);
+    if (!count_cabinets(&p, order, n)) {
+        fputs("dumpscan: out of memory\n", stderr);
+        goto out;
+    }
 
     bool ok = o->format == BATCH_HTML ? print_html(o, order, n)
               : o->summary            ? print_summary(o, &p, order, n, p.nskipped)

@@ -41,6 +41,7 @@ void ds_row_free(ds_row *r)
         free(r->stack_module[i]);
     free(r->crash_class);
     free(r->bucket);
+    free(r->in_cab);
     free(r);
 }
 
@@ -144,6 +145,8 @@ ds_row *ds_row_from_dump(const ds_dump *d, const char *path)
     if (!r->path)
         goto oom;
     r->file_size = c->file_size;
+    if (!dup_opt(&r->in_cab, c->file_in_cab))
+        goto oom;
     if (path || ds_dump_path(d))
         row_stat(r);
     r->format = c->format;

@@ -53,7 +53,7 @@ static const field fields[] = {
     FLDN("stack_module3", F_STR, stack_module[2]),
     FLDN("stack_offset1", F_U64, stack_offset[0]), FLDN("stack_offset2", F_U64, stack_offset[1]),
     FLDN("stack_offset3", F_U64, stack_offset[2]), FLD(confidence, F_INT),
-    FLD(crash_class, F_STR), FLD(bucket, F_STR),
+    FLD(crash_class, F_STR), FLD(bucket, F_STR), FLD(in_cab, F_STR),
 };
 
 enum { NFIELDS = sizeof fields / sizeof fields[0] };
@@ -410,7 +410,8 @@ static bool row_from_report(ds_row *r, json_t *o)
     json_t *verdict = json_object_get(o, "verdict"), *ctx = json_object_get(o, "context");
     if (!json_is_object(file) || !json_is_object(dump))
         return false;
-    if (!dup_path(&r->path, jstr(file, "path", NULL)))
+    if (!dup_path(&r->path, jstr(file, "path", NULL)) ||
+        !dup_path(&r->in_cab, jstr(file, "in_cab", NULL)))
         return false;
     r->file_size = (uint64_t)json_integer_value(json_object_get(file, "size"));
     r->compressed = json_is_true(json_object_get(file, "compressed"));
@@ -483,6 +484,7 @@ static bool row_from_row_json(ds_row *r, json_t *o)
     r->failed = true;
     r->dump_kind = "unknown";
     if (!dup_path(&r->path, jstr(file, "path", NULL)) ||
+        !dup_path(&r->in_cab, jstr(file, "in_cab", NULL)) ||
         !dup_path(&r->error, jstr(o, "error", NULL)))
         return false;
     r->file_size = (uint64_t)json_integer_value(json_object_get(file, "size"));

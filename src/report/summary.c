@@ -104,6 +104,12 @@ struct ds_summary {
     size_t npairs, capp;
     failed_file *fails;
     size_t nfails, capf;
+    /* rows read from inside cabinets, and the cabinets they came from: files
+     * seen count a cabinet once, however many dumps it holds */
+    uint64_t cab_rows;
+    itab ctab;            /* cabinet path -> index into cabs */
+    char **cabs;
+    size_t ncabs, capc;
 };
 
 ds_summary *ds_summary_new(void)
@@ -131,6 +137,10 @@ void ds_summary_free(ds_summary *s)
         free(s->fails[i].error);
     }
     free(s->fails);
+    for (size_t i = 0; i < s->ncabs; i++)
+        free(s->cabs[i]);
+    free(s->cabs);
+    itab_free(&s->ctab);
     free(s->pairs);
     itab_free(&s->gtab);
     itab_free(&s->dtab);
@@ -163,30 +173,38 @@ static bool grow(void **p, size_t *cap, size_t need, size_t elem)
     return true;
 }
 
-/* Index of directory `dir` (len bytes), added if new; -1 on OOM. */
-static long dir_index(ds_summary *s, const char *dir, size_t len)
+/* Index of string `str` (len bytes) in the set (t, *strs, *n), added if new;
+ * -1 on OOM. */
+static long str_index(itab *t, char ***strs, size_t *n, size_t *cap, const char *str,
+                      size_t len)
 {
-    if (!itab_grow(&s->dtab))
+    if (!itab_grow(t))
         return -1;
-    uint64_t h = fnv(dir, len, 0xcbf29ce484222325ull);
-    size_t j = h & (s->dtab.cap - 1);
-    for (; s->dtab.slot[j]; j = (j + 1) & (s->dtab.cap - 1)) {
-        const char *d = s->dirs[s->dtab.slot[j] - 1];
-        if (s->dtab.hash[j] == h && strlen(d) == len && memcmp(d, dir, len) == 0)
-            return (long)s->dtab.slot[j] - 1;
+    uint64_t h = fnv(str, len, 0xcbf29ce484222325ull);
+    size_t j = h & (t->cap - 1);
+    for (; t->slot[j]; j = (j + 1) & (t->cap - 1)) {
+        const char *d = (*strs)[t->slot[j] - 1];
+        if (t->hash[j] == h && strlen(d) == len && memcmp(d, str, len) == 0)
+            return (long)t->slot[j] - 1;
     }
-    if (!grow((void **)&s->dirs, &s->capd, s->ndirs + 1, sizeof *s->dirs))
+    if (!grow((void **)strs, cap, *n + 1, sizeof **strs))
         return -1;
     char *copy = malloc(len + 1);
     if (!copy)
         return -1;
-    memcpy(copy, dir, len);
+    memcpy(copy, str, len);
     copy[len] = '\0';
-    s->dirs[s->ndirs] = copy;
-    s->dtab.slot[j] = (uint32_t)++s->ndirs;
-    s->dtab.hash[j] = h;
-    s->dtab.n++;
-    return (long)s->ndirs - 1;
+    (*strs)[*n] = copy;
+    t->slot[j] = (uint32_t)++*n;
+    t->hash[j] = h;
+    t->n++;
+    return (long)*n - 1;
+}
+
+/* Index of directory `dir` (len bytes), added if new; -1 on OOM. */
+static long dir_index(ds_summary *s, const char *dir, size_t len)
+{
+    return str_index(&s->dtab, &s->dirs, &s->ndirs, &s->capd, dir, len);
 }
 
 /* The group for (kind, key), created if new; NULL on OOM. */
@@ -275,6 +293,13 @@ static bool note_bucket_time(ds_summary *s, const ds_row *r, bool has_time)
 int ds_summary_add_as(ds_summary *s, const ds_row *r, const char *machine)
 {
     const char *path = r->path ? r->path : "";
+    size_t plen = strlen(path), mlen = r->in_cab ? strlen(r->in_cab) : 0;
+    if (r->in_cab && plen > mlen && path[plen - mlen - 1] == ':' &&
+        strcmp(path + plen - mlen, r->in_cab) == 0) { /* "cabinet:member" */
+        if (str_index(&s->ctab, &s->cabs, &s->ncabs, &s->capc, path, plen - mlen - 1) < 0)
+            return -1;
+        s->cab_rows++;
+    }
     if (r->failed) {
         if (!grow((void **)&s->fails, &s->capf, s->nfails + 1, sizeof *s->fails))
             return -1;
@@ -423,18 +448,29 @@ static bool new_buckets_text(const ds_summary *s, ds_strbuf *b, const char *sinc
     return true;
 }
 
+/* Files seen: a cabinet is one file however many dumps (rows) it holds. */
+static uint64_t files_seen(const ds_summary *s)
+{
+    return s->analyzed + s->failed + s->skipped - s->cab_rows + s->ncabs;
+}
+
 char *ds_summary_text(const ds_summary *s)
 {
     ds_strbuf b = {0};
-    uint64_t seen = s->analyzed + s->failed + s->skipped;
+    uint64_t seen = files_seen(s);
+    char cabs[96] = "";
+    if (s->ncabs)
+        snprintf(cabs, sizeof cabs, " (%zu cabinet%s with %llu dump%s)", s->ncabs,
+                 s->ncabs == 1 ? "" : "s", (unsigned long long)s->cab_rows,
+                 s->cab_rows == 1 ? "" : "s");
     if (s->from_db)
-        ds_sb_printf(&b, "%llu file%s in the database: %llu dump%s, %llu failed\n",
-                     (unsigned long long)seen, seen == 1 ? "" : "s",
+        ds_sb_printf(&b, "%llu file%s in the database%s: %llu dump%s, %llu failed\n",
+                     (unsigned long long)seen, seen == 1 ? "" : "s", cabs,
                      (unsigned long long)s->analyzed, s->analyzed == 1 ? "" : "s",
                      (unsigned long long)s->failed);
     else
-        ds_sb_printf(&b, "%llu file%s seen: %llu analyzed, %llu failed, %llu skipped (not "
-                     "dumps)\n", (unsigned long long)seen, seen == 1 ? "" : "s",
+        ds_sb_printf(&b, "%llu file%s seen%s: %llu analyzed, %llu failed, %llu skipped (not "
+                     "dumps)\n", (unsigned long long)seen, seen == 1 ? "" : "s", cabs,
                      (unsigned long long)s->analyzed, (unsigned long long)s->failed,
                      (unsigned long long)s->skipped);
     uint64_t counted = s->analyzed - s->before;
@@ -591,10 +627,10 @@ char *ds_summary_json(const ds_summary *s, unsigned flags)
                                                 DS_VERSION_STRING));
     json_object_set_new(
         root, "files",
-        json_pack("{s:I, s:I, s:I, s:I}", "seen",
-                  (json_int_t)(s->analyzed + s->failed + s->skipped), "analyzed",
-                  (json_int_t)s->analyzed, "failed", (json_int_t)s->failed, "skipped",
-                  (json_int_t)s->skipped));
+        json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "seen", (json_int_t)files_seen(s),
+                  "analyzed", (json_int_t)s->analyzed, "failed", (json_int_t)s->failed,
+                  "skipped", (json_int_t)s->skipped, "cabinets", (json_int_t)s->ncabs,
+                  "cabinet_dumps", (json_int_t)s->cab_rows));
     static const char *const keys[NKINDS] = {"by_suspect_module", "by_bucket", "by_bugcheck"};
     for (int k = 0; k < NKINDS; k++) {
         json_t *g = groups_json(s, k);
