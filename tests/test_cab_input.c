@@ -254,7 +254,23 @@ int main(void)
     out = capture(DUMPSCAN_BIN " lzx");
     CHECK(out && strstr(out, "2 files seen (2 cabinets with 2 dumps): 0 analyzed, 2 failed"));
     free(out);
-    CHECK(sh("rm -f part.jsonl part2.jsonl fleet/plain.dmp") == 0);
+    /* the crash database stores members (by their cabinet's size and time,
+     * the member's content hash) and counts the same way: a re-run analyzes
+     * nothing, and the database alone gives the same count of files */
+    out = capture(DUMPSCAN_BIN " --db t.db fleet >/dev/null 2>&1 && "
+                  DUMPSCAN_BIN " --db t.db fleet && " DUMPSCAN_BIN " --db t.db");
+    counts = "4 files seen (1 cabinet with 2 dumps): 0 analyzed, 3 from the database, 0 failed, "
+             "2 skipped";
+    CHECK(out && strstr(out, counts));
+    CHECK(out && strstr(out, "2 files in the database (1 cabinet with 2 dumps): 3 dumps, 0 failed"));
+    if (out && (!strstr(out, counts) || !strstr(out, "2 files in the database")))
+        fputs(out, stderr);
+    free(out);
+    out = capture(DUMPSCAN_BIN " --db t.db --summary --json --compact");
+    CHECK(out && strstr(out, "\"files\":{\"seen\":2,\"analyzed\":3,\"failed\":0,\"skipped\":0,"
+                             "\"cabinets\":1,\"cabinet_dumps\":2}"));
+    free(out);
+    CHECK(sh("rm -f part.jsonl part2.jsonl fleet/plain.dmp t.db*") == 0);
 
     /* the real triage dump */
     char corpus[512];

@@ -966,8 +966,9 @@ DS_API int ds_db_find(ds_db *db, const char *path, uint64_t size, int64_t mtime,
                const char *head_hash, const char *machine, unsigned flags, ds_row **row,
                char **report);
 /* Store (or replace) the analysis of a dump and its file name; report may be
- * NULL. 0; 1 when this row alone cannot be stored (err says why; the
- * database is fine); -1 when the database failed. */
+ * NULL. A cabinet's member (row->in_cab) is stored under its cabinet's size
+ * and mtime, as ds_db_find is then asked. 0; 1 when this row alone cannot be
+ * stored (err says why; the database is fine); -1 when the database failed. */
 DS_API int ds_db_store(ds_db *db, const ds_row *row, const char *head_hash, int64_t mtime,
                 const char *machine, const char *report, ds_error *err);
 

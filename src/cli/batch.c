@@ -374,6 +374,10 @@ static bool recalled(pool *p, unsigned id, item *it, fleet_file *ff, bool by_con
 {
     ds_row *row;
     char *report;
+    /* a member is known by name (its cabinet's size and time): by content
+     * the database knows the dump inside, whose size is not known unopened */
+    if (by_content && it->cab_len)
+        return false;
     int rc = fleet_recall(p->fleet, it->path, it->machine, p->jsonl, by_content, ff, &row, &report);
     if (rc < 0)
         set_fatal(p, "cannot read the crash database");
@@ -445,7 +449,7 @@ static void analyze(pool *p, unsigned id, item *it)
         return;
     }
     test_hold(it->path);
-    fleet_file ff = {0};
+    fleet_file ff = {.cab_len = it->cab_len};
     if (p->fleet && !error && !(it->machine = fleet_machine(p->fleet, it->path, it->root))) {
         set_fatal(p, "out of memory");
         return;

@@ -53,12 +53,17 @@ fleet *fleet_open(const batch_opts *o, bool read_only, bool *failed)
 
 static bool fill_stat(const char *path, fleet_file *ff)
 {
+    if (ff->have_stat)
+        return true;
+    /* a cabinet's member is known by its cabinet's size and time */
+    char *cab = ff->cab_len ? strndup(path, ff->cab_len) : NULL;
     struct stat st;
-    if (!ff->have_stat && ds_path_stat(path, &st) == 0) {
+    if ((cab || !ff->cab_len) && ds_path_stat(cab ? cab : path, &st) == 0) {
         ff->have_stat = true;
         ff->size = (uint64_t)st.st_size;
         ff->mtime = (int64_t)st.st_mtime;
     }
+    free(cab);
     return ff->have_stat;
 }
 

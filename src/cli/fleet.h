@@ -9,6 +9,7 @@ typedef struct fleet fleet;
 
 /* What is known of one file: its stat, and its content hash once read. */
 typedef struct fleet_file {
+    size_t cab_len;     /* a cabinet's member: the cabinet's stat (path's first cab_len bytes) */
     bool have_stat, have_hash;
     uint64_t size;
     int64_t mtime;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "io/cab.h"
 #include "io/source.h"
 #include "model/model.h"
 #include "report/rowrec.h"
@@ -315,16 +316,64 @@ void ds_db_rollback(ds_db *db)
 
 /* ------------------------------------------------------------ identity */
 
+static bool any_member(const uint8_t *head, size_t len)
+{
+    (void)head;
+    (void)len;
+    return true;
+}
+
+/* The first bytes of "archive.cab:MEMBER" (decoded, as ds_open reads them):
+ * 0, 1 when path names no member of a cabinet, -1 with err when the member
+ * cannot be read. */
+static int member_head(const char *path, unsigned char *buf, size_t cap, size_t *got,
+                       ds_error *err)
+{
+    char cab[4096];
+    const char *member;
+    if (!ds_cab_split_path(path, cab, sizeof cab, &member))
+        return 1;
+    ds_source s;
+    char *chosen = NULL;
+    if (ds_source_open_cab(&s, cab, member, any_member, &chosen, err) != 0)
+        return -1;
+    *got = ds_bytes_read(s.bytes, 0, buf, cap);
+    ds_source_close(&s);
+    free(chosen);
+    return 0;
+}
+
+/* A file's stat; for "archive.cab:MEMBER", the cabinet's (what is on disk). */
+static int file_or_cab_stat(const char *path, struct stat *st)
+{
+    char cab[4096];
+    const char *member;
+    if (ds_path_stat(path, st) == 0)
+        return 0;
+    int saved = errno;
+    if (ds_cab_split_path(path, cab, sizeof cab, &member))
+        return ds_path_stat(cab, st);
+    errno = saved;
+    return -1;
+}
+
 int ds_file_head_hash(const char *path, char hash[DS_HEAD_HASH_LEN + 1], ds_error *err)
 {
-    int fd = ds_path_open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        ds_set_errno(err, errno);
-        return -1;
-    }
     static _Thread_local unsigned char buf[HEAD_BYTES];
     size_t got = 0;
-    while (got < sizeof buf) {
+    int fd = ds_path_open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int saved = errno;
+        /* a cabinet's member: the identity of the dump inside, as for a copy
+         * of it outside the cabinet */
+        int m = member_head(path, buf, sizeof buf, &got, err);
+        if (m != 0) {
+            if (m > 0)
+                ds_set_errno(err, saved);
+            return -1;
+        }
+    }
+    while (fd >= 0 && got < sizeof buf) {
         ssize_t r = pread(fd, buf + got, sizeof buf - got, (off_t)got);
         if (r < 0 && errno == EINTR)
             continue;
@@ -337,7 +386,8 @@ int ds_file_head_hash(const char *path, char hash[DS_HEAD_HASH_LEN + 1], ds_erro
             break;
         got += (size_t)r;
     }
-    close(fd);
+    if (fd >= 0)
+        close(fd);
     /* Two independent 64-bit hashes over 8-byte words (an FNV-style one and
      * a multiply-rotate one), 128 bits together: a collision between two real
      * dumps of the same size is not a concern at fleet sizes. Never change
@@ -431,8 +481,8 @@ static void forget_renamed(ds_db *db, int64_t id, uint64_t size, int64_t mtime,
         const char *e = (const char *)sqlite3_column_text(st, 0);
         char *raw = e ? ds_json_path_decode(e) : NULL;
         struct stat sb;
-        if (raw && strcmp(raw, path) != 0 && ds_path_stat(raw, &sb) != 0 && errno == ENOENT &&
-            (gone[n] = ds_strdup(e)) != NULL)
+        if (raw && strcmp(raw, path) != 0 && file_or_cab_stat(raw, &sb) != 0 &&
+            errno == ENOENT && (gone[n] = ds_strdup(e)) != NULL)
             n++;
         free(raw);
     }
@@ -574,11 +624,18 @@ int ds_db_store(ds_db *db, const ds_row *r, const char *head_hash, int64_t mtime
         fail(err, NULL, "cannot store a row");
         return 1; /* this row; the next may well fit */
     }
-    bool exists = dump_id(db, r->file_size, head_hash) >= 0;
+    /* A file is known by what is on disk: for a cabinet's member, the
+     * cabinet's size (with the member's head hash), so a member's row, which
+     * names its member, is never served for a copy of the dump outside. */
+    uint64_t fsize = r->file_size;
+    struct stat cst;
+    if (r->in_cab && r->path && file_or_cab_stat(r->path, &cst) == 0)
+        fsize = (uint64_t)cst.st_size;
+    bool exists = dump_id(db, fsize, head_hash) >= 0;
     sqlite3_stmt *st = exists ? db->update_dump : db->insert_dump;
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)r->file_size);
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)fsize);
     sqlite3_bind_text(st, 2, head_hash, -1, SQLITE_TRANSIENT);
     bool bound = bind_path(st, 3, r->path) && (exists || bind_path(st, 4, machine));
     sqlite3_bind_int(st, 5, DS_ANALYSIS_VERSION);
@@ -609,13 +666,13 @@ int ds_db_store(ds_db *db, const ds_row *r, const char *head_hash, int64_t mtime
         return fail(err, db->h, "cannot store a dump"), 1;
     if (rc != SQLITE_DONE)
         return fail(err, db->h, "cannot store a dump");
-    int64_t id = dump_id(db, r->file_size, head_hash);
+    int64_t id = dump_id(db, fsize, head_hash);
     if (id >= 0 && r->path)
-        forget_renamed(db, id, r->file_size, mtime, r->path);
+        forget_renamed(db, id, fsize, mtime, r->path);
     sqlite3_stmt *f = db->put_file;
     sqlite3_reset(f);
     bound = bind_path(f, 1, r->path) && bind_path(f, 5, machine);
-    sqlite3_bind_int64(f, 2, (sqlite3_int64)r->file_size);
+    sqlite3_bind_int64(f, 2, (sqlite3_int64)fsize);
     sqlite3_bind_int64(f, 3, mtime);
     sqlite3_bind_int64(f, 4, id);
     rc = !bound ? SQLITE_NOMEM : id >= 0 ? sqlite3_step(f) : SQLITE_ERROR;
