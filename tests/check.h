@@ -8,6 +8,7 @@
 #define DS_TESTS_CHECK_H
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,20 @@ static int check_passed, check_failed;
         else {                                                                       \
             check_failed++;                                                          \
             fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+        }                                                                            \
+    } while (0)
+
+/* A ds_u64 / ds_i64 that is known and equals b. */
+#define CHECK_KNOWN(a, b)                                                            \
+    do {                                                                             \
+        bool k_ = (a).known;                                                         \
+        uint64_t a_ = (uint64_t)(a).value, b_ = (uint64_t)(b);                       \
+        if (k_ && a_ == b_)                                                          \
+            check_passed++;                                                          \
+        else {                                                                       \
+            check_failed++;                                                          \
+            fprintf(stderr, "%s:%d: %s == %s failed: %s0x%" PRIx64 " != 0x%" PRIx64 "\n", \
+                    __FILE__, __LINE__, #a, #b, k_ ? "" : "unknown ", a_, b_);       \
         }                                                                            \
     } while (0)
 

@@ -23,6 +23,18 @@ for f in libdumpscan.a pkgconfig/dumpscan.pc cmake/dumpscan/dumpscanConfig.cmake
 done
 export PKG_CONFIG_PATH="$libdir/pkgconfig"
 
+# Before 1.0 a minor release may change the ABI: the soname carries it, so a
+# program built against 0.1 never loads 0.2 (HACKING.md, "The API").
+version=$(sed -n 's/^#define DS_VERSION_STRING "\([0-9]*\.[0-9]*\)\..*/\1/p' \
+          "$prefix/include/dumpscan/dumpscan.h")
+soname=$(objdump -p "$libdir/libdumpscan.so" | awk '$1 == "SONAME" {print $2}')
+case $version in
+0.*) want=libdumpscan.so.$version ;;
+*) want=libdumpscan.so.${version%%.*} ;;
+esac
+[ "$soname" = "$want" ] || { echo "soname $soname, want $want"; exit 1; }
+echo "soname $soname"
+
 echo "== pkg-config, shared"
 # shellcheck disable=SC2046,SC2086
 $cc $extra "$src/tests/install/consumer.c" $(pkg-config --cflags --libs dumpscan) \

@@ -62,11 +62,11 @@ static ds_crash *model(const uint8_t *build_id, size_t idlen, const ds_context *
     c->format = DS_FORMAT_MINIDUMP;
     c->arch = DS_ARCH_X64;
     ds_module *m = ds_module_add(c, false);
-    ds_module_set_name(m, strdup("elf_sample"));
-    ds_module_set_path(m, strdup("/opt/app/elf_sample"));
+    ds_str_set(&m->name, strdup("elf_sample"));
+    ds_str_set(&m->path, strdup("/opt/app/elf_sample"));
     m->base = BASE;
     m->size = 0x100000;
-    m->cv.present = m->cv.is_elf = true;
+    m->has_cv = m->cv.is_elf = true;
     memcpy(m->cv.build_id, build_id, idlen);
     m->cv.build_id_len = (uint8_t)idlen;
     m->flags = DS_MOD_FROM_MINIDUMP;
@@ -76,7 +76,7 @@ static ds_crash *model(const uint8_t *build_id, size_t idlen, const ds_context *
     t->stack_size = 256;
     t->context = *ctx;
     t->has_context = true;
-    c->crashing_thread = 1;
+    c->crashing_thread = (ds_u64){1, true};
     c->has_context = true;
     c->context = *ctx;
     return c;

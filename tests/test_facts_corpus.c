@@ -87,15 +87,15 @@ int main(void)
     const ds_fault_records *r = &c->records;
     /* P3's record: an access violation at P2, not 80000003 in KeBugCheckEx */
     CHECK(r->has_exception);
-    CHECK_EQ_U64(r->exception_param, 3);
+    CHECK_KNOWN(r->exception_param, 3);
     CHECK_EQ_U64(r->exception_va, c->bugcheck.params[2]);
     CHECK_EQ_U64(r->exception.code, 0xC0000005);
     CHECK_EQ_U64(r->exception.address, c->bugcheck.params[1]);
     CHECK_EQ_U64(r->exception.nparams, 2);
     CHECK(c->has_exception && c->exception.code == 0x80000003);
-    CHECK(r->has_context && r->context_param == 4 && r->context.pc == c->bugcheck.params[1]);
+    CHECK(r->has_context && r->context_param.known && r->context_param.value == 4 && r->context.pc == c->bugcheck.params[1]);
     CHECK_STR(c->verdict.access, "write");
-    CHECK_EQ_U64(c->verdict.faulting_address, r->exception.params[1]);
+    CHECK_KNOWN(c->verdict.faulting_address, r->exception.params[1]);
     CHECK_STR(c->facts.process_name, "System");
     CHECK_STR(c->facts.os_name, "Windows 10");
     CHECK_STR(c->facts.os_product, "client");

@@ -499,9 +499,9 @@ static void check_records(void)
     ds_row r = {0};
     r.path = "C:\\dumps\\\"odd\"\n\xc3\xa9\xf0\x9f\x98\x80.dmp";
     r.format = DS_FORMAT_KERNEL64;
-    r.dump_type = 4;
-    r.has_mtime = true;
-    r.mtime = -5;
+    r.dump_type = (ds_u64){4, true};
+    r.mtime.known = true;
+    r.mtime.value = -5;
     r.crash_time.known = true;
     r.crash_time.value = 0xFFFFFFFFFFFFFFFFull;
     r.has_code = true;
@@ -515,7 +515,7 @@ static void check_records(void)
     if (back) {
         CHECK_STR(back->path, r.path);
         CHECK_STR(back->bucket, r.bucket);
-        CHECK(back->mtime == -5 && back->has_mtime);
+        CHECK(back->mtime.value == -5 && back->mtime.known);
         CHECK_EQ_U64(back->crash_time.value, r.crash_time.value);
         CHECK_EQ_U64(back->params[3], r.params[3]);
         CHECK_EQ_U64(back->code, r.code);

@@ -691,11 +691,11 @@ static void injected(void)
     mods[2].owner = "third_party";
     mods[2].owner_source = "version_resource";
     mods[1].symbol_problem = "PDB GUID mismatch";
-    mods[1].cv.present = true;
+    mods[1].has_cv = true;
     mods[1].cv.is_pdb70 = false;
     mods[1].cv.is_elf = false;
     snprintf(mods[1].cv.pdb_name, sizeof mods[1].cv.pdb_name, "hal.pdb");
-    mods[2].cv.present = true;
+    mods[2].has_cv = true;
     mods[2].cv.is_elf = true;
     mods[2].cv.build_id_len = 20;
     for (int i = 0; i < 20; i++)
@@ -717,7 +717,7 @@ static void injected(void)
             .sp = 0xfffff80440105800u + 0x40u * (unsigned)i,
             .fp = 0,
             .trust = trusts[i],
-            .module = m,
+            .module = {m >= 0 ? (uint64_t)m : 0, m >= 0},
             .function = srcs[i % 6] == DS_SYM_NONE ? NULL : "DsgWorker",
             .function_offset = 0x4,
             .symbol_source = srcs[i % 6],
@@ -726,18 +726,19 @@ static void injected(void)
         };
     }
     /* source lines and inline frames: known, and with unknown parts */
-    ds_inline_frame inl[2] = {{"Inner", "c:\\src\\inner.h", 12}, {"Middle", NULL, 0}};
+    ds_inline_frame inl[2] = {{"Inner", "c:\\src\\inner.h", {12, true}},
+                              {NULL, NULL, {0, false}}};
     frames[0].source_file = "c:\\src\\mydrv.c";
-    frames[0].source_line = 58;
+    frames[0].source_line = (ds_u64){58, true};
     frames[0].inlines = inl;
     frames[0].ninlines = 2;
     frames[5].source_file = "/src/elsewhere.c";
     frames[5].inlines = inl + 1;
     frames[5].ninlines = 1;
     ds_stack stacks[3] = {
-        {DS_STACK_FAULTING, "faulting context", 0, frames, 7, "reached stack base"},
-        {DS_STACK_BUGCHECK, "bug-check CPU 0", 0, frames + 1, 2, NULL},
-        {DS_STACK_THREAD, NULL, 3060, NULL, 0, "no context"},
+        {DS_STACK_FAULTING, "faulting context", {0, false}, frames, 7, "reached stack base"},
+        {DS_STACK_BUGCHECK, "bug-check CPU 0", {0, false}, frames + 1, 2, NULL},
+        {DS_STACK_THREAD, NULL, {3060, true}, NULL, 0, "no context"},
     };
     c->stacks = stacks;
     c->nstacks = 3;
@@ -759,22 +760,22 @@ static void injected(void)
     threads[1].id = 4544;
     c->threads = threads;
     c->nthreads = 2;
-    c->crashing_thread = 3060;
+    c->crashing_thread = (ds_u64){3060, true};
 
     /* verdict: every crash class, confidence and access; with and without suspect */
     char *reasons[] = {"the faulting instruction is in mydrv.sys", "mydrv.sys is named"};
     char *caveats[] = {"the stack was partly scanned"};
     ds_suspect alts[2] = {
-        {1, "hal.dll", NULL, 0, 20, "on the stack", "microsoft"},
-        {-1, "oldflt.sys", "OldDispatch", 0x30, 10, NULL, "unknown"},
+        {{1, true}, "hal.dll", NULL, 0, 20, "on the stack", "microsoft"},
+        {{0, false}, "oldflt.sys", "OldDispatch", 0x30, 10, NULL, NULL},
     };
     ds_verdict *v = &c->verdict;
     memset(v, 0, sizeof *v);
-    v->present = true;
+    c->has_verdict = true;
     v->title = "SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M";
     v->description = "A system thread raised an exception nobody handled.";
     v->has_suspect = true;
-    v->suspect = (ds_suspect){2, "mydrv.sys", "DsgWorker", 0x4, 100, "the fault is in it",
+    v->suspect = (ds_suspect){{2, true}, "mydrv.sys", "DsgWorker", 0x4, 100, "the fault is in it",
                               "third_party"};
     v->reasons = reasons;
     v->nreasons = 2;
@@ -794,7 +795,7 @@ static void injected(void)
         v->crash_class = ds_crash_class_name((ds_crash_class)k);
         v->confidence = (ds_confidence)(k % 4);
         v->access = access[k % 5];
-        v->faulting_address = 0xfffff80415a01004u;
+        v->faulting_address = (ds_u64){0xfffff80415a01004u, true};
         snprintf(what, sizeof what, "injected verdict class %s", v->crash_class);
         render_injected(what, d);
     }
@@ -820,13 +821,12 @@ static void injected(void)
     }
     /* an empty verdict: every text unknown */
     memset(v, 0, sizeof *v);
-    v->present = true;
+    c->has_verdict = true;
     render_injected("injected empty verdict", d);
 
     /* the same model as a minidump: kernel null, minidump facts present */
     c->format = DS_FORMAT_MINIDUMP;
-    c->dump_type = 0;
-    c->dump_kind = "minidump";
+        c->dump_kind = "minidump";
     ds_minidump_info *m = &c->mdmp;
     m->streams = 13;
     m->version = 0xa793;
@@ -835,8 +835,8 @@ static void injected(void)
     m->platform_id = 0x8201;
     m->platform = "linux";
     m->processor_arch_raw = 9;
-    snprintf(m->cpu_info, sizeof m->cpu_info, "GenuineIntel family 6 model 13 stepping 8");
-    snprintf(m->build_string, sizeof m->build_string, "19041.1.amd64fre.vb_release.191206-1406");
+    m->cpu_info = (char *)"GenuineIntel family 6 model 13 stepping 8";
+    m->build_string = (char *)"19041.1.amd64fre.vb_release.191206-1406";
     m->csd_version = "Service Pack 1";
     m->os_text = "Linux 3.13.0-53-generic #89-Ubuntu SMP x86_64";
     m->process_id = (ds_u64){3932, true};
@@ -846,22 +846,21 @@ static void injected(void)
     m->handle_count = (ds_u64){42, true};
     m->breakpad_dump_thread = (ds_u64){4544, true};
     m->breakpad_requesting_thread = (ds_u64){3060, true};
-    snprintf(m->lsb_release, sizeof m->lsb_release, "Ubuntu 14.04 LTS");
+    m->lsb_release = (char *)"Ubuntu 14.04 LTS";
     m->linux_maps_entries = (ds_u64){128, true};
-    m->crashpad = true;
-    snprintf(m->crashpad_report_id, sizeof m->crashpad_report_id,
-             "01234567-89ab-cdef-0123-456789abcdef");
+    m->has_crashpad = true;
+    m->crashpad_report_id = (char *)"01234567-89ab-cdef-0123-456789abcdef";
     m->crashpad_annotations = 3;
     for (unsigned i = 0; i < nm; i++)
         mods[i].flags = (mods[i].flags & ~(uint32_t)(DS_MOD_FROM_DRIVER_LIST)) |
                         DS_MOD_FROM_MINIDUMP;
-    c->exception.thread_id = 3060;
+    c->exception.thread_id = (ds_u64){3060, true};
     c->exception.nparams = 2;
     render_injected("injected minidump", d);
     c->mdmp.has_system_info = false;
     c->mdmp.platform = NULL;
-    c->mdmp.crashpad = true;
-    c->mdmp.crashpad_report_id[0] = '\0';
+    c->mdmp.has_crashpad = true;
+    c->mdmp.crashpad_report_id = NULL;
     render_injected("injected minidump without system info", d);
 
     *c = saved;

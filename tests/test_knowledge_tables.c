@@ -92,7 +92,10 @@ static void check_owner(const ds_knowledge *k, const char *name, const char *com
     m.name = (char *)name;
     m.company_name = (char *)company;
     ds_knowledge_owner(k, &m);
-    CHECK_STR(m.owner, owner);
+    if (owner)
+        CHECK_STR(m.owner, owner);
+    else
+        CHECK(m.owner == NULL); /* unknown */
     if (source)
         CHECK_STR(m.owner_source, source);
     else
@@ -112,9 +115,9 @@ static void test_owner(void)
     check_owner(k, "ntoskrnl.exe", NULL, "microsoft", "inbox_list");
     check_owner(k, "NETIO.SYS", NULL, "microsoft", "inbox_list");
     /* neither: unknown, never third-party */
-    check_owner(k, "mydrv.sys", NULL, "unknown", NULL);
-    check_owner(k, "mydrv.sys", "", "unknown", NULL);
-    check_owner(k, "nvlddmkm.sys", NULL, "unknown", NULL);
+    check_owner(k, "mydrv.sys", NULL, NULL, NULL);
+    check_owner(k, "mydrv.sys", "", NULL, NULL);
+    check_owner(k, "nvlddmkm.sys", NULL, NULL, NULL);
     /* the version resource wins over the list */
     check_owner(k, "mydrv.sys", "Contoso Ltd.", "third_party", "version_resource");
     check_owner(k, "pci.sys", "Fabrikam, Inc.", "third_party", "version_resource");

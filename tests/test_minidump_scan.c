@@ -77,7 +77,7 @@ int main(void)
                     CHECK(st->frames[i].pc != BASE + 0x1100);
             }
         }
-        CHECK(c->verdict.present);
+        CHECK(c->has_verdict);
         CHECK_STR(c->verdict.suspect.module_name, "app.exe");
         CHECK(c->verdict.bucket &&
               strstr(c->verdict.bucket, "NULL_POINTER_READ_c0000005_app!") == c->verdict.bucket);

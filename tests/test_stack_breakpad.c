@@ -87,10 +87,10 @@ static const char *base_name(const char *p)
 static bool same_frame(const ds_crash *c, const ds_frame *f, const bp_frame *b)
 {
     if (!b->has_module)
-        return f->module < 0 && f->pc == b->offset;
-    if (f->module < 0)
+        return !f->module.known && f->pc == b->offset;
+    if (!f->module.known)
         return false;
-    const ds_module *m = &c->modules[f->module];
+    const ds_module *m = ds_crash_module(c, f->module);
     if (strcmp(base_name(m->name), b->module) != 0)
         return false;
     return b->offset == UINT64_MAX || f->pc - m->base == b->offset;
@@ -146,7 +146,7 @@ static void compare(const char *name, const char *dump, const char *expected, co
     }
     for (size_t i = 1; i < st->nframes; i++) {
         const ds_frame *f = &st->frames[i];
-        if (f->module >= 0 && f->pc - c->modules[f->module].base < 0x100) {
+        if (ds_crash_module(c, f->module) && f->pc - ds_crash_module(c, f->module)->base < 0x100) {
             fprintf(stderr, "  %s: frame %zu inside a module's headers\n", name, i);
             CHECK(!"a frame inside a module's headers");
         }

@@ -63,7 +63,8 @@ static const ds_stack *stack_of(const ds_crash *c, ds_stack_kind kind)
 
 static bool is_module(const ds_crash *c, const ds_frame *f, const char *name)
 {
-    return f->module >= 0 && strcmp(c->modules[f->module].name, name) == 0;
+    const ds_module *m = ds_crash_module(c, f->module);
+    return m && m->name && strcmp(m->name, name) == 0;
 }
 
 static void walk(const char *dump, const char *symbols, const rz_frame *rz, size_t nrz)
@@ -176,7 +177,7 @@ static void walk(const char *dump, const char *symbols, const rz_frame *rz, size
 
     /* the verdict (issue 4 bars) */
     const ds_verdict *v = &c->verdict;
-    CHECK(v->present);
+    CHECK(c->has_verdict);
     CHECK_STR(v->title, "SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M");
     CHECK(v->has_suspect);
     CHECK_STR(v->suspect.module_name, "amdppm.sys");
@@ -231,7 +232,7 @@ static void minidump2(const char *dump, const char *symbols)
         CHECK_STR(st->frames[i].function, want[i].function);
         CHECK(st->frames[i].symbol_source == DS_SYM_BREAKPAD);
     }
-    CHECK(c->verdict.present && c->verdict.has_suspect);
+    CHECK(c->has_verdict && c->verdict.has_suspect);
     CHECK_STR(c->verdict.suspect.module_name, "test_app.exe");
     CHECK(c->verdict.bucket &&
           strstr(c->verdict.bucket, "NULL_POINTER_WRITE_c0000005_test_app!") == c->verdict.bucket);

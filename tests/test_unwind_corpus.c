@@ -55,7 +55,7 @@ static size_t walk(const char *rel, ds_frame **f, char **why)
     ds_unwind_env env = {.arch = c->arch, .mem = &d->mem, .image_at = image_at, .ctx = &x};
     const ds_context *start = c->has_context ? &c->context : NULL;
     for (size_t i = 0; i < c->nthreads; i++)
-        if (c->threads[i].id == c->crashing_thread) {
+        if (c->crashing_thread.known && c->threads[i].id == c->crashing_thread.value) {
             /* the exception's context when there is one, else the thread's */
             if (!start && c->threads[i].has_context)
                 start = &c->threads[i].context;
@@ -71,7 +71,7 @@ static size_t walk(const char *rel, ds_frame **f, char **why)
                 const ds_frame *fr = &(*f)[i];
                 fprintf(stderr, "  #%zu pc %" PRIx64 " sp %" PRIx64 " trust %d %s\n", i, fr->pc,
                         fr->sp, fr->trust,
-                        fr->module >= 0 ? c->modules[fr->module].name : "?");
+                        ds_crash_module(c, fr->module) ? ds_crash_module(c, fr->module)->name : "?");
             }
             fprintf(stderr, "  end: %s\n", *why ? *why : "");
         }

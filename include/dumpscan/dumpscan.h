@@ -26,6 +26,31 @@
  *    different threads at the same time; a ds_session may also be shared by
  *    threads; any other object is used by one thread at a time. Functions
  *    that take only values or const pointers to caller data are reentrant.
+ *
+ * Optional values: one rule per kind of value, and no value doubles as
+ * "unknown" (no 0, -1 or "" sentinels):
+ *  - a number that may be unknown or absent is a ds_u64 (ds_i64 if signed):
+ *    known == false means unknown, and then value is 0. Indexes into the
+ *    model's arrays (ds_frame.module, ds_kernel_info.crashing_cpu) too.
+ *  - a string is a pointer (char * owned as above, const char * static or
+ *    borrowed), NULL when unknown or absent. "" is a value: the dump held an
+ *    empty string.
+ *  - a group of fields read together (a record, a context, a stream, the
+ *    verdict) follows `bool has_<group>`; when it is false the group's fields
+ *    are zero and mean nothing. Inside a group, a field is optional only if
+ *    it says so by its type.
+ *  - an enumeration's 0 member is its "unknown" or "none" (DS_ARCH_UNKNOWN,
+ *    DS_TRUST_NONE, DS_CONFIDENCE_NONE, ...); the names of its members
+ *    (ds_arch_name, ds_dump_type_name, ds_crash.dump_kind) call it "unknown".
+ *    A crash class or parameter role "unknown" is one of the words of its
+ *    vocabulary (doc/identifiers.txt: no rule fits), not a missing value.
+ *  - an array is a pointer and a count: count 0 (pointer NULL) when empty.
+ *  - fields marked "raw" hold what the file stores, as stored: 0 there is the
+ *    dump's own value (a NULL pointer, no flags), not "unknown".
+ *  - a field that qualifies another (function_offset of function,
+ *    pc_offset of pc_module) means something only when that one is known.
+ *  - kernel and mdmp of ds_crash: one of the two applies, by format (the
+ *    other is zero).
  */
 #ifndef DUMPSCAN_DUMPSCAN_H
 #define DUMPSCAN_DUMPSCAN_H
@@ -52,7 +77,7 @@ extern "C" {
 #endif
 
 /* The version these headers describe; ds_version() is the library's own. */
-#define DS_VERSION_STRING "0.1.0"
+#define DS_VERSION_STRING "0.2.0"
 
 /* JSON schema version of ds_report_json(); bumped only on incompatible change. */
 #define DS_JSON_SCHEMA_VERSION 1
@@ -102,6 +127,12 @@ typedef struct ds_u64 {
     uint64_t value;
     bool known;
 } ds_u64;
+
+/* The same for a signed number (times in Unix seconds). */
+typedef struct ds_i64 {
+    int64_t value;
+    bool known;
+} ds_i64;
 
 typedef enum ds_arch {
     DS_ARCH_UNKNOWN = 0,
@@ -155,23 +186,24 @@ typedef struct ds_context {
 
 /* -------------------------------------------------------------- records */
 
+/* An EXCEPTION_RECORD; every field but thread_id is raw. */
 typedef struct ds_exception {
     uint32_t code;
     uint32_t flags;
-    uint64_t record; /* VA of a chained record, 0 if none */
+    uint64_t record; /* VA of a chained record (raw: 0 when there is none) */
     uint64_t address;
     uint32_t nparams;
     uint64_t params[15];
-    uint32_t thread_id; /* minidump only; 0 when unknown */
+    ds_u64 thread_id; /* the thread it happened on (minidump exception stream) */
 } ds_exception;
 
-typedef struct ds_bugcheck {
+typedef struct ds_bugcheck { /* raw, from the dump header */
     uint32_t code;
     uint64_t params[4];
 } ds_bugcheck;
 
+/* A debug identity (a value: copied freely, no pointers inside). */
 typedef struct ds_codeview {
-    bool present;
     bool is_pdb70; /* RSDS; otherwise NB10 (unless is_elf) */
     bool is_elf;   /* Breakpad/Crashpad "BpEL": an ELF build id, no PDB */
     uint8_t guid[16]; /* RSDS: GUID as stored; NB10: signature in bytes 0..3 */
@@ -193,12 +225,13 @@ enum {
 typedef struct ds_module {
     uint64_t base;
     uint64_t size;
-    char *name;  /* base name ("amdppm.sys"), never NULL ("" if unknown) */
-    char *path;  /* full path as recorded, never NULL ("" if unknown) */
+    char *name;  /* base name ("amdppm.sys"), NULL if unknown */
+    char *path;  /* full path as recorded, NULL if unknown */
     ds_u64 timestamp;     /* TimeDateStamp (PE header first, then list entry) */
     ds_u64 image_size;    /* SizeOfImage from the PE header when readable */
     ds_u64 checksum;
-    uint16_t machine;     /* PE FILE_HEADER.Machine, 0 if unknown */
+    uint16_t machine;     /* PE FILE_HEADER.Machine (an enumeration: 0 unknown) */
+    bool has_cv;          /* a CodeView record was read (dump or image) */
     ds_codeview cv;
     uint32_t flags;
     /* Filled by the symbols stage when the module was needed (NULL if not): */
@@ -209,9 +242,9 @@ typedef struct ds_module {
     char *file_version;     /* "10.0.19041.1" (VS_FIXEDFILEINFO) */
     char *product_name, *company_name, *file_description;
     /* Filled by the analysis stage (static strings): who ships the module.
-     * owner: "microsoft", "third_party" or "unknown"; owner_source: how it is
-     * known, "version_resource" (CompanyName), "inbox_list"
-     * (symbols/windows-inbox.txt) or NULL when unknown. */
+     * owner: "microsoft", "third_party" or NULL when unknown; owner_source:
+     * how it is known, "version_resource" (CompanyName), "inbox_list"
+     * (symbols/windows-inbox.txt), NULL with owner. */
     const char *owner;
     const char *owner_source;
 } ds_module;
@@ -254,12 +287,12 @@ typedef struct ds_note {
 
 typedef struct ds_thread {
     uint32_t id;
-    uint64_t teb;
-    uint64_t stack_base, stack_size; /* captured stack memory */
-    ds_context context;
+    uint64_t teb;                    /* raw */
+    uint64_t stack_base, stack_size; /* captured stack memory (size 0: none) */
     bool has_context;
+    ds_context context;
     char *name; /* NULL if unknown */
-    uint32_t suspend_count;
+    uint32_t suspend_count;          /* raw */
     /* MINIDUMP_THREAD_INFO (ThreadInfoList), when the dump has one */
     bool has_info;
     uint32_t dump_flags;   /* 0x1 error thread, 0x2 writing thread, 0x4 exited, ... */
@@ -273,28 +306,28 @@ typedef struct ds_thread {
 typedef struct ds_processor {
     uint32_t index;
     uint64_t prcb;           /* VA of its KPRCB */
-    uint64_t current_thread; /* VA of the KTHREAD it ran, 0 if unknown */
-    uint64_t current_process;/* VA of that thread's EPROCESS, 0 if unknown */
+    ds_u64 current_thread;   /* VA of the KTHREAD it ran */
+    ds_u64 current_process;  /* VA of that thread's EPROCESS */
     bool has_context;
     ds_context context;      /* saved at bug-check time (KPRCB context) */
 } ds_processor;
 
-typedef struct ds_triage_info {
-    bool present;
+typedef struct ds_triage_info { /* raw, but for broken_driver */
     uint32_t size_of_dump;
     bool valid_marker; /* "TRGD" found at ValidOffset */
     uint32_t driver_count;
     uint32_t data_blocks;
     uint64_t stack_low, stack_size; /* copied call stack */
     uint32_t triage_options;
-    char *broken_driver; /* NULL if none named */
+    char *broken_driver; /* NULL when none is named */
     uint32_t secondary_blobs; /* "DumpBlob" records after SizeOfDump */
     bool kdbg_copy;       /* plain KDBG copy present */
 } ds_triage_info;
 
 typedef struct ds_kernel_info {
-    uint32_t major_version; /* 0xF free build, 0xC checked build */
-    uint32_t build;         /* MinorVersion = NtBuildNumber & 0xFFFF */
+    ds_u64 dump_type;       /* DumpType (DS_DUMP_*) */
+    uint32_t major_version; /* raw: 0xF free build, 0xC checked build */
+    uint32_t build;         /* raw MinorVersion = NtBuildNumber & 0xFFFF */
     ds_u64 directory_table_base;
     ds_u64 pfn_database;
     ds_u64 ps_loaded_module_list;
@@ -310,17 +343,18 @@ typedef struct ds_kernel_info {
     ds_u64 required_dump_space;
     ds_u64 kd_secondary_version;
     bool pae; /* x86 only */
-    char comment[129];
-    uint64_t physical_pages; /* pages stored in the file (0 for triage) */
+    char *comment;           /* header Comment, NULL when never written */
+    uint64_t physical_pages; /* pages stored in the file (none for triage) */
     uint64_t highest_pfn;    /* highest PFN the map covers + 1 */
+    bool has_triage;         /* a triage (small memory) dump */
     ds_triage_info triage;
     bool kdbg_plain;         /* KDBG readable and not encoded */
-    uint64_t kernel_base;    /* KDBG.KernBase, 0 if unknown */
+    ds_u64 kernel_base;      /* KDBG.KernBase */
     ds_processor *processors;/* CPUs whose KPRCB was readable */
     size_t nprocessors;
-    int crashing_cpu;        /* index into processors, -1 if unknown */
-    const char *crashing_cpu_reason; /* how it was chosen (static string) */
-    char build_lab[96];      /* KDBG NtBuildLab ("19041.1.amd64fre.vb_release..."), or "" */
+    ds_u64 crashing_cpu;     /* index into processors */
+    const char *crashing_cpu_reason; /* how it was chosen (static), NULL with it */
+    char *build_lab;         /* KDBG NtBuildLab ("19041.1.amd64fre.vb_release...") */
 } ds_kernel_info;
 
 /* ------------------------------------------------------ user-mode facts */
@@ -335,21 +369,23 @@ typedef struct ds_annotation {
 } ds_annotation;
 
 typedef struct ds_minidump_info {
-    uint32_t streams;
+    uint32_t streams;          /* raw header fields */
     uint32_t version;
     uint64_t flags;            /* header Flags (MINIDUMP_TYPE used to write it) */
     ds_u64 process_id;         /* MiscInfo, else Linux /proc status */
     ds_u64 process_create_time; /* time_t */
-    uint32_t platform_id;
-    const char *platform;      /* "windows_nt", "linux", ... (static); "unknown" */
-    uint16_t processor_arch_raw;
+    /* The SystemInfo stream (os version and cpus are in ds_crash): */
     bool has_system_info;
-    ds_u64 product_type;
+    uint32_t platform_id;      /* raw */
+    const char *platform;      /* "windows_nt", "linux", ... (static); NULL: unknown id */
+    uint16_t processor_arch_raw;
+    ds_u64 product_type;       /* Windows platforms only */
     ds_u64 suite_mask;
-    char cpu_info[64];         /* "GenuineIntel family 6 model 13 stepping 8" or "" */
-    char build_string[128];    /* MiscInfo 4 BuildString, or "" */
-    char *csd_version; /* NULL if none (Windows platforms only) */
-    char *os_text;     /* e.g. Breakpad/Crashpad Linux uname; NULL if none */
+    char *cpu_info;            /* "GenuineIntel family 6 model 13 stepping 8" */
+    char *csd_version;         /* service pack text (Windows platforms only) */
+    /* Other streams (NULL when absent or empty): */
+    char *build_string;        /* MiscInfo 4 BuildString */
+    char *os_text;             /* e.g. Breakpad/Crashpad Linux uname */
     /* Memory captured: ranges from MemoryList / Memory64List, bytes present. */
     uint32_t memory_ranges;
     uint64_t memory_bytes;
@@ -357,20 +393,20 @@ typedef struct ds_minidump_info {
     /* Breakpad extension streams */
     ds_u64 breakpad_dump_thread;       /* thread that wrote the dump */
     ds_u64 breakpad_requesting_thread; /* thread that asked for it (crashed) */
-    char lsb_release[128];     /* DISTRIB_DESCRIPTION / PRETTY_NAME, or "" */
+    char *lsb_release;         /* DISTRIB_DESCRIPTION / PRETTY_NAME */
     ds_u64 linux_maps_entries; /* lines of /proc/self/maps */
     /* Crashpad info stream */
-    bool crashpad;
-    char crashpad_report_id[37], crashpad_client_id[37];
+    bool has_crashpad;
+    char *crashpad_report_id, *crashpad_client_id; /* UUIDs; NULL when all zero */
     uint32_t crashpad_annotations; /* simple annotations recorded */
     ds_annotation *annotations;    /* Crashpad annotations read (process and modules) */
     size_t nannotations;
     /* Breakpad assertion stream (an invalid-parameter or pure-virtual-call
-     * crash caught by the handler): NULL/0 when absent or empty */
+     * crash caught by the handler); strings NULL when empty */
     bool has_assertion;
     char *assert_expression, *assert_function, *assert_file;
-    uint32_t assert_line;
-    uint32_t assert_type;      /* 0 unknown, 1 invalid parameter, 2 pure virtual call */
+    uint32_t assert_line;      /* raw */
+    uint32_t assert_type;      /* raw: 0 unknown, 1 invalid parameter, 2 pure virtual call */
 } ds_minidump_info;
 
 /* --------------------------------------------------------------- stacks */
@@ -400,9 +436,9 @@ typedef enum ds_symsrc {
 
 /* A call the compiler inlined at a frame's pc (no stack frame of its own). */
 typedef struct ds_inline_frame {
-    char *function;       /* the inlined function ("unknown" when unnamed) */
+    char *function;       /* the inlined function, NULL when unnamed */
     char *source_file;    /* NULL when unknown */
-    uint32_t source_line; /* 0 when unknown */
+    ds_u64 source_line;
 } ds_inline_frame;
 
 typedef struct ds_frame {
@@ -410,9 +446,9 @@ typedef struct ds_frame {
     uint64_t sp;          /* stack pointer in this frame (Child-SP) */
     uint64_t fp;
     ds_trust trust;
-    int module;           /* index into ds_crash.modules, -1 if none */
+    ds_u64 module;        /* index into ds_crash.modules (unknown: in no module) */
     char *function;       /* NULL when unknown */
-    uint64_t function_offset;
+    uint64_t function_offset; /* of function */
     ds_symsrc symbol_source;
     bool exact;           /* function bound known (the pc is inside it) */
     bool is_trap_frame;   /* a machine/trap frame was unwound through here */
@@ -420,7 +456,7 @@ typedef struct ds_frame {
      * see pc_exact);
      * with inlines, the call site of the outermost one in this function. */
     char *source_file;    /* NULL when unknown */
-    uint32_t source_line; /* 0 when unknown */
+    ds_u64 source_line;
     ds_inline_frame *inlines; /* inlined calls at the pc, innermost first */
     size_t ninlines;
     /* pc is where execution stopped (frame 0, the context a trap frame
@@ -439,7 +475,7 @@ typedef enum ds_stack_kind {
 typedef struct ds_stack {
     ds_stack_kind kind;
     char *label;          /* "faulting context", "bug-check CPU 0", "thread 3060" */
-    uint32_t thread_id;   /* 0 if not a thread stack */
+    ds_u64 thread_id;     /* the thread's id (thread stacks) */
     ds_frame *frames;
     size_t nframes;
     char *end_reason;     /* why the walk stopped, e.g. "reached stack base" */
@@ -455,17 +491,16 @@ typedef enum ds_confidence {
 } ds_confidence;
 
 typedef struct ds_suspect {
-    int module;           /* index into ds_crash.modules, -1 when not loaded */
+    ds_u64 module;        /* index into ds_crash.modules (unknown: not loaded) */
     char *module_name;    /* "amdppm.sys"; an unloaded driver's name too */
     char *function;       /* NULL when unknown */
-    uint64_t function_offset;
+    uint64_t function_offset; /* of function */
     int score;            /* evidence weight, for ranking */
     char *why;            /* the strongest evidence, one sentence */
-    const char *owner;    /* the module's owner (ds_module.owner), static */
+    const char *owner;    /* the module's owner (ds_module.owner), static; NULL unknown */
 } ds_suspect;
 
 typedef struct ds_verdict {
-    bool present;
     char *title;          /* bug-check or exception name, e.g. "IRQL_NOT_LESS_OR_EQUAL" */
     char *description;    /* what it means, one or two sentences */
     const char *crash_class; /* "driver_fault", "memory_corruption", "hardware", ... */
@@ -483,7 +518,7 @@ typedef struct ds_verdict {
     /* What the bug-check parameters are (static strings; NULL if unknown). */
     const char *param_role[4];    /* "faulting_address", "irql", ... */
     const char *param_meaning[4]; /* a sentence in our words */
-    uint64_t faulting_address;    /* for access faults; 0 if none */
+    ds_u64 faulting_address;      /* for access faults */
     const char *access;           /* "read", "write", "execute" or NULL */
     bool live_dump;               /* the code marks a live dump: the system kept running */
     ds_u64 inpage_status;         /* NTSTATUS of a failed in-page read (exception [2]) */
@@ -497,55 +532,54 @@ typedef struct ds_verdict {
  * 0x7E/0x1000007E (P3), the context record (.cxr), the trap frame (.trap) a
  * parameter names or, for page faults at raised IRQL (0xA, 0xD1, 0x50 ...),
  * the one found on the stack. *_param is the 1-based parameter the record
- * came from; 0 for a trap frame found on the stack.
+ * came from (unknown for a trap frame found on the stack).
  */
 typedef struct ds_fault_records {
     bool has_exception;
     ds_exception exception;
     uint64_t exception_va;
-    int exception_param;
+    ds_u64 exception_param;
     bool has_context;
     ds_context context;
     uint64_t context_va;
-    int context_param;
+    ds_u64 context_param;
     bool has_trap;
     ds_context trap;
     uint64_t trap_va;
-    int trap_param;
+    ds_u64 trap_param;
 } ds_fault_records;
 
 /* ------------------------------------------------------ !analyze facts */
 
 /*
  * The facts WinDbg's !analyze -v names that are not part of the verdict,
- * filled by the analysis stage. Empty strings and -1 mean unknown.
+ * filled by the analysis stage. Strings are owned by the dump unless said.
  */
 typedef struct ds_facts {
-    char process_name[16];     /* PROCESS_NAME: EPROCESS.ImageFileName ("System") */
-    uint64_t process;          /* VA of that EPROCESS, 0 when unknown */
-    int current_irql;          /* CURRENT_IRQL from an irql parameter, -1 unknown */
-    char bugcheck_str[24];     /* BUGCHECK_STR: "AV", "0xD1"; minidumps: the code */
-    char stack_command[96];    /* STACK_COMMAND: ".cxr 0x...; kb", ".trap 0x...; kb" */
-    char failure_id_hash[40];  /* FAILURE_ID_HASH: MD5 of FAILURE_BUCKET_ID as a GUID */
+    char *process_name;        /* PROCESS_NAME: EPROCESS.ImageFileName ("System") */
+    ds_u64 process;            /* VA of that EPROCESS */
+    ds_u64 current_irql;       /* CURRENT_IRQL from an irql parameter */
+    char *bugcheck_str;        /* BUGCHECK_STR: "AV", "0xD1"; minidumps: the code */
+    char *stack_command;       /* STACK_COMMAND: ".cxr 0x...; kb", ".trap 0x...; kb" */
+    char *failure_id_hash;     /* FAILURE_ID_HASH: MD5 of FAILURE_BUCKET_ID as a GUID */
     const char *followup_name; /* FOLLOWUP_NAME: a third-party suspect's CompanyName, else
                                   "MachineOwner"; NULL when no suspect. Not owned:
                                   points into the model or is static */
-    char os_name[48];          /* OSNAME: "Windows 10", "Windows Server 2019", "macOS" */
-    char os_version[192];      /* OS_VERSION: "10.0.19041.1", "11.6.0 20G165" */
-    int os_revision;           /* the build's revision (UBR/QFE), -1 unknown */
-    const char *os_product;    /* "client", "server", "domain_controller" or NULL */
+    char *os_name;             /* OSNAME: "Windows 10", "Windows Server 2019", "macOS" */
+    char *os_version;          /* OS_VERSION: "10.0.19041.1", "11.6.0 20G165" */
+    ds_u64 os_revision;        /* the build's revision (UBR/QFE) */
+    const char *os_product;    /* "client", "server", "domain_controller" (static) */
 } ds_facts;
 
 /* ----------------------------------------------------------- the model */
 
 typedef struct ds_crash {
     ds_format format;
-    uint32_t dump_type;       /* kernel DumpType; 0 for minidumps */
-    const char *dump_kind;    /* "triage", "bitmap_kernel", "minidump", ... */
+    const char *dump_kind;    /* "triage", "bitmap_kernel", "minidump", ... (static) */
     ds_arch arch;
-    uint32_t machine;         /* IMAGE_FILE_MACHINE_* as recorded */
-    uint32_t cpus;
-    uint32_t os_major, os_minor, os_build; /* os_major/minor 0 if unknown */
+    uint32_t machine;         /* IMAGE_FILE_MACHINE_* (an enumeration: 0 unknown) */
+    ds_u64 cpus;
+    ds_u64 os_major, os_minor, os_build;
     ds_u64 crash_time;        /* FILETIME (100 ns since 1601) */
     ds_u64 uptime;            /* 100 ns units */
 
@@ -562,7 +596,7 @@ typedef struct ds_crash {
     size_t nunloaded;
     ds_thread *threads;
     size_t nthreads;
-    uint32_t crashing_thread; /* thread id, 0 if unknown */
+    ds_u64 crashing_thread;   /* thread id */
 
     ds_kernel_info kernel;    /* kernel dumps only */
     ds_minidump_info mdmp;    /* minidumps only */
@@ -579,7 +613,8 @@ typedef struct ds_crash {
 
     ds_stack *stacks;         /* filled by the unwind stage */
     size_t nstacks;
-    ds_verdict verdict;       /* filled by the analysis stage */
+    bool has_verdict;         /* the analysis stage ran */
+    ds_verdict verdict;
     ds_fault_records records; /* filled by the analysis stage (stacks) */
     ds_facts facts;           /* filled by the analysis stage (after the verdict) */
 } ds_crash;
@@ -732,17 +767,16 @@ typedef struct ds_row {
     bool failed;            /* true: only path, error and the file facts are set */
     char *error;            /* why the file could not be read (failed rows) */
     uint64_t file_size;     /* bytes on disk */
-    bool has_mtime;
-    int64_t mtime;          /* file modification time, Unix seconds */
+    ds_i64 mtime;           /* file modification time, Unix seconds */
     /* what the dump is */
     ds_format format;
     const char *dump_kind;  /* static: "triage", "minidump", ... */
-    uint32_t dump_type;
+    ds_u64 dump_type;       /* kernel DumpType */
     ds_arch arch;
-    uint32_t cpus;          /* 0 if unknown */
-    uint32_t os_major, os_minor, os_build;
-    uint32_t kernel_major;  /* kernel header MajorVersion (0xF free build); 0 if none */
-    uint32_t kernel_minor;  /* kernel header MinorVersion (the build number); 0 if none */
+    ds_u64 cpus;
+    ds_u64 os_major, os_minor, os_build;
+    ds_u64 kernel_major;    /* kernel header MajorVersion (0xF free build) */
+    ds_u64 kernel_minor;    /* kernel header MinorVersion (the build number) */
     ds_u64 crash_time;      /* FILETIME */
     bool compressed, damaged;
     /* the bug check, or for minidumps the exception */
@@ -759,13 +793,12 @@ typedef struct ds_row {
     uint64_t pc_offset;     /* ... at this offset */
     char *suspect_module;   /* verdict suspect, NULL when none is named */
     char *suspect_function;
-    uint64_t suspect_function_offset;
-    bool has_suspect_offset;
-    uint64_t suspect_offset;/* offset in the suspect of its first frame (or of the pc) */
+    uint64_t suspect_function_offset; /* of suspect_function */
+    ds_u64 suspect_offset;  /* offset in the suspect of its first frame (or of the pc) */
     char *file_version, *product_name, *company_name, *file_description; /* suspect's */
     /* 32-bit dumps: frames 1..3 of the crash stack (BlueScreenView's "Stack Address") */
     char *stack_module[3];  /* NULL: no such frame or outside every module */
-    uint64_t stack_offset[3];
+    uint64_t stack_offset[3]; /* of stack_module */
     ds_confidence confidence;
     char *crash_class;      /* verdict class, NULL before analysis */
     char *bucket;           /* FAILURE_BUCKET_ID, NULL before analysis */
@@ -850,8 +883,7 @@ DS_API char *ds_display_text(const char *s);
  */
 typedef struct ds_html_options {
     const char *title;   /* NULL: "dumpscan crash report" */
-    bool has_since;
-    int64_t since;       /* Unix seconds */
+    ds_i64 since;        /* Unix seconds; unknown: the last 7 days of the data */
 } ds_html_options;
 DS_API char *ds_rows_html(const ds_row *const *rows, const char *const *machines, size_t n,
                    const ds_html_options *o);
@@ -926,8 +958,10 @@ DS_API int ds_path_stat(const char *path, struct stat *st);
 /* 2: verdicts from the knowledge data and rules landed after the database
  * (access types, blame rules). Raise it in the same commit as any change to
  * bugcodes/, symbols/ or src/analysis/ that changes a row (HACKING.md).
- * 3: 0x1A8 black screen live dumps blame no driver. */
-#define DS_ANALYSIS_VERSION 3
+ * 3: 0x1A8 black screen live dumps blame no driver.
+ * 4: rows say "unknown" with ds_u64.known instead of 0 (cpus, DumpType, OS
+ *    and kernel versions): rows stored by 3 are made again. */
+#define DS_ANALYSIS_VERSION 4
 
 /*
  * The crash database (SQLite, WAL mode): every dump stored with its row,
@@ -1010,6 +1044,9 @@ DS_API void ds_module_label(const ds_module *m, char *out, size_t len);
 /* A CodeView identity as symbol stores spell it: the RSDS GUID (or NB10
  * signature) in upper-case hex, then the age in hex when with_age. */
 DS_API void ds_codeview_id(const ds_codeview *cv, bool with_age, char *out, size_t len);
+/* The loaded module an index names (ds_frame.module, ds_suspect.module), or
+ * NULL when the index is unknown or out of range. */
+DS_API const ds_module *ds_crash_module(const ds_crash *c, ds_u64 index);
 /* Module containing va, or NULL. Loaded modules only. */
 DS_API const ds_module *ds_module_at(const ds_crash *c, uint64_t va);
 /* Frames of s up to the last one found by something better than a plain

@@ -51,7 +51,7 @@ bool ds_knowledge_inbox(const ds_knowledge *k, const char *file_name);
 /*
  * Who ships a module (sets m->owner and m->owner_source, static strings): the
  * version resource's CompanyName when the image was read (it wins), else the
- * list of Windows inbox modules, else "unknown". Never "third_party" without
+ * list of Windows inbox modules, else NULL (unknown). Never "third_party" without
  * a CompanyName that says so.
  */
 void ds_knowledge_owner(const ds_knowledge *k, ds_module *m);

@@ -64,7 +64,7 @@ bool ds_ntstatus_lookup(uint64_t value, ds_ntstatus_info *out)
 
 bool ds_bugcheck_param_status(const ds_crash *c, unsigned i, ds_ntstatus_info *out)
 {
-    const char *role = i < 4 && c->has_bugcheck && c->verdict.present
+    const char *role = i < 4 && c->has_bugcheck && c->has_verdict
                            ? c->verdict.param_role[i] : NULL;
     if (!role || (strcmp(role, "status") != 0 && strcmp(role, "exception_code") != 0))
         return false;

@@ -117,11 +117,11 @@ static const ds_image *load_image(walker *w, int i)
         return s->image;
     s->tried_image = true;
     uint32_t size = m->image_size.known ? (uint32_t)m->image_size.value : (uint32_t)m->size;
-    if (w->store && m->timestamp.known && m->name[0]) { /* a refused name is recorded */
+    if (w->store && m->timestamp.known && ds_mod_name(m)[0]) { /* a refused name is recorded */
         ds_store_result r;
         ds_store_status st =
-            ds_symstore_find_image(w->store, m->name, (uint32_t)m->timestamp.value, size, &r);
-        record(w, m, "image", m->name, st, &r);
+            ds_symstore_find_image(w->store, ds_mod_name(m), (uint32_t)m->timestamp.value, size, &r);
+        record(w, m, "image", ds_mod_name(m), st, &r);
         if (st == DS_STORE_FOUND) {
             ds_error err;
             s->image = ds_image_from_file(r.path, m->base, &err);
@@ -138,9 +138,9 @@ static const ds_image *load_image(walker *w, int i)
     else if (!m->cv.is_elf) /* ELF modules: see load_elf */
         set_problem(m, "image not in the dump and not found on the symbol path");
     /* Triage dumps carry no CodeView: the image file does. */
-    if (s->image && !m->cv.present) {
+    if (s->image && !m->has_cv) {
         const ds_pe *pe = ds_image_pe(s->image);
-        ds_pe_codeview(image_reader, s->image, m->base, pe, &m->cv);
+        m->has_cv = ds_pe_codeview(image_reader, s->image, m->base, pe, &m->cv);
     }
     return s->image;
 }
@@ -160,7 +160,7 @@ static ds_pdb *load_pdb(walker *w, int i)
         return s->pdb;
     s->tried_pdb = true;
     load_image(w, i); /* may supply the CodeView record */
-    if (!w->store || !m->cv.present || !m->cv.is_pdb70)
+    if (!w->store || !m->has_cv || !m->cv.is_pdb70)
         return NULL;
     char *base = ds_basename_dup(m->cv.pdb_name);
     if (!base)
@@ -191,7 +191,7 @@ static ds_bpsym *load_breakpad(walker *w, int i)
     if (s->tried_bp)
         return s->bp;
     s->tried_bp = true;
-    if (!w->store || !m->cv.present)
+    if (!w->store || !m->has_cv)
         return NULL;
     char id[64];
     char *name;
@@ -261,7 +261,7 @@ static ds_elfsym *load_elf(walker *w, int i)
     if (s->tried_elf)
         return s->elf;
     s->tried_elf = true;
-    if (!w->store || !m->cv.present || !m->cv.is_elf || !m->cv.build_id_len ||
+    if (!w->store || !m->has_cv || !m->cv.is_elf || !m->cv.build_id_len ||
         m->cv.build_id_len > sizeof m->cv.build_id)
         return NULL;
     const char *base = ds_symstore_base_name(m->path);
@@ -427,6 +427,9 @@ static bool function_at(void *ctx, uint64_t va, uint64_t *start)
 
 /* ------------------------------------------------------------- naming */
 
+/* The thread of a stack that is not a thread's (kernel contexts, records). */
+static const ds_u64 NO_THREAD = {0, false};
+
 static char *dup_or_null(const char *s)
 {
     return *s ? ds_strdup(s) : NULL;
@@ -442,30 +445,30 @@ static void add_source(ds_frame *f, const ds_symprov *p, uint64_t probe)
         return;
     const ds_srcpos *phys = &loc.pos[loc.n - 1];
     f->source_file = dup_or_null(phys->file);
-    f->source_line = phys->line;
+    if (phys->line)
+        f->source_line = ds_known(phys->line);
     if (loc.n < 2 || !(f->inlines = calloc(loc.n - 1, sizeof *f->inlines)))
         return;
     for (size_t i = 0; i + 1 < loc.n; i++) {
         ds_inline_frame *x = &f->inlines[f->ninlines];
-        x->function = ds_strdup(loc.pos[i].function);
-        if (!x->function)
-            break;
+        x->function = dup_or_null(loc.pos[i].function); /* NULL: unnamed */
         x->source_file = dup_or_null(loc.pos[i].file);
-        x->source_line = loc.pos[i].line;
+        if (loc.pos[i].line)
+            x->source_line = ds_known(loc.pos[i].line);
         f->ninlines++;
     }
 }
 
 static void name_frame(walker *w, ds_frame *f, bool exact)
 {
-    if (f->module < 0)
+    const ds_module *m = ds_crash_module(w->c, f->module);
+    if (!m)
         return;
-    const ds_module *m = &w->c->modules[f->module];
     uint64_t rva = f->pc - m->base;
     /* A return address may be the first byte after the call's function. */
     uint64_t probe = exact || rva == 0 ? rva : rva - 1;
     modref r;
-    ds_symprov_list l = sources(w, f->module, &r);
+    ds_symprov_list l = sources(w, (int)f->module.value, &r);
     ds_symhit h;
     size_t k;
     if (!ds_symprov_find(&l, SRC_PDB, SRC_BREAKPAD, probe, false, &h, &k)) {
@@ -485,7 +488,7 @@ static void name_frame(walker *w, ds_frame *f, bool exact)
 
 /* --------------------------------------------------------- the walks */
 
-static int add_stack(walker *w, ds_stack_kind kind, const char *label, uint32_t tid,
+static int add_stack(walker *w, ds_stack_kind kind, const char *label, ds_u64 tid,
                      const ds_context *start, uint64_t lo, uint64_t hi)
 {
     ds_crash *c = w->c;
@@ -540,7 +543,7 @@ static void stack_bounds(const ds_crash *c, const ds_context *x, uint64_t *lo, u
 {
     *lo = *hi = 0;
     const ds_triage_info *t = &c->kernel.triage;
-    if (t->present && x->sp >= t->stack_low && x->sp - t->stack_low < t->stack_size) {
+    if (c->kernel.has_triage && x->sp >= t->stack_low && x->sp - t->stack_low < t->stack_size) {
         *lo = t->stack_low;
         *hi = t->stack_low + t->stack_size;
         return;
@@ -555,7 +558,7 @@ static void stack_bounds(const ds_crash *c, const ds_context *x, uint64_t *lo, u
     }
 }
 
-static int walk(walker *w, ds_stack_kind kind, const char *label, uint32_t tid,
+static int walk(walker *w, ds_stack_kind kind, const char *label, ds_u64 tid,
                 const ds_context *x)
 {
     /* pc 0 with a stack pointer is a call through a null pointer: walked */
@@ -570,9 +573,10 @@ static int walk(walker *w, ds_stack_kind kind, const char *label, uint32_t tid,
  * at bug check, else the dump header's. */
 static const ds_context *bugcheck_context(const ds_crash *c)
 {
-    int cpu = c->kernel.crashing_cpu;
-    if (cpu >= 0 && (size_t)cpu < c->kernel.nprocessors && c->kernel.processors[cpu].has_context)
-        return &c->kernel.processors[cpu].context;
+    ds_u64 cpu = c->kernel.crashing_cpu;
+    if (cpu.known && cpu.value < c->kernel.nprocessors &&
+        c->kernel.processors[cpu.value].has_context)
+        return &c->kernel.processors[cpu.value].context;
     return c->has_context ? &c->context : NULL;
 }
 
@@ -640,16 +644,16 @@ static int record_walks(walker *w)
     if (r->has_trap)
         w->splice[w->nsplice++] = r->trap;
     if (r->has_context) {
-        snprintf(label, sizeof label, "context record (P%d)", r->context_param);
-        if (walk(w, DS_STACK_FAULTING, label, 0, &r->context) < 0)
+        snprintf(label, sizeof label, "context record (P%u)", (unsigned)r->context_param.value);
+        if (walk(w, DS_STACK_FAULTING, label, NO_THREAD, &r->context) < 0)
             return -1;
     }
     if (r->has_trap) {
-        if (r->trap_param)
-            snprintf(label, sizeof label, "trap frame (P%d)", r->trap_param);
+        if (r->trap_param.known)
+            snprintf(label, sizeof label, "trap frame (P%u)", (unsigned)r->trap_param.value);
         else
             snprintf(label, sizeof label, "trap frame (found on the stack)");
-        if (walk(w, DS_STACK_FAULTING, label, 0, &r->trap) < 0)
+        if (walk(w, DS_STACK_FAULTING, label, NO_THREAD, &r->trap) < 0)
             return -1;
     }
     return 0;
@@ -676,14 +680,15 @@ static int kernel_walks(walker *w)
     bool faulting = !has_kind(c, DS_STACK_FAULTING);
     if (c->has_context &&
         walk(w, faulting ? DS_STACK_FAULTING : DS_STACK_BUGCHECK,
-             faulting ? "faulting context" : "dump header context", 0, &c->context) < 0)
+             faulting ? "faulting context" : "dump header context", NO_THREAD,
+             &c->context) < 0)
         return -1;
-    int cpu = c->kernel.crashing_cpu;
-    if (cpu >= 0 && (size_t)cpu < c->kernel.nprocessors &&
-        c->kernel.processors[cpu].has_context) {
-        const ds_processor *p = &c->kernel.processors[cpu];
+    ds_u64 cpu = c->kernel.crashing_cpu;
+    if (cpu.known && cpu.value < c->kernel.nprocessors &&
+        c->kernel.processors[cpu.value].has_context) {
+        const ds_processor *p = &c->kernel.processors[cpu.value];
         snprintf(label, sizeof label, "bug-check context, CPU %u", p->index);
-        if (walk(w, DS_STACK_BUGCHECK, label, 0, &p->context) < 0)
+        if (walk(w, DS_STACK_BUGCHECK, label, NO_THREAD, &p->context) < 0)
             return -1;
     }
     return 0;
@@ -693,17 +698,21 @@ static int thread_walks(walker *w, bool all)
 {
     ds_crash *c = w->c;
     char label[64];
+    ds_u64 crashing = c->crashing_thread;
     if (c->has_context) {
-        snprintf(label, sizeof label, "crashing thread %u", c->crashing_thread);
-        if (walk(w, DS_STACK_FAULTING, label, c->crashing_thread, &c->context) < 0)
+        if (crashing.known)
+            snprintf(label, sizeof label, "crashing thread %u", (unsigned)crashing.value);
+        else
+            snprintf(label, sizeof label, "crashing thread (id unknown)");
+        if (walk(w, DS_STACK_FAULTING, label, crashing, &c->context) < 0)
             return -1;
     }
     for (size_t i = 0; all && i < c->nthreads; i++) {
         const ds_thread *t = &c->threads[i];
-        if (!t->has_context || t->id == c->crashing_thread)
+        if (!t->has_context || (crashing.known && t->id == crashing.value))
             continue;
         snprintf(label, sizeof label, "thread %u", t->id);
-        if (walk(w, DS_STACK_THREAD, label, t->id, &t->context) < 0)
+        if (walk(w, DS_STACK_THREAD, label, ds_known(t->id), &t->context) < 0)
             return -1;
     }
     return 0;

@@ -126,7 +126,7 @@ static cand *find_cand(vstate *v, int module, const char *name)
     cand *x = &v->cands[v->ncands];
     memset(x, 0, sizeof *x);
     x->module = module;
-    if (!(x->name = ds_strdup(module >= 0 ? v->c->modules[module].name : name))) {
+    if (!(x->name = ds_strdup(module >= 0 ? ds_mod_name(&v->c->modules[module]) : name))) {
         v->oom = true;
         return NULL;
     }
@@ -212,12 +212,12 @@ static int module_by_name(const ds_crash *c, const char *name, bool *unloaded)
     const char *base = strrchr(name, '\\');
     base = base ? base + 1 : name;
     for (size_t i = 0; i < c->nmodules; i++)
-        if (strcasecmp(c->modules[i].name, base) == 0) {
+        if (strcasecmp(ds_mod_name(&c->modules[i]), base) == 0) {
             *unloaded = false;
             return (int)i;
         }
     for (size_t i = 0; i < c->nunloaded; i++)
-        if (strcasecmp(c->unloaded[i].name, base) == 0) {
+        if (strcasecmp(ds_mod_name(&c->unloaded[i]), base) == 0) {
             *unloaded = true;
             return -1;
         }
@@ -302,7 +302,7 @@ static int corrupt_address(vstate *v)
 {
     if (!v->have_fault_addr)
         return 0;
-    uint64_t a = v->c->verdict.faulting_address;
+    uint64_t a = v->c->verdict.faulting_address.value;
     const char *what = NULL;
     char why[400];
     ds_confidence most = DS_CONFIDENCE_LOW;
@@ -352,19 +352,19 @@ static int fault_ip(vstate *v, uint64_t ip, const char *source)
         /* A fault inside the OS or a usual victim is rarely the OS's own bug:
          * it still counts, but the stack decides who called it there. */
         if (!evidence(v, idx, NULL, EV_FAULT_IP, a == DS_RULE_NONE ? 60 : 20,
-                      "the faulting instruction %s is in %s (%s)", where, m->name, source))
+                      "the faulting instruction %s is in %s (%s)", where, ds_mod_name(m), source))
             return -1;
         if (a != DS_RULE_NONE)
-            return REASON(v, "the fault happened inside %s, which is %s", m->name,
+            return REASON(v, "the fault happened inside %s, which is %s", ds_mod_name(m),
                           a == DS_RULE_VICTIM ? "a usual victim of other drivers' errors"
                                               : "part of the operating system");
         return 0;
     }
     const ds_module *u = unloaded_at(c, ip);
     if (u) {
-        const char *why = evidence(v, -1, u->name, EV_UNLOADED, 80, "the faulting "
+        const char *why = evidence(v, -1, ds_mod_name(u), EV_UNLOADED, 80, "the faulting "
                                    "instruction 0x%" PRIx64 " lies where %s was loaded before "
-                                   "it was unloaded (%s)", ip, u->name, source);
+                                   "it was unloaded (%s)", ip, ds_mod_name(u), source);
         return why ? REASON(v, "%s", why) : -1;
     }
     return CAVEAT(v, "the faulting instruction 0x%" PRIx64 " is in no loaded module: code ran "
@@ -389,7 +389,7 @@ static int driver_object(vstate *v, uint64_t drv, const char *how, int score)
     if (read_ptr(v, drv + start_off, &start)) {
         const ds_module *m = ds_module_at(v->c, start);
         if (m)
-            return named_driver(v, m->name, how, score);
+            return named_driver(v, ds_mod_name(m), how, score);
     }
     if (read_ustr(v, drv + name_off, name, sizeof name)) {
         const char *slash = strrchr(name, '\\');
@@ -418,10 +418,11 @@ static int irp_owner(vstate *v, uint64_t irp, const char *how)
 }
 
 /* The pc of a record parameter i named (decoded once into the model). */
-static int record_pc(vstate *v, bool has, int param, unsigned i, uint64_t pc, const char *what)
+static int record_pc(vstate *v, bool has, ds_u64 param, unsigned i, uint64_t pc,
+                     const char *what)
 {
     char how[64];
-    if (!has || param != (int)i + 1 || !pc)
+    if (!has || !param.known || param.value != i + 1 || !pc)
         return 0;
     snprintf(how, sizeof how, "%s (P%u)", what, i + 1);
     return fault_ip(v, pc, how);
@@ -454,13 +455,13 @@ static int code_param(vstate *v, unsigned i, uint64_t a)
         ds_rule_action act = rule_for(v, idx, f ? f->function : NULL);
         describe_ip(c, a, where, sizeof where);
         return evidence(v, idx, NULL, EV_CODE_PARAM, act == DS_RULE_NONE ? 60 : 15,
-                        "P%u%s points into %s (%s)", i + 1, what, m->name, where) ? 0 : -1;
+                        "P%u%s points into %s (%s)", i + 1, what, ds_mod_name(m), where) ? 0 : -1;
     }
     const ds_module *u = unloaded_at(c, a);
     if (u) {
-        const char *why = evidence(v, -1, u->name, EV_UNLOADED, 70, "P%u%s 0x%" PRIx64 " lies "
+        const char *why = evidence(v, -1, ds_mod_name(u), EV_UNLOADED, 70, "P%u%s 0x%" PRIx64 " lies "
                                    "where %s was loaded before it was unloaded", i + 1, what, a,
-                                   u->name);
+                                   ds_mod_name(u));
         return why ? REASON(v, "%s", why) : -1;
     }
     return 0;
@@ -522,22 +523,22 @@ static int use_param(vstate *v, ds_param_role role, unsigned i, uint64_t val)
         v->irql = val;
         return 0;
     case DS_ROLE_FAULTING_ADDRESS: {
-        vd->faulting_address = val;
+        vd->faulting_address = ds_known(val);
         v->have_fault_addr = true;
         v->fault_param = i;
         const ds_module *u = unloaded_at(v->c, val);
         if (u) {
-            const char *why = evidence(v, -1, u->name, EV_UNLOADED, 70, "the referenced "
+            const char *why = evidence(v, -1, ds_mod_name(u), EV_UNLOADED, 70, "the referenced "
                                        "address 0x%" PRIx64 " lies where %s was loaded before "
-                                       "it was unloaded", val, u->name);
+                                       "it was unloaded", val, ds_mod_name(u));
             return why ? REASON(v, "%s", why) : -1;
         }
         return 0;
     }
     case DS_ROLE_ACCESS_TYPE:
         /* bugcodes/access.txt: the encoding differs per code and build */
-        vd->access = ds_access_bugcheck(v->c->bugcheck.code, true, val, v->c->os_build,
-                                        v->c->arch);
+        vd->access = ds_access_bugcheck(v->c->bugcheck.code, true, val,
+                                        (uint32_t)v->c->os_build.value, v->c->arch);
         return 0;
     case DS_ROLE_DRIVER_NAME_PTR: {
         char name[256];
@@ -545,7 +546,7 @@ static int use_param(vstate *v, ds_param_role role, unsigned i, uint64_t val)
     }
     case DS_ROLE_DRIVER_BASE: {
         const ds_module *m = ds_module_at(v->c, val);
-        return m ? named_driver(v, m->name, how, 70) : 0;
+        return m ? named_driver(v, ds_mod_name(m), how, 70) : 0;
     }
     case DS_ROLE_DRIVER_OBJECT:
         return driver_object(v, val, how, 70);
@@ -569,14 +570,15 @@ static int stack_evidence(vstate *v, const ds_stack *st, bool primary)
     const char *victim = NULL;
     for (size_t i = 0; i < st->nframes; i++) {
         const ds_frame *f = &st->frames[i];
-        if (f->module < 0)
+        const ds_module *m = ds_crash_module(c, f->module);
+        if (!m)
             continue;
-        const ds_module *m = &c->modules[f->module];
-        ds_rule_action a = rule_for(v, f->module, f->function);
+        int mod = (int)f->module.value;
+        ds_rule_action a = rule_for(v, mod, f->function);
         if (a == DS_RULE_IGNORE)
             continue;
         if (a == DS_RULE_VICTIM && !victim && !first_done)
-            victim = m->name;
+            victim = ds_mod_name(m);
         if (a != DS_RULE_NONE)
             continue;
         char label[128];
@@ -595,7 +597,7 @@ static int stack_evidence(vstate *v, const ds_stack *st, bool primary)
                                       : f->trust == DS_TRUST_SCAN_VALIDATED ? 30 : 50;
             char owner[160];
             owner_words(m, owner, sizeof owner);
-            why = evidence(v, f->module, NULL, EV_STACK_FIRST, score, "%s (%s) is the first "
+            why = evidence(v, mod, NULL, EV_STACK_FIRST, score, "%s (%s) is the first "
                      "frame on the %s outside the OS core and the usual victims (frame %zu, "
                      "found by %s)", site, owner,
                      st->label ? st->label : "stack", i,
@@ -605,7 +607,7 @@ static int stack_evidence(vstate *v, const ds_stack *st, bool primary)
                      f->trust == DS_TRUST_SCAN_VALIDATED ? "a validated stack scan" :
                      f->trust == DS_TRUST_TRAP_FRAME ? "a trap frame on the stack" :
                      "an unvalidated stack scan");
-            cand *x = why ? find_cand(v, f->module, NULL) : NULL;
+            cand *x = why ? find_cand(v, mod, NULL) : NULL;
             if (x && !x->has_function && f->function) {
                 x->function = f->function;
                 x->function_offset = f->function_offset;
@@ -614,10 +616,10 @@ static int stack_evidence(vstate *v, const ds_stack *st, bool primary)
             if (scanned && primary)
                 v->stack_scan_only = true;
             if (why && victim && primary &&
-                REASON(v, "%s, a usual victim, was called by %s", victim, m->name) < 0)
+                REASON(v, "%s, a usual victim, was called by %s", victim, ds_mod_name(m)) < 0)
                 why = NULL;
         } else {
-            why = evidence(v, f->module, NULL, EV_STACK_ANY, 5, "%s is on the %s", site,
+            why = evidence(v, mod, NULL, EV_STACK_ANY, 5, "%s is on the %s", site,
                            st->label ? st->label : "stack");
         }
         free(site);
@@ -635,7 +637,7 @@ static const ds_module *cand_module(const ds_crash *c, const cand *x)
     if (x->module >= 0)
         return &c->modules[x->module];
     for (size_t i = 0; i < c->nunloaded; i++)
-        if (strcasecmp(c->unloaded[i].name, x->name) == 0)
+        if (strcasecmp(ds_mod_name(&c->unloaded[i]), x->name) == 0)
             return &c->unloaded[i];
     return NULL;
 }
@@ -643,8 +645,9 @@ static const ds_module *cand_module(const ds_crash *c, const cand *x)
 static void set_suspect(ds_suspect *s, const vstate *v, const cand *x)
 {
     const ds_module *m = cand_module(v->c, x);
-    s->owner = m && m->owner ? m->owner : "unknown";
-    s->module = x->module;
+    s->owner = m ? m->owner : NULL;
+    if (x->module >= 0)
+        s->module = ds_known((uint64_t)x->module);
     s->module_name = ds_strdup(x->name);
     s->score = total(x);
     s->why = ds_strdup(x->why);
@@ -691,7 +694,9 @@ static int rank_and_decide(vstate *v, bool blame_allowed)
         const ds_frame *f = NULL;
         for (size_t s = 0; s < c->nstacks && !f; s++)
             for (size_t i = 0; i < c->stacks[s].nframes; i++)
-                if (c->stacks[s].frames[i].module == x->module && c->stacks[s].frames[i].function) {
+                if (x->module >= 0 && c->stacks[s].frames[i].module.known &&
+                    c->stacks[s].frames[i].module.value == (uint64_t)x->module &&
+                    c->stacks[s].frames[i].function) {
                     f = &c->stacks[s].frames[i];
                     break;
                 }
@@ -757,8 +762,9 @@ static int rank_and_decide(vstate *v, bool blame_allowed)
 
 static void label_of(const ds_crash *c, const ds_suspect *s, char *out, size_t len)
 {
-    if (s->module >= 0 && (size_t)s->module < c->nmodules) {
-        ds_module_label(&c->modules[s->module], out, len);
+    const ds_module *m = ds_crash_module(c, s->module);
+    if (m) {
+        ds_module_label(m, out, len);
         return;
     }
     snprintf(out, len, "%s", s->module_name ? s->module_name : "unknown");
@@ -795,7 +801,7 @@ static int exception_access(vstate *v, const ds_exception *e)
     if (!a)
         return 0;
     vd->access = a;
-    vd->faulting_address = e->params[1];
+    vd->faulting_address = ds_known(e->params[1]);
     if (status >= 0)
         vd->inpage_status = ds_known(e->params[status]);
     /* A general-protection fault (a non-canonical pointer, mostly) gives no
@@ -849,19 +855,21 @@ static int kernel_verdict(vstate *v)
     }
     /* a code whose access is its meaning (0xBE write, 0xFC execute) */
     if (!vd->access && has_target)
-        vd->access = ds_access_bugcheck(c->bugcheck.code, false, 0, c->os_build, c->arch);
+        vd->access = ds_access_bugcheck(c->bugcheck.code, false, 0,
+                                        (uint32_t)c->os_build.value, c->arch);
     /* The address that failed is the instruction's own: the processor was
      * fetching code there (0xCE running an unloaded driver's code), whatever
      * the read/write parameter says (bugcodes/README.md, "Access types"). */
-    if (v->have_fault_addr && v->have_ip && v->ip == vd->faulting_address)
+    if (v->have_fault_addr && v->have_ip && v->ip == vd->faulting_address.value)
         vd->access = "execute";
     /* the real exception (0x7E's P3): its access and address */
     if (c->records.has_exception && exception_access(v, &c->records.exception) < 0)
         return -1;
     if (!v->have_fault_addr && vd->access && c->records.has_exception &&
-        c->records.exception_param > 0) { /* 0x7E: the record's target address */
+        c->records.exception_param.known && c->records.exception_param.value > 0) {
+        /* 0x7E: the record's target address */
         v->have_fault_addr = v->fault_in_record = true;
-        v->fault_param = (unsigned)c->records.exception_param - 1;
+        v->fault_param = (unsigned)c->records.exception_param.value - 1;
     }
     if (bv.known && corrupt_address(v) < 0)
         return -1;
@@ -942,7 +950,7 @@ static int where_is(vstate *v, uint64_t a)
     ds_crash *c = v->c;
     const ds_thread *t = NULL;
     for (size_t i = 0; i < c->nthreads; i++)
-        if (c->threads[i].id == c->crashing_thread)
+        if (c->crashing_thread.known && c->threads[i].id == c->crashing_thread.value)
             t = &c->threads[i];
     uint64_t base, limit;
     unsigned p = v->ptr;
@@ -960,7 +968,7 @@ static int where_is(vstate *v, uint64_t a)
     }
     const ds_module *m = ds_module_at(c, a);
     if (m)
-        return REASON(v, "address 0x%" PRIx64 " lies inside %s (+0x%" PRIx64 ")", a, m->name,
+        return REASON(v, "address 0x%" PRIx64 " lies inside %s (+0x%" PRIx64 ")", a, ds_mod_name(m),
                       a - m->base);
     return 0;
 }
@@ -991,7 +999,7 @@ static int user_verdict(vstate *v)
         if (win && exception_access(v, e) < 0)
             return -1;
         if (!win && known && info.cls && strcmp(info.cls, "invalid_pointer") == 0) {
-            vd->faulting_address = e->address; /* si_addr / the Mach fault address */
+            vd->faulting_address = ds_known(e->address); /* si_addr / the Mach fault address */
             vd->access = "access";
         }
         if (win && e->code == 0xC0000409 && e->nparams >= 1) {
@@ -1016,15 +1024,17 @@ static int user_verdict(vstate *v)
                              "function pointer) is at fault, not that memory", ip) < 0)
                 return -1;
         }
-        if (vd->access && vd->faulting_address < 0x10000 &&
+        uint64_t fa = vd->faulting_address.value;
+        bool has_fa = vd->access && vd->faulting_address.known;
+        if (has_fa && fa < 0x10000 &&
             REASON(v, "the %s was of address 0x%" PRIx64 ", in the null page: a null pointer "
-                   "(plus an offset) was used", vd->access, vd->faulting_address) < 0)
+                   "(plus an offset) was used", vd->access, fa) < 0)
             return -1;
-        if (vd->access && c->arch == DS_ARCH_X64 && non_canonical(vd->faulting_address) &&
+        if (has_fa && c->arch == DS_ARCH_X64 && non_canonical(fa) &&
             REASON(v, "address 0x%" PRIx64 " is not canonical: a garbage or freed pointer",
-                   vd->faulting_address) < 0)
+                   fa) < 0)
             return -1;
-        if (vd->access && vd->faulting_address >= 0x10000 && where_is(v, vd->faulting_address) < 0)
+        if (has_fa && fa >= 0x10000 && where_is(v, fa) < 0)
             return -1;
         if (ip && fault_ip(v, ip, "exception address") < 0)
             return -1;
@@ -1039,7 +1049,7 @@ static int user_verdict(vstate *v)
     const char *access = vd->access;
     if (access && strcmp(access, "access") != 0 && c->has_exception)
         snprintf(prefix, sizeof prefix, "%s_POINTER_%s_%08x",
-                 vd->faulting_address < 0x10000 ? "NULL" : "INVALID",
+                 vd->faulting_address.value < 0x10000 ? "NULL" : "INVALID",
                  strcmp(access, "read") == 0 ? "READ" : strcmp(access, "write") == 0
                                                             ? "WRITE" : "EXECUTE",
                  c->exception.code);
@@ -1071,13 +1081,13 @@ int ds_analysis_verdict_with(ds_crash *c, const ds_memview *mem, const ds_knowle
         ds_knowledge_owner(v->k, &c->modules[i]);
     for (size_t i = 0; i < c->nunloaded; i++)
         ds_knowledge_owner(v->k, &c->unloaded[i]);
-    c->verdict.present = true;
+    c->has_verdict = true;
     if (c->format == DS_FORMAT_MINIDUMP)
         rc = user_verdict(v);
     else if (c->has_bugcheck)
         rc = kernel_verdict(v);
     else
-        rc = 0, c->verdict.present = false;
+        rc = 0, c->has_verdict = false;
     if (rc == 0 && c->damaged) {
         if (c->verdict.confidence > DS_CONFIDENCE_MEDIUM)
             c->verdict.confidence = DS_CONFIDENCE_MEDIUM;

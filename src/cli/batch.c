@@ -773,8 +773,8 @@ static bool print_summary(const batch_opts *o, const pool *p, item **order, size
         return false;
     if (p->db_only)
         ds_summary_from_database(s);
-    if (o->has_since)
-        ds_summary_since(s, o->since);
+    if (o->since.known)
+        ds_summary_since(s, o->since.value);
     bool ok = true;
     for (size_t i = 0; i < n && ok; i++)
         ok = ds_summary_add_as(s, order[i]->row, order[i]->machine) == 0;
@@ -803,7 +803,7 @@ static bool print_html(const batch_opts *o, item **order, size_t n)
             rows[i] = order[i]->row;
             machines[i] = order[i]->machine;
         }
-        ds_html_options ho = {.has_since = o->has_since, .since = o->since};
+        ds_html_options ho = {.since = o->since};
         page = ds_rows_html(rows, machines, n, &ho);
     }
     free(rows);

@@ -32,8 +32,7 @@ typedef struct batch_opts {
     const char *db_path;  /* --db: the crash database */
     const char *machine_rule; /* --machine (NULL: top) */
     bool reanalyze;       /* --reanalyze: analyze even dumps the database knows */
-    bool has_since;
-    int64_t since;        /* --since, Unix seconds */
+    ds_i64 since;         /* --since, Unix seconds */
     bool merge;           /* --merge: the paths are JSONL or database parts */
 } batch_opts;
 

@@ -322,13 +322,13 @@ int main(int argc, char **argv)
         case 'R': bo.reanalyze = batch = true; break;
         case 'G': bo.merge = batch = true; break;
         case 's':
-            if (parse_since(optarg, &bo.since) != 0) {
+            if (parse_since(optarg, &bo.since.value) != 0) {
                 cli_say("--since wants YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS]"
                         " (UTC) or Nd (N days ago)");
                 free(args);
                 return EXIT_USAGE;
             }
-            bo.has_since = batch = true;
+            bo.since.known = batch = true;
             break;
         case '0': bo.list_nul = 1; break;
         case 'P':

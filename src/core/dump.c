@@ -161,7 +161,6 @@ ds_dump *ds_open_prepared_with(ds_dump *d, const ds_session *s, ds_error *err)
     c->file_size = f.size;
     c->compressed = d->src.compressed;
     c->compression = d->src.compressed ? "gzip" : d->src.cab_mszip ? "mszip" : NULL;
-    c->kernel.crashing_cpu = -1; /* 0 would name a CPU */
     ds_mem_init(&d->mem, f);
 
     ds_format fmt = ds_detect(f.data, f.src ? f.resident : f.size, NULL);

@@ -27,6 +27,5 @@ bool ds_codeview_parse(const uint8_t *p, size_t len, ds_codeview *out)
         n++;
     memcpy(out->pdb_name, p + name_at, n);
     out->pdb_name[n] = '\0';
-    out->present = true;
     return true;
 }

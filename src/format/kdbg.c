@@ -44,7 +44,7 @@ static bool read_facts(ds_reader *r, uint64_t va, unsigned ptr, kdbg_facts *f)
     if (!ds_mem_u32(m, va + KDBG_SIZE, &size) || size < KDBG_PRCB_CONTEXT + 2)
         return false;
     if (ds_mem_u64(m, va + KDBG_KERNBASE, &base))
-        r->crash->kernel.kernel_base = narrow(base, ptr);
+        r->crash->kernel.kernel_base = ds_known(narrow(base, ptr));
     ds_u64 hdr_list = r->crash->kernel.ps_loaded_module_list;
     if (ds_mem_u64(m, va + KDBG_PS_LOADED, &list) && hdr_list.known &&
         narrow(list, ptr) != hdr_list.value)
@@ -76,7 +76,7 @@ static int find_cpus(ds_reader *r, unsigned ptr, const kdbg_facts *f)
 {
     ds_crash *c = r->crash;
     ds_kernel_info *k = &c->kernel;
-    uint32_t ncpu = c->cpus < MAX_CPUS ? c->cpus : MAX_CPUS;
+    uint32_t ncpu = c->cpus.value < MAX_CPUS ? (uint32_t)c->cpus.value : MAX_CPUS;
     k->processors = calloc(ncpu ? ncpu : 1, sizeof *k->processors);
     if (!k->processors)
         return -1;
@@ -89,10 +89,12 @@ static int find_cpus(ds_reader *r, unsigned ptr, const kdbg_facts *f)
         ds_processor *p = &k->processors[k->nprocessors];
         p->index = i;
         p->prcb = prcb;
-        if (ds_mem_ptr(r->mem, prcb + f->prcb_thread, ptr, &p->current_thread) &&
-            p->current_thread)
-            ds_mem_ptr(r->mem, p->current_thread + f->thread_process, ptr,
-                       &p->current_process);
+        uint64_t thread, process;
+        if (ds_mem_ptr(r->mem, prcb + f->prcb_thread, ptr, &thread) && thread) {
+            p->current_thread = ds_known(thread);
+            if (ds_mem_ptr(r->mem, thread + f->thread_process, ptr, &process) && process)
+                p->current_process = ds_known(process);
+        }
         if (ds_mem_ptr(r->mem, prcb + f->prcb_context, ptr, &ctx_va))
             p->has_context = ds_context_read(r->mem, c->arch, ctx_va, &p->context);
         if (by_blob < 0 && matches_prcb_blob(r, prcb, f->size_prcb))
@@ -103,15 +105,14 @@ static int find_cpus(ds_reader *r, unsigned ptr, const kdbg_facts *f)
     }
     /* Evidence, strongest first: the triage KPRCB copy is the crashing CPU's;
      * a saved context equal to the header's; the only CPU we can see. */
-    k->crashing_cpu = -1;
     if (by_blob >= 0) {
-        k->crashing_cpu = by_blob;
+        k->crashing_cpu = ds_known((uint64_t)by_blob);
         k->crashing_cpu_reason = "triage_prcb_copy";
     } else if (by_sp >= 0) {
-        k->crashing_cpu = by_sp;
+        k->crashing_cpu = ds_known((uint64_t)by_sp);
         k->crashing_cpu_reason = "context_matches_header";
     } else if (k->nprocessors == 1) {
-        k->crashing_cpu = 0;
+        k->crashing_cpu = ds_known(0);
         k->crashing_cpu_reason = "only_processor_found";
     }
     return 0;
@@ -129,7 +130,7 @@ static int map_blob(ds_reader *r, uint64_t va, uint32_t off, uint32_t room, uint
 static void read_build_lab(ds_reader *r, uint64_t kdbg, unsigned ptr)
 {
     uint64_t va;
-    char buf[sizeof r->crash->kernel.build_lab];
+    char buf[96]; /* "19041.1.amd64fre.vb_release.191206-1406" is 39 */
     if (!ds_mem_u64(r->mem, kdbg + KDBG_NT_BUILD_LAB, &va) || !va)
         return;
     size_t got = ds_mem_read(r->mem, narrow(va, ptr), buf, sizeof buf - 1);
@@ -138,8 +139,7 @@ static void read_build_lab(ds_reader *r, uint64_t kdbg, unsigned ptr)
         n++;
     if (n == 0 || n == got)
         return; /* no terminator in reach: not the string */
-    memcpy(r->crash->kernel.build_lab, buf, n);
-    r->crash->kernel.build_lab[n] = '\0';
+    ds_str_set(&r->crash->kernel.build_lab, ds_strfmt("%.*s", (int)n, buf));
 }
 
 /*
@@ -178,8 +178,8 @@ static int read_unloaded(ds_reader *r, uint64_t kdbg, unsigned ptr)
         }
         m->base = start;
         m->size = end - start;
-        ds_module_set_name(m, ds_basename_dup(name));
-        ds_module_set_path(m, name);
+        ds_str_set(&m->name, ds_basename_dup(name));
+        ds_str_set(&m->path, name);
     }
     return 0;
 }
@@ -189,7 +189,6 @@ int ds_kdbg_read(ds_reader *r, unsigned ptr)
     ds_crash *c = r->crash;
     ds_u64 va = c->kernel.kd_debugger_data_block;
     uint32_t tag;
-    c->kernel.crashing_cpu = -1;
     if (!va.known || va.value == 0)
         return 0;
     if (!ds_mem_u32(r->mem, va.value + KDBG_TAG, &tag))
@@ -200,9 +199,9 @@ int ds_kdbg_read(ds_reader *r, unsigned ptr)
                            "the debugger data block is encoded or damaged; its fields "
                            "are not used");
     c->kernel.kdbg_plain = true;
-    c->kernel.triage.kdbg_copy = c->kernel.triage.present;
+    c->kernel.triage.kdbg_copy = c->kernel.has_triage;
     read_build_lab(r, va.value, ptr);
-    if (!c->kernel.triage.present && read_unloaded(r, va.value, ptr) < 0)
+    if (!c->kernel.has_triage && read_unloaded(r, va.value, ptr) < 0)
         return -1;
     kdbg_facts f;
     if (!read_facts(r, va.value, ptr, &f))
@@ -210,13 +209,14 @@ int ds_kdbg_read(ds_reader *r, unsigned ptr)
                            "the debugger data block is too short or partly missing");
     if (find_cpus(r, ptr, &f) < 0)
         return -1;
-    int cpu = c->kernel.crashing_cpu;
-    if (cpu >= 0 && c->kernel.triage.present) {
-        const ds_processor *p = &c->kernel.processors[cpu];
+    ds_u64 cpu = c->kernel.crashing_cpu;
+    if (cpu.known && c->kernel.has_triage) {
+        const ds_processor *p = &c->kernel.processors[cpu.value];
+        /* map_blob maps nothing at VA 0 (an unknown thread or process) */
         if (map_blob(r, p->prcb, r->blob_prcb.off, r->blob_prcb.room, f.size_prcb) < 0 ||
-            map_blob(r, p->current_thread, r->blob_thread.off, r->blob_thread.room,
+            map_blob(r, p->current_thread.value, r->blob_thread.off, r->blob_thread.room,
                      f.size_thread) < 0 ||
-            map_blob(r, p->current_process, r->blob_process.off, r->blob_process.room,
+            map_blob(r, p->current_process.value, r->blob_process.off, r->blob_process.room,
                      f.size_process) < 0)
             return -1;
         ds_mem_finish_regions(r->mem);

@@ -55,11 +55,13 @@ static const struct {
 
 static void set_os_version(ds_crash *c, uint32_t build)
 {
-    c->os_build = build;
+    if (build == 0) /* no Windows build is 0: the header was not filled in */
+        return;
+    c->os_build = ds_known(build);
     for (size_t i = 0; i < sizeof nt_versions / sizeof *nt_versions; i++)
         if (build >= nt_versions[i].min_build) {
-            c->os_major = nt_versions[i].major;
-            c->os_minor = nt_versions[i].minor;
+            c->os_major = ds_known(nt_versions[i].major);
+            c->os_minor = ds_known(nt_versions[i].minor);
             return;
         }
 }
@@ -118,14 +120,12 @@ static int read_header_facts(ds_reader *r, const ds_klayout *l, const uint8_t *h
         char *s = ds_strndup_field(h + l->comment, 128);
         if (!s)
             return -1;
-        snprintf(k->comment, sizeof k->comment, "%s", s);
-        free(s);
+        k->comment = s;
     }
 
     c->machine = ds_le32(h + l->machine);
     c->arch = ds_arch_from_machine(c->machine);
-    ds_u64 cpus = hfield(h, l->cpus, 4);
-    c->cpus = cpus.known ? (uint32_t)cpus.value : 0;
+    c->cpus = hfield(h, l->cpus, 4);
     c->crash_time = hfield(h, l->sys_time, 8);
     c->uptime = hfield(h, l->uptime, 8);
 
@@ -172,7 +172,7 @@ static int check_sizes(ds_reader *r)
 {
     ds_crash *c = r->crash;
     ds_kernel_info *k = &c->kernel;
-    if (k->required_dump_space.known && c->dump_type != DS_DUMP_TRIAGE &&
+    if (k->required_dump_space.known && c->kernel.dump_type.value != DS_DUMP_TRIAGE &&
         r->file.size < k->required_dump_space.value) {
         uint64_t need = k->required_dump_space.value;
         if (ds_note_add(c, DS_DAMAGE, "file_truncated",
@@ -252,12 +252,12 @@ int ds_kernel_read(ds_reader *r, ds_error *err)
                     "unsupported or corrupt machine type 0x%x", c->machine) < 0)
         goto out;
 
-    ds_u64 type = hfield(h, l->dump_type, 4);
-    c->dump_type = type.known ? (uint32_t)type.value : 0;
-    c->dump_kind = ds_dump_type_name(c->dump_type);
+    c->kernel.dump_type = hfield(h, l->dump_type, 4);
+    uint32_t dump_type = (uint32_t)c->kernel.dump_type.value;
+    c->dump_kind = ds_dump_type_name(dump_type);
     bool handled = false;
     for (size_t i = 0; i < sizeof phys_readers / sizeof *phys_readers; i++) {
-        if (phys_readers[i].type != c->dump_type)
+        if (phys_readers[i].type != dump_type)
             continue;
         handled = true;
         if (phys_readers[i].read && phys_readers[i].read(r, l, h) < 0)
@@ -265,12 +265,12 @@ int ds_kernel_read(ds_reader *r, ds_error *err)
     }
     if (!handled && ds_note_add(c, DS_DAMAGE, "unknown_dump_type",
                                 "unknown DumpType %u: only the header was read",
-                                c->dump_type) < 0)
+                                dump_type) < 0)
         goto out;
 
     ds_phys_finish(r->mem);
     ds_mem_finish_regions(r->mem);
-    if (c->dump_type != DS_DUMP_TRIAGE && r->mem->phys.kind != DS_PHYS_NONE &&
+    if (c->kernel.dump_type.value != DS_DUMP_TRIAGE && r->mem->phys.kind != DS_PHYS_NONE &&
         c->kernel.directory_table_base.known)
         ds_mem_set_paging(r->mem, paging_for(c), c->kernel.directory_table_base.value);
     c->kernel.highest_pfn = r->mem->phys.kind == DS_PHYS_BITMAP ? r->mem->phys.nbits : 0;
@@ -281,7 +281,7 @@ int ds_kernel_read(ds_reader *r, ds_error *err)
     }
     if (check_sizes(r) < 0 || ds_kdbg_read(r, l->ptr) < 0)
         goto out;
-    if (c->dump_type != DS_DUMP_TRIAGE && r->mem->paging != DS_PAGING_NONE &&
+    if (c->kernel.dump_type.value != DS_DUMP_TRIAGE && r->mem->paging != DS_PAGING_NONE &&
         c->kernel.ps_loaded_module_list.known &&
         ds_kldr_walk(r, l->ptr, c->kernel.ps_loaded_module_list.value) < 0)
         goto out;

@@ -82,8 +82,8 @@ int ds_kldr_walk(ds_reader *r, unsigned ptr, uint64_t head)
         char *name = ds_mem_unicode_string(r->mem, entry + k->base_name, ptr);
         if (!name && path)
             name = ds_basename_dup(path);
-        ds_module_set_name(m, name);
-        ds_module_set_path(m, path);
+        ds_str_set(&m->name, name);
+        ds_str_set(&m->path, path);
         entry = next;
     }
     rc = 0;

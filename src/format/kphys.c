@@ -165,7 +165,7 @@ int ds_kphys_range(ds_reader *r, const ds_klayout *l, const uint8_t *h)
         return 0;
     }
     uint64_t n = (meta - 0x10) / 16, limit = 0;
-    if (r->crash->dump_type == DS_DUMP_RANGE_FULL) {
+    if (r->crash->kernel.dump_type.value == DS_DUMP_RANGE_FULL) {
         uint32_t claimed = ds_le32(b + 0x20);
         limit = ds_le64(b + 0x28);
         if (claimed < n)

@@ -220,10 +220,11 @@ static int read_system_info(md_ctx *m, ds_bytes s)
     uint16_t raw = ds_le16(p), level = ds_le16(p + 2), rev = ds_le16(p + 4);
     md->has_system_info = true;
     md->processor_arch_raw = raw;
-    c->cpus = p[6];
-    c->os_major = ds_le32(p + 0x08);
-    c->os_minor = ds_le32(p + 0x0C);
-    c->os_build = ds_le32(p + 0x10);
+    if (p[6]) /* no system has no processor: 0 was not filled in */
+        c->cpus = ds_known(p[6]);
+    c->os_major = ds_known(ds_le32(p + 0x08));
+    c->os_minor = ds_known(ds_le32(p + 0x0C));
+    c->os_build = ds_known(ds_le32(p + 0x10));
     md->platform_id = ds_le32(p + 0x14);
     for (size_t i = 0; i < sizeof md_platforms / sizeof *md_platforms; i++)
         if (md_platforms[i].id == md->platform_id)
@@ -263,8 +264,11 @@ static int read_system_info(md_ctx *m, ds_bytes s)
             printable = printable && p[0x20 + i] >= 0x20 && p[0x20 + i] < 0x7F;
         if (printable)
             md_copy_ascii(vendor, sizeof vendor, p + 0x20, 12);
-        snprintf(md->cpu_info, sizeof md->cpu_info, "%s%sfamily %u model %u stepping %u",
-                 vendor, vendor[0] ? " " : "", level, rev >> 8, rev & 0xFF);
+        ds_str_set(&md->cpu_info, ds_strfmt("%s%sfamily %u model %u stepping %u", vendor,
+                                            vendor[0] ? " " : "", level, rev >> 8,
+                                            rev & 0xFF));
+        if (!md->cpu_info)
+            return -1;
     }
 
     if (s.size >= 0x1C) {
@@ -306,8 +310,14 @@ static int read_misc_info(md_ctx *m, ds_bytes s)
         char *b = ds_utf16_to_utf8(s.data + 0xE8, 260);
         if (!b)
             return -1;
-        copy_utf8(md->build_string, sizeof md->build_string, b);
+        char buf[128];
+        copy_utf8(buf, sizeof buf, b);
         free(b);
+        if (buf[0]) {
+            ds_str_set(&md->build_string, ds_strdup(buf));
+            if (!md->build_string)
+                return -1;
+        }
     }
     return 0;
 }
@@ -322,7 +332,7 @@ static int read_exception(md_ctx *m, ds_bytes s)
     }
     ds_exception *e = &c->exception;
     ds_exception_decode(s.data + 0x08, 8, e);
-    e->thread_id = ds_le32(s.data);
+    e->thread_id = ds_known(ds_le32(s.data));
     c->has_exception = true;
     c->crashing_thread = e->thread_id;
     if (e->nparams > 15) {
@@ -521,15 +531,16 @@ static int finish(md_ctx *m, const md_slot *slots)
      * the dump (for instance a handler that caught a signal). */
     if (!c->has_exception && md->breakpad_requesting_thread.known &&
         md->breakpad_requesting_thread.value)
-        c->crashing_thread = (uint32_t)md->breakpad_requesting_thread.value;
+        c->crashing_thread = md->breakpad_requesting_thread;
     if (!slot_present(slots, 6))
         MD_NOTE(m, DS_INFO, "no_exception", "no Exception stream: the dump was written "
                 "on request, not by a crash");
 
-    ds_thread *t = c->crashing_thread ? md_thread_by_id(m, c->crashing_thread) : NULL;
-    if (c->crashing_thread && !t && c->nthreads)
+    ds_u64 tid = c->crashing_thread;
+    ds_thread *t = tid.known ? md_thread_by_id(m, (uint32_t)tid.value) : NULL;
+    if (tid.known && !t && c->nthreads)
         MD_NOTE(m, DS_WARNING, "crashing_thread_missing", "the crashing thread 0x%x is "
-                "not in the thread list", c->crashing_thread);
+                "not in the thread list", (unsigned)tid.value);
     if (!c->has_context && t && t->has_context) {
         c->context = t->context;
         c->has_context = true;
@@ -547,9 +558,7 @@ int ds_minidump_read(ds_reader *r, ds_error *err)
     }
     const uint8_t *h = ds_span(r->file, 0, MD_HEADER_SIZE);
     c->format = DS_FORMAT_MINIDUMP;
-    c->dump_type = 0;
     c->dump_kind = "minidump";
-    c->mdmp.platform = "unknown";
     c->mdmp.version = ds_le32(h + 4);
     c->mdmp.streams = ds_le32(h + 8);
     c->mdmp.flags = ds_le64(h + 0x18);

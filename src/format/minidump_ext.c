@@ -91,7 +91,13 @@ int md_read_lsb_release(md_ctx *m, ds_bytes s)
             v++;
             len -= 2;
         }
-        md_copy_ascii(m->c->mdmp.lsb_release, sizeof m->c->mdmp.lsb_release, v, len);
+        char buf[128];
+        md_copy_ascii(buf, sizeof buf, v, len);
+        if (buf[0]) {
+            ds_str_set(&m->c->mdmp.lsb_release, ds_strdup(buf));
+            if (!m->c->mdmp.lsb_release)
+                return -1;
+        }
         return 0;
     }
     return 0;
@@ -110,16 +116,15 @@ int md_read_linux_maps(md_ctx *m, ds_bytes s)
     return 0;
 }
 
-static void format_uuid(char out[37], const uint8_t *u)
+/* A UUID as text; NULL when all zero (not set) or out of memory. */
+static char *format_uuid(const uint8_t *u)
 {
     bool zero = true;
     for (int i = 0; i < 16; i++)
         zero = zero && u[i] == 0;
-    if (zero) {
-        out[0] = '\0';
-        return;
-    }
-    snprintf(out, 37, "%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", ds_le32(u),
+    if (zero)
+        return NULL;
+    return ds_strfmt("%08x-%04x-%04x-%02x%02x-%02x%02x%02x%02x%02x%02x", ds_le32(u),
              ds_le16(u + 4), ds_le16(u + 6), u[8], u[9], u[10], u[11], u[12], u[13], u[14],
              u[15]);
 }
@@ -284,9 +289,9 @@ int md_read_crashpad_info(md_ctx *m, ds_bytes s)
     ds_minidump_info *md = &m->c->mdmp;
     if (too_short(m, s, 36, "CrashpadInfo"))
         return 0;
-    md->crashpad = true;
-    format_uuid(md->crashpad_report_id, s.data + 4);
-    format_uuid(md->crashpad_client_id, s.data + 20);
+    md->has_crashpad = true;
+    md->crashpad_report_id = format_uuid(s.data + 4);
+    md->crashpad_client_id = format_uuid(s.data + 20);
     uint32_t n;
     if (s.size >= 44 && ds_le32(s.data + 36) >= 4 &&
         ds_get32(m->f, ds_le32(s.data + 40), &n)) {

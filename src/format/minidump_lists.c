@@ -197,9 +197,11 @@ int md_read_thread_names(md_ctx *m, ds_bytes s)
 /* ------------------------------------------------------------- modules */
 
 /* CvRecord: RSDS / NB10 as in PE images, or Breakpad's "BpEL" + build id. */
-static void module_codeview(md_ctx *m, uint32_t size, uint32_t rva, ds_codeview *cv)
+static void module_codeview(md_ctx *m, uint32_t size, uint32_t rva, ds_module *mod)
 {
+    ds_codeview *cv = &mod->cv;
     memset(cv, 0, sizeof *cv);
+    mod->has_cv = false;
     if (size == 0 || rva >= m->f.size)
         return;
     uint64_t len = size;
@@ -217,10 +219,10 @@ static void module_codeview(md_ctx *m, uint32_t size, uint32_t rva, ds_codeview 
         memcpy(cv->build_id, p + 4, (size_t)n);
         cv->build_id_len = (uint8_t)n;
         cv->is_elf = true;
-        cv->present = true;
+        mod->has_cv = true;
         return;
     }
-    ds_codeview_parse(p, (size_t)len, cv);
+    mod->has_cv = ds_codeview_parse(p, (size_t)len, cv);
 }
 
 /* Base, size, checksum, timestamp, name: the first 24 bytes of both
@@ -247,8 +249,8 @@ static int module_common(md_ctx *m, const uint8_t *e, ds_module *mod)
         free(path);
         return -1;
     }
-    ds_module_set_name(mod, base);
-    ds_module_set_path(mod, path);
+    ds_str_set(&mod->name, base);
+    ds_str_set(&mod->path, path);
     return 0;
 }
 
@@ -288,7 +290,7 @@ int md_read_modules(md_ctx *m, ds_bytes s)
         if (rc < 0)
             return -1;
         nameless += (uint32_t)rc;
-        module_codeview(m, ds_le32(e + 0x4C), ds_le32(e + 0x50), &mod->cv);
+        module_codeview(m, ds_le32(e + 0x4C), ds_le32(e + 0x50), mod);
         if (module_version(e, mod) < 0)
             return -1;
     }

@@ -120,8 +120,8 @@ static int read_drivers(ds_reader *r, const triage_layout *tl, const uint8_t *t)
                  "outside the file", i, ds_le32(e));
             continue;
         }
-        ds_module_set_name(m, ds_basename_dup(path));
-        ds_module_set_path(m, path);
+        ds_str_set(&m->name, ds_basename_dup(path));
+        ds_str_set(&m->path, path);
     }
     return 0;
 }
@@ -155,7 +155,7 @@ static int read_unloaded(ds_reader *r, const triage_layout *tl, const uint8_t *t
         unsigned chars = ds_le16(e + tl->unl_name_len) / 2;
         if (chars > 12)
             chars = 12;
-        ds_module_set_name(m, ds_utf16_to_utf8(e + tl->unl_name, chars));
+        ds_str_set(&m->name, ds_utf16_to_utf8(e + tl->unl_name, chars));
         uint64_t start = tfield(e, tl->unl_start, tl->ptr);
         uint64_t end = tfield(e, tl->unl_end, tl->ptr);
         m->base = start;
@@ -302,7 +302,7 @@ int ds_triage_read(ds_reader *r, const ds_klayout *l, const uint8_t *h)
         return 0;
     }
     ds_triage_info *ti = &r->crash->kernel.triage;
-    ti->present = true;
+    r->crash->kernel.has_triage = true;
     ti->triage_options = ds_le32(t + T_OPTIONS);
     read_context(r, tl, t);
     note_blobs(r, tl, t);

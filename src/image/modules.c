@@ -24,7 +24,8 @@ int ds_image_enrich(ds_crash *c, const ds_memview *mem)
         m->image_size = ds_known(pe.size_of_image);
         m->checksum = ds_known(pe.checksum);
         m->machine = pe.machine;
-        ds_pe_codeview(mem_reader, (void *)mem, m->base, &pe, &m->cv);
+        if (ds_pe_codeview(mem_reader, (void *)mem, m->base, &pe, &m->cv))
+            m->has_cv = true;
     }
     if (mismatched &&
         ds_note_add(c, DS_WARNING, "module_timestamp_mismatch",

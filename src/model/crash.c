@@ -117,37 +117,16 @@ ds_module *ds_module_add(ds_crash *c, bool unloaded)
     *arr = a;
     ds_module *m = &a[*n];
     memset(m, 0, sizeof *m);
-    m->name = ds_strdup("");
-    m->path = ds_strdup("");
-    if (!m->name || !m->path) {
-        free(m->name);
-        free(m->path);
-        return NULL;
-    }
     if (unloaded)
         m->flags |= DS_MOD_UNLOADED;
     (*n)++;
     return m;
 }
 
-void ds_module_set_name(ds_module *m, char *s)
+void ds_str_set(char **slot, char *s)
 {
-    if (!s)
-        s = ds_strdup("");
-    if (!s)
-        return; /* keep the old string rather than leave NULL */
-    free(m->name);
-    m->name = s;
-}
-
-void ds_module_set_path(ds_module *m, char *s)
-{
-    if (!s)
-        s = ds_strdup("");
-    if (!s)
-        return;
-    free(m->path);
-    m->path = s;
+    free(*slot);
+    *slot = s;
 }
 
 ds_thread *ds_thread_add(ds_crash *c)
@@ -228,6 +207,15 @@ void ds_frame_free(ds_frame *f)
     f->ninlines = 0;
 }
 
+void ds_facts_clear(ds_facts *f)
+{
+    char *owned[] = {f->process_name, f->bugcheck_str, f->stack_command, f->failure_id_hash,
+                     f->os_name, f->os_version};
+    for (size_t i = 0; i < sizeof owned / sizeof *owned; i++)
+        free(owned[i]);
+    memset(f, 0, sizeof *f);
+}
+
 void ds_crash_free(ds_crash *c)
 {
     free_verdict(&c->verdict);
@@ -259,8 +247,14 @@ void ds_crash_free(ds_crash *c)
     free(c->stacks);
     free(c->kernel.triage.broken_driver);
     free(c->kernel.processors);
-    free(c->mdmp.csd_version);
-    free(c->mdmp.os_text);
+    free(c->kernel.comment);
+    free(c->kernel.build_lab);
+    char *mdmp_strings[] = {c->mdmp.csd_version, c->mdmp.os_text, c->mdmp.cpu_info,
+                            c->mdmp.build_string, c->mdmp.lsb_release,
+                            c->mdmp.crashpad_report_id, c->mdmp.crashpad_client_id};
+    for (size_t i = 0; i < sizeof mdmp_strings / sizeof *mdmp_strings; i++)
+        free(mdmp_strings[i]);
+    ds_facts_clear(&c->facts);
     for (size_t i = 0; i < c->mdmp.nannotations; i++) {
         free(c->mdmp.annotations[i].module);
         free(c->mdmp.annotations[i].key);

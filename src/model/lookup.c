@@ -47,6 +47,11 @@ size_t ds_stack_trusted_frames(const ds_stack *s)
     return n;
 }
 
+const ds_module *ds_crash_module(const ds_crash *c, ds_u64 index)
+{
+    return index.known && index.value < c->nmodules ? &c->modules[index.value] : NULL;
+}
+
 const ds_module *ds_module_at(const ds_crash *c, uint64_t va)
 {
     for (size_t i = 0; i < c->nmodules; i++) {
@@ -103,11 +108,11 @@ static const struct {
 void ds_module_label(const ds_module *m, char *out, size_t len)
 {
     for (size_t i = 0; i < sizeof aliases / sizeof *aliases; i++)
-        if (strcasecmp(m->name, aliases[i].image) == 0) {
+        if (strcasecmp(ds_mod_name(m), aliases[i].image) == 0) {
             snprintf(out, len, "%s", aliases[i].label);
             return;
         }
-    snprintf(out, len, "%s", m->name[0] ? m->name : "unknown");
+    snprintf(out, len, "%s", ds_mod_name(m)[0] ? ds_mod_name(m) : "unknown");
     char *dot = strrchr(out, '.');
     if (dot && dot != out)
         *dot = '\0';

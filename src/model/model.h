@@ -12,11 +12,11 @@ int ds_note_add(ds_crash *c, ds_severity sev, const char *code, const char *fmt,
     __attribute__((format(printf, 4, 5)));
 bool ds_note_has(const ds_crash *c, const char *code);
 
-/* Append a zeroed module (name/path set to ""); NULL when out of memory. */
+/* Append a zeroed module (name and path NULL: unknown); NULL when out of memory. */
 ds_module *ds_module_add(ds_crash *c, bool unloaded);
-/* Replace a module string, taking ownership of s (NULL means ""). */
-void ds_module_set_name(ds_module *m, char *s);
-void ds_module_set_path(ds_module *m, char *s);
+/* Replace an owned string of the model (free the old one), taking ownership
+ * of s; NULL makes it unknown. */
+void ds_str_set(char **slot, char *s);
 
 ds_thread *ds_thread_add(ds_crash *c);
 
@@ -41,8 +41,17 @@ bool ds_filetime_to_unix(uint64_t ft, int64_t *out);
 uint64_t ds_unix_to_filetime(int64_t t);
 
 void ds_crash_free(ds_crash *c);
+/* Free the facts' strings and zero them (all unknown). */
+void ds_facts_clear(ds_facts *f);
 /* Free what a frame owns (names, source positions, inline frames). */
 void ds_frame_free(ds_frame *f);
+
+/* A module's name for messages and comparisons: "" when unknown (NULL), so
+ * it matches no real name. */
+static inline const char *ds_mod_name(const ds_module *m)
+{
+    return m->name ? m->name : "";
+}
 
 static inline ds_u64 ds_known(uint64_t v)
 {

@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "mem/context.h"
+#include "model/model.h"
 #include "model/records.h"
 
 static unsigned ptr_size(const ds_crash *c)
@@ -22,17 +23,17 @@ bool ds_records_exception(ds_crash *c, const ds_memview *mem, uint64_t va, int p
         return false;
     c->records.exception = e;
     c->records.exception_va = va;
-    c->records.exception_param = param;
+    c->records.exception_param = ds_known((uint64_t)param);
     return c->records.has_exception = true;
 }
 
 /* Keep a decoded context or trap frame in its slot of c->records. */
-static bool keep(bool *has, ds_context *slot, uint64_t *slot_va, int *slot_param,
+static bool keep(bool *has, ds_context *slot, uint64_t *slot_va, ds_u64 *slot_param,
                  const ds_context *x, uint64_t va, int param)
 {
     *slot = *x;
     *slot_va = va;
-    *slot_param = param;
+    *slot_param = param > 0 ? ds_known((uint64_t)param) : (ds_u64){0, false};
     return *has = true;
 }
 
@@ -47,7 +48,7 @@ bool ds_records_context(ds_crash *c, const ds_memview *mem, uint64_t va, int par
 
 ds_u64 ds_records_kernel_build(const ds_crash *c)
 {
-    return (ds_u64){c->os_build, c->os_build != 0};
+    return c->os_build;
 }
 
 bool ds_records_trap(ds_crash *c, const ds_memview *mem, uint64_t va, int param)

@@ -6,11 +6,11 @@
 
 void ds_call_site(const ds_crash *c, const ds_frame *f, char *out, size_t len)
 {
-    if (f->module < 0 || (size_t)f->module >= c->nmodules) {
+    const ds_module *m = ds_crash_module(c, f->module);
+    if (!m) {
         snprintf(out, len, "0x%" PRIx64, f->pc);
         return;
     }
-    const ds_module *m = &c->modules[f->module];
     char mod[128];
     ds_module_label(m, mod, sizeof mod);
     if (f->function)
@@ -19,25 +19,26 @@ void ds_call_site(const ds_crash *c, const ds_frame *f, char *out, size_t len)
         snprintf(out, len, "%s+0x%" PRIx64, mod, f->pc - m->base);
 }
 
-void ds_source_suffix(const char *file, uint32_t line, char *out, size_t len)
+void ds_source_suffix(const char *file, ds_u64 line, char *out, size_t len)
 {
     if (!file)
         snprintf(out, len, "%s", "");
-    else if (line)
-        snprintf(out, len, " [%s @ %" PRIu32 "]", file, line);
+    else if (line.known)
+        snprintf(out, len, " [%s @ %" PRIu64 "]", file, line.value);
     else
         snprintf(out, len, " [%s]", file);
 }
 
 void ds_inline_site(const ds_crash *c, const ds_frame *f, size_t k, char *out, size_t len)
 {
-    const char *fn = f->inlines[k].function;
-    if (f->module < 0 || (size_t)f->module >= c->nmodules) {
+    const char *fn = f->inlines[k].function ? f->inlines[k].function : "unknown";
+    const ds_module *m = ds_crash_module(c, f->module);
+    if (!m) {
         snprintf(out, len, "%s", fn);
         return;
     }
     char mod[128];
-    ds_module_label(&c->modules[f->module], mod, sizeof mod);
+    ds_module_label(m, mod, sizeof mod);
     snprintf(out, len, "%s!%s", mod, fn);
 }
 

@@ -88,18 +88,19 @@ char *ds_row_csv(const ds_row *r)
     c.v[1] = r->failed ? "failed" : "ok";
     c.v[2] = r->error;
     cellf(&c, 3, "%llu", (unsigned long long)r->file_size);
-    if (r->has_mtime) {
-        iso_time(r->mtime, c.buf[4], sizeof c.buf[4]);
+    if (r->mtime.known) {
+        iso_time(r->mtime.value, c.buf[4], sizeof c.buf[4]);
         c.v[4] = c.buf[4];
     }
     if (!r->failed) {
         c.v[5] = format_name(r->format);
         c.v[6] = r->dump_kind;
         c.v[7] = ds_arch_name(r->arch);
-        if (r->os_major || r->os_build)
-            cellf(&c, 8, "%u.%u.%u", r->os_major, r->os_minor, r->os_build);
-        if (r->cpus)
-            cellf(&c, 9, "%u", r->cpus);
+        if (r->os_major.value || r->os_build.value) /* 0.0.0: not a Windows version */
+            cellf(&c, 8, "%u.%u.%u", (unsigned)r->os_major.value, (unsigned)r->os_minor.value,
+                  (unsigned)r->os_build.value);
+        if (r->cpus.known)
+            cellf(&c, 9, "%u", (unsigned)r->cpus.value);
         if (row_crash_unix(r, &t)) {
             iso_time(t, c.buf[10], sizeof c.buf[10]);
             c.v[10] = c.buf[10];
@@ -121,9 +122,9 @@ char *ds_row_csv(const ds_row *r)
         if (r->suspect_function)
             cellf(&c, 20, "%s+0x%llx", r->suspect_function,
                   (unsigned long long)r->suspect_function_offset);
-        if (r->suspect_module && r->has_suspect_offset)
+        if (r->suspect_module && r->suspect_offset.known)
             cellf(&c, 21, "%s+0x%llx", r->suspect_module,
-                  (unsigned long long)r->suspect_offset);
+                  (unsigned long long)r->suspect_offset.value);
         c.v[22] = r->has_verdict ? ds_confidence_name(r->confidence) : NULL;
         c.v[23] = r->crash_class;
         c.v[24] = r->bucket;
@@ -209,8 +210,8 @@ char *ds_row_bsv(const ds_row *r)
             }
         }
         c.v[8] = r->suspect_module;
-        if (r->suspect_module && r->has_suspect_offset)
-            cellf(&c, 9, "%s+%llx", r->suspect_module, (unsigned long long)r->suspect_offset);
+        if (r->suspect_module && r->suspect_offset.known)
+            cellf(&c, 9, "%s+%llx", r->suspect_module, (unsigned long long)r->suspect_offset.value);
         c.v[10] = r->file_description;
         c.v[11] = r->product_name;
         c.v[12] = r->company_name;
@@ -223,18 +224,18 @@ char *ds_row_bsv(const ds_row *r)
                 cellf(&c, 16 + i, "%s+%llx", r->stack_module[i],
                       (unsigned long long)r->stack_offset[i]);
         /* 19: Computer Name is not in the dump header: empty. */
-        if (r->cpus)
-            cellf(&c, 21, "%u", r->cpus);
-        if (r->kernel_major)
-            cellf(&c, 22, "%u", r->kernel_major);
-        if (r->kernel_minor)
-            cellf(&c, 23, "%u", r->kernel_minor);
+        if (r->cpus.known)
+            cellf(&c, 21, "%u", (unsigned)r->cpus.value);
+        if (r->kernel_major.known)
+            cellf(&c, 22, "%u", (unsigned)r->kernel_major.value);
+        if (r->kernel_minor.known)
+            cellf(&c, 23, "%u", (unsigned)r->kernel_minor.value);
     }
     c.v[20] = r->path;
     grouped(r->file_size, c.buf[24], sizeof c.buf[24]);
     c.v[24] = c.buf[24];
-    if (r->has_mtime) {
-        bsv_time(r->mtime, c.buf[25], sizeof c.buf[25]);
+    if (r->mtime.known) {
+        bsv_time(r->mtime.value, c.buf[25], sizeof c.buf[25]);
         c.v[25] = c.buf[25];
     }
     return cells_line(&c, DS_BSV_COLUMNS);

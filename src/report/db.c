@@ -537,8 +537,8 @@ int ds_db_find(ds_db *db, const char *path, uint64_t size, int64_t mtime,
     }
     int64_t id = head_hash ? sqlite3_column_int64(st, 0) : 0;
     *row = stored_row(st, c, path);
-    if (*row && (*row)->has_mtime) /* this file's own time, not the analyzed copy's */
-        (*row)->mtime = mtime;
+    if (*row && (*row)->mtime.known) /* this file's own time, not the analyzed copy's */
+        (*row)->mtime.value = mtime;
     if (*row && report && has_report) {
         *report = inflate_report(sqlite3_column_blob(st, c + 3), sqlite3_column_bytes(st, c + 3));
         if (!*report) { /* a damaged blob: analyze again */
@@ -699,8 +699,8 @@ int ds_db_each(ds_db *db, ds_db_row_fn fn, void *ctx, ds_error *err)
         char *path = fp ? ds_json_path_decode(fp) : NULL;
         ds_row *r = path ? stored_row(st, 0, path) : NULL;
         free(path);
-        if (r && r->has_mtime) /* each copy has its own time */
-            r->mtime = sqlite3_column_int64(st, 7);
+        if (r && r->mtime.known) /* each copy has its own time */
+            r->mtime.value = sqlite3_column_int64(st, 7);
         if (!r) {
             ds_set_error(err, DS_E_CORRUPT, "a stored row cannot be read");
             out = -1;

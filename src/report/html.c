@@ -578,7 +578,7 @@ char *ds_rows_html(const ds_row *const *rows, const char *const *machines, size_
     bar_chart(&b, gd, nd, "(none)", "suspect drivers");
     ds_sb_printf(&b, "<h2 id=\"new\">New buckets</h2>\n");
     /* default: the last week of the data */
-    int64_t since = o && o->has_since ? o->since : (any ? t1 - 7 * 86400 : 0);
+    int64_t since = o && o->since.known ? o->since.value : (any ? t1 - 7 * 86400 : 0);
     new_buckets(&b, gb, nb, since);
     ds_sb_printf(&b, "<h2 id=\"all\">Every dump</h2>\n");
     dump_table(&b, rows, machines, n);

@@ -22,9 +22,10 @@ static const char *severity_name(ds_severity s)
     return (unsigned)s < 3 ? n[s] : "info";
 }
 
-static json_t *codeview_json(const ds_codeview *cv)
+static json_t *codeview_json(const ds_module *m)
 {
-    if (!cv->present)
+    const ds_codeview *cv = &m->cv;
+    if (!m->has_cv)
         return json_null();
     if (cv->is_elf) {
         char id[2 * sizeof cv->build_id + 1];
@@ -54,7 +55,7 @@ static const char *module_source(uint32_t f)
 static json_t *module_json(const ds_module *m)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(m->name));
+    json_object_set_new(o, "name", json_string(ds_mod_name(m)));
     json_object_set_new(o, "path", ds_json_str(m->path));
     json_object_set_new(o, "base", ds_json_hex(m->base));
     json_object_set_new(o, "size", ds_json_hex(m->size));
@@ -68,7 +69,7 @@ static json_t *module_json(const ds_module *m)
     json_object_set_new(o, "checksum", ds_json_opt_hex(m->checksum));
     json_object_set_new(o, "header_in_dump", json_boolean(m->flags & DS_MOD_HEADER_IN_DUMP));
     json_object_set_new(o, "source", json_string(module_source(m->flags)));
-    json_object_set_new(o, "pdb", codeview_json(&m->cv));
+    json_object_set_new(o, "pdb", codeview_json(m));
     json_object_set_new(o, "image_file", ds_json_str(m->image_file));
     json_object_set_new(o, "symbol_file", ds_json_str(m->symbol_file));
     json_object_set_new(o, "symbol_problem", ds_json_str(m->symbol_problem));
@@ -108,12 +109,13 @@ static json_t *context_json(const ds_crash *c, const ds_context *x, bool present
     const ds_module *m = ds_module_at(c, x->pc);
     return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "arch", ds_arch_name(x->arch), "pc",
                      ds_json_hex(x->pc), "sp", ds_json_hex(x->sp), "fp", ds_json_hex(x->fp), "pc_module",
-                     m ? json_string(m->name) : json_null(), "registers", regs);
+                     m ? json_string(ds_mod_name(m)) : json_null(), "registers", regs);
 }
 
-static json_t *triage_json(const ds_triage_info *t)
+static json_t *triage_json(const ds_kernel_info *k)
 {
-    if (!t->present)
+    const ds_triage_info *t = &k->triage;
+    if (!k->has_triage)
         return json_null();
     return json_pack("{s:I, s:b, s:I, s:I, s:o, s:I, s:o, s:o, s:I, s:b}", "size_of_dump",
                      (json_int_t)t->size_of_dump, "valid_marker", t->valid_marker,
@@ -133,9 +135,8 @@ static json_t *processors_json(const ds_crash *c)
         json_array_append_new(
             a, json_pack("{s:I, s:o, s:o, s:o, s:o}", "index", (json_int_t)p->index, "prcb",
                          ds_json_hex(p->prcb), "current_thread",
-                         p->current_thread ? ds_json_hex(p->current_thread) : json_null(),
-                         "current_process",
-                         p->current_process ? ds_json_hex(p->current_process) : json_null(),
+                         ds_json_opt_hex(p->current_thread), "current_process",
+                         ds_json_opt_hex(p->current_process),
                          "context", context_json(c, &p->context, p->has_context)));
     }
     return a;
@@ -168,14 +169,14 @@ static json_t *kernel_json(const ds_crash *c)
     json_object_set_new(o, "physical_pages", json_integer((json_int_t)k->physical_pages));
     json_object_set_new(o, "highest_pfn", json_integer((json_int_t)k->highest_pfn));
     json_object_set_new(o, "kdbg_plain", json_boolean(k->kdbg_plain));
-    json_object_set_new(o, "kernel_base", k->kernel_base ? ds_json_hex(k->kernel_base) : json_null());
+    json_object_set_new(o, "kernel_base", ds_json_opt_hex(k->kernel_base));
     json_object_set_new(o, "processors", processors_json(c));
     json_object_set_new(o, "crashing_cpu",
-                        k->crashing_cpu >= 0 && (size_t)k->crashing_cpu < k->nprocessors
-                            ? json_integer(k->processors[k->crashing_cpu].index)
+                        k->crashing_cpu.known && k->crashing_cpu.value < k->nprocessors
+                            ? json_integer(k->processors[k->crashing_cpu.value].index)
                             : json_null());
     json_object_set_new(o, "crashing_cpu_evidence", ds_json_str(k->crashing_cpu_reason));
-    json_object_set_new(o, "triage", triage_json(&k->triage));
+    json_object_set_new(o, "triage", triage_json(k));
     return o;
 }
 
@@ -198,23 +199,22 @@ static json_t *os_json(const ds_crash *c)
 {
     json_t *o = json_object();
     char ver[32];
-    snprintf(ver, sizeof ver, "%u.%u", c->os_major, c->os_minor);
-    json_object_set_new(o, "version", c->os_major ? json_string(ver) : json_null());
-    json_object_set_new(o, "build", c->os_build ? json_integer(c->os_build) : json_null());
+    /* 0.0 and build 0 are Breakpad's "not Windows" numbers: unknown here */
+    snprintf(ver, sizeof ver, "%u.%u", (unsigned)c->os_major.value, (unsigned)c->os_minor.value);
+    json_object_set_new(o, "version", c->os_major.value ? json_string(ver) : json_null());
+    json_object_set_new(o, "build", c->os_build.value ? json_integer((json_int_t)c->os_build.value)
+                                                      : json_null());
     bool md = c->format == DS_FORMAT_MINIDUMP;
     json_object_set_new(o, "product_type",
                         ds_json_opt_int(md ? c->mdmp.product_type : c->kernel.product_type));
     json_object_set_new(o, "suite_mask", ds_json_opt_hex(md ? c->mdmp.suite_mask : c->kernel.suite_mask));
     json_object_set_new(o, "csd_version", ds_json_str(c->mdmp.csd_version));
     const ds_facts *f = &c->facts;
-    json_object_set_new(o, "name", f->os_name[0] ? json_string(f->os_name) : json_null());
-    json_object_set_new(o, "version_string",
-                        f->os_version[0] ? json_string(f->os_version) : json_null());
-    json_object_set_new(o, "revision",
-                        f->os_revision >= 0 ? json_integer(f->os_revision) : json_null());
+    json_object_set_new(o, "name", ds_json_str(f->os_name));
+    json_object_set_new(o, "version_string", ds_json_str(f->os_version));
+    json_object_set_new(o, "revision", ds_json_opt_int(f->os_revision));
     json_object_set_new(o, "product", ds_json_str(f->os_product));
-    json_object_set_new(o, "build_lab", c->kernel.build_lab[0] ? json_string(c->kernel.build_lab)
-                                                               : json_null());
+    json_object_set_new(o, "build_lab", ds_json_str(c->kernel.build_lab));
     return o;
 }
 
@@ -267,7 +267,7 @@ static json_t *minidump_json(const ds_crash *c)
                                              m->annotations[i].value));
     json_object_set_new(o, "annotations", ann);
     json_object_set_new(o, "crashpad",
-                        m->crashpad ? json_pack("{s:o, s:o, s:I}", "report_id",
+                        m->has_crashpad ? json_pack("{s:o, s:o, s:I}", "report_id",
                                                 ds_json_str(m->crashpad_report_id),
                                                 "client_id",
                                                 ds_json_str(m->crashpad_client_id),
@@ -286,14 +286,14 @@ static json_t *threads_json(const ds_crash *c)
         json_object_set_new(o, "id", json_integer(t->id));
         json_object_set_new(o, "name", ds_json_str(t->name));
         json_object_set_new(o, "crashing",
-                            json_boolean(c->crashing_thread && t->id == c->crashing_thread));
+                            json_boolean(c->crashing_thread.known && t->id == c->crashing_thread.value));
         json_object_set_new(o, "teb", ds_json_hex(t->teb));
         json_object_set_new(o, "stack_base", t->stack_size ? ds_json_hex(t->stack_base) : json_null());
         json_object_set_new(o, "stack_size", json_integer((json_int_t)t->stack_size));
         json_object_set_new(o, "pc", t->has_context ? ds_json_hex(t->context.pc) : json_null());
         json_object_set_new(o, "sp", t->has_context ? ds_json_hex(t->context.sp) : json_null());
         const ds_module *m = t->has_context ? ds_module_at(c, t->context.pc) : NULL;
-        json_object_set_new(o, "pc_module", m ? json_string(m->name) : json_null());
+        json_object_set_new(o, "pc_module", m ? json_string(ds_mod_name(m)) : json_null());
         json_object_set_new(o, "suspend_count", json_integer(t->suspend_count));
         json_object_set_new(o, "start_address", ds_json_opt_hex(t->start_address));
         json_object_set_new(o, "create_time", ds_json_time(t->create_time.known, t->create_time.value));
@@ -310,7 +310,7 @@ static json_t *record_json(const ds_exception *e)
                      ds_json_hex(e->flags), "address", ds_json_hex(e->address), "record", ds_json_hex(e->record),
                      "number_parameters", (json_int_t)e->nparams, "parameters",
                      hex_array(e->params, n), "thread_id",
-                     e->thread_id ? json_integer(e->thread_id) : json_null());
+                     ds_json_opt_int(e->thread_id));
 }
 
 static json_t *exception_json(const ds_crash *c)
@@ -320,10 +320,10 @@ static json_t *exception_json(const ds_crash *c)
 
 /* Where a fault record came from: its address and the parameter (null:
  * found on the stack). */
-static json_t *record_origin(json_t *o, uint64_t va, int param)
+static json_t *record_origin(json_t *o, uint64_t va, ds_u64 param)
 {
     json_object_set_new(o, "va", ds_json_hex(va));
-    json_object_set_new(o, "parameter", param ? json_integer(param) : json_null());
+    json_object_set_new(o, "parameter", ds_json_opt_int(param));
     return o;
 }
 
@@ -332,17 +332,12 @@ static json_t *facts_json(const ds_crash *c)
 {
     const ds_facts *f = &c->facts;
     json_t *o = json_object();
-    json_object_set_new(o, "process_name",
-                        f->process_name[0] ? json_string(f->process_name) : json_null());
-    json_object_set_new(o, "process", f->process ? ds_json_hex(f->process) : json_null());
-    json_object_set_new(o, "current_irql",
-                        f->current_irql >= 0 ? json_integer(f->current_irql) : json_null());
-    json_object_set_new(o, "bugcheck_str",
-                        f->bugcheck_str[0] ? json_string(f->bugcheck_str) : json_null());
-    json_object_set_new(o, "stack_command",
-                        f->stack_command[0] ? json_string(f->stack_command) : json_null());
-    json_object_set_new(o, "failure_id_hash",
-                        f->failure_id_hash[0] ? json_string(f->failure_id_hash) : json_null());
+    json_object_set_new(o, "process_name", ds_json_str(f->process_name));
+    json_object_set_new(o, "process", ds_json_opt_hex(f->process));
+    json_object_set_new(o, "current_irql", ds_json_opt_int(f->current_irql));
+    json_object_set_new(o, "bugcheck_str", ds_json_str(f->bugcheck_str));
+    json_object_set_new(o, "stack_command", ds_json_str(f->stack_command));
+    json_object_set_new(o, "failure_id_hash", ds_json_str(f->failure_id_hash));
     json_object_set_new(o, "followup_name", ds_json_str(f->followup_name));
     return o;
 }
@@ -375,7 +370,7 @@ static json_t *suspect_json(const ds_crash *c, const ds_suspect *s)
 {
     return json_pack("{s:o, s:b, s:o, s:o, s:I, s:o, s:s}", "module",
                      ds_json_str(s->module_name), "loaded",
-                     s->module >= 0 && (size_t)s->module < c->nmodules, "function",
+                     ds_crash_module(c, s->module) != NULL, "function",
                      ds_json_str(s->function), "function_offset",
                      s->function ? ds_json_hex(s->function_offset) : json_null(), "score",
                      (json_int_t)s->score, "why", ds_json_str(s->why), "owner",
@@ -393,7 +388,7 @@ static json_t *strings_json(char *const *v, size_t n)
 static json_t *verdict_core_json(const ds_crash *c)
 {
     const ds_verdict *v = &c->verdict;
-    if (!v->present)
+    if (!c->has_verdict)
         return json_null();
     json_t *alts = json_array();
     for (size_t i = 0; i < v->nalternates; i++)
@@ -420,7 +415,7 @@ static json_t *verdict_core_json(const ds_crash *c)
                      strings_json(v->caveats, v->ncaveats), "alternate_suspects", alts,
                      "bucket", ds_json_str(v->bucket), "faulting_ip",
                      ds_json_str(v->faulting_ip), "faulting_address",
-                     v->access ? ds_json_hex(v->faulting_address) : json_null(), "access",
+                     v->access ? ds_json_opt_hex(v->faulting_address) : json_null(), "access",
                      ds_json_str(v->access), "parameters", params);
     json_object_set_new(o, "live_dump", json_boolean(v->live_dump));
     return o;
@@ -439,17 +434,15 @@ static json_t *frame_json(const ds_crash *c, const ds_stack *st, size_t i)
     const ds_frame *f = &st->frames[i];
     char site[768];
     ds_call_site(c, f, site, sizeof site);
-    bool in_mod = f->module >= 0 && (size_t)f->module < c->nmodules;
+    const ds_module *mod = ds_crash_module(c, f->module);
     json_t *o = json_object();
     json_object_set_new(o, "index", json_integer((json_int_t)i));
     json_object_set_new(o, "pc", ds_json_hex(f->pc));
     json_object_set_new(o, "sp", ds_json_hex(f->sp));
     json_object_set_new(o, "return_address",
                         i + 1 < st->nframes ? ds_json_hex(st->frames[i + 1].pc) : json_null());
-    json_object_set_new(o, "module", in_mod ? json_string(c->modules[f->module].name)
-                                            : json_null());
-    json_object_set_new(o, "module_offset",
-                        in_mod ? ds_json_hex(f->pc - c->modules[f->module].base) : json_null());
+    json_object_set_new(o, "module", mod ? json_string(ds_mod_name(mod)) : json_null());
+    json_object_set_new(o, "module_offset", mod ? ds_json_hex(f->pc - mod->base) : json_null());
     json_object_set_new(o, "function", ds_json_str(f->function));
     json_object_set_new(o, "function_offset",
                         f->function ? ds_json_hex(f->function_offset) : json_null());
@@ -459,15 +452,15 @@ static json_t *frame_json(const ds_crash *c, const ds_stack *st, size_t i)
     json_object_set_new(o, "trust", json_string(ds_trust_name(f->trust)));
     json_object_set_new(o, "trap_frame", json_boolean(f->is_trap_frame));
     json_object_set_new(o, "file", ds_json_str(f->source_file));
-    json_object_set_new(o, "line", f->source_line ? json_integer(f->source_line) : json_null());
+    json_object_set_new(o, "line", ds_json_opt_int(f->source_line));
     json_t *inl = json_array();
     for (size_t k = 0; k < f->ninlines; k++) {
         const ds_inline_frame *x = &f->inlines[k];
         ds_inline_site(c, f, k, site, sizeof site);
         json_array_append_new(
-            inl, json_pack("{s:s, s:s, s:o, s:o}", "function", x->function, "call_site", site,
-                           "file", ds_json_str(x->source_file), "line",
-                           x->source_line ? json_integer(x->source_line) : json_null()));
+            inl, json_pack("{s:s, s:s, s:o, s:o}", "function",
+                           x->function ? x->function : "unknown", "call_site", site, "file",
+                           ds_json_str(x->source_file), "line", ds_json_opt_int(x->source_line)));
     }
     json_object_set_new(o, "inline_frames", inl);
     return o;
@@ -484,7 +477,7 @@ static json_t *stacks_json(const ds_crash *c)
         json_array_append_new(
             a, json_pack("{s:s, s:s, s:o, s:o, s:I, s:o}", "kind", ds_stack_kind_name(st->kind),
                          "label", st->label ? st->label : "", "thread_id",
-                         st->thread_id ? json_integer(st->thread_id) : json_null(),
+                         ds_json_opt_int(st->thread_id),
                          "end_reason", ds_json_str(st->end_reason), "trusted_frames",
                          (json_int_t)ds_stack_trusted_frames(st), "frames", frames));
     }
@@ -510,10 +503,11 @@ char *ds_report_json(const ds_dump *d, unsigned flags)
                         c->file_in_cab ? ds_json_path(c->file_in_cab) : json_null());
     json_object_set_new(root, "dump",
                         json_pack("{s:s, s:I, s:s, s:s, s:o, s:o}", "format",
-                                  format_name(c->format), "type", (json_int_t)c->dump_type,
+                                  format_name(c->format), "type",
+                                  (json_int_t)c->kernel.dump_type.value, /* 0: none */
                                   "kind", c->dump_kind, "arch", ds_arch_name(c->arch),
                                   "machine", ds_json_hex(c->machine), "cpus",
-                                  c->cpus ? json_integer(c->cpus) : json_null()));
+                                  ds_json_opt_int(c->cpus)));
     json_object_set_new(root, "os", os_json(c));
     json_object_set_new(root, "crash_time", ds_json_time(c->crash_time.known, c->crash_time.value));
     json_object_set_new(root, "uptime_seconds",

@@ -50,8 +50,8 @@ static void row_stat(ds_row *r)
     struct stat st;
     if (r->path && ds_path_stat(r->path, &st) == 0) {
         r->file_size = (uint64_t)st.st_size;
-        r->has_mtime = true;
-        r->mtime = (int64_t)st.st_mtime;
+        r->mtime.known = true;
+        r->mtime.value = (int64_t)st.st_mtime;
     }
 }
 
@@ -72,11 +72,6 @@ ds_row *ds_row_failed(const char *path, const char *error)
     return r;
 }
 
-static const ds_module *loaded(const ds_crash *c, int idx)
-{
-    return idx >= 0 && (size_t)idx < c->nmodules ? &c->modules[idx] : NULL;
-}
-
 /* The stack a crash table shows: the faulting one, else the bug-check one,
  * else for minidumps the crashing thread's. */
 static const ds_stack *crash_stack(const ds_crash *c)
@@ -87,7 +82,8 @@ static const ds_stack *crash_stack(const ds_crash *c)
         if (s->kind == DS_STACK_FAULTING)
             return s;
         if (!best && (s->kind == DS_STACK_BUGCHECK ||
-                      (s->kind == DS_STACK_THREAD && s->thread_id == c->crashing_thread)))
+                      (s->kind == DS_STACK_THREAD && s->thread_id.known && c->crashing_thread.known &&
+                       s->thread_id.value == c->crashing_thread.value)))
             best = s;
     }
     return best;
@@ -107,7 +103,7 @@ static bool fill_suspect(ds_row *r, const ds_crash *c)
         !dup_opt(&r->suspect_function, s->function))
         return false;
     r->suspect_function_offset = s->function_offset;
-    const ds_module *m = loaded(c, s->module);
+    const ds_module *m = ds_crash_module(c, s->module);
     if (!m)
         return true;
     if (!dup_opt(&r->file_version, m->file_version) ||
@@ -116,19 +112,19 @@ static bool fill_suspect(ds_row *r, const ds_crash *c)
         !dup_opt(&r->file_description, m->file_description))
         return false;
     /* Caused-by address: the first frame in the suspect, else the pc. */
-    for (size_t i = 0; i < c->nstacks && !r->has_suspect_offset; i++)
+    for (size_t i = 0; i < c->nstacks && !r->suspect_offset.known; i++)
         for (size_t k = 0; k < c->stacks[i].nframes; k++) {
             const ds_frame *f = &c->stacks[i].frames[k];
-            if (f->module == s->module && f->pc >= m->base) {
-                r->has_suspect_offset = true;
-                r->suspect_offset = f->pc - m->base;
+            if (ds_crash_module(c, f->module) == m && f->pc >= m->base) {
+                r->suspect_offset.known = true;
+                r->suspect_offset.value = f->pc - m->base;
                 break;
             }
         }
-    if (!r->has_suspect_offset && c->has_context && c->context.pc >= m->base &&
+    if (!r->suspect_offset.known && c->has_context && c->context.pc >= m->base &&
         c->context.pc - m->base < m->size) {
-        r->has_suspect_offset = true;
-        r->suspect_offset = c->context.pc - m->base;
+        r->suspect_offset.known = true;
+        r->suspect_offset.value = c->context.pc - m->base;
     }
     return true;
 }
@@ -151,7 +147,7 @@ ds_row *ds_row_from_dump(const ds_dump *d, const char *path)
         row_stat(r);
     r->format = c->format;
     r->dump_kind = c->dump_kind ? c->dump_kind : "unknown";
-    r->dump_type = c->dump_type;
+    r->dump_type = c->kernel.dump_type;
     r->arch = c->arch;
     r->cpus = c->cpus;
     r->os_major = c->os_major;
@@ -159,8 +155,8 @@ ds_row *ds_row_from_dump(const ds_dump *d, const char *path)
     r->os_build = c->os_build;
     bool kernel = c->format == DS_FORMAT_KERNEL32 || c->format == DS_FORMAT_KERNEL64;
     if (kernel) {
-        r->kernel_major = c->kernel.major_version;
-        r->kernel_minor = c->kernel.build;
+        r->kernel_major = ds_known(c->kernel.major_version);
+        r->kernel_minor = ds_known(c->kernel.build);
     }
     r->crash_time = c->crash_time;
     r->compressed = c->compressed;
@@ -181,21 +177,21 @@ ds_row *ds_row_from_dump(const ds_dump *d, const char *path)
         r->pc = c->context.pc;
         const ds_module *m = ds_module_at(c, c->context.pc);
         if (m) {
-            if (!dup_opt(&r->pc_module, m->name))
+            if (!dup_opt(&r->pc_module, ds_mod_name(m)))
                 goto oom;
             r->pc_offset = c->context.pc - m->base;
         }
     }
-    r->has_verdict = c->verdict.present;
-    if (c->verdict.present && !fill_suspect(r, c))
+    r->has_verdict = c->has_verdict;
+    if (c->has_verdict && !fill_suspect(r, c))
         goto oom;
     /* BlueScreenView fills its three stack addresses for 32-bit crashes only. */
     const ds_stack *st = crash_stack(c);
     if (st && c->arch == DS_ARCH_X86)
         for (size_t i = 1; i < st->nframes && i <= 3; i++) {
-            const ds_module *m = loaded(c, st->frames[i].module);
+            const ds_module *m = ds_crash_module(c, st->frames[i].module);
             if (m && st->frames[i].pc >= m->base) {
-                if (!dup_opt(&r->stack_module[i - 1], m->name))
+                if (!dup_opt(&r->stack_module[i - 1], ds_mod_name(m)))
                     goto oom;
                 r->stack_offset[i - 1] = st->frames[i].pc - m->base;
             }

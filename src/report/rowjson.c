@@ -12,8 +12,8 @@ char *ds_row_json(const ds_row *r, unsigned flags)
 {
     json_t *root = json_object();
     char mt[40] = "";
-    if (r->has_mtime)
-        iso_time(r->mtime, mt, sizeof mt);
+    if (r->mtime.known)
+        iso_time(r->mtime.value, mt, sizeof mt);
     json_object_set_new(root, "schema_version", json_integer(DS_JSON_SCHEMA_VERSION));
     json_object_set_new(root, "tool", json_pack("{s:s, s:s}", "name", "dumpscan", "version",
                                                 DS_VERSION_STRING));

@@ -23,7 +23,9 @@
 #include "report/rowrec.h"
 #include "report/safetext.h"
 
-typedef enum { F_STR, F_BOOL, F_U32, F_U64, F_I64, F_INT } ftype;
+/* F_OPT32: a ds_u64 of 32-bit range, written only when known (as a string
+ * is only when not NULL and a bool only when true). */
+typedef enum { F_STR, F_BOOL, F_U32, F_U64, F_I64, F_INT, F_OPT32 } ftype;
 
 typedef struct field {
     const char *name;
@@ -36,9 +38,10 @@ typedef struct field {
 
 static const field fields[] = {
     FLD(path, F_STR), FLD(failed, F_BOOL), FLD(error, F_STR), FLD(file_size, F_U64),
-    FLD(has_mtime, F_BOOL), FLD(mtime, F_I64), FLD(format, F_INT), FLD(dump_type, F_U32),
-    FLD(arch, F_INT), FLD(cpus, F_U32), FLD(os_major, F_U32), FLD(os_minor, F_U32),
-    FLD(os_build, F_U32), FLD(kernel_major, F_U32), FLD(kernel_minor, F_U32),
+    FLDN("has_mtime", F_BOOL, mtime.known), FLDN("mtime", F_I64, mtime.value),
+    FLD(format, F_INT), FLD(dump_type, F_OPT32), FLD(arch, F_INT), FLD(cpus, F_OPT32),
+    FLD(os_major, F_OPT32), FLD(os_minor, F_OPT32), FLD(os_build, F_OPT32),
+    FLD(kernel_major, F_OPT32), FLD(kernel_minor, F_OPT32),
     FLDN("crash_time_known", F_BOOL, crash_time.known),
     FLDN("crash_time", F_U64, crash_time.value), FLD(compressed, F_BOOL),
     FLD(damaged, F_BOOL), FLD(has_code, F_BOOL), FLD(code_is_exception, F_BOOL),
@@ -46,8 +49,8 @@ static const field fields[] = {
     FLDN("p3", F_U64, params[2]), FLDN("p4", F_U64, params[3]), FLD(has_verdict, F_BOOL),
     FLD(title, F_STR), FLD(has_pc, F_BOOL), FLD(pc, F_U64), FLD(pc_module, F_STR),
     FLD(pc_offset, F_U64), FLD(suspect_module, F_STR), FLD(suspect_function, F_STR),
-    FLD(suspect_function_offset, F_U64), FLD(has_suspect_offset, F_BOOL),
-    FLD(suspect_offset, F_U64), FLD(file_version, F_STR), FLD(product_name, F_STR),
+    FLD(suspect_function_offset, F_U64), FLDN("has_suspect_offset", F_BOOL, suspect_offset.known),
+    FLDN("suspect_offset", F_U64, suspect_offset.value), FLD(file_version, F_STR), FLD(product_name, F_STR),
     FLD(company_name, F_STR), FLD(file_description, F_STR),
     FLDN("stack_module1", F_STR, stack_module[0]), FLDN("stack_module2", F_STR, stack_module[1]),
     FLDN("stack_module3", F_STR, stack_module[2]),
@@ -93,6 +96,13 @@ char *ds_row_record(const ds_row *r)
             v = json_true();
             break;
         case F_U32: v = json_integer(*(const uint32_t *)p); break;
+        case F_OPT32: {
+            const ds_u64 *u = (const ds_u64 *)p;
+            if (!u->known)
+                continue;
+            v = json_integer((json_int_t)u->value);
+            break;
+        }
         case F_INT: v = json_integer(*(const int *)p); break;
         case F_I64: v = json_integer((json_int_t) * (const int64_t *)p); break;
         case F_U64: v = ds_json_hex(*(const uint64_t *)p); break;
@@ -264,6 +274,11 @@ static bool record_value(cursor *c, const field *f, ds_row *r)
             return false;
         *(uint32_t *)p = (uint32_t)v;
         return true;
+    case F_OPT32:
+        if (v < 0 || v > 0xFFFFFFFFll)
+            return false;
+        *(ds_u64 *)p = ds_known((uint64_t)v);
+        return true;
     case F_INT:
         if (v < 0 || v >= 1000)
             return false;
@@ -343,7 +358,7 @@ ds_row *ds_row_from_record(const char *text)
         r->confidence = DS_CONFIDENCE_NONE;
     r->dump_kind = r->failed || r->format == DS_FORMAT_UNKNOWN ? "unknown"
                    : r->format == DS_FORMAT_MINIDUMP          ? "minidump"
-                                                               : ds_dump_type_name(r->dump_type);
+                                       : ds_dump_type_name((uint32_t)r->dump_type.value);
     return r;
 bad:
     ds_row_free(r);
@@ -416,16 +431,26 @@ static bool row_from_report(ds_row *r, json_t *o)
     r->file_size = (uint64_t)json_integer_value(json_object_get(file, "size"));
     r->compressed = json_is_true(json_object_get(file, "compressed"));
     r->format = (ds_format)name_index(jstr(dump, "format", NULL), formats, 4);
-    r->dump_type = (uint32_t)json_integer_value(json_object_get(dump, "type"));
+    json_int_t type = json_integer_value(json_object_get(dump, "type"));
+    if (type > 0 && type <= 0xFFFFFFFF) /* 0: a minidump's (no kernel DumpType) */
+        r->dump_type = ds_known((uint64_t)type);
     for (int a = 0; a <= DS_ARCH_ARM; a++)
         if (jstr(dump, "arch", NULL) && strcmp(jstr(dump, "arch", NULL), ds_arch_name(a)) == 0)
             r->arch = (ds_arch)a;
-    r->cpus = (uint32_t)json_integer_value(json_object_get(dump, "cpus"));
+    json_t *cpus = json_object_get(dump, "cpus");
+    if (json_is_integer(cpus) && json_integer_value(cpus) > 0 &&
+        json_integer_value(cpus) <= 0xFFFFFFFF)
+        r->cpus = ds_known((uint64_t)json_integer_value(cpus));
     const char *ver = jstr(o, "os", "version");
-    if (ver)
-        sscanf(ver, "%u.%u", &r->os_major, &r->os_minor);
-    r->os_build = (uint32_t)json_integer_value(json_object_get(json_object_get(o, "os"),
-                                                               "build"));
+    unsigned major, minor;
+    if (ver && sscanf(ver, "%u.%u", &major, &minor) == 2) {
+        r->os_major = ds_known(major);
+        r->os_minor = ds_known(minor);
+    }
+    json_t *build = json_object_get(json_object_get(o, "os"), "build");
+    if (json_is_integer(build) && json_integer_value(build) > 0 &&
+        json_integer_value(build) <= 0xFFFFFFFF)
+        r->os_build = ds_known((uint64_t)json_integer_value(build));
     int64_t ct;
     if (iso_unix(jstr(o, "crash_time", NULL), &ct))
         r->crash_time = ds_known(ds_unix_to_filetime(ct));
@@ -488,8 +513,8 @@ static bool row_from_row_json(ds_row *r, json_t *o)
         !dup_path(&r->error, jstr(o, "error", NULL)))
         return false;
     r->file_size = (uint64_t)json_integer_value(json_object_get(file, "size"));
-    if (iso_unix(jstr(file, "mtime", NULL), &r->mtime))
-        r->has_mtime = true;
+    if (iso_unix(jstr(file, "mtime", NULL), &r->mtime.value))
+        r->mtime.known = true;
     return true;
 }
 
@@ -517,6 +542,6 @@ ds_row *ds_row_from_json(const char *line, ds_error *err)
     if (!r->failed)
         r->dump_kind = r->format == DS_FORMAT_MINIDUMP ? "minidump"
                        : r->format == DS_FORMAT_UNKNOWN ? "unknown"
-                                                        : ds_dump_type_name(r->dump_type);
+                                                        : ds_dump_type_name((uint32_t)r->dump_type.value);
     return r;
 }

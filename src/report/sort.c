@@ -46,8 +46,8 @@ int ds_row_compare(const ds_row *a, const ds_row *b, ds_row_sort key)
         break;
     }
     case DS_SORT_MTIME:
-        c = a->has_mtime && b->has_mtime ? cmp_i64(a->mtime, b->mtime)
-                                         : (int)b->has_mtime - (int)a->has_mtime;
+        c = a->mtime.known && b->mtime.known ? cmp_i64(a->mtime.value, b->mtime.value)
+                                         : (int)b->mtime.known - (int)a->mtime.known;
         break;
     case DS_SORT_SIZE:
         c = cmp_u64(a->file_size, b->file_size);

@@ -90,8 +90,7 @@ typedef struct failed_file {
 struct ds_summary {
     uint64_t analyzed, failed, skipped;
     bool from_db;
-    bool has_since;
-    int64_t since;        /* Unix seconds: groups count crashes from then on */
+    ds_i64 since;         /* Unix seconds: groups count crashes from then on */
     uint64_t before;      /* analyzed rows not counted: earlier, or of unknown time */
     group *groups;
     size_t ngroups, capg;
@@ -268,8 +267,8 @@ static bool set_path(char **slot, const char *path)
 
 void ds_summary_since(ds_summary *s, int64_t since)
 {
-    s->has_since = true;
-    s->since = since;
+    s->since.known = true;
+    s->since.value = since;
 }
 
 int ds_summary_add(ds_summary *s, const ds_row *r)
@@ -320,7 +319,7 @@ int ds_summary_add_as(ds_summary *s, const ds_row *r, const char *machine)
     bool has_time = row_crash_unix(r, &t);
     if (!note_bucket_time(s, r, has_time))
         return -1;
-    if (s->has_since && (!has_time || t < s->since)) {
+    if (s->since.known && (!has_time || t < s->since.value)) {
         s->before++;
         return 0;
     }
@@ -413,8 +412,8 @@ static const char *const kind_none[NKINDS] = {"(no suspect named)", "(no bucket)
 static bool is_new(const ds_summary *s, const group *g)
 {
     int64_t t;
-    return s->has_since && g->kind == G_BUCKET && g->count && g->has_any &&
-           ds_filetime_to_unix(g->first_any, &t) && t >= s->since;
+    return s->since.known && g->kind == G_BUCKET && g->count && g->has_any &&
+           ds_filetime_to_unix(g->first_any, &t) && t >= s->since.value;
 }
 
 static bool new_buckets_text(const ds_summary *s, ds_strbuf *b, const char *since)
@@ -475,8 +474,8 @@ char *ds_summary_text(const ds_summary *s)
                      (unsigned long long)s->skipped);
     uint64_t counted = s->analyzed - s->before;
     char since[24] = "";
-    if (s->has_since) {
-        short_time(s->since, since, sizeof since);
+    if (s->since.known) {
+        short_time(s->since.value, since, sizeof since);
         ds_sb_printf(&b, "%llu crash%s since %s (%llu earlier or of unknown time not counted)\n",
                      (unsigned long long)counted, counted == 1 ? "" : "es", since,
                      (unsigned long long)s->before);
@@ -541,7 +540,7 @@ char *ds_summary_text(const ds_summary *s)
         }
         free(idx);
     }
-    if (s->has_since && !new_buckets_text(s, &b, since)) {
+    if (s->since.known && !new_buckets_text(s, &b, since)) {
         free(b.s);
         return NULL;
     }
@@ -604,7 +603,7 @@ static bool since_json(const ds_summary *s, json_t *root)
     size_t *idx = kind_order(s, G_BUCKET, &n);
     if (!idx)
         return false;
-    json_object_set_new(root, "since", ds_json_time(s->since >= 0, ds_unix_to_filetime(s->since)));
+    json_object_set_new(root, "since", ds_json_time(s->since.value >= 0, ds_unix_to_filetime(s->since.value)));
     json_object_set_new(root, "counted", json_integer((json_int_t)(s->analyzed - s->before)));
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++) {
@@ -645,7 +644,7 @@ char *ds_summary_json(const ds_summary *s, unsigned flags)
         json_array_append_new(f, json_pack("{s:o, s:o}", "path", ds_json_path(s->fails[i].path),
                                            "error", ds_json_path(s->fails[i].error)));
     json_object_set_new(root, "failed", f);
-    if (s->has_since && !since_json(s, root)) {
+    if (s->since.known && !since_json(s, root)) {
         json_decref(root);
         return NULL;
     }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "analysis/ntstatus.h"
+#include "model/model.h"
 #include "report/callsite.h"
 #include "report/regnames.h"
 #include "report/safetext.h"
@@ -13,7 +14,7 @@ static void where(ds_strbuf *b, const ds_crash *c, uint64_t va)
 {
     const ds_module *m = ds_module_at(c, va);
     if (m)
-        ds_sb_printf(b, " (%s+0x%" PRIx64 ")", m->name, va - m->base);
+        ds_sb_printf(b, " (%s+0x%" PRIx64 ")", ds_mod_name(m), va - m->base);
 }
 
 /* Address columns as wide as the dump's pointers. */
@@ -39,28 +40,28 @@ static void header_lines(ds_strbuf *b, const ds_dump *d)
         ds_sb_printf(b, "Dump:         user-mode minidump (MDMP), %u streams\n",
                      c->mdmp.streams);
         const ds_minidump_info *m = &c->mdmp;
-        if (m->os_text || m->csd_version || m->lsb_release[0])
-            ds_sb_printf(b, "OS:           %s%s%s%s%s\n", m->platform,
+        if (m->os_text || m->csd_version || m->lsb_release)
+            ds_sb_printf(b, "OS:           %s%s%s%s%s\n", m->platform ? m->platform : "unknown",
                          m->os_text || m->csd_version ? ", " : "",
                          m->os_text ? m->os_text : m->csd_version ? m->csd_version : "",
-                         m->lsb_release[0] ? ", " : "", m->lsb_release);
+                         m->lsb_release ? ", " : "", m->lsb_release ? m->lsb_release : "");
         if (m->process_id.known)
             ds_sb_printf(b, "Process:      pid %" PRIu64 "\n", m->process_id.value);
     }
     else
         ds_sb_printf(b, "Dump:         kernel %s (DumpType %u), %s\n", c->dump_kind,
-                     c->dump_type, c->format == DS_FORMAT_KERNEL64 ? "PAGEDU64" : "PAGEDUMP");
+                     (unsigned)c->kernel.dump_type.value, c->format == DS_FORMAT_KERNEL64 ? "PAGEDU64" : "PAGEDUMP");
     ds_sb_printf(b, "System:       ");
     const ds_facts *f = &c->facts;
-    if (f->os_name[0]) /* the OS as named by the analysis (all platforms) */
-        ds_sb_printf(b, "%s%s%s%s%s%s, ", f->os_name, f->os_version[0] ? " " : "",
-                     f->os_version, f->os_product ? " (" : "",
+    if (f->os_name) /* the OS as named by the analysis (all platforms) */
+        ds_sb_printf(b, "%s%s%s%s%s%s, ", f->os_name, f->os_version ? " " : "",
+                     f->os_version ? f->os_version : "", f->os_product ? " (" : "",
                      f->os_product ? f->os_product : "", f->os_product ? ")" : "");
-    else if (c->os_build)
-        ds_sb_printf(b, "build %u, ", c->os_build);
+    else if (c->os_build.value)
+        ds_sb_printf(b, "build %" PRIu64 ", ", c->os_build.value);
     ds_sb_printf(b, "%s", ds_arch_name(c->arch));
-    if (c->cpus)
-        ds_sb_printf(b, ", %u CPU%s", c->cpus, c->cpus == 1 ? "" : "s");
+    if (c->cpus.known)
+        ds_sb_printf(b, ", %" PRIu64 " CPU%s", c->cpus.value, c->cpus.value == 1 ? "" : "s");
     if (c->arch == DS_ARCH_X86 && c->format == DS_FORMAT_KERNEL32)
         ds_sb_printf(b, ", %s", c->kernel.pae ? "PAE" : "non-PAE");
     ds_sb_printf(b, "\n");
@@ -96,12 +97,12 @@ static void text_field(ds_strbuf *b, const char *name, const char *value)
 /* "<va> -- (.cmd 0x<va>)" as WinDbg prints a record's address, then where
  * the record came from: a bug-check parameter or the stack. */
 static void record_head(ds_strbuf *b, const ds_crash *c, const char *name, const char *cmd,
-                        uint64_t va, int param)
+                        uint64_t va, ds_u64 param)
 {
     field(b, name);
     ds_sb_printf(b, "%0*" PRIx64 " -- (%s 0x%" PRIx64 ") ", addr_width(c), va, cmd, va);
-    if (param)
-        ds_sb_printf(b, "from P%d", param);
+    if (param.known)
+        ds_sb_printf(b, "from P%" PRIu64, param.value);
     else
         ds_sb_printf(b, "found on the stack");
 }
@@ -165,7 +166,7 @@ static void crash_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
     if (c->has_bugcheck) {
         ds_sb_printf(b, "BUGCHECK_CODE: %x\n", c->bugcheck.code);
         for (int i = 0; i < 4; i++) {
-            const char *m = c->verdict.present ? c->verdict.param_meaning[i] : NULL;
+            const char *m = c->has_verdict ? c->verdict.param_meaning[i] : NULL;
             ds_sb_printf(b, "BUGCHECK_P%d:   %-16" PRIx64 "%s%s\n", i + 1, c->bugcheck.params[i],
                          m ? "  " : "", m ? m : "");
         }
@@ -205,10 +206,10 @@ static void crash_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
         field(b, r->has_context ? "HEADER_CONTEXT" : "CONTEXT");
         context_tail(b, c, &c->context);
     }
-    int cpu = c->kernel.crashing_cpu;
-    if (cpu >= 0 && (size_t)cpu < c->kernel.nprocessors &&
-        c->kernel.processors[cpu].has_context) {
-        const ds_processor *p = &c->kernel.processors[cpu];
+    ds_u64 cpu = c->kernel.crashing_cpu;
+    if (cpu.known && cpu.value < c->kernel.nprocessors &&
+        c->kernel.processors[cpu.value].has_context) {
+        const ds_processor *p = &c->kernel.processors[cpu.value];
         ds_sb_printf(b, "CPU_CONTEXT:   CPU %u at bug check: pc %" PRIx64, p->index,
                      p->context.pc);
         where(b, c, p->context.pc);
@@ -230,7 +231,7 @@ static void list_lines(ds_strbuf *b, const char *title, char *const *v, size_t n
 static void verdict_lines(ds_strbuf *b, const ds_crash *c)
 {
     const ds_verdict *v = &c->verdict;
-    if (!v->present)
+    if (!c->has_verdict)
         return;
     ds_sb_printf(b, "\n%s (%s)\n", v->title ? v->title : "unknown", v->crash_class);
     if (v->description)
@@ -240,9 +241,9 @@ static void verdict_lines(ds_strbuf *b, const ds_crash *c)
     const ds_facts *f = &c->facts;
     text_field(b, "BUGCHECK_STR", f->bugcheck_str);
     text_field(b, "PROCESS_NAME", f->process_name);
-    if (f->current_irql >= 0) {
+    if (f->current_irql.known) {
         field(b, "CURRENT_IRQL");
-        ds_sb_printf(b, "%d\n", f->current_irql);
+        ds_sb_printf(b, "%" PRIu64 "\n", f->current_irql.value);
     }
     /* the real exception: 0x7E's P3 record, or a minidump's */
     const ds_exception *e = c->records.has_exception ? &c->records.exception
@@ -267,10 +268,11 @@ static void verdict_lines(ds_strbuf *b, const ds_crash *c)
     static const char *const access_fields[][2] = {
         {"read", "READ_ADDRESS"}, {"write", "WRITE_ADDRESS"}, {"execute", "EXECUTE_ADDRESS"},
         {"access", "ACCESS_ADDRESS"}};
-    for (size_t i = 0; v->access && i < sizeof access_fields / sizeof *access_fields; i++)
+    for (size_t i = 0; v->access && v->faulting_address.known &&
+                       i < sizeof access_fields / sizeof *access_fields; i++)
         if (strcmp(v->access, access_fields[i][0]) == 0) {
             field(b, access_fields[i][1]);
-            ds_sb_printf(b, "%0*" PRIx64 "\n", addr_width(c), v->faulting_address);
+            ds_sb_printf(b, "%0*" PRIx64 "\n", addr_width(c), v->faulting_address.value);
         }
     if (v->inpage_status.known) {
         ds_ntstatus_info st;
@@ -285,8 +287,9 @@ static void verdict_lines(ds_strbuf *b, const ds_crash *c)
     if (v->has_suspect) {
         const ds_suspect *s = &v->suspect;
         char label[128];
-        if (s->module >= 0 && (size_t)s->module < c->nmodules)
-            ds_module_label(&c->modules[s->module], label, sizeof label);
+        const ds_module *m = ds_crash_module(c, s->module);
+        if (m)
+            ds_module_label(m, label, sizeof label);
         else
             snprintf(label, sizeof label, "%s", s->module_name ? s->module_name : "unknown");
         if (s->function)
@@ -296,10 +299,9 @@ static void verdict_lines(ds_strbuf *b, const ds_crash *c)
             ds_sb_printf(b, "SYMBOL_NAME:   %s!unknown_function\n", label);
         ds_sb_printf(b, "MODULE_NAME:   %s\n", label);
         ds_sb_printf(b, "IMAGE_NAME:    %s%s\n", s->module_name ? s->module_name : "unknown",
-                     s->module < 0 ? " (unloaded)" : "");
+                     m ? "" : " (unloaded)");
         /* who ships it (the analysis stage's owner: version resource, inbox list) */
-        const ds_module *om = s->module >= 0 && (size_t)s->module < c->nmodules
-                                  ? &c->modules[s->module] : NULL;
+        const ds_module *om = m;
         bool ms = s->owner && !strcmp(s->owner, "microsoft");
         ds_sb_printf(b, "MODULE_OWNER:  %s\n",
                      ms && om && om->owner_source && !strcmp(om->owner_source, "inbox_list")
@@ -307,8 +309,6 @@ static void verdict_lines(ds_strbuf *b, const ds_crash *c)
                      : ms ? "Microsoft"
                      : s->owner && !strcmp(s->owner, "third_party") ? "third-party"
                                                                     : "unknown");
-        const ds_module *m = s->module >= 0 && (size_t)s->module < c->nmodules
-                                 ? &c->modules[s->module] : NULL;
         if (m && m->file_version) /* like WinDbg: no line when the version is unknown */
             ds_sb_printf(b, "IMAGE_VERSION: %s\n", m->file_version);
         if (m && m->timestamp.known)
@@ -385,8 +385,8 @@ static void module_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
         if (m->timestamp.known)
             snprintf(stamp, sizeof stamp, "%08x", (unsigned)m->timestamp.value);
         ds_sb_printf(b, "  %0*" PRIx64 "   %0*" PRIx64 "   %-8s %-24s %s\n", w, m->base,
-                     w, m->base + m->size, stamp, m->name[0] ? m->name : "(unknown)",
-                     m->cv.present ? m->cv.pdb_name : "");
+                     w, m->base + m->size, stamp, ds_mod_name(m)[0] ? ds_mod_name(m) : "(unknown)",
+                     m->has_cv ? m->cv.pdb_name : "");
         if (verbose && (m->file_version || m->company_name || m->image_file ||
                         m->symbol_file || m->symbol_problem))
             ds_sb_printf(b, "      version %s%s%s%s%s%s%s%s%s\n",
@@ -403,7 +403,7 @@ static void module_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
         for (size_t i = 0; i < c->nunloaded; i++)
             ds_sb_printf(b, "  %0*" PRIx64 "   %0*" PRIx64 "   %s\n", w,
                          c->unloaded[i].base, w, c->unloaded[i].base + c->unloaded[i].size,
-                         c->unloaded[i].name);
+                         ds_mod_name(&c->unloaded[i]));
     }
 }
 
@@ -414,7 +414,7 @@ static void thread_lines(ds_strbuf *b, const ds_crash *c)
     ds_sb_printf(b, "\nThreads (%zu):\n", c->nthreads);
     for (size_t i = 0; i < c->nthreads; i++) {
         const ds_thread *t = &c->threads[i];
-        ds_sb_printf(b, "  %c %-8u", c->crashing_thread && t->id == c->crashing_thread
+        ds_sb_printf(b, "  %c %-8u", c->crashing_thread.known && t->id == c->crashing_thread.value
                                          ? '*' : ' ', t->id);
         if (t->has_context) {
             ds_sb_printf(b, " pc %016" PRIx64, t->context.pc);
@@ -516,7 +516,7 @@ char *ds_report_text(const ds_dump *d, unsigned flags)
     crash_lines(&b, c, verbose);
     verdict_lines(&b, c);
     integrity_lines(&b, c, verbose);
-    if (c->kernel.triage.present && c->kernel.triage.broken_driver)
+    if (c->kernel.has_triage && c->kernel.triage.broken_driver)
         ds_sb_printf(&b, "BROKEN_DRIVER: %s\n", c->kernel.triage.broken_driver);
     /* Short by default: the first stack; -v shows all of them. */
     for (size_t i = 0; i < c->nstacks && (verbose || i == 0); i++)

@@ -18,7 +18,7 @@
 static bool pdb_identity(const ds_symprov *p, const ds_codeview *cv, char *detail, size_t cap)
 {
     const ds_pdb *pdb = p->src;
-    ds_codeview got = {.present = true, .is_pdb70 = true};
+    ds_codeview got = {.is_pdb70 = true};
     ds_pdb_identity(pdb, got.guid, &got.age);
     uint32_t info_age = ds_pdb_info_age(pdb);
     bool has = ds_pdb_has_guid(pdb);

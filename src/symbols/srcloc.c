@@ -69,8 +69,8 @@ void ds_srcloc_build(ds_srcloc *out, const ds_srcinline *inl, size_t n, const ch
     /* innermost first; each is placed by the call site of the one inside it */
     for (size_t k = n; k-- > first;) {
         const ds_srcinline *x = &inl[k];
-        const char *name = x->name && x->name_len ? x->name : "unknown";
-        size_t name_len = x->name && x->name_len ? x->name_len : 7;
+        const char *name = x->name && x->name_len ? x->name : "";
+        size_t name_len = x->name ? x->name_len : 0;
         if (k + 1 < n)
             set_pos(&out->pos[out->n++], name, name_len, inl[k + 1].call_file,
                     inl[k + 1].call_file_len, inl[k + 1].call_line);

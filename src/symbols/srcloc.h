@@ -52,8 +52,8 @@ typedef struct ds_srcinline {
 /*
  * Fill out from the inlined calls covering an address, outermost first
  * (inl[0] was inlined into the physical function), and the file and line
- * of the address itself (from the line table). An unnamed inline is
- * "unknown". Calls beyond DS_SRCLOC_MAX are dropped from the outside.
+ * of the address itself (from the line table). An unnamed inline has an
+ * empty name. Calls beyond DS_SRCLOC_MAX are dropped from the outside.
  */
 void ds_srcloc_build(ds_srcloc *out, const ds_srcinline *inl, size_t n, const char *file,
                      size_t file_len, uint64_t line);

@@ -761,7 +761,7 @@ ds_store_status ds_symstore_find_pdb(const ds_symstore *s, const char *pdb_name,
 {
     if (!ds_symstore_name_ok(pdb_name))
         return bad_name(out, "PDB name");
-    ds_codeview id = {.present = true, .is_pdb70 = true, .age = age};
+    ds_codeview id = {.is_pdb70 = true, .age = age};
     memcpy(id.guid, guid, sizeof id.guid);
     char lower[256], ku[48], kl[48];
     guid_key(ku, sizeof ku, guid, age, true);

@@ -174,7 +174,10 @@ static ds_frame make_frame(const uw_walker *w, const uw_state *s, ds_trust trust
     /* A return address may sit just past its call's function: name the
      * module of the call. */
     uint64_t look = s->exact_pc || !f.pc ? f.pc : f.pc - 1;
-    uw_image(w, look, &f.module, NULL);
+    int mod;
+    uw_image(w, look, &mod, NULL);
+    if (mod >= 0)
+        f.module = (ds_u64){(uint64_t)mod, true};
     return f;
 }
 

@@ -1,0 +1,211 @@
+/*
+ * Facts a dump does not give come out unknown, by the header's one rule for
+ * optional values (ds_u64.known false, NULL strings, has_<group> false), and
+ * never as 0, -1 or "": a minidump without SystemInfo or exception, one that
+ * says 0 CPUs, a module whose name is outside the file, a kernel dump whose
+ * DumpType was never written, a kernel dump without KDBG. The reports still
+ * render them (JSON null, text "unknown" or nothing).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "dumpscan/dumpscan.h"
+#include "mdmp.h"
+
+static ds_dump *open_copy(const mdw *m, uint8_t **copy)
+{
+    ds_error err;
+    *copy = malloc(m->len);
+    memcpy(*copy, m->b, m->len);
+    ds_dump *d = ds_open_memory(*copy, m->len, NULL, &err);
+    if (!d)
+        fprintf(stderr, "open: %s\n", err.text);
+    return d;
+}
+
+/* Both renderings of a dump exist (no crash on the unknowns). */
+static void renders(const ds_dump *d, const char *json_has)
+{
+    char *t = ds_report_text(d, DS_TEXT_VERBOSE), *j = ds_report_json(d, 0);
+    CHECK(t != NULL && j != NULL);
+    if (j && json_has && !strstr(j, json_has)) {
+        fprintf(stderr, "JSON lacks %s\n", json_has);
+        CHECK(false);
+    }
+    ds_free(t);
+    ds_free(j);
+}
+
+/* A thread list and a module list only: no SystemInfo, no exception. */
+static void minidump_without_system_info(void)
+{
+    fprintf(stderr, "-- minidump without SystemInfo\n");
+    mdw m;
+    mdw_begin(&m, 3, 0);
+    uint8_t stack[0x100] = {0};
+    mdw_thread t = {.id = 7, .stack_va = 0x5000, .stack = stack, .stack_size = sizeof stack};
+    t.ctx_rva = mdw_context(&m, &MDW_X64, 0x10001000, 0x5010);
+    t.ctx_size = MDW_X64.ctx_size;
+    mdw_thread_list(&m, &t, 1);
+    mdw_module mod = {.base = 0x10000000, .size = 0x4000, .name = "app.exe"};
+    mdw_module_list(&m, &mod, 1);
+    uint8_t *copy;
+    ds_dump *d = open_copy(&m, &copy);
+    CHECK(d != NULL);
+    if (d) {
+        const ds_crash *c = ds_dump_crash(d);
+        CHECK(!c->mdmp.has_system_info);
+        CHECK(!c->cpus.known && !c->os_major.known && !c->os_minor.known &&
+              !c->os_build.known);
+        CHECK(c->mdmp.platform == NULL && c->mdmp.cpu_info == NULL &&
+              c->mdmp.csd_version == NULL && c->mdmp.build_string == NULL);
+        CHECK(!c->crashing_thread.known); /* no exception: nobody crashed */
+        CHECK(!c->kernel.dump_type.known && !c->kernel.crashing_cpu.known);
+        CHECK(!c->has_exception && !c->exception.thread_id.known);
+        CHECK(c->facts.os_name == NULL && c->facts.os_version == NULL &&
+              !c->facts.os_revision.known && c->facts.bugcheck_str == NULL);
+        CHECK(!c->facts.current_irql.known && !c->facts.process.known);
+        CHECK(c->nmodules == 1 && c->modules[0].name && !c->modules[0].has_cv);
+        renders(d, "\"cpus\":null");
+        ds_close(d);
+    }
+    free(copy);
+    mdw_free(&m);
+}
+
+/* SystemInfo that says 0 processors (nothing was filled in), and an
+ * exception on thread 0, which is a thread id like any other. */
+static void zero_is_unknown_or_a_value(void)
+{
+    fprintf(stderr, "-- 0 CPUs, thread id 0\n");
+    mdw m;
+    mdw_begin(&m, 3, 0);
+    uint32_t si = mdw_system_info(&m, 9);
+    m.b[si + 6] = 0; /* NumberOfProcessors */
+    uint32_t ctx = mdw_context(&m, &MDW_X64, 0x10001000, 0x5010);
+    mdw_exception(&m, 0, 0xC0000005, 0x10001000, NULL, 0, ctx, MDW_X64.ctx_size);
+    uint8_t *copy;
+    ds_dump *d = open_copy(&m, &copy);
+    CHECK(d != NULL);
+    if (d) {
+        const ds_crash *c = ds_dump_crash(d);
+        CHECK(c->mdmp.has_system_info);
+        CHECK(!c->cpus.known);
+        CHECK_KNOWN(c->os_build, 19041);
+        CHECK_STR(c->mdmp.platform, "windows_nt");
+        CHECK(c->mdmp.cpu_info != NULL);
+        CHECK_KNOWN(c->exception.thread_id, 0);
+        CHECK_KNOWN(c->crashing_thread, 0);
+        CHECK(c->has_verdict && c->facts.bugcheck_str != NULL);
+        /* the pc is in no module: the frame's module is unknown */
+        CHECK(c->nstacks >= 1 && c->stacks[0].nframes >= 1);
+        if (c->nstacks && c->stacks[0].nframes) {
+            CHECK(!c->stacks[0].frames[0].module.known);
+            CHECK(ds_crash_module(c, c->stacks[0].frames[0].module) == NULL);
+            CHECK_KNOWN(c->stacks[0].thread_id, 0);
+        }
+        renders(d, "\"cpus\":null");
+        ds_close(d);
+    }
+    free(copy);
+    mdw_free(&m);
+}
+
+/* A module whose name string lies outside the file. */
+static void module_name_unknown(void)
+{
+    fprintf(stderr, "-- module name outside the file\n");
+    mdw m;
+    mdw_begin(&m, 3, 0);
+    mdw_system_info(&m, 9);
+    mdw_module mods[2] = {{.base = 0x10000000, .size = 0x4000, .name = "a.dll"},
+                          {.base = 0x20000000, .size = 0x4000, .name = "b.dll"}};
+    uint32_t list = mdw_module_list(&m, mods, 2);
+    /* MINIDUMP_MODULE is 108 bytes after the count; ModuleNameRva at 0x14 */
+    mdw_set32(&m, list + 4 + 108 + 0x14, 0x7FFFFFF0);
+    uint32_t ctx = mdw_context(&m, &MDW_X64, 0x20001000, 0x5010);
+    mdw_exception(&m, 9, 0xC0000005, 0x20001000, NULL, 0, ctx, MDW_X64.ctx_size);
+    uint8_t *copy;
+    ds_dump *d = open_copy(&m, &copy);
+    CHECK(d != NULL);
+    if (d) {
+        const ds_crash *c = ds_dump_crash(d);
+        CHECK(c->nmodules == 2);
+        if (c->nmodules == 2) {
+            CHECK_STR(c->modules[0].name, "a.dll");
+            CHECK(c->modules[1].name == NULL && c->modules[1].path == NULL);
+            char label[32];
+            ds_module_label(&c->modules[1], label, sizeof label);
+            CHECK_STR(label, "unknown");
+            CHECK(ds_module_at(c, 0x20001000) == &c->modules[1]);
+        }
+        renders(d, NULL);
+        ds_row *r = ds_row_from_dump(d, "x.dmp");
+        CHECK(r != NULL);
+        if (r) {
+            CHECK(r->has_pc && r->pc_module == NULL); /* a module, but no name to show */
+            char *csv = ds_row_csv(r);
+            CHECK(csv != NULL);
+            ds_free(csv);
+            ds_row_free(r);
+        }
+        ds_close(d);
+    }
+    free(copy);
+    mdw_free(&m);
+}
+
+/* The bundled x64 triage sample with its DumpType left as the "PAGE" fill,
+ * then with no KDBG. */
+static void kernel_unknowns(void)
+{
+    fprintf(stderr, "-- kernel header fields never written\n");
+    size_t len;
+    uint8_t *b = check_slurp(DS_SOURCE_DIR "/testdata/samples/x64-triage.dmp", &len);
+    CHECK(b != NULL && len > 0x2000);
+    if (!b)
+        return;
+    ds_error err;
+    ds_dump *d = ds_open_memory(b, len, NULL, &err);
+    CHECK(d != NULL);
+    if (d) { /* the sample as it is: the facts are known */
+        const ds_crash *c = ds_dump_crash(d);
+        CHECK_KNOWN(c->kernel.dump_type, DS_DUMP_TRIAGE);
+        CHECK(c->cpus.known && c->os_build.known);
+        CHECK(c->kernel.has_triage);
+        ds_close(d);
+    }
+    uint8_t *copy = malloc(len);
+    memcpy(copy, b, len);
+    memcpy(copy + 0xF98, "PAGE", 4); /* DumpType (64-bit header) */
+    memcpy(copy + 0x34, "PAGE", 4);  /* NumberProcessors */
+    d = ds_open_memory(copy, len, NULL, &err);
+    CHECK(d != NULL);
+    if (d) {
+        const ds_crash *c = ds_dump_crash(d);
+        CHECK(!c->kernel.dump_type.known);
+        CHECK(!c->cpus.known);
+        CHECK(!c->kernel.has_triage);
+        CHECK(!c->kernel.crashing_cpu.known && c->kernel.crashing_cpu_reason == NULL);
+        CHECK(c->kernel.nprocessors == 0 && !c->kernel.kernel_base.known);
+        CHECK(c->kernel.build_lab == NULL);
+        renders(d, "\"crashing_cpu\":null");
+        ds_row *r = ds_row_from_dump(d, "y.dmp");
+        CHECK(r && !r->dump_type.known && !r->cpus.known);
+        CHECK(r && r->kernel_major.known); /* the header's MajorVersion was written */
+        ds_row_free(r);
+        ds_close(d);
+    }
+    free(copy);
+    free(b);
+}
+
+int main(void)
+{
+    minidump_without_system_info();
+    zero_is_unknown_or_a_value();
+    module_name_unknown();
+    kernel_unknowns();
+    return check_report("test_optional_values");
+}
