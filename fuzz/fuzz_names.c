@@ -94,7 +94,7 @@ static void check_display(const char *name)
 
 static void check_batch(const char *name)
 {
-    ds_row *r = ds_row_failed(name, name);
+    ds_row *r = ds_row_failed(name, NULL, name);
     if (!r)
         return;
     static const unsigned widths[] = {0, 60, 100};

@@ -732,7 +732,7 @@ static void check_api(void)
     ds_free(line);
 
     /* RFC 4180 quoting */
-    ds_row *f = ds_row_failed("dir/a,\"b\".dmp", "bad \"header\"");
+    ds_row *f = ds_row_failed("dir/a,\"b\".dmp", NULL, "bad \"header\"");
     CHECK(f != NULL);
     line = f ? ds_row_csv(f) : NULL;
     CHECK(line && strncmp(line, "\"dir/a,\"\"b\"\".dmp\",failed,\"bad \"\"header\"\"\",", 40) ==
@@ -741,6 +741,16 @@ static void check_api(void)
     CHECK(line && csv_fields(line, 0, back, sizeof back) == DS_CSV_COLUMNS);
     CHECK_STR(back, "dir/a,\"b\".dmp");
     ds_free(line);
+
+    /* a cabinet member that failed: the row owns a copy of the member name */
+    char member[] = "WER.cab:mini.dmp";
+    ds_row *fm = ds_row_failed(member, member + 8, "LZX");
+    member[8] = 'X';
+    CHECK(fm && fm->in_cab && strcmp(fm->in_cab, "mini.dmp") == 0);
+    char *fj = fm ? ds_row_json(fm, 0) : NULL;
+    CHECK(fj && strstr(fj, "\"in_cab\":\"mini.dmp\"") != NULL);
+    ds_free(fj);
+    ds_row_free(fm);
 
     /* summary: 2 of 3 in one directory */
     ds_summary *s = ds_summary_new();

@@ -217,7 +217,7 @@ static void check_table_api(void)
     rows[n++] = ds_row_from_dump(d, "\xe6\xbc\xa2\xe5\xad\x97\xe6\xbc\xa2\xe5\xad\x97"
                                     "\xe6\xbc\xa2\xe5\xad\x97\xe6\xbc\xa2\xe5\xad\x97"
                                     "\xe6\xbc\xa2\xe5\xad\x97\xe6\xbc\xa2\xe5\xad\x97.dmp");
-    rows[n++] = ds_row_failed("fail\nname\377.dmp", "bad\033thing");
+    rows[n++] = ds_row_failed("fail\nname\377.dmp", NULL, "bad\033thing");
     ds_close(d);
     for (size_t i = 0; i < n; i++)
         CHECK(rows[i] != NULL);

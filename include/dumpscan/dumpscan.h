@@ -813,7 +813,8 @@ typedef struct ds_row {
  */
 DS_API ds_row *ds_row_from_dump(const ds_dump *d, const char *path);
 /* The row of a file that could not be read, with the reason. */
-DS_API ds_row *ds_row_failed(const char *path, const char *error);
+/* in_cab: the member's name when path is "cabinet:member" (copied), else NULL. */
+DS_API ds_row *ds_row_failed(const char *path, const char *in_cab, const char *error);
 DS_API void ds_row_free(ds_row *r);
 
 /*

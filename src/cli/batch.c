@@ -406,11 +406,7 @@ static bool record(pool *p, item *it, const char *report, fleet_file *ff)
         return true;
     char msg[340];
     snprintf(msg, sizeof msg, "crash database: %s", why);
-    ds_row *failed = ds_row_failed(it->row->path, msg);
-    if (failed && it->row->in_cab && !(failed->in_cab = strdup(it->row->in_cab))) {
-        ds_row_free(failed);
-        failed = NULL;
-    }
+    ds_row *failed = ds_row_failed(it->row->path, it->row->in_cab, msg);
     if (!failed) {
         set_fatal(p, "out of memory");
         return true;
@@ -492,13 +488,9 @@ static void analyze(pool *p, unsigned id, item *it)
             }
         }
     }
-    it->row = ds_row_failed(it->path, error);
     /* a member's row says so, as an opened member's does (files seen count
      * its cabinet once) */
-    if (it->row && it->cab_len && !(it->row->in_cab = strdup(it->path + it->cab_len + 1))) {
-        ds_row_free(it->row);
-        it->row = NULL;
-    }
+    it->row = ds_row_failed(it->path, it->cab_len ? it->path + it->cab_len + 1 : NULL, error);
     if (!it->row) {
         set_fatal(p, "out of memory");
         return;

@@ -55,7 +55,7 @@ static void row_stat(ds_row *r)
     }
 }
 
-ds_row *ds_row_failed(const char *path, const char *error)
+ds_row *ds_row_failed(const char *path, const char *in_cab, const char *error)
 {
     ds_row *r = calloc(1, sizeof *r);
     if (!r)
@@ -64,7 +64,8 @@ ds_row *ds_row_failed(const char *path, const char *error)
     r->dump_kind = "unknown";
     r->path = ds_strdup(path ? path : "");
     r->error = ds_strdup(error && *error ? error : "unreadable");
-    if (!r->path || !r->error) {
+    r->in_cab = ds_strdup(in_cab);
+    if (!r->path || !r->error || (in_cab && !r->in_cab)) {
         ds_row_free(r);
         return NULL;
     }
