@@ -961,8 +961,10 @@ DS_API int ds_path_stat(const char *path, struct stat *st);
  * bugcodes/, symbols/ or src/analysis/ that changes a row (HACKING.md).
  * 3: 0x1A8 black screen live dumps blame no driver.
  * 4: rows say "unknown" with ds_u64.known instead of 0 (cpus, DumpType, OS
- *    and kernel versions): rows stored by 3 are made again. */
-#define DS_ANALYSIS_VERSION 4
+ *    and kernel versions): rows stored by 3 are made again.
+ * 5: stack walks run a stopped frame's epilog forward and read code bytes
+ *    from the dump: more frames are trusted, which blame weighs. */
+#define DS_ANALYSIS_VERSION 5
 
 /*
  * The crash database (SQLite, WAL mode): every dump stored with its row,

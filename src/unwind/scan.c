@@ -122,15 +122,13 @@ uw_call uw_call_before(uw_walker *w, uint64_t ret, uint64_t *target)
     if (ret == 0)
         return UW_CALL_NO;
     int mod;
-    uint32_t rva;
+    uint32_t rva = 0;
     const ds_image *im = uw_image(w, ret - 1, &mod, &rva);
     if (mod < 0)
         return UW_CALL_NO; /* not inside any module: not a return address */
     if (uw_not_code(w, ret - 1))
         return UW_CALL_NO;
-    if (!im)
-        return UW_CALL_UNKNOWN;
-    if (!ds_image_is_code(im, rva))
+    if (im && !ds_image_is_code(im, rva))
         return UW_CALL_NO;
     if (!open_capstone(w))
         return UW_CALL_UNKNOWN;
@@ -144,9 +142,9 @@ uw_call uw_call_before(uw_walker *w, uint64_t ret, uint64_t *target)
         size_t L = lens[i];
         /* A call lies inside executable code: a length reaching out of it
          * is impossible, not unknown. */
-        if (end < L || !ds_image_is_code(im, end - (uint32_t)L))
+        if (im && (end < L || !ds_image_is_code(im, end - (uint32_t)L)))
             continue;
-        if (ds_image_read(im, end - (uint32_t)L, b, L) != L) {
+        if (uw_code_read(w, ret - L, b, L) != L) {
             unreadable = true;
             continue;
         }

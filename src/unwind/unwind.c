@@ -86,6 +86,19 @@ const ds_image *uw_image(const uw_walker *w, uint64_t va, int *module, uint32_t 
     return im;
 }
 
+/* A module's code bytes: from its image when there is one, else from the
+ * dump's memory (minidumps keep the bytes around each thread's pc). */
+size_t uw_code_read(const uw_walker *w, uint64_t va, void *buf, size_t len)
+{
+    uint32_t rva;
+    const ds_image *im = uw_image(w, va, NULL, &rva);
+    if (im && ds_image_read(im, rva, buf, len) == len)
+        return len;
+    if (!w->env->mem || va + len < va)
+        return 0;
+    return ds_mem_read(w->env->mem, va, buf, len);
+}
+
 typedef struct arch_regs {
     ds_arch arch;
     unsigned pc, sp, fp, ptr;
@@ -214,6 +227,87 @@ static bool outside_return(uw_walker *w, const uw_state *cur, uw_result *r)
     return true;
 }
 
+/* x86 / x64, a frame whose pc is where execution stopped (frame 0, a trap
+ * frame, a context record): when the code from pc on is nothing but the end
+ * of a function - nop, int3, syscall, pop reg, add sp imm, then ret - running
+ * it forward gives the caller exactly, whatever the function's unwind data
+ * (absent here, or FPO data describing the body, not the epilog). The code
+ * bytes come from the image or the dump (doc/stacks.md, "Trust levels"). */
+#define RET_AHEAD_BYTES 32u
+#define RET_AHEAD_INSNS 8u
+
+static bool ret_ahead(uw_walker *w, const uw_state *cur, uw_result *r)
+{
+    ds_arch arch = w->env->arch;
+    if (!cur->exact_pc || (arch != DS_ARCH_X64 && arch != DS_ARCH_X86))
+        return false;
+    bool x64 = arch == DS_ARCH_X64;
+    uint8_t b[RET_AHEAD_BYTES];
+    size_t n = uw_code_read(w, cur->ctx.pc, b, sizeof b);
+    ds_context c = cur->ctx;
+    size_t p = 0;
+    for (unsigned k = 0; k < RET_AHEAD_INSNS && p < n; k++) {
+        size_t left = n - p;
+        const uint8_t *q = b + p;
+        unsigned reg = 16;
+        uint64_t add = 0;
+        size_t len = 0;
+        bool ret_here = q[0] == 0xC3 || (q[0] == 0xC2 && left >= 3) ||
+                        (left >= 2 && q[0] == 0xF3 && q[1] == 0xC3);
+        if (ret_here) {
+            len = 0; /* below */
+        } else if (q[0] == 0x90 || (q[0] == 0xCC && k == 0)) {
+            len = 1; /* int3 only where execution stopped (a breakpoint) */
+        } else if (x64 && left >= 2 && q[0] == 0x0F && q[1] == 0x05) {
+            len = 2; /* syscall returns to the next instruction, rsp kept */
+        } else if (q[0] >= 0x58 && q[0] <= 0x5F) {
+            reg = q[0] - 0x58u, len = 1;
+        } else if (x64 && left >= 2 && q[0] == 0x41 && q[1] >= 0x58 && q[1] <= 0x5F) {
+            reg = 8u + (q[1] - 0x58u), len = 2;
+        } else {
+            /* add sp, imm8 / imm32 (REX.W on x64) */
+            size_t o = x64 ? 1 : 0;
+            if (x64 && q[0] != 0x48)
+                return false;
+            if (left >= o + 3 && q[o] == 0x83 && q[o + 1] == 0xC4 && !(q[o + 2] & 0x80)) {
+                add = q[o + 2], len = o + 3;
+            } else if (left >= o + 6 && q[o] == 0x81 && q[o + 1] == 0xC4 &&
+                       ds_le32(q + o + 2) < 0x100000u) {
+                add = ds_le32(q + o + 2), len = o + 6;
+            } else {
+                return false;
+            }
+        }
+        if (!len) {
+            uint64_t ret;
+            if (!uw_read_ptr(w, c.regs[X_SP], &ret))
+                return false;
+            uint64_t extra = q[0] == 0xC2 ? ds_le16(q + 1) : 0;
+            /* the word it returns to must be a return address */
+            if (ret == 0 || uw_preceded_by_call(w, ret) == UW_CALL_NO)
+                return false;
+            c.regs[X_SP] += w->ptr + extra;
+            c.regs[X_PC] = ret;
+            c.valid |= 1ull << X_PC | 1ull << X_SP;
+            memset(r, 0, sizeof *r);
+            r->next = c;
+            r->trust = DS_TRUST_UNWIND_INFO;
+            return true;
+        }
+        if (reg < 16) {
+            uint64_t v;
+            if (reg == X_SP || !uw_read_ptr(w, c.regs[X_SP], &v))
+                return false;
+            c.regs[reg] = v;
+            c.valid |= 1ull << reg;
+            c.regs[X_SP] += w->ptr;
+        }
+        c.regs[X_SP] += add;
+        p += len;
+    }
+    return false;
+}
+
 /* The known context to splice in before a step that leads from cur to a
  * frame at next_sp (UINT64_MAX: the walk would end): the lowest one whose
  * sp lies above cur and not above next_sp. -1 when none. */
@@ -313,6 +407,8 @@ int ds_unwind_walk(const ds_unwind_env *env, const ds_context *start, ds_frame *
              * when they exist they were written for exactly this code. */
             r.next.arch = env->arch;
             r.trust = DS_TRUST_UNWIND_INFO;
+            ok = true;
+        } else if (ret_ahead(&w, &cur, &r)) {
             ok = true;
         } else {
             memset(&r, 0, sizeof r);

@@ -89,6 +89,7 @@ uw_call uw_preceded_by_call(uw_walker *w, uint64_t ret);
 uw_call uw_call_before(uw_walker *w, uint64_t ret, uint64_t *target);
 /* va is known not to be code (a module's headers, data): env->not_code. */
 bool uw_not_code(const uw_walker *w, uint64_t va);
+size_t uw_code_read(const uw_walker *w, uint64_t va, void *buf, size_t len);
 
 /* ARM64 return addresses may carry a pointer-authentication code in the
  * bits above the 48-bit VA: restore the canonical form. */
