@@ -496,7 +496,7 @@ static int add_stack(walker *w, ds_stack_kind kind, const char *label, ds_u64 ti
         .arch = c->arch, .mem = w->mem, .image_at = image_at, .fpo_at = fpo_at,
         .rule_step = rule_step, .not_code = not_code, .function_at = function_at, .ctx = w,
         .frame_pointers = w->frame_pointers, .kernel = c->format != DS_FORMAT_MINIDUMP, .splice = w->splice, .nsplice = w->nsplice,
-        .kernel_build = ds_records_kernel_build(c),
+        .kernel_build = c->os_build,
         .stack_low = lo, .stack_high = hi, .max_frames = 256, .max_scan_bytes = 8192,
     };
     ds_frame *frames = NULL;

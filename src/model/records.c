@@ -46,17 +46,11 @@ bool ds_records_context(ds_crash *c, const ds_memview *mem, uint64_t va, int par
     return keep(&r->has_context, &r->context, &r->context_va, &r->context_param, &x, va, param);
 }
 
-ds_u64 ds_records_kernel_build(const ds_crash *c)
-{
-    return c->os_build;
-}
-
 bool ds_records_trap(ds_crash *c, const ds_memview *mem, uint64_t va, int param)
 {
     ds_fault_records *r = &c->records;
     ds_context x;
-    if (r->has_trap || !va ||
-        !ds_trap_frame_read(mem, c->arch, ds_records_kernel_build(c), va, &x))
+    if (r->has_trap || !va || !ds_trap_frame_read(mem, c->arch, c->os_build, va, &x))
         return false;
     return keep(&r->has_trap, &r->trap, &r->trap_va, &r->trap_param, &x, va, param);
 }
@@ -95,7 +89,7 @@ bool ds_records_find_trap(ds_crash *c, const ds_memview *mem, uint64_t ip, uint6
             continue;
         ds_context x;
         uint64_t va = lo + off;
-        if (!ds_trap_frame_read(mem, c->arch, ds_records_kernel_build(c), va, &x) ||
+        if (!ds_trap_frame_read(mem, c->arch, c->os_build, va, &x) ||
             x.sp <= va || x.sp - va > 0x10000)
             continue;
         ds_fault_records *r = &c->records;

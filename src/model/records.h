@@ -26,9 +26,4 @@ bool ds_records_trap(ds_crash *c, const ds_memview *mem, uint64_t va, int param)
 bool ds_records_find_trap(ds_crash *c, const ds_memview *mem, uint64_t ip, uint64_t lo,
                           uint64_t len);
 
-/* The kernel build that selects a trap frame's layout (mem/context.h), as
- * the trap-frame readers and the stack walk take it: unknown when the dump
- * names none. */
-ds_u64 ds_records_kernel_build(const ds_crash *c);
-
 #endif
