@@ -792,8 +792,41 @@ static void check_long_names(void)
     free(m.b);
 }
 
+/* The thread that wrote the dump (BreakpadInfo: T1) was running while its
+ * registers and then its stack were captured: --all-threads does not walk
+ * it, and a note says so; with the id marked invalid it is walked. */
+static void check_dump_thread(void)
+{
+    for (int valid = 0; valid < 2; valid++) {
+        mdw m;
+        build_full(&m, &X64, true, false);
+        if (!valid)
+            mdw_set32(&m, stream_rva(&m, 0x47670001), 2); /* requesting thread only */
+        ds_open_options o = {DS_OPEN_OPTIONS_INIT};
+        o.all_threads = true;
+        o.no_symbols = true;
+        ds_error err;
+        ds_dump *d = ds_open_memory(m.b, m.len, &o, &err);
+        CHECK(d != NULL);
+        if (d) {
+            const ds_crash *c = ds_dump_crash(d);
+            bool t1 = false, t2 = false;
+            for (size_t i = 0; i < c->nstacks; i++) {
+                t1 |= c->stacks[i].thread_id.known && c->stacks[i].thread_id.value == T1;
+                t2 |= c->stacks[i].thread_id.known && c->stacks[i].thread_id.value == T2;
+            }
+            CHECK(t2); /* the crashing thread is always walked */
+            CHECK(t1 == !valid);
+            CHECK(has_note(c, "dump_thread_not_walked") == (bool)valid);
+            ds_close(d);
+        }
+        free(m.b);
+    }
+}
+
 int main(void)
 {
+    check_dump_thread();
     check_long_names();
     check_unknown_foreign_exception();
     check_gp_address();

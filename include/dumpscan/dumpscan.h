@@ -963,8 +963,10 @@ DS_API int ds_path_stat(const char *path, struct stat *st);
  * 4: rows say "unknown" with ds_u64.known instead of 0 (cpus, DumpType, OS
  *    and kernel versions): rows stored by 3 are made again.
  * 5: stack walks run a stopped frame's epilog forward and read code bytes
- *    from the dump: more frames are trusted, which blame weighs. */
-#define DS_ANALYSIS_VERSION 5
+ *    from the dump: more frames are trusted, which blame weighs.
+ * 6: the thread that wrote a Breakpad minidump is not walked (--all-threads
+ *    rows lose the writer's stale frames). */
+#define DS_ANALYSIS_VERSION 6
 
 /*
  * The crash database (SQLite, WAL mode): every dump stored with its row,

@@ -707,10 +707,23 @@ static int thread_walks(walker *w, bool all)
         if (walk(w, DS_STACK_FAULTING, label, crashing, &c->context) < 0)
             return -1;
     }
+    /* The thread that wrote the dump was running while it did: its
+     * registers and its stack memory come from different moments, so a
+     * walk of it finds stale words (Breakpad and rust-minidump skip it too;
+     * doc/stacks.md "Threads not walked"). */
+    ds_u64 writer = c->format == DS_FORMAT_MINIDUMP ? c->mdmp.breakpad_dump_thread : (ds_u64){0};
     for (size_t i = 0; all && i < c->nthreads; i++) {
         const ds_thread *t = &c->threads[i];
         if (!t->has_context || (crashing.known && t->id == crashing.value))
             continue;
+        if (writer.known && t->id == writer.value) {
+            if (ds_note_add(c, DS_INFO, "dump_thread_not_walked",
+                            "thread %u wrote the dump (Breakpad info): not walked, its "
+                            "registers and stack memory were captured at different moments",
+                            t->id) < 0)
+                return -1;
+            continue;
+        }
         snprintf(label, sizeof label, "thread %u", t->id);
         if (walk(w, DS_STACK_THREAD, label, ds_known(t->id), &t->context) < 0)
             return -1;
