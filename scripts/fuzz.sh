@@ -13,6 +13,8 @@ trap 'rm -rf "$seeds"' EXIT
 cp testdata/samples/* "$seeds"/ 2>/dev/null || true
 [ -d ../shared/corpus ] && cp ../shared/corpus/kernel/* ../shared/corpus/bad/* \
     ../shared/corpus/user/*.dmp "$seeds"/ 2>/dev/null || true
+# the saved inputs (LZX cabinets and frames among them) seed every harness
+cp fuzz/regressions/*/* "$seeds"/ 2>/dev/null || true
 # cabinet seeds (MSZIP and stored) for fuzz_cab
 if command -v gcab >/dev/null; then
     head -c 100000 /dev/urandom >"$seeds/r.bin"; seq 1 30000 >"$seeds/t.txt"

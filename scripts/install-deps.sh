@@ -3,7 +3,7 @@
 # Does nothing when everything is already there.
 set -eu
 pkgs="build-essential cmake pkg-config libcapstone-dev libjansson-dev zlib1g-dev \
-libelf-dev libdwarf-dev gcab libsqlite3-dev \
+libelf-dev libdwarf-dev gcab cabextract libsqlite3-dev \
 libcurl4-openssl-dev python3 valgrind"
 for flag in "$@"; do
     case $flag in

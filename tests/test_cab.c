@@ -2,7 +2,8 @@
  * The cabinet reader over archives made here with gcab (MSZIP with -z,
  * stored without): member table, whole and random-order reads against the
  * original bytes (random order crosses the checkpoints), extraction, a
- * truncated archive, hostile tables, and LZX refused with the member named.
+ * truncated archive, hostile tables, Quantum refused and broken LZX folders
+ * reported with the member named.
  */
 #include <fcntl.h>
 #include <unistd.h>
@@ -141,15 +142,24 @@ static void hostile(void)
         CHECK(ds_cab_read(c, 0, 1u << 30, buf, sizeof buf, &err) == -1);
         ds_cab_close(c);
     }
-    /* LZX: refused with the member named */
-    h[42] = 3;
-    c = ds_cab_open((ds_bytes){.data = h, .size = 92}, &err);
-    CHECK(c != NULL);
-    if (c) {
-        uint8_t buf[8];
-        CHECK(ds_cab_read(c, 0, 0, buf, sizeof buf, &err) == -1);
-        CHECK(strstr(err.text, "LZX") && strstr(err.text, "a?b"));
-        ds_cab_close(c);
+    /* Quantum: refused with the member named; LZX with a window of 2^0
+     * bytes, and LZX data that is not a stream: errors naming it (LZX
+     * itself: tests/test_lzx.c) */
+    static const struct { uint8_t lo, hi; const char *what; } bad[] = {
+        {2, 0, "Quantum-compressed cabinet folder: not supported"},
+        {3, 0, "LZX folder with a window of 2^0 bytes"},
+        {3, 16, "LZX block 0 is corrupt"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        h[42] = bad[i].lo, h[43] = bad[i].hi;
+        c = ds_cab_open((ds_bytes){.data = h, .size = 92}, &err);
+        CHECK(c != NULL);
+        if (c) {
+            uint8_t buf[8];
+            CHECK(ds_cab_read(c, 0, 0, buf, sizeof buf, &err) == -1);
+            CHECK(strstr(err.text, bad[i].what) && strstr(err.text, "a?b"));
+            ds_cab_close(c);
+        }
     }
 }
 

@@ -3,7 +3,9 @@
  * opens as its first dump with FILE_IN_CAB, "x.cab:MEMBER" names any member,
  * the report equals the plain dump's apart from the file lines, a cabinet
  * with two dumps gives two reports and two batch rows, ds_detect_file sees
- * through it. The real triage dump from the corpus is checked when present.
+ * through it. The same for LZX cabinets from the test encoder, small and
+ * larger than the in-memory limit. The real triage dump from the corpus is
+ * checked when present.
  */
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include "dumpscan/dumpscan.h"
 #include "io/cab.h"
 #include "io/source.h"
+#include "lzxcab.h"
 
 #ifndef DUMPSCAN_BIN
 #error "DUMPSCAN_BIN must name the dumpscan binary (tests/CMakeLists.txt)"
@@ -75,16 +78,47 @@ static char *report(const char *path, unsigned flags, bool json)
     return r;
 }
 
+/* notes.txt and MEMORY.DMP of dir as report.cab, one LZX folder with a
+ * window of 2^bits made by the test encoder (testdata/gen/lzxcab.c), which
+ * cabextract checks when it is installed (tests/test_lzx.c checks the
+ * encoder itself). */
+static void lzx_cab(unsigned bits)
+{
+    char a[256], b[256];
+    snprintf(a, sizeof a, "%s/notes.txt", dir);
+    snprintf(b, sizeof b, "%s/MEMORY.DMP", dir);
+    size_t na, nb, len;
+    uint8_t *pa = check_slurp(a, &na), *pb = check_slurp(b, &nb);
+    lzxcab_member m[2] = {{"notes.txt", pa, na}, {"MEMORY.DMP", pb, nb}};
+    lzxcab_opts o = {.window_bits = bits, .kinds = "vau", .block_size = 300000,
+                     .e8_size = 12000000};
+    uint8_t *cab = pa && pb ? lzxcab_write(m, 2, &o, &len) : NULL;
+    CHECK(cab != NULL);
+    snprintf(a, sizeof a, "%s/report.cab", dir);
+    FILE *f = fopen(a, "wb");
+    CHECK(f && cab && fwrite(cab, 1, len, f) == len);
+    if (f)
+        fclose(f);
+    CHECK(sh("! cabextract --version >/dev/null 2>&1 || cabextract -q -t report.cab >/dev/null") == 0);
+    free(cab);
+    free(pa);
+    free(pb);
+}
+
 /* One dump as MEMORY.DMP inside report.cab (padded with zeros to pad, when
- * given); both reports must agree. */
-static void same_report(const char *dump, const char *pad)
+ * given; MSZIP by gcab, or LZX with a window of 2^lzx_bits); both reports
+ * must agree. */
+static void same_report(const char *dump, const char *pad, unsigned lzx_bits)
 {
     char cmd[1024], grow[64] = "";
     if (pad)
         snprintf(grow, sizeof grow, "truncate -s %s MEMORY.DMP && ", pad);
     snprintf(cmd, sizeof cmd, "rm -f MEMORY.DMP report.cab && cp '%s' MEMORY.DMP && "
-             "chmod u+w MEMORY.DMP && %sgcab -c -z report.cab notes.txt MEMORY.DMP", dump, grow);
+             "chmod u+w MEMORY.DMP && %s%s", dump, grow,
+             lzx_bits ? "true" : "gcab -c -z report.cab notes.txt MEMORY.DMP");
     CHECK(sh(cmd) == 0);
+    if (lzx_bits)
+        lzx_cab(lzx_bits);
     char *a = report("MEMORY.DMP", DS_TEXT_VERBOSE, false);
     char *b = report("report.cab", DS_TEXT_VERBOSE, false);
     char *c = report("report.cab:memory.dmp", 0, false);
@@ -95,8 +129,9 @@ static void same_report(const char *dump, const char *pad)
     CHECK(c && strstr(c, "FILE_IN_CAB:  MEMORY.DMP\n"));
     char *j = report("report.cab", 0, true);
     CHECK(j && strstr(j, "\"in_cab\":\"MEMORY.DMP\""));
-    /* an MSZIP member is compressed, and says how */
-    CHECK(j && strstr(j, "\"compressed\":true") && strstr(j, "\"compression\":\"mszip\""));
+    /* a compressed member says how */
+    CHECK(j && strstr(j, "\"compressed\":true") &&
+          strstr(j, lzx_bits ? "\"compression\":\"lzx\"" : "\"compression\":\"mszip\""));
     char *k = report("MEMORY.DMP", 0, true);
     CHECK(k && strstr(k, "\"in_cab\":null"));
     CHECK(k && strstr(k, "\"compressed\":false") && strstr(k, "\"compression\":null"));
@@ -157,11 +192,14 @@ int main(void)
     snprintf(dir, sizeof dir, "/tmp/ds-cabin-XXXXXX");
     CHECK(mkdtemp(dir) != NULL);
     CHECK(sh("echo 'not a dump' > notes.txt") == 0);
-    same_report(DS_SOURCE_DIR "/testdata/samples/x64-triage.dmp", NULL);
+    same_report(DS_SOURCE_DIR "/testdata/samples/x64-triage.dmp", NULL, 0);
+    same_report(DS_SOURCE_DIR "/testdata/samples/x64-triage.dmp", NULL, 21);
+    same_report(DS_SOURCE_DIR "/testdata/samples/x86pae-full.dmp", NULL, 15);
 
     /* larger than the in-memory limit: served block by block from the
      * cabinet (windows, checkpoints), still the same report */
-    same_report(DS_SOURCE_DIR "/testdata/samples/x64-bitmap-kernel.dmp", "40M");
+    same_report(DS_SOURCE_DIR "/testdata/samples/x64-bitmap-kernel.dmp", "40M", 0);
+    same_report(DS_SOURCE_DIR "/testdata/samples/x64-bitmap-kernel.dmp", "40M", 17);
     windowed_member();
     /* errors name what is wrong */
     char buf[512];
@@ -176,29 +214,29 @@ int main(void)
     snprintf(buf, sizeof buf, "%s/nodump.cab", dir);
     CHECK(ds_open(buf, NULL, &err) == NULL && strstr(err.text, "no crash dump"));
 
-    /* an LZX cabinet (a gcab MSZIP one with CFFOLDER.typeCompress, at offset
-     * 42, patched to LZX): an error naming LZX and the member, never "no
-     * crash dump" nor a skipped file */
-    CHECK(sh("cp " DS_SOURCE_DIR "/testdata/samples/x86-summary.dmp lzx.dmp && "
-             "gcab -c -z lzx.cab notes.txt lzx.dmp && "
-             "printf '\\003\\025' | dd of=lzx.cab bs=1 seek=42 conv=notrunc 2>/dev/null && "
-             "mkdir lzx && cp lzx.cab lzx/ && gcab -c -z lzx/notes.cab notes.txt && "
-             "printf '\\003\\025' | dd of=lzx/notes.cab bs=1 seek=42 conv=notrunc 2>/dev/null") == 0);
-    snprintf(buf, sizeof buf, "%s/lzx.cab", dir);
+    /* a Quantum cabinet (a gcab MSZIP one with CFFOLDER.typeCompress, at
+     * offset 42, patched to Quantum): an error naming Quantum and the member,
+     * never "no crash dump" nor a skipped file */
+    CHECK(sh("cp " DS_SOURCE_DIR "/testdata/samples/x86-summary.dmp qtm.dmp && "
+             "gcab -c -z qtm.cab notes.txt qtm.dmp && "
+             "printf '\\002\\000' | dd of=qtm.cab bs=1 seek=42 conv=notrunc 2>/dev/null && "
+             "mkdir qtm && cp qtm.cab qtm/ && gcab -c -z qtm/notes.cab notes.txt && "
+             "printf '\\002\\000' | dd of=qtm/notes.cab bs=1 seek=42 conv=notrunc 2>/dev/null") == 0);
+    snprintf(buf, sizeof buf, "%s/qtm.cab", dir);
     CHECK(ds_open(buf, NULL, &err) == NULL && err.code == DS_E_UNSUPPORTED &&
-          strstr(err.text, "lzx.dmp: LZX") && !strstr(err.text, "no crash dump"));
-    char *out = capture(DUMPSCAN_BIN " lzx.cab 2>&1; echo rc=$?");
-    CHECK(out && strstr(out, "lzx.cab: lzx.dmp: LZX") && strstr(out, "rc=1"));
+          strstr(err.text, "qtm.dmp: Quantum") && !strstr(err.text, "no crash dump"));
+    char *out = capture(DUMPSCAN_BIN " qtm.cab 2>&1; echo rc=$?");
+    CHECK(out && strstr(out, "qtm.cab: qtm.dmp: Quantum") && strstr(out, "rc=1"));
     free(out);
     /* batch: an error row per undecodable dump; a cabinet whose members say
      * nothing of being dumps is an error row named after its first member */
-    out = capture(DUMPSCAN_BIN " --format csv lzx 2>&1; echo rc=$?");
-    CHECK(out && strstr(out, "lzx/lzx.cab:lzx.dmp") && strstr(out, "lzx/notes.cab:notes.txt") &&
-          strstr(out, "LZX") && strstr(out, "rc=3"));
-    if (out && !strstr(out, "lzx/lzx.cab:lzx.dmp"))
+    out = capture(DUMPSCAN_BIN " --format csv qtm 2>&1; echo rc=$?");
+    CHECK(out && strstr(out, "qtm/qtm.cab:qtm.dmp") && strstr(out, "qtm/notes.cab:notes.txt") &&
+          strstr(out, "Quantum") && strstr(out, "rc=3"));
+    if (out && !strstr(out, "qtm/qtm.cab:qtm.dmp"))
         fputs(out, stderr);
     free(out);
-    out = capture(DUMPSCAN_BIN " lzx");
+    out = capture(DUMPSCAN_BIN " qtm");
     CHECK(out && strstr(out, "2 failed, 0 skipped"));
     free(out);
 
@@ -241,17 +279,17 @@ int main(void)
                              "\"cabinets\":1,\"cabinet_dumps\":2}"));
     free(out);
     /* merged parts count the same way (skipped files are not in a part);
-     * members that fail (the LZX ones) keep their cabinet: in_cab is in their
+     * members that fail (the Quantum ones) keep their cabinet: in_cab is in their
      * JSONL rows too */
     CHECK(sh(DUMPSCAN_BIN " --format jsonl fleet > part.jsonl && "
-             DUMPSCAN_BIN " --format jsonl lzx > part2.jsonl; true") == 0);
+             DUMPSCAN_BIN " --format jsonl qtm > part2.jsonl; true") == 0);
     out = capture(DUMPSCAN_BIN " --merge part.jsonl part2.jsonl");
     counts = "4 files seen (3 cabinets with 4 dumps): 3 analyzed, 2 failed, 0 skipped";
     CHECK(out && strstr(out, counts));
     if (out && !strstr(out, counts))
         fputs(out, stderr);
     free(out);
-    out = capture(DUMPSCAN_BIN " lzx");
+    out = capture(DUMPSCAN_BIN " qtm");
     CHECK(out && strstr(out, "2 files seen (2 cabinets with 2 dumps): 0 analyzed, 2 failed"));
     free(out);
     /* the crash database stores members (by their cabinet's size and time,
@@ -275,7 +313,7 @@ int main(void)
     /* the real triage dump */
     char corpus[512];
     if (corpus_path("kernel/triage_x64.dmp", corpus, sizeof corpus)) {
-        same_report(corpus, NULL);
+        same_report(corpus, NULL, 0);
         CHECK(sh("rm -rf fleet && mkdir fleet && mv report.cab fleet/") == 0);
         out = capture(DUMPSCAN_BIN " --format csv fleet");
         CHECK(out && strstr(out, "fleet/report.cab:MEMORY.DMP"));

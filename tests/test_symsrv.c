@@ -2,7 +2,8 @@
  * Symbol servers, against a local HTTP server (tests/data/symsrv_server.py on
  * 127.0.0.1, an ephemeral port, started and stopped here) that logs every
  * request. Synthetic store: a plain image, one compressed as a cabinet
- * (gcab -z), a file.ptr, a mismatching image, a Breakpad .sym, missing files.
+ * (gcab -z, and LZX from testdata/gen/lzxcab.c), a file.ptr, a mismatching
+ * image, a Breakpad .sym, missing files.
  * Checked: what is found and where it lands in the cache (Microsoft's
  * layout, same bytes), that a second lookup asks nothing (cache and negative
  * cache), --offline and a path without servers ask nothing, threads and
@@ -24,6 +25,7 @@
 
 #include "check.h"
 #include "dumpscan/dumpscan.h"
+#include "lzxcab.h"
 #include "pe_builder.h"
 #include "symbols/store.h"
 
@@ -216,6 +218,18 @@ static void synthetic(void)
     write_pe("src/packed.sys", 0x11111111, 0xa000);
     CHECK(sh("mkdir -p srv/packed.sys/11111111a000 && cd src && "
              "gcab -c -z ../srv/packed.sys/11111111a000/packed.sy_ packed.sys") == 0);
+    /* the same, LZX-compressed (the test encoder, testdata/gen/lzxcab.c) */
+    write_pe("src/lzxpk.sys", 0x66666666, 0x9000);
+    size_t pn, cn;
+    uint8_t *pe = check_slurp(at("src/lzxpk.sys"), &pn);
+    lzxcab_member pm = {"lzxpk.sys", pe, pn};
+    lzxcab_opts po = {.window_bits = 16, .kinds = "av", .e8_size = 0x9000};
+    uint8_t *pcab = pe ? lzxcab_write(&pm, 1, &po, &cn) : NULL;
+    CHECK(pcab && sh("mkdir -p srv/lzxpk.sys/666666669000") == 0);
+    if (pcab)
+        write_bytes("srv/lzxpk.sys/666666669000/lzxpk.sy_", pcab, cn);
+    free(pcab);
+    free(pe);
     write_pe("elsewhere/real.sys", 0x22222222, 0xb000);
     char ptr[512];
     snprintf(ptr, sizeof ptr, "PATH:%s\n", at("elsewhere/real.sys"));
@@ -256,6 +270,9 @@ static void synthetic(void)
     CHECK(stat(r.path, &fst) == 0 && (fst.st_mode & 0777) == 0640);
     CHECK(requests(&sv, "/packed.sys/11111111a000/packed.sys 404") == 1);
     CHECK(requests(&sv, "/packed.sys/11111111a000/packed.sy_ 200") == 1);
+    CHECK(image("lzxpk.sys", 0x66666666, 0x9000, &r, false) == DS_STORE_FOUND);
+    CHECK(same_file(r.path, at("src/lzxpk.sys")));
+    CHECK(requests(&sv, "/lzxpk.sys/666666669000/lzxpk.sy_ 200") == 1);
     /* file.ptr: kept in the cache, followed to the real file */
     CHECK(image("ptr.sys", 0x22222222, 0xb000, &r, false) == DS_STORE_FOUND);
     CHECK_STR(r.path, at("elsewhere/real.sys"));

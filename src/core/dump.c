@@ -160,7 +160,9 @@ ds_dump *ds_open_prepared_with(ds_dump *d, const ds_session *s, ds_error *err)
     ds_crash *c = &d->crash;
     c->file_size = f.size;
     c->compressed = d->src.compressed;
-    c->compression = d->src.compressed ? "gzip" : d->src.cab_mszip ? "mszip" : NULL;
+    c->compression = d->src.compressed ? "gzip" : d->src.cab_mszip ? "mszip"
+                    : d->src.cab_lzx   ? "lzx"
+                                       : NULL;
     ds_mem_init(&d->mem, f);
 
     ds_format fmt = ds_detect(f.data, f.src ? f.resident : f.size, NULL);

@@ -13,12 +13,16 @@
 #include <zlib.h>
 
 #include "io/cab.h"
+#include "io/lzx.h"
 #include "io/source.h"
 
 #define WINDOW 32768u     /* deflate history carried between MSZIP blocks */
 #define MAX_BLOCK 65535u  /* cbUncomp is 16 bits */
 #define MAX_CHECKPOINTS 256
 #define MIN_INTERVAL 32   /* blocks between checkpoints: 1 MiB of output */
+/* LZX checkpoints hold a whole decoder (window up to 2 MiB): all the LZX
+ * folders of an archive share this many bytes of them (doc/cab.md). */
+#define LZX_CHECKPOINT_BUDGET (16u << 20)
 
 enum { F_PREV = 1, F_NEXT = 2, F_RESERVE = 4 };
 
@@ -30,10 +34,13 @@ typedef struct block {
 
 typedef struct folder {
     int type;
+    unsigned wbits;     /* LZX window: 2^wbits bytes */
     size_t first, n;    /* its blocks in ds_cab.blocks */
     uint64_t usize;     /* sum of the blocks' sizes */
-    uint8_t **cp;       /* cp[k]: window before block k*interval (lazily) */
+    size_t interval;    /* blocks between checkpoints */
+    uint8_t **cp;       /* MSZIP: cp[k], the window before block k*interval (lazily) */
     uint32_t *cp_len;
+    ds_lzx **lcp;       /* LZX: lcp[k], the decoder before block k*interval */
     size_t ncp;
 } folder;
 
@@ -51,6 +58,7 @@ struct ds_cab {
     size_t next;
     uint8_t window[WINDOW];
     uint32_t wlen;
+    ds_lzx *lzx; /* the LZX decoder of folder `cur` (LZX folders only) */
     /* the last decoded block */
     long cached_folder;
     size_t cached;
@@ -151,6 +159,7 @@ static bool parse(ds_cab *c, ds_error *err)
     for (uint16_t i = 0; i < nfolders; i++, pos += 8u + fres) {
         const uint8_t *p = ds_span(c->f, pos, 8);
         c->folders[i].type = ds_le16(p + 6) & 0xF;
+        c->folders[i].wbits = (ds_le16(p + 6) >> 8) & 0x1F;
         if (index_blocks(c, &c->folders[i], ds_le32(p), ds_le16(p + 4), dres) != 0)
             goto oom;
     }
@@ -159,6 +168,21 @@ static bool parse(ds_cab *c, ds_error *err)
     c->interval = c->nblocks / MAX_CHECKPOINTS + 1;
     if (c->interval < MIN_INTERVAL)
         c->interval = MIN_INTERVAL;
+    size_t nlzx = 0;
+    for (size_t i = 0; i < c->nfolders; i++)
+        nlzx += c->folders[i].type == DS_CAB_LZX;
+    for (size_t i = 0; i < c->nfolders; i++) {
+        folder *fo = &c->folders[i];
+        fo->interval = c->interval;
+        if (fo->type == DS_CAB_LZX && fo->wbits >= DS_LZX_MIN_WINDOW_BITS &&
+            fo->wbits <= DS_LZX_MAX_WINDOW_BITS) {
+            /* the folder's share of the budget, in whole decoders */
+            size_t slots = LZX_CHECKPOINT_BUDGET / nlzx / ds_lzx_footprint(fo->wbits);
+            fo->interval = fo->n / (slots ? slots : 1) + 1;
+            if (fo->interval < MIN_INTERVAL)
+                fo->interval = MIN_INTERVAL;
+        }
+    }
     c->m = calloc(nfiles ? nfiles : 1, sizeof *c->m);
     if (!c->m)
         goto oom;
@@ -209,15 +233,19 @@ void ds_cab_close(ds_cab *c)
     if (!c)
         return;
     for (size_t i = 0; i < c->nfolders; i++) {
-        for (size_t k = 0; k < c->folders[i].ncp; k++)
+        for (size_t k = 0; k < c->folders[i].ncp; k++) {
             free(c->folders[i].cp[k]);
+            ds_lzx_free(c->folders[i].lcp[k]);
+        }
         free(c->folders[i].cp);
         free(c->folders[i].cp_len);
+        free(c->folders[i].lcp);
     }
     for (size_t i = 0; i < c->nm; i++)
         free(c->m[i].name);
     if (c->z_ready)
         inflateEnd(&c->z);
+    ds_lzx_free(c->lzx);
     free(c->folders);
     free(c->blocks);
     free(c->m);
@@ -288,6 +316,15 @@ static int decode_one(ds_cab *c, size_t fi, size_t k, const char *member, ds_err
         ds_set_error(err, DS_E_IO, "%s: block %zu could not be read (the file shrank)", member, k);
         return -1;
     }
+    if (fo->type == DS_CAB_LZX) {
+        const char *why = ds_lzx_frame(c->lzx, in, b->clen, c->out, b->ulen);
+        if (why) {
+            ds_set_error(err, DS_E_CORRUPT, "%s: LZX block %zu is corrupt (%s)", member, k, why);
+            return -1;
+        }
+        c->out_len = b->ulen;
+        return 0;
+    }
     if (fo->type == DS_CAB_NONE) {
         if (b->clen != b->ulen) {
             ds_set_error(err, DS_E_CORRUPT, "%s: stored cabinet block of %u bytes claims %u", member,
@@ -331,11 +368,17 @@ static int decode_one(ds_cab *c, size_t fi, size_t k, const char *member, ds_err
     return 0;
 }
 
+static bool has_checkpoint(const folder *fo, size_t slot)
+{
+    return slot < fo->ncp && (fo->type == DS_CAB_LZX ? fo->lcp[slot] != NULL : fo->cp[slot] != NULL);
+}
+
+/* Keep the state before block k (a multiple of the folder's interval). */
 static int save_checkpoint(ds_cab *c, folder *fo, size_t k)
 {
-    size_t slot = k / c->interval;
+    size_t slot = k / fo->interval;
     if (slot >= fo->ncp) {
-        size_t n = fo->n / c->interval + 1;
+        size_t n = fo->n / fo->interval + 1;
         uint8_t **cp = realloc(fo->cp, n * sizeof *cp);
         if (!cp)
             return -1;
@@ -344,17 +387,53 @@ static int save_checkpoint(ds_cab *c, folder *fo, size_t k)
         if (!len)
             return -1;
         fo->cp_len = len;
+        ds_lzx **lcp = realloc(fo->lcp, n * sizeof *lcp);
+        if (!lcp)
+            return -1;
+        fo->lcp = lcp;
         for (size_t i = fo->ncp; i < n; i++)
-            fo->cp[i] = NULL, fo->cp_len[i] = 0;
+            fo->cp[i] = NULL, fo->cp_len[i] = 0, fo->lcp[i] = NULL;
         fo->ncp = n;
     }
-    if (fo->cp[slot])
+    if (has_checkpoint(fo, slot))
         return 0;
+    if (fo->type == DS_CAB_LZX) {
+        if (!(fo->lcp[slot] = ds_lzx_new(fo->wbits)))
+            return -1;
+        ds_lzx_copy(fo->lcp[slot], c->lzx);
+        return 0;
+    }
     fo->cp[slot] = malloc(c->wlen ? c->wlen : 1);
     if (!fo->cp[slot])
         return -1;
     memcpy(fo->cp[slot], c->window, c->wlen);
     fo->cp_len[slot] = c->wlen;
+    return 0;
+}
+
+/* Check the folder's method, and for LZX have a decoder of its window size. */
+static int ready_decoder(ds_cab *c, const folder *fo, const char *member, ds_error *err)
+{
+    if (fo->type == DS_CAB_NONE || fo->type == DS_CAB_MSZIP)
+        return 0;
+    if (fo->type != DS_CAB_LZX) {
+        ds_set_error(err, DS_E_UNSUPPORTED, "%s: %s-compressed cabinet folder: not supported (extract it "
+                     "with cabextract or expand.exe)", member, type_name(fo->type));
+        return -1;
+    }
+    if (fo->wbits < DS_LZX_MIN_WINDOW_BITS || fo->wbits > DS_LZX_MAX_WINDOW_BITS) {
+        ds_set_error(err, DS_E_CORRUPT, "%s: LZX folder with a window of 2^%u bytes (15..21 allowed)",
+                     member, fo->wbits);
+        return -1;
+    }
+    if (c->lzx && ds_lzx_window_bits(c->lzx) == fo->wbits)
+        return 0;
+    ds_lzx_free(c->lzx);
+    c->cur = -1; /* the state of folder cur is gone */
+    if (!(c->lzx = ds_lzx_new(fo->wbits))) {
+        ds_set_error(err, DS_E_NOMEM, "out of memory");
+        return -1;
+    }
     return 0;
 }
 
@@ -364,26 +443,28 @@ static int get_block(ds_cab *c, size_t fi, size_t k, const char *member, ds_erro
     if (c->cached_folder == (long)fi && c->cached == k)
         return 0;
     folder *fo = &c->folders[fi];
-    if (fo->type != DS_CAB_NONE && fo->type != DS_CAB_MSZIP) {
-        ds_set_error(err, DS_E_UNSUPPORTED, "%s: %s-compressed cabinet folder: not supported (extract it "
-                     "with cabextract or expand.exe)", member, type_name(fo->type));
+    if (ready_decoder(c, fo, member, err) != 0)
         return -1;
-    }
-    bool forward = c->cur == (long)fi && c->next <= k && k - c->next <= c->interval;
-    if (!forward) {
-        /* resume from the nearest saved window at or before k */
-        size_t slot = k / c->interval;
-        while (slot > 0 && (slot >= fo->ncp || !fo->cp[slot]))
-            slot--;
+    /* resume from the later of the decoder's position and the nearest saved
+     * state at or before k; stored blocks need no history */
+    size_t slot = k / fo->interval;
+    while (slot > 0 && !has_checkpoint(fo, slot))
+        slot--;
+    size_t from = fo->type == DS_CAB_NONE ? k : slot * fo->interval;
+    if (c->cur != (long)fi || c->next > k || c->next < from) {
         c->cur = (long)fi;
-        c->next = slot * c->interval;
-        c->wlen = slot ? fo->cp_len[slot] : 0;
-        if (slot)
+        c->next = from;
+        if (fo->type == DS_CAB_LZX && slot)
+            ds_lzx_copy(c->lzx, fo->lcp[slot]);
+        else if (fo->type == DS_CAB_LZX)
+            ds_lzx_reset(c->lzx);
+        c->wlen = fo->type == DS_CAB_MSZIP && slot ? fo->cp_len[slot] : 0;
+        if (c->wlen)
             memcpy(c->window, fo->cp[slot], c->wlen);
     }
     c->cached_folder = -1;
     while (c->next <= k) {
-        if (c->next % c->interval == 0 && c->next && fo->type == DS_CAB_MSZIP &&
+        if (c->next % fo->interval == 0 && c->next && fo->type != DS_CAB_NONE &&
             save_checkpoint(c, fo, c->next) != 0) {
             ds_set_error(err, DS_E_NOMEM, "out of memory");
             return -1;
@@ -392,7 +473,8 @@ static int get_block(ds_cab *c, size_t fi, size_t k, const char *member, ds_erro
             c->cur = -1; /* the window is unusable now */
             return -1;
         }
-        window_append(c, c->out, c->out_len);
+        if (fo->type == DS_CAB_MSZIP)
+            window_append(c, c->out, c->out_len);
         c->next++;
     }
     c->cached_folder = (long)fi;

@@ -5,10 +5,12 @@
  *
  * Nothing is extracted up front. Opening reads the header, the folder and file
  * tables and the CFDATA block headers (an index of where every block lies);
- * ds_cab_read() inflates only the blocks a read needs. MSZIP blocks carry the
- * deflate window over from the previous block, so a read far from the current
- * position resumes from the nearest checkpoint (a saved 32 KiB window), and
- * the number of checkpoints is capped: memory stays bounded for any archive.
+ * ds_cab_read() decodes only the blocks a read needs. MSZIP blocks carry the
+ * deflate window over from the previous block, LZX blocks the whole decoder
+ * state (window of up to 2 MiB, src/io/lzx.h), so a read far from the current
+ * position resumes from the nearest checkpoint (a saved window or decoder),
+ * and checkpoints are capped in number (MSZIP) and bytes (LZX): memory stays
+ * bounded for any archive.
  *
  * A ds_cab is not thread-safe (reads move its decoder); open one per thread.
  */

@@ -59,10 +59,10 @@ static ds_cab *open_mapped(ds_source *raw, const char *path, ds_error *err)
 }
 
 /* Whether member i is taken: 1 pick accepts its first bytes, 2 it cannot be
- * decoded (LZX, Quantum, damage at its start) and its name says dump, 3 it
+ * decoded (Quantum, damage at its start) and its name says dump, 3 it
  * cannot be decoded and its name says nothing, 0 it is not taken. An
  * undecodable member may well be the dump: it is listed so that opening it
- * reports why (a cabinet of LZX dumps is an error naming the member, never
+ * reports why (a cabinet of Quantum dumps is an error naming the member, never
  * "no crash dump" - doc/cab.md). */
 static int classify(ds_cab *c, size_t i, ds_cab_pick_fn pick)
 {
@@ -203,7 +203,7 @@ int ds_source_open_cab(ds_source *s, const char *path, const char *member,
         free(all);
     }
     uint8_t probe[8];
-    /* an undecodable member (LZX, damage at its start) fails here, named */
+    /* an undecodable member (Quantum, damage at its start) fails here, named */
     if (idx >= 0 && ds_cab_read(c, (size_t)idx, 0, probe, sizeof probe, err) < 0)
         idx = -1;
     if (idx < 0 || !(*chosen = strdup(ds_cab_member_at(c, (size_t)idx)->name))) {
@@ -220,6 +220,7 @@ int ds_source_open_cab(ds_source *s, const char *path, const char *member,
     r->member = (size_t)idx;
     /* read now: a small member is decoded whole and its reader closed */
     bool mszip = ds_cab_compression(c, (size_t)idx) == DS_CAB_MSZIP;
+    bool lzx = ds_cab_compression(c, (size_t)idx) == DS_CAB_LZX;
     if (ds_source_open_reader(s, ds_cab_member_at(c, (size_t)idx)->size, cab_read, cab_fini, r,
                               err) != 0) {
         free(*chosen);
@@ -227,5 +228,6 @@ int ds_source_open_cab(ds_source *s, const char *path, const char *member,
         return -1;
     }
     s->cab_mszip = mszip;
+    s->cab_lzx = lzx;
     return 0;
 }

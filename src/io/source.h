@@ -67,6 +67,7 @@ typedef struct ds_source {
     pthread_mutex_t lock; /* chunks and reads beyond the resident bytes */
     bool compressed;     /* inflated from gzip */
     bool cab_mszip;      /* a cabinet member from an MSZIP folder */
+    bool cab_lzx;        /* a cabinet member from an LZX folder */
     bool gz_truncated;   /* the gzip stream ended early or is damaged */
     bool shrank;         /* a read ended before the size seen at open */
     bool fetch_refused;  /* a range beyond the fetch budget was asked for */
