@@ -1,5 +1,6 @@
 /*
- * Every corpus minidump with a Breakpad minidump_stackwalk output
+ * Every corpus minidump with a Breakpad minidump_stackwalk output (and
+ * minidump2 against rust-minidump without symbols, below)
  * (expected/NAME.breakpad-stackwalk.txt, the crashed thread) against our
  * crashing-thread stack, with the corpus symbols. Breakpad is a peer, not the
  * truth: where we differ, the bytes of the dump decided which side is right
@@ -259,6 +260,38 @@ static void compare(const expectation *x, const char *dump, const char *expected
     ds_close(d);
 }
 
+/* rust-minidump without symbols (expected/minidump2.rust-minidump-human.txt,
+ * the same text layout as Breakpad's): four frames by frame pointer. Ours
+ * without symbols must be exactly those, found the same way. */
+static void rust_minidump(void)
+{
+    char dp[4096], ep[4096];
+    const char *dump = corpus_path("user/minidump2.dmp", dp, sizeof dp);
+    const char *exp = corpus_path("expected/minidump2.rust-minidump-human.txt", ep, sizeof ep);
+    CHECK(dump && exp);
+    if (!dump || !exp)
+        return;
+    static bp_frame rm[MAX_BP];
+    size_t n = load_breakpad(exp, rm, MAX_BP);
+    CHECK_EQ_U64(n, 4);
+    ds_open_options o = {DS_OPEN_OPTIONS_INIT};
+    o.no_symbols = true;
+    ds_error err;
+    ds_dump *d = ds_open(dump, &o, &err);
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    const ds_crash *c = ds_dump_crash(d);
+    const ds_stack *st = c->nstacks ? &c->stacks[0] : NULL;
+    CHECK(st && st->kind == DS_STACK_FAULTING && st->nframes == n);
+    for (size_t i = 0; st && i < n && i < st->nframes; i++) {
+        CHECK(same_place(&st->frames[i], &rm[i]));
+        CHECK(rm[i].trusted == (i > 0));
+        CHECK_EQ_U64(st->frames[i].trust, i ? DS_TRUST_FRAME_POINTER : DS_TRUST_CONTEXT);
+    }
+    ds_close(d);
+}
+
 int main(void)
 {
     char syms[8192], a[4096], b[4096];
@@ -283,5 +316,6 @@ int main(void)
         }
     }
     CHECK_EQ_U64(done, sizeof dumps / sizeof *dumps);
+    rust_minidump();
     return check_report("test_stack_breakpad");
 }
