@@ -747,6 +747,8 @@ static void check_api(void)
     ds_row *fm = ds_row_failed(member, member + 8, "LZX");
     member[8] = 'X';
     CHECK(fm && fm->in_cab && strcmp(fm->in_cab, "mini.dmp") == 0);
+    CHECK(fm && ds_row_cabinet_len(fm) == 7); /* "WER.cab" */
+    CHECK(f && ds_row_cabinet_len(f) == 0);
     char *fj = fm ? ds_row_json(fm, 0) : NULL;
     CHECK(fj && strstr(fj, "\"in_cab\":\"mini.dmp\"") != NULL);
     ds_free(fj);

@@ -815,6 +815,9 @@ DS_API ds_row *ds_row_from_dump(const ds_dump *d, const char *path);
 /* The row of a file that could not be read, with the reason. */
 /* in_cab: the member's name when path is "cabinet:member" (copied), else NULL. */
 DS_API ds_row *ds_row_failed(const char *path, const char *in_cab, const char *error);
+/* A cabinet member's row (path "CABINET:MEMBER", in_cab MEMBER): the length of
+ * CABINET, the file the row was read from; 0 for any other row. */
+DS_API size_t ds_row_cabinet_len(const ds_row *r);
 DS_API void ds_row_free(ds_row *r);
 
 /*

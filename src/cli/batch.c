@@ -683,10 +683,9 @@ static bool count_cabinets(pool *p, item *const *order, size_t n)
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         const ds_row *r = order[i]->row;
-        size_t pl = strlen(r->path), ml = r->in_cab ? strlen(r->in_cab) : 0;
-        if (r->in_cab && pl > ml && r->path[pl - ml - 1] == ':' &&
-            strcmp(r->path + pl - ml, r->in_cab) == 0)
-            refs[k++] = (cab_ref){r->path, pl - ml - 1};
+        size_t cl = ds_row_cabinet_len(r);
+        if (cl)
+            refs[k++] = (cab_ref){r->path, cl};
     }
     qsort(refs, k, sizeof *refs, cab_order);
     p->ncab_rows = k;

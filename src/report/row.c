@@ -55,6 +55,15 @@ static void row_stat(ds_row *r)
     }
 }
 
+size_t ds_row_cabinet_len(const ds_row *r)
+{
+    size_t plen = r->path ? strlen(r->path) : 0, mlen = r->in_cab ? strlen(r->in_cab) : 0;
+    if (!r->in_cab || plen <= mlen + 1 || r->path[plen - mlen - 1] != ':' ||
+        strcmp(r->path + plen - mlen, r->in_cab) != 0)
+        return 0;
+    return plen - mlen - 1;
+}
+
 ds_row *ds_row_failed(const char *path, const char *in_cab, const char *error)
 {
     ds_row *r = calloc(1, sizeof *r);

@@ -292,10 +292,9 @@ static bool note_bucket_time(ds_summary *s, const ds_row *r, bool has_time)
 int ds_summary_add_as(ds_summary *s, const ds_row *r, const char *machine)
 {
     const char *path = r->path ? r->path : "";
-    size_t plen = strlen(path), mlen = r->in_cab ? strlen(r->in_cab) : 0;
-    if (r->in_cab && plen > mlen && path[plen - mlen - 1] == ':' &&
-        strcmp(path + plen - mlen, r->in_cab) == 0) { /* "cabinet:member" */
-        if (str_index(&s->ctab, &s->cabs, &s->ncabs, &s->capc, path, plen - mlen - 1) < 0)
+    size_t cl = ds_row_cabinet_len(r);
+    if (cl) { /* "cabinet:member": the cabinet is the file seen */
+        if (str_index(&s->ctab, &s->cabs, &s->ncabs, &s->capc, path, cl) < 0)
             return -1;
         s->cab_rows++;
     }
