@@ -49,6 +49,9 @@ ds_require_pkg(sqlite3 libsqlite3-dev)
 pkg_check_modules(DS_libdwarf QUIET IMPORTED_TARGET libdwarf)
 if(DS_libdwarf_FOUND)
   target_link_libraries(ds_deps INTERFACE PkgConfig::DS_libdwarf)
+  # as the other modules: Requires.private in dumpscan.pc, found again by
+  # dumpscanConfig.cmake for static linking
+  set_property(GLOBAL APPEND PROPERTY DS_PKG_MODULES libdwarf)
 else()
   find_path(LIBDWARF_INCLUDE_DIR libdwarf.h PATH_SUFFIXES libdwarf libdwarf-0)
   find_library(LIBDWARF_LIBRARY dwarf)

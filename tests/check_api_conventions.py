@@ -23,10 +23,18 @@ import sys
 # Value types: copied freely, self-contained, every member always meaningful.
 VALUE_TYPES = {"ds_error", "ds_codeview", "ds_context", "ds_u64", "ds_i64"}
 
+# Options the caller fills: their zero value is their default by design.
+OPTION_TYPES = {"ds_open_options", "ds_html_options"}
+
 # Members allowed to be int, with the reason (none of them can be unknown).
 INT_OK = {
     ("ds_suspect", "score"): "an evidence weight, always computed",
 }
+
+# A comment that gives 0 a meaning ("0 for minidumps", "0: none", "(size 0")
+# is a sentinel unless it says the field is raw or an enumeration.
+ZERO_MEANS = re.compile(r'\b0 (for|means|is|when|if)\b|(?<!frame )\b0:|\(0\)|size 0\b|-1\b')
+ZERO_OK = re.compile(r'\braw\b|enumeration', re.I)
 
 SENTINEL_COMMENT = re.compile(
     r'\b0 (if|when) (unknown|none)\b|-1 (if|when|unknown)|"" (if|when)|or ""'
@@ -77,6 +85,11 @@ def check(text):
                 found.append(f"{where}: a fixed char array (a string is a pointer, NULL when unknown)")
             if re.match(r"bool\s+present\b", code):
                 found.append(f"{where}: `present` (announce a group with has_<group>)")
+            if ZERO_MEANS.search(comment) and not ZERO_OK.search(comment) \
+                    and name not in OPTION_TYPES \
+                    and not SENTINEL_COMMENT.search(comment):
+                found.append(f"{where}: the comment gives 0 a meaning (say raw, or use ds_u64): "
+                             f"{comment.strip()}")
             if SENTINEL_COMMENT.search(comment):
                 found.append(f"{where}: the comment describes a sentinel: {comment.strip()}")
             h = re.match(r"bool\s+has_(\w+)\s*;", code)
@@ -99,6 +112,7 @@ typedef struct ds_bad {
     char lab[96];
     bool present;
     uint32_t tid;      /* 0 if unknown */
+    uint32_t count;    /* 0 for minidumps */
     bool has_widget;
     char *path;        /* never NULL ("" if unknown) */
 } ds_bad;
@@ -112,7 +126,8 @@ def main(argv):
     if argv[1:] == ["--self-test"]:
         got = check(SELF_TEST)
         want = ["int member", "fixed char array", "`present`", "0 if unknown",
-                "governs no member widget", 'never NULL ("" if unknown)']
+                "governs no member widget", 'never NULL ("" if unknown)',
+                "gives 0 a meaning"]
         bad = [w for w in want if not any(w in g for g in got)]
         good = [g for g in got if g.startswith("ds_good") or g.startswith("ds_suspect")]
         if bad or good or len(got) != len(want):

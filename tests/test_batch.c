@@ -716,7 +716,7 @@ static void check_api(void)
     CHECK_STR(r->path, p);
     CHECK(!r->failed && r->has_code && r->code == 0x1000007e);
     CHECK(r->arch == DS_ARCH_X86);
-    CHECK(r->mtime.known && r->file_size > 0);
+    CHECK(r->mtime.known && r->file_size.known && r->file_size.value > 0);
     char *line = ds_row_bsv(r);
     char v[64];
     CHECK(line && csv_fields(line, 4, v, sizeof v) == DS_BSV_COLUMNS);

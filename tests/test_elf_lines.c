@@ -134,6 +134,7 @@ static void check_file(const char *path)
     CHECK(ds_elfsym_build_id(e, id, sizeof id, &idlen) && idlen <= sizeof id);
     ds_crash *cr = calloc(1, sizeof *cr);
     cr->format = DS_FORMAT_MINIDUMP;
+    cr->has_mdmp = true;
     cr->arch = DS_ARCH_X64;
     ds_module *mod = ds_module_add(cr, false);
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;

@@ -60,6 +60,7 @@ static ds_crash *model(const uint8_t *build_id, size_t idlen, const ds_context *
 {
     ds_crash *c = calloc(1, sizeof *c);
     c->format = DS_FORMAT_MINIDUMP;
+    c->has_mdmp = true;
     c->arch = DS_ARCH_X64;
     ds_module *m = ds_module_add(c, false);
     ds_str_set(&m->name, strdup("elf_sample"));

@@ -826,7 +826,9 @@ static void injected(void)
 
     /* the same model as a minidump: kernel null, minidump facts present */
     c->format = DS_FORMAT_MINIDUMP;
-        c->dump_kind = "minidump";
+    c->has_kernel = false;
+    c->has_mdmp = true;
+    c->dump_kind = "minidump";
     ds_minidump_info *m = &c->mdmp;
     m->streams = 13;
     m->version = 0xa793;

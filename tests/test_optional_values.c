@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "dumpscan/dumpscan.h"
@@ -119,19 +120,34 @@ static void module_name_unknown(void)
     mdw m;
     mdw_begin(&m, 3, 0);
     mdw_system_info(&m, 9);
+    /* b: a Breakpad ELF identity ("BpEL" as a u32: "LEpB" in the file),
+     * whose symbol file is named after the module's path, which the dump
+     * does not hold */
+    static const uint8_t bpel[4 + 20] = {'L', 'E', 'p', 'B', 0x47, 0x11, 0x22, 0x33, 0x44};
+    uint32_t cv = mdw_bytes(&m, bpel, sizeof bpel);
     mdw_module mods[2] = {{.base = 0x10000000, .size = 0x4000, .name = "a.dll"},
-                          {.base = 0x20000000, .size = 0x4000, .name = "b.dll"}};
+                          {.base = 0x20000000, .size = 0x4000, .name = "b.so",
+                           .cv_rva = cv, .cv_size = sizeof bpel}};
     uint32_t list = mdw_module_list(&m, mods, 2);
     /* MINIDUMP_MODULE is 108 bytes after the count; ModuleNameRva at 0x14 */
     mdw_set32(&m, list + 4 + 108 + 0x14, 0x7FFFFFF0);
     uint32_t ctx = mdw_context(&m, &MDW_X64, 0x20001000, 0x5010);
     mdw_exception(&m, 9, 0xC0000005, 0x20001000, NULL, 0, ctx, MDW_X64.ctx_size);
-    uint8_t *copy;
-    ds_dump *d = open_copy(&m, &copy);
+    /* with a symbol path, so that the symbols stage looks the module up
+     * (it read the missing path as a string and crashed before) */
+    char store[] = "/tmp/ds_optval_XXXXXX";
+    CHECK(mkdtemp(store) != NULL);
+    ds_open_options o = {DS_OPEN_OPTIONS_INIT, .symbol_path = store, .offline = true};
+    ds_error err;
+    uint8_t *copy = malloc(m.len);
+    memcpy(copy, m.b, m.len);
+    ds_dump *d = ds_open_memory(copy, m.len, &o, &err);
+    rmdir(store);
     CHECK(d != NULL);
     if (d) {
         const ds_crash *c = ds_dump_crash(d);
         CHECK(c->nmodules == 2);
+        CHECK(c->nmodules == 2 && c->modules[1].has_cv && c->modules[1].cv.is_elf);
         if (c->nmodules == 2) {
             CHECK_STR(c->modules[0].name, "a.dll");
             CHECK(c->modules[1].name == NULL && c->modules[1].path == NULL);

@@ -164,6 +164,7 @@ static void test_lines_pipeline(void)
     ds_mem_finish_regions(&m);
     ds_crash *c = calloc(1, sizeof *c);
     c->format = DS_FORMAT_MINIDUMP;
+    c->has_mdmp = true;
     c->arch = DS_ARCH_X64;
     ds_module *mod = ds_module_add(c, false);
     ds_str_set(&mod->name, strdup("mod.dll"));

@@ -49,8 +49,6 @@
  *    dump's own value (a NULL pointer, no flags), not "unknown".
  *  - a field that qualifies another (function_offset of function,
  *    pc_offset of pc_module) means something only when that one is known.
- *  - kernel and mdmp of ds_crash: one of the two applies, by format (the
- *    other is zero).
  */
 #ifndef DUMPSCAN_DUMPSCAN_H
 #define DUMPSCAN_DUMPSCAN_H
@@ -288,7 +286,7 @@ typedef struct ds_note {
 typedef struct ds_thread {
     uint32_t id;
     uint64_t teb;                    /* raw */
-    uint64_t stack_base, stack_size; /* captured stack memory (size 0: none) */
+    uint64_t stack_base, stack_size; /* captured stack memory (raw: a size 0 captured none) */
     bool has_context;
     ds_context context;
     char *name; /* NULL if unknown */
@@ -363,7 +361,9 @@ typedef struct ds_kernel_info {
  * module, a module's list annotation (key NULL), or a module's string
  * annotation object. Strings are UTF-8 (invalid bytes replaced). */
 typedef struct ds_annotation {
-    char *module; /* NULL: the process's simple annotations; else the module name */
+    ds_u64 module_index; /* the module's index as the dump gives it (ds_crash_module:
+                            NULL when out of range); unknown: the process's */
+    char *module; /* that module's name; NULL for the process's or when unknown */
     char *key;    /* NULL for a list annotation */
     char *value;
 } ds_annotation;
@@ -478,7 +478,7 @@ typedef struct ds_stack {
     ds_u64 thread_id;     /* the thread's id (thread stacks) */
     ds_frame *frames;
     size_t nframes;
-    char *end_reason;     /* why the walk stopped, e.g. "reached stack base" */
+    char *end_reason;     /* why the walk stopped, e.g. "reached stack base"; NULL: not said */
 } ds_stack;
 
 /* -------------------------------------------------------------- verdict */
@@ -492,7 +492,7 @@ typedef enum ds_confidence {
 
 typedef struct ds_suspect {
     ds_u64 module;        /* index into ds_crash.modules (unknown: not loaded) */
-    char *module_name;    /* "amdppm.sys"; an unloaded driver's name too */
+    char *module_name;    /* "amdppm.sys"; an unloaded driver's name too; NULL: unknown */
     char *function;       /* NULL when unknown */
     uint64_t function_offset; /* of function */
     int score;            /* evidence weight, for ranking */
@@ -502,7 +502,7 @@ typedef struct ds_suspect {
 
 typedef struct ds_verdict {
     char *title;          /* bug-check or exception name, e.g. "IRQL_NOT_LESS_OR_EQUAL" */
-    char *description;    /* what it means, one or two sentences */
+    char *description;    /* what it means, one or two sentences; NULL: not known */
     const char *crash_class; /* "driver_fault", "memory_corruption", "hardware", ... */
     bool has_suspect;     /* false: no driver is blamed (manual crash, hardware...) */
     ds_suspect suspect;
@@ -513,7 +513,8 @@ typedef struct ds_verdict {
     size_t ncaveats;
     ds_suspect *alternates; /* ranked, strongest first */
     size_t nalternates;
-    char *bucket;         /* FAILURE_BUCKET_ID: <class>_<module>!<function|unknown_function> */
+    char *bucket;         /* FAILURE_BUCKET_ID: <class>_<module>!<function|unknown_function>
+                             (never NULL when has_verdict) */
     char *faulting_ip;    /* "amdppm!WriteIoMemRawEx+0x70" or NULL */
     /* What the bug-check parameters are (static strings; NULL if unknown). */
     const char *param_role[4];    /* "faulting_address", "irql", ... */
@@ -598,8 +599,12 @@ typedef struct ds_crash {
     size_t nthreads;
     ds_u64 crashing_thread;   /* thread id */
 
-    ds_kernel_info kernel;    /* kernel dumps only */
-    ds_minidump_info mdmp;    /* minidumps only */
+    /* What the dump's kind tells: one of the two groups (the analysis and
+     * the reports test these, never the file format) */
+    bool has_kernel;          /* a kernel dump (PAGEDUMP / PAGEDU64) */
+    ds_kernel_info kernel;
+    bool has_mdmp;            /* a user-mode minidump (MDMP) */
+    ds_minidump_info mdmp;
 
     uint64_t file_size;
     bool compressed;          /* read through gzip */
@@ -748,7 +753,7 @@ DS_API char *ds_report_text(const ds_dump *d, unsigned flags);
 
 DS_API void ds_free(void *p);
 
-/* The version of the library actually loaded ("0.1.0"), which can differ from
+/* The version of the library actually loaded ("0.2.0"), which can differ from
  * DS_VERSION_STRING when a program runs against a newer shared library. */
 DS_API const char *ds_version(void);
 
@@ -766,7 +771,7 @@ typedef struct ds_row {
     char *path;             /* as given */
     bool failed;            /* true: only path, error and the file facts are set */
     char *error;            /* why the file could not be read (failed rows) */
-    uint64_t file_size;     /* bytes on disk */
+    ds_u64 file_size;       /* bytes on disk (unknown: a failed file stat(2) refused) */
     ds_i64 mtime;           /* file modification time, Unix seconds */
     /* what the dump is */
     ds_format format;
@@ -789,7 +794,8 @@ typedef struct ds_row {
     /* where and who */
     bool has_pc;
     uint64_t pc;            /* crashing context pc ... */
-    char *pc_module;        /* ... inside this module (NULL: outside every module) */
+    char *pc_module;        /* ... inside this module (NULL: outside every module, or
+                               in one whose name is unknown) */
     uint64_t pc_offset;     /* ... at this offset */
     char *suspect_module;   /* verdict suspect, NULL when none is named */
     char *suspect_function;
@@ -797,7 +803,8 @@ typedef struct ds_row {
     ds_u64 suspect_offset;  /* offset in the suspect of its first frame (or of the pc) */
     char *file_version, *product_name, *company_name, *file_description; /* suspect's */
     /* 32-bit dumps: frames 1..3 of the crash stack (BlueScreenView's "Stack Address") */
-    char *stack_module[3];  /* NULL: no such frame or outside every module */
+    char *stack_module[3];  /* NULL: no such frame, outside every module, or its name
+                               unknown */
     uint64_t stack_offset[3]; /* of stack_module */
     ds_confidence confidence;
     char *crash_class;      /* verdict class, NULL before analysis */

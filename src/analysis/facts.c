@@ -96,7 +96,7 @@ static void stack_command(ds_crash *c)
         f->stack_command = ds_strfmt(".cxr 0x%" PRIx64 " ; kb", r->context_va);
     else if (top && r->has_trap && top->pc == r->trap.pc && top->sp == r->trap.sp)
         f->stack_command = ds_strfmt(".trap 0x%" PRIx64 " ; kb", r->trap_va);
-    else if (top && c->format == DS_FORMAT_MINIDUMP && c->has_exception)
+    else if (top && c->has_mdmp && c->has_exception)
         f->stack_command = ds_strdup(".ecxr ; kb");
     else if (top)
         f->stack_command = ds_strdup("kb");
@@ -200,7 +200,7 @@ static ds_u64 image_revision(const ds_crash *c)
 static void os_facts(ds_crash *c)
 {
     ds_facts *f = &c->facts;
-    bool md = c->format == DS_FORMAT_MINIDUMP;
+    bool md = c->has_mdmp;
     uint32_t platform = md ? c->mdmp.platform_id : 2;
     bool windows = !md || platform == 2 || (platform < 2 && c->mdmp.has_system_info);
     if (md && !c->mdmp.has_system_info)
@@ -245,7 +245,7 @@ static void os_facts(ds_crash *c)
     size_t nl = f->os_name ? strlen(f->os_name) : 0;
     if (csd && nl && strncmp(csd, f->os_name, nl) == 0 && csd[nl] == ' ')
         csd += nl + 1; /* Linux's CSD is uname, which starts with "Linux" again */
-    bool numbers = major || minor || build;
+    bool numbers = c->os_major.known;
     bool text = csd && *csd;
     if (numbers && text)
         f->os_version = ds_strfmt("%" PRIu64 ".%" PRIu64 ".%" PRIu64 " %s", major, minor,
@@ -276,7 +276,7 @@ void ds_analysis_facts(ds_crash *c, const ds_memview *mem)
     ds_facts *f = &c->facts;
     ds_facts_clear(f);
     os_facts(c);
-    if (c->format != DS_FORMAT_MINIDUMP) {
+    if (c->has_kernel) {
         process_name(c, mem);
         if (c->has_bugcheck)
             bugcheck_facts(c);

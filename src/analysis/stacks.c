@@ -495,7 +495,7 @@ static int add_stack(walker *w, ds_stack_kind kind, const char *label, ds_u64 ti
     ds_unwind_env env = {
         .arch = c->arch, .mem = w->mem, .image_at = image_at, .fpo_at = fpo_at,
         .rule_step = rule_step, .not_code = not_code, .function_at = function_at, .ctx = w,
-        .frame_pointers = w->frame_pointers, .kernel = c->format != DS_FORMAT_MINIDUMP, .splice = w->splice, .nsplice = w->nsplice,
+        .frame_pointers = w->frame_pointers, .kernel = c->has_kernel, .splice = w->splice, .nsplice = w->nsplice,
         .kernel_build = c->os_build,
         .stack_low = lo, .stack_high = hi, .max_frames = 256, .max_scan_bytes = 8192,
     };
@@ -754,7 +754,7 @@ int ds_analysis_stacks_with(ds_crash *c, const ds_memview *mem, const ds_open_op
     walker w = {.c = c, .mem = mem, .store = store};
     /* Platforms whose code keeps frame pointers (Breakpad follows them on
      * every platform but Windows). */
-    const char *plat = c->format == DS_FORMAT_MINIDUMP ? c->mdmp.platform : NULL;
+    const char *plat = c->has_mdmp ? c->mdmp.platform : NULL;
     w.frame_pointers = plat && (strcmp(plat, "linux") == 0 || strcmp(plat, "macos") == 0 ||
                                 strcmp(plat, "ios") == 0 || strcmp(plat, "android") == 0);
     if (w.store)
@@ -777,7 +777,7 @@ int ds_analysis_stacks_with(ds_crash *c, const ds_memview *mem, const ds_open_op
                         "symbol path folder %s does not exist: not searched",
                         ds_symstore_missing_at(w.store, i)) < 0)
             goto out;
-    rc = c->format == DS_FORMAT_MINIDUMP ? thread_walks(&w, opt && opt->all_threads)
+    rc = c->has_mdmp ? thread_walks(&w, opt && opt->all_threads)
                                           : kernel_walks(&w);
     /* Versions and identities for the module list, not only for frames. */
     for (size_t i = 0; rc == 0 && i < c->nmodules; i++)

@@ -211,6 +211,9 @@ static int module_by_name(const ds_crash *c, const char *name, bool *unloaded)
 {
     const char *base = strrchr(name, '\\');
     base = base ? base + 1 : name;
+    *unloaded = false;
+    if (!*base)
+        return -1; /* no name: it would match the modules whose names are unknown */
     for (size_t i = 0; i < c->nmodules; i++)
         if (strcasecmp(ds_mod_name(&c->modules[i]), base) == 0) {
             *unloaded = false;
@@ -352,10 +355,10 @@ static int fault_ip(vstate *v, uint64_t ip, const char *source)
         /* A fault inside the OS or a usual victim is rarely the OS's own bug:
          * it still counts, but the stack decides who called it there. */
         if (!evidence(v, idx, NULL, EV_FAULT_IP, a == DS_RULE_NONE ? 60 : 20,
-                      "the faulting instruction %s is in %s (%s)", where, ds_mod_name(m), source))
+                      "the faulting instruction %s is in %s (%s)", where, ds_mod_display(m), source))
             return -1;
         if (a != DS_RULE_NONE)
-            return REASON(v, "the fault happened inside %s, which is %s", ds_mod_name(m),
+            return REASON(v, "the fault happened inside %s, which is %s", ds_mod_display(m),
                           a == DS_RULE_VICTIM ? "a usual victim of other drivers' errors"
                                               : "part of the operating system");
         return 0;
@@ -364,7 +367,7 @@ static int fault_ip(vstate *v, uint64_t ip, const char *source)
     if (u) {
         const char *why = evidence(v, -1, ds_mod_name(u), EV_UNLOADED, 80, "the faulting "
                                    "instruction 0x%" PRIx64 " lies where %s was loaded before "
-                                   "it was unloaded (%s)", ip, ds_mod_name(u), source);
+                                   "it was unloaded (%s)", ip, ds_mod_display(u), source);
         return why ? REASON(v, "%s", why) : -1;
     }
     return CAVEAT(v, "the faulting instruction 0x%" PRIx64 " is in no loaded module: code ran "
@@ -373,6 +376,8 @@ static int fault_ip(vstate *v, uint64_t ip, const char *source)
 
 static int named_driver(vstate *v, const char *name, const char *how, int score)
 {
+    if (!*name)
+        return 0; /* a module whose name the dump does not hold names nothing */
     bool unloaded;
     int idx = module_by_name(v->c, name, &unloaded);
     const char *why = evidence(v, idx, name, unloaded ? EV_UNLOADED : EV_NAMED, score,
@@ -455,13 +460,13 @@ static int code_param(vstate *v, unsigned i, uint64_t a)
         ds_rule_action act = rule_for(v, idx, f ? f->function : NULL);
         describe_ip(c, a, where, sizeof where);
         return evidence(v, idx, NULL, EV_CODE_PARAM, act == DS_RULE_NONE ? 60 : 15,
-                        "P%u%s points into %s (%s)", i + 1, what, ds_mod_name(m), where) ? 0 : -1;
+                        "P%u%s points into %s (%s)", i + 1, what, ds_mod_display(m), where) ? 0 : -1;
     }
     const ds_module *u = unloaded_at(c, a);
     if (u) {
         const char *why = evidence(v, -1, ds_mod_name(u), EV_UNLOADED, 70, "P%u%s 0x%" PRIx64 " lies "
                                    "where %s was loaded before it was unloaded", i + 1, what, a,
-                                   ds_mod_name(u));
+                                   ds_mod_display(u));
         return why ? REASON(v, "%s", why) : -1;
     }
     return 0;
@@ -530,7 +535,7 @@ static int use_param(vstate *v, ds_param_role role, unsigned i, uint64_t val)
         if (u) {
             const char *why = evidence(v, -1, ds_mod_name(u), EV_UNLOADED, 70, "the referenced "
                                        "address 0x%" PRIx64 " lies where %s was loaded before "
-                                       "it was unloaded", val, ds_mod_name(u));
+                                       "it was unloaded", val, ds_mod_display(u));
             return why ? REASON(v, "%s", why) : -1;
         }
         return 0;
@@ -578,7 +583,7 @@ static int stack_evidence(vstate *v, const ds_stack *st, bool primary)
         if (a == DS_RULE_IGNORE)
             continue;
         if (a == DS_RULE_VICTIM && !victim && !first_done)
-            victim = ds_mod_name(m);
+            victim = ds_mod_display(m);
         if (a != DS_RULE_NONE)
             continue;
         char label[128];
@@ -616,7 +621,7 @@ static int stack_evidence(vstate *v, const ds_stack *st, bool primary)
             if (scanned && primary)
                 v->stack_scan_only = true;
             if (why && victim && primary &&
-                REASON(v, "%s, a usual victim, was called by %s", victim, ds_mod_name(m)) < 0)
+                REASON(v, "%s, a usual victim, was called by %s", victim, ds_mod_display(m)) < 0)
                 why = NULL;
         } else {
             why = evidence(v, mod, NULL, EV_STACK_ANY, 5, "%s is on the %s", site,
@@ -648,7 +653,7 @@ static void set_suspect(ds_suspect *s, const vstate *v, const cand *x)
     s->owner = m ? m->owner : NULL;
     if (x->module >= 0)
         s->module = ds_known((uint64_t)x->module);
-    s->module_name = ds_strdup(x->name);
+    s->module_name = x->name[0] ? ds_strdup(x->name) : NULL; /* NULL: name unknown */
     s->score = total(x);
     s->why = ds_strdup(x->why);
     if (x->has_function) {
@@ -712,7 +717,7 @@ static int rank_and_decide(vstate *v, bool blame_allowed)
     if (x->action != DS_RULE_NONE) {
         cap(v, DS_CONFIDENCE_LOW);
         if (CAVEAT(v, "%s is %s; the real cause may be a driver that is not visible here",
-                   x->name, x->action == DS_RULE_VICTIM ? "a usual victim of other code"
+                   x->name[0] ? x->name : "(unnamed module)", x->action == DS_RULE_VICTIM ? "a usual victim of other code"
                                                         : "part of the operating system") < 0)
             return -1;
     }
@@ -742,7 +747,7 @@ static int rank_and_decide(vstate *v, bool blame_allowed)
     const ds_module *sm = cand_module(c, x);
     char owner[160];
     owner_words(sm, owner, sizeof owner);
-    if (REASON(v, "%s: %s%s", x->name, owner,
+    if (REASON(v, "%s: %s%s", x->name[0] ? x->name : "(unnamed module)", owner,
                !sm || !sm->owner_source ? " (no version resource was read, and it is not in "
                                           "the list of Windows inbox drivers)"
                : strcmp(sm->owner_source, "inbox_list") == 0
@@ -968,7 +973,7 @@ static int where_is(vstate *v, uint64_t a)
     }
     const ds_module *m = ds_module_at(c, a);
     if (m)
-        return REASON(v, "address 0x%" PRIx64 " lies inside %s (+0x%" PRIx64 ")", a, ds_mod_name(m),
+        return REASON(v, "address 0x%" PRIx64 " lies inside %s (+0x%" PRIx64 ")", a, ds_mod_display(m),
                       a - m->base);
     return 0;
 }
@@ -1082,7 +1087,7 @@ int ds_analysis_verdict_with(ds_crash *c, const ds_memview *mem, const ds_knowle
     for (size_t i = 0; i < c->nunloaded; i++)
         ds_knowledge_owner(v->k, &c->unloaded[i]);
     c->has_verdict = true;
-    if (c->format == DS_FORMAT_MINIDUMP)
+    if (c->has_mdmp)
         rc = user_verdict(v);
     else if (c->has_bugcheck)
         rc = kernel_verdict(v);

@@ -40,7 +40,8 @@ static ds_u64 hfield(const uint8_t *h, uint32_t off, unsigned size)
     for (uint32_t w = off & ~3u; w < off + size; w += 4)
         if (ds_le32(h + w) != DS_PAGE_FILL32)
             all_fill = false;
-    r.known = !all_fill;
+    if (all_fill) /* unknown: the value is 0, never the fill's bytes */
+        r = (ds_u64){0, false};
     return r;
 }
 
@@ -230,6 +231,7 @@ int ds_kernel_read(ds_reader *r, ds_error *err)
     bool wide = sig && memcmp(sig, "DU64", 4) == 0;
     const ds_klayout *l = wide ? &ds_klayout64 : &ds_klayout32;
     c->format = wide ? DS_FORMAT_KERNEL64 : DS_FORMAT_KERNEL32;
+    c->has_kernel = true;
 
     /* Work on a copy pre-filled with "PAGE": a header cut short by truncation
      * then reads as "not written" instead of as garbage or out of bounds. */
@@ -263,9 +265,14 @@ int ds_kernel_read(ds_reader *r, ds_error *err)
         if (phys_readers[i].read && phys_readers[i].read(r, l, h) < 0)
             goto out;
     }
-    if (!handled && ds_note_add(c, DS_DAMAGE, "unknown_dump_type",
-                                "unknown DumpType %u: only the header was read",
-                                dump_type) < 0)
+    if (!handled && !c->kernel.dump_type.known &&
+        ds_note_add(c, DS_DAMAGE, "unknown_dump_type",
+                    "the DumpType was never written (it holds the \"PAGE\" fill): only "
+                    "the header was read") < 0)
+        goto out;
+    if (!handled && c->kernel.dump_type.known &&
+        ds_note_add(c, DS_DAMAGE, "unknown_dump_type",
+                    "unknown DumpType %u: only the header was read", dump_type) < 0)
         goto out;
 
     ds_phys_finish(r->mem);

@@ -222,9 +222,14 @@ static int read_system_info(md_ctx *m, ds_bytes s)
     md->processor_arch_raw = raw;
     if (p[6]) /* no system has no processor: 0 was not filled in */
         c->cpus = ds_known(p[6]);
-    c->os_major = ds_known(ds_le32(p + 0x08));
-    c->os_minor = ds_known(ds_le32(p + 0x0C));
-    c->os_build = ds_known(ds_le32(p + 0x10));
+    /* Breakpad and Crashpad write 0.0.0 where the OS has no such numbers
+     * (Linux: the release is in the CSD text): no version, not version 0 */
+    uint32_t major = ds_le32(p + 0x08), minor = ds_le32(p + 0x0C), build = ds_le32(p + 0x10);
+    if (major || minor || build) {
+        c->os_major = ds_known(major);
+        c->os_minor = ds_known(minor);
+        c->os_build = ds_known(build);
+    }
     md->platform_id = ds_le32(p + 0x14);
     for (size_t i = 0; i < sizeof md_platforms / sizeof *md_platforms; i++)
         if (md_platforms[i].id == md->platform_id)
@@ -558,6 +563,7 @@ int ds_minidump_read(ds_reader *r, ds_error *err)
     }
     const uint8_t *h = ds_span(r->file, 0, MD_HEADER_SIZE);
     c->format = DS_FORMAT_MINIDUMP;
+    c->has_mdmp = true;
     c->dump_kind = "minidump";
     c->mdmp.version = ds_le32(h + 4);
     c->mdmp.streams = ds_le32(h + 8);

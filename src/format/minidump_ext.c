@@ -194,7 +194,8 @@ static char *utf8_at(md_ctx *m, uint32_t rva, bool *oom)
     return out;
 }
 
-static int add_annotation(md_ctx *m, const char *module, uint32_t key_rva, uint32_t value_rva,
+/* module: the index of the module it belongs to; unknown for the process's. */
+static int add_annotation(md_ctx *m, ds_u64 module, uint32_t key_rva, uint32_t value_rva,
                           bool list)
 {
     ds_minidump_info *md = &m->c->mdmp;
@@ -203,10 +204,12 @@ static int add_annotation(md_ctx *m, const char *module, uint32_t key_rva, uint3
     bool oom = false;
     char *key = list ? NULL : utf8_at(m, key_rva, &oom);
     char *value = utf8_at(m, value_rva, &oom);
-    char *mod = module ? ds_strdup(module) : NULL;
-    if (oom || (module && !mod) || (!list && !key) || !value) {
+    const char *name = module.known && module.value < m->c->nmodules
+                           ? m->c->modules[module.value].name : NULL;
+    char *mod = ds_strdup(name);
+    if (oom || (name && !mod) || (!list && !key) || !value) {
         free(key), free(value), free(mod);
-        return oom || (module && !mod) ? -1 : 0; /* an entry outside the file: skipped */
+        return oom || (name && !mod) ? -1 : 0; /* an entry outside the file: skipped */
     }
     ds_annotation *a = realloc(md->annotations, (md->nannotations + 1) * sizeof *a);
     if (!a) {
@@ -214,7 +217,7 @@ static int add_annotation(md_ctx *m, const char *module, uint32_t key_rva, uint3
         return -1;
     }
     md->annotations = a;
-    a[md->nannotations++] = (ds_annotation){mod, key, value};
+    a[md->nannotations++] = (ds_annotation){module, mod, key, value};
     return 0;
 }
 
@@ -233,7 +236,7 @@ static uint32_t list_at(md_ctx *m, const uint8_t *loc, unsigned entry, const uin
 
 /* A MinidumpSimpleStringDictionary (u32 count, {key RVA, value RVA}...) or a
  * MinidumpRVAList of strings (u32 count, RVA...) described by a location. */
-static int read_strings(md_ctx *m, const uint8_t *loc, const char *module, bool list)
+static int read_strings(md_ctx *m, const uint8_t *loc, ds_u64 module, bool list)
 {
     unsigned entry = list ? 4 : 8;
     const uint8_t *first;
@@ -249,7 +252,7 @@ static int read_strings(md_ctx *m, const uint8_t *loc, const char *module, bool 
 
 /* A MinidumpAnnotationList: {name RVA, u16 type, u16 reserved, value RVA}
  * where the value is a MinidumpByteArray; string annotations (type 1) only. */
-static int read_annotation_objects(md_ctx *m, const uint8_t *loc, const char *module)
+static int read_annotation_objects(md_ctx *m, const uint8_t *loc, ds_u64 module)
 {
     const uint8_t *first;
     uint32_t n = list_at(m, loc, 12, &first);
@@ -273,7 +276,7 @@ static int read_module_annotations(md_ctx *m, const uint8_t *loc)
         const uint8_t *info = isize >= 28 ? ds_span(m->f, irva, 28) : NULL;
         if (!info)
             continue;
-        const char *module = idx < m->c->nmodules ? m->c->modules[idx].name : "";
+        ds_u64 module = ds_known(idx); /* its name is looked up when one is kept */
         if (read_strings(m, info + 4, module, true) < 0 ||
             read_strings(m, info + 12, module, false) < 0 ||
             read_annotation_objects(m, info + 20, module) < 0)
@@ -298,7 +301,7 @@ int md_read_crashpad_info(md_ctx *m, ds_bytes s)
         uint64_t fit = (ds_le32(s.data + 36) - 4) / 8;
         md->crashpad_annotations = n < fit ? n : (uint32_t)fit;
     }
-    if (s.size >= 44 && read_strings(m, s.data + 36, NULL, false) < 0)
+    if (s.size >= 44 && read_strings(m, s.data + 36, (ds_u64){0, false}, false) < 0)
         return -1;
     if (s.size >= 52 && read_module_annotations(m, s.data + 44) < 0)
         return -1;

@@ -142,6 +142,8 @@ ds_thread *ds_thread_add(ds_crash *c)
 
 char *ds_basename_dup(const char *path)
 {
+    if (!path)
+        return NULL; /* unknown stays unknown */
     const char *b = path;
     for (const char *p = path; *p; p++)
         if (*p == '\\' || *p == '/')

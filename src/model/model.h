@@ -31,7 +31,7 @@ char *ds_strdup(const char *s);
 char *ds_strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *ds_vstrfmt(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
-/* Base name of a Windows or POSIX path, as a new string. */
+/* Base name of a Windows or POSIX path, as a new string (NULL for NULL). */
 char *ds_basename_dup(const char *path);
 
 /* The one FILETIME (100 ns since 1601-01-01 UTC) <-> Unix seconds conversion.
@@ -46,11 +46,17 @@ void ds_facts_clear(ds_facts *f);
 /* Free what a frame owns (names, source positions, inline frames). */
 void ds_frame_free(ds_frame *f);
 
-/* A module's name for messages and comparisons: "" when unknown (NULL), so
- * it matches no real name. */
+/* A module's name for comparisons: "" when unknown (NULL), so it matches no
+ * real name (never compare it with an empty name). */
 static inline const char *ds_mod_name(const ds_module *m)
 {
     return m->name ? m->name : "";
+}
+
+/* A module's name in sentences: "(unnamed module)" when unknown. */
+static inline const char *ds_mod_display(const ds_module *m)
+{
+    return m->name ? m->name : "(unnamed module)";
 }
 
 static inline ds_u64 ds_known(uint64_t v)

@@ -87,7 +87,8 @@ char *ds_row_csv(const ds_row *r)
     c.v[0] = r->path;
     c.v[1] = r->failed ? "failed" : "ok";
     c.v[2] = r->error;
-    cellf(&c, 3, "%llu", (unsigned long long)r->file_size);
+    if (r->file_size.known)
+        cellf(&c, 3, "%llu", (unsigned long long)r->file_size.value);
     if (r->mtime.known) {
         iso_time(r->mtime.value, c.buf[4], sizeof c.buf[4]);
         c.v[4] = c.buf[4];
@@ -96,7 +97,7 @@ char *ds_row_csv(const ds_row *r)
         c.v[5] = format_name(r->format);
         c.v[6] = r->dump_kind;
         c.v[7] = ds_arch_name(r->arch);
-        if (r->os_major.value || r->os_build.value) /* 0.0.0: not a Windows version */
+        if (r->os_major.known && r->os_build.known)
             cellf(&c, 8, "%u.%u.%u", (unsigned)r->os_major.value, (unsigned)r->os_minor.value,
                   (unsigned)r->os_build.value);
         if (r->cpus.known)
@@ -232,8 +233,10 @@ char *ds_row_bsv(const ds_row *r)
             cellf(&c, 23, "%u", (unsigned)r->kernel_minor.value);
     }
     c.v[20] = r->path;
-    grouped(r->file_size, c.buf[24], sizeof c.buf[24]);
-    c.v[24] = c.buf[24];
+    if (r->file_size.known) {
+        grouped(r->file_size.value, c.buf[24], sizeof c.buf[24]);
+        c.v[24] = c.buf[24];
+    }
     if (r->mtime.known) {
         bsv_time(r->mtime.value, c.buf[25], sizeof c.buf[25]);
         c.v[25] = c.buf[25];

@@ -27,6 +27,7 @@
 #include <zlib.h>
 
 #include "io/cab.h"
+#include "io/file.h"
 #include "io/source.h"
 #include "model/model.h"
 #include "report/rowrec.h"
@@ -361,15 +362,22 @@ int ds_file_head_hash(const char *path, char hash[DS_HEAD_HASH_LEN + 1], ds_erro
 {
     static _Thread_local unsigned char buf[HEAD_BYTES];
     size_t got = 0;
-    int fd = ds_path_open(path, O_RDONLY | O_CLOEXEC);
+    /* the one opener: a file that became a FIFO or device is refused at
+     * once instead of blocking the batch */
+    ds_error open_err;
+    int fd = ds_file_open(path, NULL, &open_err);
+    if (fd < 0 && open_err.code == DS_E_NOT_REGULAR) {
+        if (err)
+            *err = open_err;
+        return -1;
+    }
     if (fd < 0) {
-        int saved = errno;
         /* a cabinet's member: the identity of the dump inside, as for a copy
          * of it outside the cabinet */
         int m = member_head(path, buf, sizeof buf, &got, err);
         if (m != 0) {
-            if (m > 0)
-                ds_set_errno(err, saved);
+            if (m > 0 && err)
+                *err = open_err;
             return -1;
         }
     }
@@ -627,7 +635,7 @@ int ds_db_store(ds_db *db, const ds_row *r, const char *head_hash, int64_t mtime
     /* A file is known by what is on disk: for a cabinet's member, the
      * cabinet's size (with the member's head hash), so a member's row, which
      * names its member, is never served for a copy of the dump outside. */
-    uint64_t fsize = r->file_size;
+    uint64_t fsize = r->file_size.value;
     struct stat cst;
     if (r->in_cab && r->path && file_or_cab_stat(r->path, &cst) == 0)
         fsize = (uint64_t)cst.st_size;

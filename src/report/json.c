@@ -55,7 +55,7 @@ static const char *module_source(uint32_t f)
 static json_t *module_json(const ds_module *m)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "name", json_string(ds_mod_name(m)));
+    json_object_set_new(o, "name", ds_json_str(m->name));
     json_object_set_new(o, "path", ds_json_str(m->path));
     json_object_set_new(o, "base", ds_json_hex(m->base));
     json_object_set_new(o, "size", ds_json_hex(m->size));
@@ -109,7 +109,7 @@ static json_t *context_json(const ds_crash *c, const ds_context *x, bool present
     const ds_module *m = ds_module_at(c, x->pc);
     return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "arch", ds_arch_name(x->arch), "pc",
                      ds_json_hex(x->pc), "sp", ds_json_hex(x->sp), "fp", ds_json_hex(x->fp), "pc_module",
-                     m ? json_string(ds_mod_name(m)) : json_null(), "registers", regs);
+                     m ? ds_json_str(m->name) : json_null(), "registers", regs);
 }
 
 static json_t *triage_json(const ds_kernel_info *k)
@@ -144,7 +144,7 @@ static json_t *processors_json(const ds_crash *c)
 
 static json_t *kernel_json(const ds_crash *c)
 {
-    if (c->format != DS_FORMAT_KERNEL32 && c->format != DS_FORMAT_KERNEL64)
+    if (!c->has_kernel)
         return json_null();
     const ds_kernel_info *k = &c->kernel;
     json_t *o = json_object();
@@ -199,12 +199,10 @@ static json_t *os_json(const ds_crash *c)
 {
     json_t *o = json_object();
     char ver[32];
-    /* 0.0 and build 0 are Breakpad's "not Windows" numbers: unknown here */
     snprintf(ver, sizeof ver, "%u.%u", (unsigned)c->os_major.value, (unsigned)c->os_minor.value);
-    json_object_set_new(o, "version", c->os_major.value ? json_string(ver) : json_null());
-    json_object_set_new(o, "build", c->os_build.value ? json_integer((json_int_t)c->os_build.value)
-                                                      : json_null());
-    bool md = c->format == DS_FORMAT_MINIDUMP;
+    json_object_set_new(o, "version", c->os_major.known ? json_string(ver) : json_null());
+    json_object_set_new(o, "build", ds_json_opt_int(c->os_build));
+    bool md = c->has_mdmp;
     json_object_set_new(o, "product_type",
                         ds_json_opt_int(md ? c->mdmp.product_type : c->kernel.product_type));
     json_object_set_new(o, "suite_mask", ds_json_opt_hex(md ? c->mdmp.suite_mask : c->kernel.suite_mask));
@@ -232,7 +230,7 @@ static json_t *assertion_json(const ds_minidump_info *m)
 
 static json_t *minidump_json(const ds_crash *c)
 {
-    if (c->format != DS_FORMAT_MINIDUMP)
+    if (c->has_kernel)
         return json_null();
     const ds_minidump_info *m = &c->mdmp;
     json_t *o = json_object();
@@ -261,7 +259,9 @@ static json_t *minidump_json(const ds_crash *c)
     json_object_set_new(o, "assertion", assertion_json(m));
     json_t *ann = json_array();
     for (size_t i = 0; i < m->nannotations; i++)
-        json_array_append_new(ann, json_pack("{s:o, s:o, s:s}", "module",
+        json_array_append_new(ann, json_pack("{s:o, s:o, s:o, s:s}", "module_index",
+                                             ds_json_opt_int(m->annotations[i].module_index),
+                                             "module",
                                              ds_json_str(m->annotations[i].module), "key",
                                              ds_json_str(m->annotations[i].key), "value",
                                              m->annotations[i].value));
@@ -293,7 +293,7 @@ static json_t *threads_json(const ds_crash *c)
         json_object_set_new(o, "pc", t->has_context ? ds_json_hex(t->context.pc) : json_null());
         json_object_set_new(o, "sp", t->has_context ? ds_json_hex(t->context.sp) : json_null());
         const ds_module *m = t->has_context ? ds_module_at(c, t->context.pc) : NULL;
-        json_object_set_new(o, "pc_module", m ? json_string(ds_mod_name(m)) : json_null());
+        json_object_set_new(o, "pc_module", m ? ds_json_str(m->name) : json_null());
         json_object_set_new(o, "suspend_count", json_integer(t->suspend_count));
         json_object_set_new(o, "start_address", ds_json_opt_hex(t->start_address));
         json_object_set_new(o, "create_time", ds_json_time(t->create_time.known, t->create_time.value));
@@ -441,7 +441,7 @@ static json_t *frame_json(const ds_crash *c, const ds_stack *st, size_t i)
     json_object_set_new(o, "sp", ds_json_hex(f->sp));
     json_object_set_new(o, "return_address",
                         i + 1 < st->nframes ? ds_json_hex(st->frames[i + 1].pc) : json_null());
-    json_object_set_new(o, "module", mod ? json_string(ds_mod_name(mod)) : json_null());
+    json_object_set_new(o, "module", mod ? ds_json_str(mod->name) : json_null());
     json_object_set_new(o, "module_offset", mod ? ds_json_hex(f->pc - mod->base) : json_null());
     json_object_set_new(o, "function", ds_json_str(f->function));
     json_object_set_new(o, "function_offset",
@@ -458,8 +458,8 @@ static json_t *frame_json(const ds_crash *c, const ds_stack *st, size_t i)
         const ds_inline_frame *x = &f->inlines[k];
         ds_inline_site(c, f, k, site, sizeof site);
         json_array_append_new(
-            inl, json_pack("{s:s, s:s, s:o, s:o}", "function",
-                           x->function ? x->function : "unknown", "call_site", site, "file",
+            inl, json_pack("{s:o, s:s, s:o, s:o}", "function", ds_json_str(x->function),
+                           "call_site", site, "file",
                            ds_json_str(x->source_file), "line", ds_json_opt_int(x->source_line)));
     }
     json_object_set_new(o, "inline_frames", inl);
@@ -502,9 +502,10 @@ char *ds_report_json(const ds_dump *d, unsigned flags)
     json_object_set_new(json_object_get(root, "file"), "in_cab",
                         c->file_in_cab ? ds_json_path(c->file_in_cab) : json_null());
     json_object_set_new(root, "dump",
-                        json_pack("{s:s, s:I, s:s, s:s, s:o, s:o}", "format",
+                        json_pack("{s:s, s:o, s:s, s:s, s:o, s:o}", "format",
                                   format_name(c->format), "type",
-                                  (json_int_t)c->kernel.dump_type.value, /* 0: none */
+                                  c->has_mdmp ? json_integer(0)
+                                  : ds_json_opt_int(c->kernel.dump_type),
                                   "kind", c->dump_kind, "arch", ds_arch_name(c->arch),
                                   "machine", ds_json_hex(c->machine), "cpus",
                                   ds_json_opt_int(c->cpus)));
@@ -534,8 +535,8 @@ char *ds_report_json(const ds_dump *d, unsigned flags)
     for (size_t i = 0; i < c->nsymbol_lookups; i++) {
         const ds_symbol_lookup *l = &c->symbol_lookups[i];
         json_array_append_new(
-            looks, json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o}", "module",
-                             l->module, "kind", l->kind, "file", l->file, "key",
+            looks, json_pack("{s:o, s:s, s:s, s:o, s:s, s:o, s:o, s:o, s:o}", "module",
+                             ds_json_str(l->module), "kind", l->kind, "file", l->file, "key",
                              ds_json_str(l->key), "status", l->status, "origin",
                              ds_json_str(l->origin), "source", ds_json_str(l->source),
                              "path", ds_json_str(l->path), "detail", ds_json_str(l->detail)));

@@ -49,7 +49,7 @@ static void row_stat(ds_row *r)
 {
     struct stat st;
     if (r->path && ds_path_stat(r->path, &st) == 0) {
-        r->file_size = (uint64_t)st.st_size;
+        r->file_size = ds_known((uint64_t)st.st_size);
         r->mtime.known = true;
         r->mtime.value = (int64_t)st.st_mtime;
     }
@@ -150,7 +150,7 @@ ds_row *ds_row_from_dump(const ds_dump *d, const char *path)
     r->path = ds_strdup(path ? path : ds_dump_path(d) ? ds_dump_path(d) : "");
     if (!r->path)
         goto oom;
-    r->file_size = c->file_size;
+    r->file_size = ds_known(c->file_size);
     if (!dup_opt(&r->in_cab, c->file_in_cab))
         goto oom;
     if (path || ds_dump_path(d))
@@ -163,7 +163,7 @@ ds_row *ds_row_from_dump(const ds_dump *d, const char *path)
     r->os_major = c->os_major;
     r->os_minor = c->os_minor;
     r->os_build = c->os_build;
-    bool kernel = c->format == DS_FORMAT_KERNEL32 || c->format == DS_FORMAT_KERNEL64;
+    bool kernel = c->has_kernel;
     if (kernel) {
         r->kernel_major = ds_known(c->kernel.major_version);
         r->kernel_minor = ds_known(c->kernel.build);
@@ -175,7 +175,7 @@ ds_row *ds_row_from_dump(const ds_dump *d, const char *path)
         r->has_code = true;
         r->code = c->bugcheck.code;
         memcpy(r->params, c->bugcheck.params, sizeof r->params);
-    } else if (c->format == DS_FORMAT_MINIDUMP && c->has_exception) {
+    } else if (c->has_mdmp && c->has_exception) {
         r->has_code = true;
         r->code_is_exception = true;
         r->code = c->exception.code;
@@ -187,7 +187,7 @@ ds_row *ds_row_from_dump(const ds_dump *d, const char *path)
         r->pc = c->context.pc;
         const ds_module *m = ds_module_at(c, c->context.pc);
         if (m) {
-            if (!dup_opt(&r->pc_module, ds_mod_name(m)))
+            if (!dup_opt(&r->pc_module, m->name))
                 goto oom;
             r->pc_offset = c->context.pc - m->base;
         }
@@ -201,7 +201,7 @@ ds_row *ds_row_from_dump(const ds_dump *d, const char *path)
         for (size_t i = 1; i < st->nframes && i <= 3; i++) {
             const ds_module *m = ds_crash_module(c, st->frames[i].module);
             if (m && st->frames[i].pc >= m->base) {
-                if (!dup_opt(&r->stack_module[i - 1], ds_mod_name(m)))
+                if (!dup_opt(&r->stack_module[i - 1], m->name))
                     goto oom;
                 r->stack_offset[i - 1] = st->frames[i].pc - m->base;
             }

@@ -18,9 +18,9 @@ char *ds_row_json(const ds_row *r, unsigned flags)
     json_object_set_new(root, "tool", json_pack("{s:s, s:s}", "name", "dumpscan", "version",
                                                 DS_VERSION_STRING));
     json_object_set_new(root, "file",
-                        json_pack("{s:o, s:I, s:o, s:o}", "path",
+                        json_pack("{s:o, s:o, s:o, s:o}", "path",
                                   ds_json_path(r->path ? r->path : ""), "size",
-                                  (json_int_t)r->file_size, "mtime",
+                                  ds_json_opt_int(r->file_size), "mtime",
                                   mt[0] ? json_string(mt) : json_null(), "in_cab",
                                   ds_json_path_or_null(r->in_cab)));
     json_object_set_new(root, "status", json_string(r->failed ? "failed" : "ok"));

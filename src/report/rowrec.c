@@ -23,9 +23,10 @@
 #include "report/rowrec.h"
 #include "report/safetext.h"
 
-/* F_OPT32: a ds_u64 of 32-bit range, written only when known (as a string
- * is only when not NULL and a bool only when true). */
-typedef enum { F_STR, F_BOOL, F_U32, F_U64, F_I64, F_INT, F_OPT32 } ftype;
+/* F_OPT32 / F_OPT64: a ds_u64 (of 32-bit range / written in hex), written
+ * only when known (as a string is only when not NULL and a bool only when
+ * true). */
+typedef enum { F_STR, F_BOOL, F_U32, F_U64, F_I64, F_INT, F_OPT32, F_OPT64 } ftype;
 
 typedef struct field {
     const char *name;
@@ -37,7 +38,7 @@ typedef struct field {
 #define FLDN(key, type, member) {key, type, offsetof(ds_row, member)}
 
 static const field fields[] = {
-    FLD(path, F_STR), FLD(failed, F_BOOL), FLD(error, F_STR), FLD(file_size, F_U64),
+    FLD(path, F_STR), FLD(failed, F_BOOL), FLD(error, F_STR), FLD(file_size, F_OPT64),
     FLDN("has_mtime", F_BOOL, mtime.known), FLDN("mtime", F_I64, mtime.value),
     FLD(format, F_INT), FLD(dump_type, F_OPT32), FLD(arch, F_INT), FLD(cpus, F_OPT32),
     FLD(os_major, F_OPT32), FLD(os_minor, F_OPT32), FLD(os_build, F_OPT32),
@@ -106,6 +107,13 @@ char *ds_row_record(const ds_row *r)
         case F_INT: v = json_integer(*(const int *)p); break;
         case F_I64: v = json_integer((json_int_t) * (const int64_t *)p); break;
         case F_U64: v = ds_json_hex(*(const uint64_t *)p); break;
+        case F_OPT64: {
+            const ds_u64 *u = (const ds_u64 *)p;
+            if (!u->known)
+                continue;
+            v = ds_json_hex(u->value);
+            break;
+        }
         }
         if (!v || json_object_set_new(o, f->name, v) != 0) {
             json_decref(o);
@@ -240,8 +248,12 @@ static bool record_value(cursor *c, const field *f, ds_row *r)
             *(char **)p = t;
             return true;
         }
-        if (f)
+        if (f && f->type == F_OPT64) {
+            ok = hex_text(t, &((ds_u64 *)p)->value);
+            ((ds_u64 *)p)->known = ok;
+        } else if (f) {
             ok = f->type == F_U64 && hex_text(t, (uint64_t *)p);
+        }
         free(t);
         return ok;
     }
@@ -428,7 +440,9 @@ static bool row_from_report(ds_row *r, json_t *o)
     if (!dup_path(&r->path, jstr(file, "path", NULL)) ||
         !dup_path(&r->in_cab, jstr(file, "in_cab", NULL)))
         return false;
-    r->file_size = (uint64_t)json_integer_value(json_object_get(file, "size"));
+    json_t *size = json_object_get(file, "size");
+    if (json_is_integer(size) && json_integer_value(size) >= 0)
+        r->file_size = ds_known((uint64_t)json_integer_value(size));
     r->compressed = json_is_true(json_object_get(file, "compressed"));
     r->format = (ds_format)name_index(jstr(dump, "format", NULL), formats, 4);
     json_int_t type = json_integer_value(json_object_get(dump, "type"));
@@ -512,7 +526,9 @@ static bool row_from_row_json(ds_row *r, json_t *o)
         !dup_path(&r->in_cab, jstr(file, "in_cab", NULL)) ||
         !dup_path(&r->error, jstr(o, "error", NULL)))
         return false;
-    r->file_size = (uint64_t)json_integer_value(json_object_get(file, "size"));
+    json_t *size = json_object_get(file, "size");
+    if (json_is_integer(size) && json_integer_value(size) >= 0)
+        r->file_size = ds_known((uint64_t)json_integer_value(size));
     if (iso_unix(jstr(file, "mtime", NULL), &r->mtime.value))
         r->mtime.known = true;
     return true;

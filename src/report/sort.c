@@ -50,7 +50,9 @@ int ds_row_compare(const ds_row *a, const ds_row *b, ds_row_sort key)
                                          : (int)b->mtime.known - (int)a->mtime.known;
         break;
     case DS_SORT_SIZE:
-        c = cmp_u64(a->file_size, b->file_size);
+        c = a->file_size.known && b->file_size.known
+                ? cmp_u64(a->file_size.value, b->file_size.value)
+                : (int)b->file_size.known - (int)a->file_size.known; /* unknown last */
         break;
     case DS_SORT_BUGCHECK:
         c = a->has_code && b->has_code ? cmp_u64(a->code, b->code)

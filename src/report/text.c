@@ -14,7 +14,7 @@ static void where(ds_strbuf *b, const ds_crash *c, uint64_t va)
 {
     const ds_module *m = ds_module_at(c, va);
     if (m)
-        ds_sb_printf(b, " (%s+0x%" PRIx64 ")", ds_mod_name(m), va - m->base);
+        ds_sb_printf(b, " (%s+0x%" PRIx64 ")", ds_mod_display(m), va - m->base);
 }
 
 /* Address columns as wide as the dump's pointers. */
@@ -36,7 +36,7 @@ static void header_lines(ds_strbuf *b, const ds_dump *d)
         ds_sb_display(b, c->file_in_cab);
         ds_sb_printf(b, "\n");
     }
-    if (c->format == DS_FORMAT_MINIDUMP) {
+    if (c->has_mdmp) {
         ds_sb_printf(b, "Dump:         user-mode minidump (MDMP), %u streams\n",
                      c->mdmp.streams);
         const ds_minidump_info *m = &c->mdmp;
@@ -47,22 +47,25 @@ static void header_lines(ds_strbuf *b, const ds_dump *d)
                          m->lsb_release ? ", " : "", m->lsb_release ? m->lsb_release : "");
         if (m->process_id.known)
             ds_sb_printf(b, "Process:      pid %" PRIu64 "\n", m->process_id.value);
+    } else {
+        char dump_type[16] = "unknown";
+        if (c->kernel.dump_type.known)
+            snprintf(dump_type, sizeof dump_type, "%u", (unsigned)c->kernel.dump_type.value);
+        ds_sb_printf(b, "Dump:         kernel %s (DumpType %s), %s\n", c->dump_kind,
+                     dump_type, c->format == DS_FORMAT_KERNEL64 ? "PAGEDU64" : "PAGEDUMP");
     }
-    else
-        ds_sb_printf(b, "Dump:         kernel %s (DumpType %u), %s\n", c->dump_kind,
-                     (unsigned)c->kernel.dump_type.value, c->format == DS_FORMAT_KERNEL64 ? "PAGEDU64" : "PAGEDUMP");
     ds_sb_printf(b, "System:       ");
     const ds_facts *f = &c->facts;
     if (f->os_name) /* the OS as named by the analysis (all platforms) */
         ds_sb_printf(b, "%s%s%s%s%s%s, ", f->os_name, f->os_version ? " " : "",
                      f->os_version ? f->os_version : "", f->os_product ? " (" : "",
                      f->os_product ? f->os_product : "", f->os_product ? ")" : "");
-    else if (c->os_build.value)
+    else if (c->os_build.known)
         ds_sb_printf(b, "build %" PRIu64 ", ", c->os_build.value);
     ds_sb_printf(b, "%s", ds_arch_name(c->arch));
     if (c->cpus.known)
         ds_sb_printf(b, ", %" PRIu64 " CPU%s", c->cpus.value, c->cpus.value == 1 ? "" : "s");
-    if (c->arch == DS_ARCH_X86 && c->format == DS_FORMAT_KERNEL32)
+    if (c->has_kernel && c->arch == DS_ARCH_X86)
         ds_sb_printf(b, ", %s", c->kernel.pae ? "PAE" : "non-PAE");
     ds_sb_printf(b, "\n");
     if (c->crash_time.known && c->crash_time.value) {
@@ -156,8 +159,10 @@ static void minidump_extras(ds_strbuf *b, const ds_crash *c)
         ds_sb_printf(b, "ANNOTATIONS:\n");
     for (size_t i = 0; i < m->nannotations; i++) {
         const ds_annotation *a = &m->annotations[i];
-        ds_sb_printf(b, "  %s%s%s%s%s\n", a->module ? a->module : "",
-                     a->module ? ": " : "", a->key ? a->key : "", a->key ? " = " : "", a->value);
+        bool of_module = a->module_index.known;
+        ds_sb_printf(b, "  %s%s%s%s%s\n",
+                     of_module ? (a->module ? a->module : "(unnamed module)") : "",
+                     of_module ? ": " : "", a->key ? a->key : "", a->key ? " = " : "", a->value);
     }
 }
 
@@ -178,7 +183,7 @@ static void crash_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
         }
     }
     const ds_fault_records *r = &c->records;
-    bool minidump = c->format == DS_FORMAT_MINIDUMP;
+    bool minidump = c->has_mdmp;
     if (r->has_exception) {
         record_head(b, c, "EXCEPTION_RECORD", ".exr", r->exception_va, r->exception_param);
         ds_sb_printf(b, "\n");
@@ -247,7 +252,7 @@ static void verdict_lines(ds_strbuf *b, const ds_crash *c)
     }
     /* the real exception: 0x7E's P3 record, or a minidump's */
     const ds_exception *e = c->records.has_exception ? &c->records.exception
-                            : c->format == DS_FORMAT_MINIDUMP && c->has_exception ? &c->exception
+                            : c->has_mdmp && c->has_exception ? &c->exception
                                                                                    : NULL;
     if (e) {
         ds_ntstatus_info st;
@@ -385,7 +390,7 @@ static void module_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
         if (m->timestamp.known)
             snprintf(stamp, sizeof stamp, "%08x", (unsigned)m->timestamp.value);
         ds_sb_printf(b, "  %0*" PRIx64 "   %0*" PRIx64 "   %-8s %-24s %s\n", w, m->base,
-                     w, m->base + m->size, stamp, ds_mod_name(m)[0] ? ds_mod_name(m) : "(unknown)",
+                     w, m->base + m->size, stamp, ds_mod_display(m),
                      m->has_cv ? m->cv.pdb_name : "");
         if (verbose && (m->file_version || m->company_name || m->image_file ||
                         m->symbol_file || m->symbol_problem))
@@ -403,13 +408,13 @@ static void module_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
         for (size_t i = 0; i < c->nunloaded; i++)
             ds_sb_printf(b, "  %0*" PRIx64 "   %0*" PRIx64 "   %s\n", w,
                          c->unloaded[i].base, w, c->unloaded[i].base + c->unloaded[i].size,
-                         ds_mod_name(&c->unloaded[i]));
+                         ds_mod_display(&c->unloaded[i]));
     }
 }
 
 static void thread_lines(ds_strbuf *b, const ds_crash *c)
 {
-    if (c->format != DS_FORMAT_MINIDUMP && !c->nthreads)
+    if (c->has_kernel && !c->nthreads)
         return;
     ds_sb_printf(b, "\nThreads (%zu):\n", c->nthreads);
     for (size_t i = 0; i < c->nthreads; i++) {

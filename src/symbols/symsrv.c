@@ -26,6 +26,7 @@
 #include <curl/curl.h>
 
 #include "io/cab.h"
+#include "io/file.h"
 #include "io/source.h"
 #include "symbols/symsrv.h"
 
@@ -403,7 +404,7 @@ int ds_symsrv_copy(const char *src, const char *dest)
     if (snprintf(dir, sizeof dir, "%s", dest) >= (int)sizeof dir || !strrchr(dir, '/'))
         return -1;
     *strrchr(dir, '/') = '\0';
-    int in = open(src, O_RDONLY | O_CLOEXEC);
+    int in = ds_file_open(src, NULL, NULL); /* never blocks on a FIFO in a store */
     int out = in >= 0 && ds_mkdirs(dir) == 0 ? temp_in(dir, tmp, sizeof tmp) : -1;
     bool ok = out >= 0;
     char buf[1 << 16];
