@@ -82,9 +82,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
+    /* the walk's rules (issue 12): kernel stacks (trap frames), frame-pointer
+     * platforms, pc 0, a spliced context record; bit 6: the stack bytes also
+     * stand for code of the module without an image (the bytes a minidump
+     * keeps around a thread's pc), bit 7: pc in that module */
+    uint8_t more = slen ? stack[slen - 1] : 0;
     ds_memview mem;
     ds_mem_init(&mem, (ds_bytes){.data = stack, .size = slen});
-    if (slen && ds_mem_add_region(&mem, STACK_VA, slen, 0) < 0) {
+    if ((slen && ds_mem_add_region(&mem, STACK_VA, slen, 0) < 0) ||
+        (slen && (more & 64) && ds_mem_add_region(&mem, w.base + NOIMG_OFF, slen, 0) < 0)) {
         ds_mem_free(&mem);
         ds_image_close(w.im);
         return 0;
@@ -108,9 +114,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (opt & 4)
         c.regs[ifp] = STACK_VA + (c.regs[ifp] % span & ~3ull);
     c.valid = ((1ull << DS_MAX_REGS) - 1) & ~((uint64_t)(opt & 0xF0) << 24);
-    /* the walk's rules (issue 12): kernel stacks (trap frames), frame-pointer
-     * platforms, pc 0, a spliced context record */
-    uint8_t more = slen ? stack[slen - 1] : 0;
+    if (more & 128)
+        c.regs[ipc] = w.base + NOIMG_OFF + c.regs[ipc] % span;
     if (more & 8)
         c.regs[ipc] = 0;
     c.pc = c.regs[ipc];
