@@ -1,8 +1,8 @@
 /*
- * Every corpus minidump with a Breakpad minidump_stackwalk output (and
- * minidump2 against rust-minidump without symbols, below)
+ * Every corpus minidump with a Breakpad minidump_stackwalk output
  * (expected/NAME.breakpad-stackwalk.txt, the crashed thread) against our
- * crashing-thread stack, with the corpus symbols. Breakpad is a peer, not the
+ * crashing-thread stack, with the corpus symbols; and minidump2 against
+ * rust-minidump without symbols (rust_minidump()). Breakpad is a peer, not the
  * truth: where we differ, the bytes of the dump decided which side is right
  * (doc/peers.md 3.1 has the table), and the expectations below say frame by
  * frame which of Breakpad's frames we must have, in which order, at the same
