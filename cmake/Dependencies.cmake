@@ -43,7 +43,8 @@ ds_require_pkg(capstone libcapstone-dev LAZY)
 ds_require_pkg(jansson libjansson-dev)
 ds_require_pkg(zlib zlib1g-dev)
 ds_require_pkg(libelf libelf-dev)
-ds_require_pkg(sqlite3 libsqlite3-dev)
+# SQLite: only --db runs use it (src/report/sqlite_lazy.h), so it is lazy too.
+ds_require_pkg(sqlite3 libsqlite3-dev LAZY)
 
 # Debian 12's libdwarf-dev ships no .pc file: look for the header and library.
 pkg_check_modules(DS_libdwarf QUIET IMPORTED_TARGET libdwarf)

@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <regex.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 
 #include "io/cab.h"
 #include "io/file.h"
+#include "report/sqlite_lazy.h"
 #include "io/source.h"
 #include "model/model.h"
 #include "report/rowrec.h"
@@ -204,6 +204,11 @@ static int open_read(ds_db *db, const char *path, ds_error *err)
 static int open_at(const char *path, int version, bool read, ds_db **out, ds_error *err)
 {
     *out = NULL;
+    if (!ds_sqlite_load()) { /* loaded now: only database runs need it */
+        ds_set_error(err, DS_E_UNSUPPORTED, "the crash database needs SQLite (%s), which "
+                     "cannot be loaded", DS_SQLITE3_SONAME);
+        return -1;
+    }
     ds_db *db = calloc(1, sizeof *db);
     if (!db)
         return fail(err, NULL, "cannot open the database");
