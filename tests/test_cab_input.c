@@ -195,6 +195,17 @@ int main(void)
     same_report(DS_SOURCE_DIR "/testdata/samples/x64-triage.dmp", NULL, 0);
     same_report(DS_SOURCE_DIR "/testdata/samples/x64-triage.dmp", NULL, 21);
     same_report(DS_SOURCE_DIR "/testdata/samples/x86pae-full.dmp", NULL, 15);
+    /* batch: the LZX cabinet is one file seen, its dump an analyzed row */
+    CHECK(sh("rm -rf lzxfleet && mkdir lzxfleet && cp report.cab lzxfleet/") == 0);
+    char *rows = capture(DUMPSCAN_BIN " --format csv lzxfleet 2>&1");
+    CHECK(rows && strstr(rows, "lzxfleet/report.cab:MEMORY.DMP"));
+    free(rows);
+    rows = capture(DUMPSCAN_BIN " lzxfleet 2>&1");
+    CHECK(rows && strstr(rows, "1 file seen (1 cabinet with 1 dump): 1 analyzed, 0 failed"));
+    if (rows && !strstr(rows, "1 analyzed, 0 failed"))
+        fputs(rows, stderr);
+    free(rows);
+    CHECK(sh("rm -rf lzxfleet") == 0);
 
     /* larger than the in-memory limit: served block by block from the
      * cabinet (windows, checkpoints), still the same report */

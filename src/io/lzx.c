@@ -50,20 +50,19 @@ struct ds_lzx {
     uint8_t *win;
 };
 
-/* Extra offset bits and base formatted offset of every position slot. */
-static uint8_t slot_bits[MAX_SLOTS];
-static uint32_t slot_base[MAX_SLOTS];
-
-static void slot_tables(void)
-{
-    uint32_t base = 0;
-    for (unsigned s = 0; s < MAX_SLOTS; s++) {
-        unsigned b = s < 4 ? 0 : (s - 2) / 2;
-        slot_bits[s] = (uint8_t)(b > 17 ? 17 : b);
-        slot_base[s] = base;
-        base += 1u << slot_bits[s];
-    }
-}
+/* Extra offset bits of every position slot: 0 for slots 0..3, then
+ * (slot - 2) / 2 up to 17; and each slot's base formatted offset, the sum of
+ * 2^bits of the slots before it. */
+static const uint8_t slot_bits[MAX_SLOTS] = {
+    0,  0,  0,  0,  1,  1,  2,  2,  3,  3,  4,  4,  5,  5,  6,  6,  7,
+    7,  8,  8,  9,  9,  10, 10, 11, 11, 12, 12, 13, 13, 14, 14, 15, 15,
+    16, 16, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17};
+static const uint32_t slot_base[MAX_SLOTS] = {
+    0,       1,       2,       3,       4,       6,       8,       12,      16,      24,
+    32,      48,      64,      96,      128,     192,     256,     384,     512,     768,
+    1024,    1536,    2048,    3072,    4096,    6144,    8192,    12288,   16384,   24576,
+    32768,   49152,   65536,   98304,   131072,  196608,  262144,  393216,  524288,  655360,
+    786432,  917504,  1048576, 1179648, 1310720, 1441792, 1572864, 1703936, 1835008, 1966080};
 
 /* Position slots of each window size 2^15..2^21. */
 static const uint8_t slots_for_bits[] = {30, 32, 34, 36, 38, 42, 50};
@@ -77,8 +76,6 @@ ds_lzx *ds_lzx_new(unsigned window_bits)
 {
     if (window_bits < DS_LZX_MIN_WINDOW_BITS || window_bits > DS_LZX_MAX_WINDOW_BITS)
         return NULL;
-    if (slot_base[MAX_SLOTS - 1] == 0)
-        slot_tables(); /* idempotent: racing threads write the same values */
     ds_lzx *z = calloc(1, sizeof *z);
     if (!z)
         return NULL;
