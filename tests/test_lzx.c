@@ -4,9 +4,10 @@
  * by Debian's cabextract, an independent decoder, so the encoder is checked
  * before dumpscan is compared with it: uncompressed, verbatim and aligned
  * blocks, window sizes 2^15..2^21, E8 translation, blocks spanning frames,
- * odd uncompressed blocks, whole and random-order reads (checkpoints), and
- * hostile cabinets (a bad tree, a match before the data, a bad block type, a
- * truncated block, a bad window size) that must be errors naming the member.
+ * odd uncompressed blocks (and where their pad byte goes), whole and
+ * random-order reads (checkpoints), and hostile cabinets (a bad tree, a match
+ * before the data, a bad block type, a truncated block, a bad window size)
+ * that must be errors naming the member.
  * Exits 77 (skipped) without cabextract.
  */
 #include <unistd.h>
@@ -240,6 +241,56 @@ static void truncated_and_window(void)
     free(data);
 }
 
+/* An odd uncompressed block that ends a frame: its pad byte may close that
+ * frame's CFDATA or open the next one's (the stream is one byte sequence to
+ * cabextract); both read the same. Made by hand: blocks "A" (1 byte, odd:
+ * pad), 32767 bytes (ends frame 0, odd: pad), "yz" in frame 1. */
+static void pad_placement(void)
+{
+    static const uint8_t r012[12] = {1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0};
+    size_t body = 32767, cap = 100 + body;
+    uint8_t *st = malloc(cap), *want = malloc(body + 3);
+    for (int where = 0; where < 2; where++) {
+        size_t n = 0, cuts[2];
+        /* E8 flag 0, type 3, size 1, padding to 16 bits */
+        memcpy(st + n, "\x00\x30\x10\x00", 4), n += 4;
+        memcpy(st + n, r012, 12), n += 12;
+        st[n++] = 'A', st[n++] = 0; /* the byte and its pad */
+        memcpy(st + n, "\x0F\x60\xE0\xFF", 4), n += 4; /* type 3, size 32767 */
+        memcpy(st + n, r012, 12), n += 12;
+        want[0] = 'A';
+        for (size_t i = 0; i < body; i++)
+            st[n++] = want[1 + i] = (uint8_t)(i * 7 + (i >> 9));
+        if (where == 0)
+            st[n++] = 0; /* the pad closes frame 0 */
+        cuts[0] = n;
+        if (where == 1)
+            st[n++] = 0; /* the pad opens frame 1 */
+        memcpy(st + n, "\x00\x60\x40\x00", 4), n += 4; /* type 3, size 2 */
+        memcpy(st + n, r012, 12), n += 12;
+        st[n++] = 'y', st[n++] = 'z';
+        cuts[1] = n;
+        memcpy(want + 1 + body, "yz", 2);
+        size_t len;
+        uint8_t *cab = lzxcab_frames("BIG.BIN", 15, st, cuts, 2, 2, &len);
+        CHECK(cab != NULL);
+        if (!cab)
+            break;
+        put_file("pad.cab", cab, len);
+        CHECK(cabextract_same("pad.cab", want, body + 3, NULL) == 0);
+        ds_cab *c = open_cab(cab, len);
+        uint8_t *buf = malloc(body + 3);
+        ds_error err;
+        CHECK(c && ds_cab_read(c, 0, 0, buf, body + 3, &err) == (int64_t)(body + 3) &&
+              memcmp(buf, want, body + 3) == 0);
+        ds_cab_close(c);
+        free(buf);
+        free(cab);
+    }
+    free(st);
+    free(want);
+}
+
 /* The decoder alone: a frame larger than 32 KiB is refused, a copy of the
  * state continues exactly like the original. */
 static void decoder_api(void)
@@ -292,6 +343,7 @@ int main(void)
     damaged("far match", LZXCAB_FAR_MATCH, "before the start");
     damaged("bad block type", LZXCAB_BAD_BLOCKTYPE, "invalid block type");
     truncated_and_window();
+    pad_placement();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);

@@ -472,14 +472,17 @@ static void le32(uint8_t *p, uint32_t v)
     le16(p, v), le16(p + 2, v >> 16);
 }
 
-static uint8_t *write_cab(const enc *e, const lzxcab_member *m, size_t n, size_t *out_len)
+/* The cabinet: members m[0..n) in one LZX folder whose CFDATA blocks are
+ * stream[cuts[k-1]..cuts[k]), each of 32 KiB of output but the last (ulast). */
+static uint8_t *write_cab(unsigned window_bits, const uint8_t *stream, const size_t *cuts,
+                          size_t nblocks, size_t ulast, const lzxcab_member *m, size_t n,
+                          size_t *out_len)
 {
     size_t files = 0, data = 0;
     for (size_t i = 0; i < n; i++)
         files += 16 + strlen(m[i].name) + 1;
-    size_t nblocks = e->ncuts;
     for (size_t k = 0; k < nblocks; k++) {
-        size_t from = k ? e->cuts[k - 1] : 0, clen = e->cuts[k] - from;
+        size_t from = k ? cuts[k - 1] : 0, clen = cuts[k] - from;
         if (clen > 65535)
             return NULL;
         data += 8 + clen;
@@ -497,7 +500,7 @@ static uint8_t *write_cab(const enc *e, const lzxcab_member *m, size_t n, size_t
     le16(c + 32, 0x4C5A);
     le32(c + 36, (uint32_t)(44 + files));
     le16(c + 40, (uint32_t)nblocks);
-    le16(c + 42, 3 | e->o->window_bits << 8);
+    le16(c + 42, 3 | window_bits << 8);
     size_t pos = 44;
     uint32_t uoff = 0;
     for (size_t i = 0; i < n; i++) {
@@ -511,11 +514,11 @@ static uint8_t *write_cab(const enc *e, const lzxcab_member *m, size_t n, size_t
         uoff += (uint32_t)m[i].len;
     }
     for (size_t k = 0; k < nblocks; k++) {
-        size_t from = k ? e->cuts[k - 1] : 0, clen = e->cuts[k] - from;
-        size_t ulen = k + 1 < nblocks ? FRAME : e->L - (nblocks - 1) * (size_t)FRAME;
+        size_t from = k ? cuts[k - 1] : 0, clen = cuts[k] - from;
+        size_t ulen = k + 1 < nblocks ? FRAME : ulast;
         le16(c + pos + 4, (uint32_t)clen);
         le16(c + pos + 6, (uint32_t)ulen);
-        memcpy(c + pos + 8, e->w.p + from, clen);
+        memcpy(c + pos + 8, stream + from, clen);
         pos += 8 + clen;
     }
     *out_len = total;
@@ -577,7 +580,8 @@ uint8_t *lzxcab_write(const lzxcab_member *m, size_t n, const lzxcab_opts *o, si
     align16(&e->w);
     e->cuts[e->ncuts++] = e->w.n;
     if (!e->w.oom)
-        out = write_cab(e, m, n, len);
+        out = write_cab(o->window_bits, e->w.p, e->cuts, e->ncuts,
+                        e->L - (e->ncuts - 1) * (size_t)FRAME, m, n, len);
 done:
     free(d);
     free(e->head);
@@ -586,4 +590,13 @@ done:
     free(e->w.p);
     free(e);
     return out;
+}
+
+uint8_t *lzxcab_frames(const char *name, unsigned window_bits, const uint8_t *stream,
+                       const size_t *cuts, size_t nframes, size_t last_out, size_t *len)
+{
+    if (nframes == 0 || last_out == 0 || last_out > FRAME)
+        return NULL;
+    lzxcab_member m = {name, NULL, (nframes - 1) * (size_t)FRAME + last_out};
+    return write_cab(window_bits, stream, cuts, nframes, last_out, &m, 1, len);
 }

@@ -45,4 +45,10 @@ typedef struct lzxcab_opts {
  * compressed frame over 65535 bytes, bad options). */
 uint8_t *lzxcab_write(const lzxcab_member *m, size_t n, const lzxcab_opts *o, size_t *len);
 
+/* A cabinet of one member `name` from an LZX stream made by hand: frame k is
+ * stream[cuts[k-1]..cuts[k]) (cuts[-1] = 0), 32 KiB of output each but the
+ * last (last_out bytes). For placements the encoder never makes. */
+uint8_t *lzxcab_frames(const char *name, unsigned window_bits, const uint8_t *stream,
+                       const size_t *cuts, size_t nframes, size_t last_out, size_t *len);
+
 #endif
