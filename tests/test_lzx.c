@@ -5,7 +5,8 @@
  * before dumpscan is compared with it: uncompressed, verbatim and aligned
  * blocks, window sizes 2^15..2^21, E8 translation, blocks spanning frames,
  * odd uncompressed blocks (and where their pad byte goes), whole and
- * random-order reads (checkpoints), and hostile cabinets (a bad tree, a match
+ * random-order reads (checkpoints), several folders of different windows in
+ * one cabinet, and hostile cabinets (a bad tree, a match
  * before the data, a bad block type, a truncated block, a bad window size)
  * that must be errors naming the member.
  * Exits 77 (skipped) without cabextract.
@@ -291,6 +292,80 @@ static void pad_placement(void)
     free(want);
 }
 
+/* Three LZX folders in one cabinet, windows 2^16, 2^21 and 2^16 (the last
+ * all uncompressed blocks): cabextract extracts the four members, and reads
+ * that hop between members of different folders (the decoder changes window
+ * size and resumes each folder from its start or a checkpoint) all match. */
+static void folders(void)
+{
+    struct {
+        const char *name;
+        size_t n;
+        int folder;
+        uint8_t *data;
+    } m[] = {{"a.bin", 400000, 0, NULL}, {"b.txt", 5000, 0, NULL},
+             {"c.bin", 1600000, 1, NULL}, {"d.bin", 300001, 2, NULL}};
+    enum { NM = sizeof m / sizeof *m };
+    static const lzxcab_opts o[3] = {{.window_bits = 16, .kinds = "va"},
+                                     {.window_bits = 21, .kinds = "av", .e8_size = 1u << 20},
+                                     {.window_bits = 16, .kinds = "u", .block_size = 65537}};
+    uint8_t *cabs[3] = {NULL};
+    size_t lens[3] = {0}, len = 0;
+    for (size_t i = 0; i < NM; i++)
+        m[i].data = make_data(m[i].n, (uint32_t)(i + 11), 300000);
+    for (int f = 0; f < 3; f++) {
+        lzxcab_member mm[NM];
+        size_t k = 0;
+        for (size_t i = 0; i < NM; i++)
+            if (m[i].folder == f)
+                mm[k++] = (lzxcab_member){m[i].name, m[i].data, m[i].n};
+        cabs[f] = lzxcab_write(mm, k, &o[f], &lens[f]);
+        CHECK(cabs[f] != NULL);
+    }
+    uint8_t *cab = cabs[0] && cabs[1] && cabs[2] ? lzxcab_join(cabs, lens, 3, &len) : NULL;
+    CHECK(cab != NULL);
+    if (cab) {
+        put_file("folders.cab", cab, len);
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "cd %s && rm -rf x && mkdir x && cabextract -q -d x folders.cab",
+                 dir);
+        CHECK(system(cmd) == 0);
+        for (size_t i = 0; i < NM; i++) {
+            char path[256];
+            size_t n;
+            snprintf(path, sizeof path, "%s/x/%s", dir, m[i].name);
+            uint8_t *got = check_slurp(path, &n);
+            CHECK(got && n == m[i].n && memcmp(got, m[i].data, n) == 0);
+            free(got);
+        }
+        ds_cab *c = open_cab(cab, len);
+        CHECK(c && ds_cab_count(c) == NM);
+        uint8_t *buf = malloc(40000);
+        uint32_t x = 5;
+        bool same = true;
+        for (int k = 0; c && k < 80; k++) {
+            x = x * 1103515245u + 12345u;
+            size_t i = (x >> 8) % NM;
+            uint64_t off = (x >> 4) % m[i].n;
+            size_t want = 1 + x % 40000;
+            size_t exp = off + want > m[i].n ? m[i].n - off : want;
+            ds_error err;
+            int64_t got = ds_cab_read(c, i, off, buf, want, &err);
+            if (got != (int64_t)exp || memcmp(buf, m[i].data + off, exp) != 0)
+                same = false;
+        }
+        CHECK(same);
+        CHECK(c && ds_cab_compression(c, 2) == DS_CAB_LZX);
+        ds_cab_close(c);
+        free(buf);
+    }
+    for (int f = 0; f < 3; f++)
+        free(cabs[f]);
+    for (size_t i = 0; i < NM; i++)
+        free(m[i].data);
+    free(cab);
+}
+
 /* The decoder alone: a frame larger than 32 KiB is refused, a copy of the
  * state continues exactly like the original. */
 static void decoder_api(void)
@@ -344,6 +419,7 @@ int main(void)
     damaged("bad block type", LZXCAB_BAD_BLOCKTYPE, "invalid block type");
     truncated_and_window();
     pad_placement();
+    folders();
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK(system(cmd) == 0);

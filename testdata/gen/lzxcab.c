@@ -600,3 +600,52 @@ uint8_t *lzxcab_frames(const char *name, unsigned window_bits, const uint8_t *st
     lzxcab_member m = {name, NULL, (nframes - 1) * (size_t)FRAME + last_out};
     return write_cab(window_bits, stream, cuts, nframes, last_out, &m, 1, len);
 }
+
+static uint32_t rd16(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+    return rd16(p) | rd16(p + 2) << 16;
+}
+
+uint8_t *lzxcab_join(uint8_t *const *cabs, const size_t *lens, size_t n, size_t *len)
+{
+    /* each input is this file's own layout: header, one folder at 36, files
+     * from 44 to the folder's first CFDATA, the blocks to the end */
+    size_t files = 0, data = 0, nfiles = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t start = rd32(cabs[i] + 36);
+        if (lens[i] < 44 || start < 44 || start > lens[i] || rd16(cabs[i] + 26) != 1)
+            return NULL;
+        files += start - 44;
+        data += lens[i] - start;
+        nfiles += rd16(cabs[i] + 28);
+    }
+    size_t head = 36 + 8 * n, total = head + files + data;
+    uint8_t *c = calloc(1, total);
+    if (!c)
+        return NULL;
+    memcpy(c, cabs[0], 36);
+    le32(c + 8, (uint32_t)total);
+    le32(c + 16, (uint32_t)head);
+    le16(c + 26, (uint32_t)n);
+    le16(c + 28, (uint32_t)nfiles);
+    size_t fpos = head, dpos = head + files;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t start = rd32(cabs[i] + 36);
+        size_t at = fpos;
+        memcpy(c + fpos, cabs[i] + 44, start - 44);
+        fpos += start - 44;
+        for (; at < fpos; at += 16 + strlen((const char *)c + at + 16) + 1)
+            le16(c + at + 8, (uint32_t)i); /* iFolder */
+        memcpy(c + 36 + 8 * i, cabs[i] + 36, 8);
+        le32(c + 36 + 8 * i, (uint32_t)dpos);
+        memcpy(c + dpos, cabs[i] + start, lens[i] - start);
+        dpos += lens[i] - start;
+    }
+    *len = total;
+    return c;
+}

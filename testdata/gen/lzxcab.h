@@ -51,4 +51,8 @@ uint8_t *lzxcab_write(const lzxcab_member *m, size_t n, const lzxcab_opts *o, si
 uint8_t *lzxcab_frames(const char *name, unsigned window_bits, const uint8_t *stream,
                        const size_t *cuts, size_t nframes, size_t last_out, size_t *len);
 
+/* One cabinet with the folders of n cabinets made by lzxcab_write (each
+ * keeping its members and window size), in order. */
+uint8_t *lzxcab_join(uint8_t *const *cabs, const size_t *lens, size_t n, size_t *len);
+
 #endif
