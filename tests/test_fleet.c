@@ -703,6 +703,13 @@ static void check_merge(void)
              ndumps, ndumps);
     CHECK_STR(last_line(merged), want);
     free(merged);
+    /* a part streamed through a pipe: never taken for a database (the peek
+     * ate its first line before) */
+    char *piped = NULL;
+    CHECK(run_cmd(&piped, "cat '%s/part0.jsonl' '%s/part1.jsonl' '%s/part2.jsonl' | '%s' "
+                  "--merge /dev/stdin", scratch, scratch, scratch, DUMPSCAN_BIN) == 0);
+    CHECK(piped && strcmp(last_line(piped), want) == 0);
+    free(piped);
     /* databases: merged into one, the same as one run into one database */
     CHECK(run_cmd(&out, "'%s' --files-from '%s' --db '%s/one.db' --format csv >/dev/null "
                   "2>&1", DUMPSCAN_BIN, list, scratch) == 0);

@@ -73,8 +73,8 @@ static void triage_x64(const char *dump, const char *expected)
     const ds_kernel_info *k = &c->kernel;
 
     /* DUMP_HEADER64 as rizin prints it */
-    EXPECT("MajorVersion", k->major_version);
-    EXPECT("MinorVersion", k->build);
+    EXPECT("MajorVersion", k->major_version.value);
+    EXPECT("MinorVersion", k->build.value);
     EXPECT("DirectoryTableBase", k->directory_table_base.value);
     EXPECT("PfnDataBase", k->pfn_database.value);
     EXPECT("PsLoadedModuleList", k->ps_loaded_module_list.value);
@@ -191,7 +191,7 @@ static void full_header_truncated(const char *dump)
     const ds_crash *c = ds_dump_crash(d);
     CHECK_KNOWN(c->kernel.dump_type, DS_DUMP_FULL);
     CHECK(c->arch == DS_ARCH_X64);
-    CHECK_EQ_U64(c->kernel.build, 19045);
+    CHECK_KNOWN(c->kernel.build, 19045);
     CHECK_KNOWN(c->cpus, 4);
     CHECK_EQ_U64(c->bugcheck.code, 0x5454414d);
     CHECK_EQ_U64(c->bugcheck.params[0], 0x4e4f4f4d);

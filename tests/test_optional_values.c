@@ -10,9 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/verdict.h"
 #include "check.h"
 #include "dumpscan/dumpscan.h"
 #include "mdmp.h"
+#include "mem/memview.h"
+#include "model/model.h"
 
 static ds_dump *open_copy(const mdw *m, uint8_t **copy)
 {
@@ -196,6 +199,8 @@ static void kernel_unknowns(void)
     memcpy(copy, b, len);
     memcpy(copy + 0xF98, "PAGE", 4); /* DumpType (64-bit header) */
     memcpy(copy + 0x34, "PAGE", 4);  /* NumberProcessors */
+    memcpy(copy + 0x08, "PAGE", 4);  /* MajorVersion */
+    memcpy(copy + 0x0C, "PAGE", 4);  /* MinorVersion (the build) */
     d = ds_open_memory(copy, len, NULL, &err);
     CHECK(d != NULL);
     if (d) {
@@ -206,19 +211,84 @@ static void kernel_unknowns(void)
         CHECK(!c->kernel.crashing_cpu.known && c->kernel.crashing_cpu_reason == NULL);
         CHECK(c->kernel.nprocessors == 0 && !c->kernel.kernel_base.known);
         CHECK(c->kernel.build_lab == NULL);
+        CHECK(!c->kernel.major_version.known && !c->kernel.build.known);
+        CHECK(!c->os_build.known && !c->os_major.known);
         renders(d, "\"crashing_cpu\":null");
         ds_row *r = ds_row_from_dump(d, "y.dmp");
         CHECK(r && !r->dump_type.known && !r->cpus.known);
-        CHECK(r && r->kernel_major.known); /* the header's MajorVersion was written */
+        CHECK(r && !r->kernel_major.known && !r->kernel_minor.known);
         ds_row_free(r);
+        ds_close(d);
+    }
+    /* MachineImageType never written: the machine is 0, its unknown */
+    memcpy(copy, b, len);
+    memcpy(copy + 0x30, "PAGE", 4);
+    d = ds_open_memory(copy, len, NULL, &err);
+    CHECK(d != NULL);
+    if (d) {
+        const ds_crash *c = ds_dump_crash(d);
+        CHECK(c->machine == 0 && c->arch == DS_ARCH_UNKNOWN);
+        renders(d, "\"machine\":\"0x0\"");
         ds_close(d);
     }
     free(copy);
     free(b);
 }
 
+/* Evidence against a module whose name the dump does not hold stays with
+ * that module: an unnamed unloaded driver is not merged with an unnamed
+ * loaded one (their names compared equal, "" and "", before). */
+static void unnamed_candidates(void)
+{
+    fprintf(stderr, "-- unnamed loaded and unloaded modules\n");
+    ds_crash *c = calloc(1, sizeof *c);
+    c->format = DS_FORMAT_KERNEL64;
+    c->has_kernel = true;
+    c->arch = DS_ARCH_X64;
+    c->has_bugcheck = true;
+    c->bugcheck.code = 0x7E;
+    c->bugcheck.params[0] = 0xC0000005;
+    c->bugcheck.params[1] = 0xfffff80011001000; /* in the loaded module without a name */
+    c->bugcheck.params[3] = 0xffff0000;
+    ds_module *nt = ds_module_add(c, false);
+    nt->base = 0xfffff80000000000;
+    nt->size = 0x100000;
+    nt->name = strdup("ntoskrnl.exe");
+    ds_module *m = ds_module_add(c, false);
+    m->base = 0xfffff80011000000;
+    m->size = 0x10000;
+    ds_module *u = ds_module_add(c, true);
+    u->base = 0xfffff80033000000;
+    u->size = 0x10000;
+    c->records.has_context = true;
+    c->records.context.arch = DS_ARCH_X64;
+    c->records.context.pc = 0xfffff80033000100; /* in the unloaded module without a name */
+    c->records.context_va = 0xffff0000;
+    c->records.context_param = (ds_u64){4, true};
+    ds_memview mem;
+    ds_mem_init(&mem, (ds_bytes){0});
+    CHECK(ds_analysis_verdict(c, &mem) == 0);
+    const ds_verdict *v = &c->verdict;
+    CHECK(v->has_suspect && v->suspect.module_name == NULL);
+    /* two candidates: the unloaded one (not loaded: index unknown) and the
+     * loaded one (index 1), each with its own evidence */
+    bool loaded_seen = v->suspect.module.known && v->suspect.module.value == 1;
+    for (size_t i = 0; i < v->nalternates; i++) {
+        CHECK(v->alternates[i].module_name == NULL);
+        loaded_seen |= v->alternates[i].module.known && v->alternates[i].module.value == 1;
+    }
+    CHECK(v->nalternates >= 1 && loaded_seen);
+    CHECK(!(v->suspect.module.known && v->suspect.score >= 140)); /* not 60 + 80 merged */
+    for (size_t i = 0; i < v->nreasons; i++)
+        CHECK(strstr(v->reasons[i], "(unnamed module)") || !strstr(v->reasons[i], " in  "));
+    ds_mem_free(&mem);
+    ds_crash_free(c);
+    free(c);
+}
+
 int main(void)
 {
+    unnamed_candidates();
     minidump_without_system_info();
     zero_is_unknown_or_a_value();
     module_name_unknown();

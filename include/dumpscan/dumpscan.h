@@ -324,8 +324,8 @@ typedef struct ds_triage_info { /* raw, but for broken_driver */
 
 typedef struct ds_kernel_info {
     ds_u64 dump_type;       /* DumpType (DS_DUMP_*) */
-    uint32_t major_version; /* raw: 0xF free build, 0xC checked build */
-    uint32_t build;         /* raw MinorVersion = NtBuildNumber & 0xFFFF */
+    ds_u64 major_version;   /* 0xF free build, 0xC checked build */
+    ds_u64 build;           /* MinorVersion = NtBuildNumber & 0xFFFF */
     ds_u64 directory_table_base;
     ds_u64 pfn_database;
     ds_u64 ps_loaded_module_list;
@@ -797,7 +797,8 @@ typedef struct ds_row {
     char *pc_module;        /* ... inside this module (NULL: outside every module, or
                                in one whose name is unknown) */
     uint64_t pc_offset;     /* ... at this offset */
-    char *suspect_module;   /* verdict suspect, NULL when none is named */
+    bool has_suspect;       /* the verdict names a suspect (suspect_* below) */
+    char *suspect_module;   /* its module's name; NULL: unknown (see ds_row_suspect_label) */
     char *suspect_function;
     uint64_t suspect_function_offset; /* of suspect_function */
     ds_u64 suspect_offset;  /* offset in the suspect of its first frame (or of the pc) */
@@ -822,6 +823,10 @@ DS_API ds_row *ds_row_from_dump(const ds_dump *d, const char *path);
 /* The row of a file that could not be read, with the reason. */
 /* in_cab: the member's name when path is "cabinet:member" (copied), else NULL. */
 DS_API ds_row *ds_row_failed(const char *path, const char *in_cab, const char *error);
+/* The suspect as tables and summaries show it: its module's name,
+ * "(unnamed module)" when the dump does not hold the name, NULL when no
+ * suspect is named. Static or borrowed from r. */
+DS_API const char *ds_row_suspect_label(const ds_row *r);
 /* A cabinet member's row (path "CABINET:MEMBER", in_cab MEMBER): the length of
  * CABINET, the file the row was read from; 0 for any other row. */
 DS_API size_t ds_row_cabinet_len(const ds_row *r);
@@ -975,8 +980,11 @@ DS_API int ds_path_stat(const char *path, struct stat *st);
  * 5: stack walks run a stopped frame's epilog forward and read code bytes
  *    from the dump: more frames are trusted, which blame weighs.
  * 6: the thread that wrote a Breakpad minidump is not walked (--all-threads
- *    rows lose the writer's stale frames). */
-#define DS_ANALYSIS_VERSION 6
+ *    rows lose the writer's stale frames).
+ * 7: a suspect whose module has no name is NULL (not ""), never merged with
+ *    another unnamed one; Breakpad's 0.0.0 OS version and PAGE-filled kernel
+ *    header versions are unknown. */
+#define DS_ANALYSIS_VERSION 7
 
 /*
  * The crash database (SQLite, WAL mode): every dump stored with its row,

@@ -711,7 +711,7 @@ static int thread_walks(walker *w, bool all)
      * registers and its stack memory come from different moments, so a
      * walk of it finds stale words (Breakpad and rust-minidump skip it too;
      * doc/stacks.md "Threads not walked"). */
-    ds_u64 writer = c->format == DS_FORMAT_MINIDUMP ? c->mdmp.breakpad_dump_thread : (ds_u64){0};
+    ds_u64 writer = c->has_mdmp ? c->mdmp.breakpad_dump_thread : (ds_u64){0, false};
     for (size_t i = 0; all && i < c->nthreads; i++) {
         const ds_thread *t = &c->threads[i];
         if (!t->has_context || (crashing.known && t->id == crashing.value))

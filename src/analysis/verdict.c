@@ -118,7 +118,10 @@ static cand *find_cand(vstate *v, int module, const char *name)
 {
     for (size_t i = 0; i < v->ncands; i++) {
         cand *x = &v->cands[i];
-        if (module >= 0 ? x->module == module : strcasecmp(x->name, name) == 0)
+        /* an unloaded module is found by name; one without a name (the dump
+         * does not hold it) is a candidate of its own, never merged */
+        if (module >= 0 ? x->module == module
+                        : x->module < 0 && *name && strcasecmp(x->name, name) == 0)
             return x;
     }
     if (v->ncands == MAX_CANDS)
@@ -641,7 +644,7 @@ static const ds_module *cand_module(const ds_crash *c, const cand *x)
 {
     if (x->module >= 0)
         return &c->modules[x->module];
-    for (size_t i = 0; i < c->nunloaded; i++)
+    for (size_t i = 0; *x->name && i < c->nunloaded; i++)
         if (strcasecmp(ds_mod_name(&c->unloaded[i]), x->name) == 0)
             return &c->unloaded[i];
     return NULL;

@@ -156,6 +156,11 @@ static int from_db(void *ctx, ds_db_entry *e)
 
 static bool is_sqlite(const char *path)
 {
+    /* a pipe or FIFO (a part streamed in) is never a database, and peeking
+     * at it would eat the lines the JSONL reader needs (or block) */
+    struct stat st;
+    if (ds_path_stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return false;
     char head[16] = {0};
     FILE *fp = fopen(path, "rb");
     if (!fp)

@@ -28,19 +28,20 @@ const ds_klayout ds_klayout32 = {
 };
 
 /*
- * A header field of size 1..8 at off. Unknown when every aligned 4-byte word
- * it touches still holds the "PAGE" fill: the kernel never wrote it.
+ * A header field of size 1..8 at off. Unknown when an aligned 4-byte word it
+ * touches still holds the "PAGE" fill: the kernel never wrote it (it writes
+ * a field whole, so a half-filled 8-byte field is no value either).
  */
 static ds_u64 hfield(const uint8_t *h, uint32_t off, unsigned size)
 {
     ds_u64 r = {0, true};
     for (unsigned i = 0; i < size; i++)
         r.value |= (uint64_t)h[off + i] << (8 * i);
-    bool all_fill = true;
+    bool fill = false;
     for (uint32_t w = off & ~3u; w < off + size; w += 4)
-        if (ds_le32(h + w) != DS_PAGE_FILL32)
-            all_fill = false;
-    if (all_fill) /* unknown: the value is 0, never the fill's bytes */
+        if (ds_le32(h + w) == DS_PAGE_FILL32)
+            fill = true;
+    if (fill) /* unknown: the value is 0, never the fill's bytes */
         r = (ds_u64){0, false};
     return r;
 }
@@ -97,9 +98,11 @@ static int read_header_facts(ds_reader *r, const ds_klayout *l, const uint8_t *h
     ds_kernel_info *k = &c->kernel;
     unsigned p = l->ptr;
 
-    k->major_version = ds_le32(h + 0x08);
-    k->build = ds_le32(h + 0x0C) & 0xFFFF;
-    set_os_version(c, k->build);
+    k->major_version = hfield(h, 0x08, 4);
+    k->build = hfield(h, 0x0C, 4);
+    k->build.value &= 0xFFFF;
+    if (k->build.known)
+        set_os_version(c, (uint32_t)k->build.value);
     k->directory_table_base = hfield(h, l->dtb, p);
     k->pfn_database = hfield(h, l->pfn_db, p);
     k->ps_loaded_module_list = hfield(h, l->ps_loaded, p);
@@ -124,7 +127,7 @@ static int read_header_facts(ds_reader *r, const ds_klayout *l, const uint8_t *h
         k->comment = s;
     }
 
-    c->machine = ds_le32(h + l->machine);
+    c->machine = (uint32_t)hfield(h, l->machine, 4).value; /* 0: unknown */
     c->arch = ds_arch_from_machine(c->machine);
     c->cpus = hfield(h, l->cpus, 4);
     c->crash_time = hfield(h, l->sys_time, 8);
@@ -134,8 +137,9 @@ static int read_header_facts(ds_reader *r, const ds_klayout *l, const uint8_t *h
     if (code.known) {
         c->has_bugcheck = true;
         c->bugcheck.code = (uint32_t)code.value;
-        for (int i = 0; i < 4; i++)
-            c->bugcheck.params[i] = hfield(h, l->params + i * p, p).value;
+        for (int i = 0; i < 4; i++) /* raw, as stored (the fill included) */
+            c->bugcheck.params[i] = p == 8 ? ds_le64(h + l->params + i * p)
+                                           : ds_le32(h + l->params + i * p);
     }
 
     /* Exception record and CONTEXT: present unless still the fill pattern. */

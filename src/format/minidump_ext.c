@@ -161,7 +161,7 @@ int md_read_assertion(md_ctx *m, ds_bytes s)
 enum { MAX_ANNOTATIONS = 1024, MAX_ANNOTATION_TEXT = 4096, MAX_CRASHPAD_MODULES = 4096 };
 
 /* MinidumpUTF8String at rva (u32 length, bytes) as a new string; NULL when
- * it is outside the file, and "" for rva 0. */
+ * rva is 0 or the string is outside the file (the entry is then skipped). */
 static char *utf8_at(md_ctx *m, uint32_t rva, bool *oom)
 {
     uint32_t n;

@@ -132,7 +132,7 @@ static const char *key_bucket(const ds_row *r, char *buf, size_t len)
 
 static const char *key_suspect(const ds_row *r, char *buf, size_t len)
 {
-    return r->suspect_module;
+    return ds_row_suspect_label(r);
 }
 
 static const char *key_code(const ds_row *r, char *buf, size_t len)
@@ -145,9 +145,9 @@ static const char *key_code(const ds_row *r, char *buf, size_t len)
 
 static const char *key_driver(const ds_row *r, char *buf, size_t len)
 {
-    if (!r->suspect_module)
+    if (!ds_row_suspect_label(r))
         return NULL;
-    snprintf(buf, len, "%s %s", r->suspect_module,
+    snprintf(buf, len, "%s %s", ds_row_suspect_label(r),
              r->file_version ? r->file_version : "(version unknown)");
     return buf;
 }
@@ -485,8 +485,8 @@ static void dump_table(ds_strbuf *b, const ds_row *const *rows, const char *cons
         char code[300];
         cell(b, key_code(r, code, sizeof code));
         char sus[300] = "";
-        if (r->suspect_module)
-            snprintf(sus, sizeof sus, "%s%s%s", r->suspect_module,
+        if (ds_row_suspect_label(r))
+            snprintf(sus, sizeof sus, "%s%s%s", ds_row_suspect_label(r),
                      r->suspect_function ? "!" : "",
                      r->suspect_function ? r->suspect_function : "");
         cell(b, sus);

@@ -148,10 +148,11 @@ static json_t *kernel_json(const ds_crash *c)
         return json_null();
     const ds_kernel_info *k = &c->kernel;
     json_t *o = json_object();
-    json_object_set_new(o, "major_version", ds_json_hex(k->major_version));
-    json_object_set_new(o, "build_flavor", json_string(k->major_version == 0xF   ? "free"
-                                                       : k->major_version == 0xC ? "checked"
-                                                                                 : "unknown"));
+    json_object_set_new(o, "major_version", ds_json_opt_hex(k->major_version));
+    uint64_t mv = k->major_version.value; /* 0 when unknown */
+    json_object_set_new(o, "build_flavor", json_string(mv == 0xF   ? "free"
+                                                       : mv == 0xC ? "checked"
+                                                                   : "unknown"));
     json_object_set_new(o, "directory_table_base", ds_json_opt_hex(k->directory_table_base));
     json_object_set_new(o, "pfn_database", ds_json_opt_hex(k->pfn_database));
     json_object_set_new(o, "ps_loaded_module_list", ds_json_opt_hex(k->ps_loaded_module_list));

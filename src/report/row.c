@@ -55,6 +55,13 @@ static void row_stat(ds_row *r)
     }
 }
 
+const char *ds_row_suspect_label(const ds_row *r)
+{
+    if (!r->has_suspect)
+        return NULL;
+    return r->suspect_module ? r->suspect_module : "(unnamed module)";
+}
+
 size_t ds_row_cabinet_len(const ds_row *r)
 {
     size_t plen = r->path ? strlen(r->path) : 0, mlen = r->in_cab ? strlen(r->in_cab) : 0;
@@ -108,6 +115,7 @@ static bool fill_suspect(ds_row *r, const ds_crash *c)
     r->confidence = v->confidence;
     if (!v->has_suspect)
         return true;
+    r->has_suspect = true;
     const ds_suspect *s = &v->suspect;
     if (!dup_opt(&r->suspect_module, s->module_name) ||
         !dup_opt(&r->suspect_function, s->function))
@@ -165,8 +173,8 @@ ds_row *ds_row_from_dump(const ds_dump *d, const char *path)
     r->os_build = c->os_build;
     bool kernel = c->has_kernel;
     if (kernel) {
-        r->kernel_major = ds_known(c->kernel.major_version);
-        r->kernel_minor = ds_known(c->kernel.build);
+        r->kernel_major = c->kernel.major_version;
+        r->kernel_minor = c->kernel.build;
     }
     r->crash_time = c->crash_time;
     r->compressed = c->compressed;

@@ -49,7 +49,7 @@ static const field fields[] = {
     FLD(code, F_U32), FLDN("p1", F_U64, params[0]), FLDN("p2", F_U64, params[1]),
     FLDN("p3", F_U64, params[2]), FLDN("p4", F_U64, params[3]), FLD(has_verdict, F_BOOL),
     FLD(title, F_STR), FLD(has_pc, F_BOOL), FLD(pc, F_U64), FLD(pc_module, F_STR),
-    FLD(pc_offset, F_U64), FLD(suspect_module, F_STR), FLD(suspect_function, F_STR),
+    FLD(pc_offset, F_U64), FLD(has_suspect, F_BOOL), FLD(suspect_module, F_STR), FLD(suspect_function, F_STR),
     FLD(suspect_function_offset, F_U64), FLDN("has_suspect_offset", F_BOOL, suspect_offset.known),
     FLDN("suspect_offset", F_U64, suspect_offset.value), FLD(file_version, F_STR), FLD(product_name, F_STR),
     FLD(company_name, F_STR), FLD(file_description, F_STR),
@@ -368,6 +368,7 @@ ds_row *ds_row_from_record(const char *text)
         r->arch = DS_ARCH_UNKNOWN;
     if ((unsigned)r->confidence > DS_CONFIDENCE_HIGH)
         r->confidence = DS_CONFIDENCE_NONE;
+    r->has_suspect = r->has_suspect || r->suspect_module; /* records before the flag */
     r->dump_kind = r->failed || r->format == DS_FORMAT_UNKNOWN ? "unknown"
                    : r->format == DS_FORMAT_MINIDUMP          ? "minidump"
                                        : ds_dump_type_name((uint32_t)r->dump_type.value);
@@ -493,6 +494,7 @@ static bool row_from_report(ds_row *r, json_t *o)
     r->has_verdict = true;
     r->confidence = (ds_confidence)name_index(jstr(verdict, "confidence", NULL), confs, 4);
     const char *mod = jstr(verdict, "suspect", "module");
+    r->has_suspect = json_is_object(json_object_get(verdict, "suspect"));
     if (!dup_field(&r->title, jstr(verdict, "title", NULL)) ||
         !dup_field(&r->crash_class, jstr(verdict, "class", NULL)) ||
         !dup_field(&r->bucket, jstr(verdict, "bucket", NULL)) ||

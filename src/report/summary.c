@@ -331,7 +331,8 @@ int ds_summary_add_as(ds_summary *s, const ds_row *r, const char *machine)
     char code[32];
     if (r->has_code)
         snprintf(code, sizeof code, "0x%x", r->code);
-    const char *keys[NKINDS] = {r->suspect_module, r->bucket, r->has_code ? code : NULL};
+    const char *keys[NKINDS] = {ds_row_suspect_label(r), r->bucket,
+                                r->has_code ? code : NULL};
     for (int k = 0; k < NKINDS; k++) {
         group *g = group_for(s, k, keys[k]);
         if (!g)

@@ -48,11 +48,13 @@ static void header_lines(ds_strbuf *b, const ds_dump *d)
         if (m->process_id.known)
             ds_sb_printf(b, "Process:      pid %" PRIu64 "\n", m->process_id.value);
     } else {
+        /* the file's signature, a fact to print (not a branch) */
+        static const char *const signatures[] = {"?", "PAGEDUMP", "PAGEDU64", "MDMP"};
         char dump_type[16] = "unknown";
         if (c->kernel.dump_type.known)
             snprintf(dump_type, sizeof dump_type, "%u", (unsigned)c->kernel.dump_type.value);
         ds_sb_printf(b, "Dump:         kernel %s (DumpType %s), %s\n", c->dump_kind,
-                     dump_type, c->format == DS_FORMAT_KERNEL64 ? "PAGEDU64" : "PAGEDUMP");
+                     dump_type, signatures[(unsigned)c->format < 4 ? c->format : 0]);
     }
     ds_sb_printf(b, "System:       ");
     const ds_facts *f = &c->facts;
@@ -159,10 +161,14 @@ static void minidump_extras(ds_strbuf *b, const ds_crash *c)
         ds_sb_printf(b, "ANNOTATIONS:\n");
     for (size_t i = 0; i < m->nannotations; i++) {
         const ds_annotation *a = &m->annotations[i];
-        bool of_module = a->module_index.known;
-        ds_sb_printf(b, "  %s%s%s%s%s\n",
-                     of_module ? (a->module ? a->module : "(unnamed module)") : "",
-                     of_module ? ": " : "", a->key ? a->key : "", a->key ? " = " : "", a->value);
+        char who[64] = ""; /* the process's annotations say no module */
+        if (a->module_index.known && !a->module && ds_crash_module(c, a->module_index))
+            snprintf(who, sizeof who, "(unnamed module): ");
+        else if (a->module_index.known && !a->module)
+            snprintf(who, sizeof who, "module #%" PRIu64 " (not in the module list): ",
+                     a->module_index.value);
+        ds_sb_printf(b, "  %s%s%s%s%s%s\n", who, a->module ? a->module : "",
+                     a->module ? ": " : "", a->key ? a->key : "", a->key ? " = " : "", a->value);
     }
 }
 
@@ -340,7 +346,9 @@ static void verdict_lines(ds_strbuf *b, const ds_crash *c)
     if (v->nalternates) {
         ds_sb_printf(b, "ALTERNATE_SUSPECTS:\n");
         for (size_t i = 0; i < v->nalternates; i++)
-            ds_sb_printf(b, "  - %s (score %d): %s\n", v->alternates[i].module_name,
+            ds_sb_printf(b, "  - %s (score %d): %s\n",
+                         v->alternates[i].module_name ? v->alternates[i].module_name
+                                                      : "(unnamed module)",
                          v->alternates[i].score,
                          v->alternates[i].why ? v->alternates[i].why : "");
     }
