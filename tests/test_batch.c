@@ -627,6 +627,44 @@ static void check_bsv(void)
     free(out);
 }
 
+/* --merge of JSONL parts gives the rows one run gives: crash address,
+ * suspect offset and the x86 stack addresses come from the reports' module
+ * bases and frames (they were "+0" or empty before); only the file times,
+ * which a report does not hold, differ. */
+static void check_merge_rows(void)
+{
+    char *direct = NULL, *merged = NULL, *ignored = NULL;
+    char part[600];
+    snprintf(part, sizeof part, "%s.part.jsonl", root);
+    run_fmt(&ignored, "%s -r --format jsonl %s > %s 2>/dev/null", DUMPSCAN_BIN, root, part);
+    free(ignored);
+    run_fmt(&direct, "%s -r --sort path --format bsv-csv %s 2>/dev/null", DUMPSCAN_BIN, root);
+    run_fmt(&merged, "%s --merge --sort path --format bsv-csv %s 2>/dev/null", DUMPSCAN_BIN,
+            part);
+    unlink(part);
+    static char *a[256], *b[256];
+    size_t na = direct ? split_lines(direct, a, 256) : 0;
+    size_t nb = merged ? split_lines(merged, b, 256) : 0;
+    CHECK(na > 0 && na == nb);
+    unsigned stacks = 0;
+    for (size_t i = 0; i < na && i < nb; i++)
+        for (int col = 0; col < 25; col++) { /* 25: the file's time */
+            char va[512], vb[512];
+            csv_fields(a[i], col, va, sizeof va);
+            csv_fields(b[i], col, vb, sizeof vb);
+            if (col == 24 && !vb[0]) /* a gzip file's size on disk: not in its report */
+                continue;
+            if (strcmp(va, vb) != 0) {
+                fprintf(stderr, "merged row %zu column %d: \"%s\" != \"%s\"\n", i, col, vb, va);
+                CHECK(false);
+            }
+            stacks += col == 16 && va[0];
+        }
+    CHECK(stacks > 0); /* the folder has x86 dumps with stack addresses */
+    free(direct);
+    free(merged);
+}
+
 static void check_table(void)
 {
     char *out;
@@ -828,6 +866,7 @@ int main(void)
     check_jsonl();
     check_csv();
     check_bsv();
+    check_merge_rows();
     check_table();
     check_cli_edges();
     check_api();

@@ -47,8 +47,10 @@
  *  - an array is a pointer and a count: count 0 (pointer NULL) when empty.
  *  - fields marked "raw" hold what the file stores, as stored: 0 there is the
  *    dump's own value (a NULL pointer, no flags), not "unknown".
- *  - a field that qualifies another (function_offset of function,
- *    pc_offset of pc_module) means something only when that one is known.
+ *  - a field that qualifies another (ds_frame.function_offset of function,
+ *    ds_row.suspect_function_offset of suspect_function) means something only
+ *    when that one is known.
+ * tests/check_api_conventions.py reads every struct below against these rules.
  */
 #ifndef DUMPSCAN_DUMPSCAN_H
 #define DUMPSCAN_DUMPSCAN_H
@@ -796,7 +798,7 @@ typedef struct ds_row {
     uint64_t pc;            /* crashing context pc ... */
     char *pc_module;        /* ... inside this module (NULL: outside every module, or
                                in one whose name is unknown) */
-    uint64_t pc_offset;     /* ... at this offset */
+    ds_u64 pc_offset;       /* ... at this offset (known when the pc is in a module) */
     bool has_suspect;       /* the verdict names a suspect (suspect_* below) */
     char *suspect_module;   /* its module's name; NULL: unknown (see ds_row_suspect_label) */
     char *suspect_function;
@@ -806,7 +808,7 @@ typedef struct ds_row {
     /* 32-bit dumps: frames 1..3 of the crash stack (BlueScreenView's "Stack Address") */
     char *stack_module[3];  /* NULL: no such frame, outside every module, or its name
                                unknown */
-    uint64_t stack_offset[3]; /* of stack_module */
+    ds_u64 stack_offset[3]; /* the frame's offset in its module */
     ds_confidence confidence;
     char *crash_class;      /* verdict class, NULL before analysis */
     char *bucket;           /* FAILURE_BUCKET_ID, NULL before analysis */

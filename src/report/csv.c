@@ -114,8 +114,9 @@ char *ds_row_csv(const ds_row *r)
         }
         c.v[13] = r->title;
         if (r->has_pc) {
-            if (r->pc_module)
-                cellf(&c, 18, "%s+0x%llx", r->pc_module, (unsigned long long)r->pc_offset);
+            if (r->pc_module && r->pc_offset.known)
+                cellf(&c, 18, "%s+0x%llx", r->pc_module,
+                      (unsigned long long)r->pc_offset.value);
             else
                 cellf(&c, 18, "0x%llx", (unsigned long long)r->pc);
         }
@@ -218,12 +219,12 @@ char *ds_row_bsv(const ds_row *r)
         c.v[12] = r->company_name;
         c.v[13] = r->file_version;
         c.v[14] = bsv_processor(r->arch);
-        if (r->has_pc && r->pc_module)
-            cellf(&c, 15, "%s+%llx", r->pc_module, (unsigned long long)r->pc_offset);
+        if (r->has_pc && r->pc_module && r->pc_offset.known)
+            cellf(&c, 15, "%s+%llx", r->pc_module, (unsigned long long)r->pc_offset.value);
         for (int i = 0; i < 3; i++)
-            if (r->stack_module[i])
+            if (r->stack_module[i] && r->stack_offset[i].known)
                 cellf(&c, 16 + i, "%s+%llx", r->stack_module[i],
-                      (unsigned long long)r->stack_offset[i]);
+                      (unsigned long long)r->stack_offset[i].value);
         /* 19: Computer Name is not in the dump header: empty. */
         if (r->cpus.known)
             cellf(&c, 21, "%u", (unsigned)r->cpus.value);

@@ -197,7 +197,7 @@ ds_row *ds_row_from_dump(const ds_dump *d, const char *path)
         if (m) {
             if (!dup_opt(&r->pc_module, m->name))
                 goto oom;
-            r->pc_offset = c->context.pc - m->base;
+            r->pc_offset = ds_known(c->context.pc - m->base);
         }
     }
     r->has_verdict = c->has_verdict;
@@ -211,7 +211,7 @@ ds_row *ds_row_from_dump(const ds_dump *d, const char *path)
             if (m && st->frames[i].pc >= m->base) {
                 if (!dup_opt(&r->stack_module[i - 1], m->name))
                     goto oom;
-                r->stack_offset[i - 1] = st->frames[i].pc - m->base;
+                r->stack_offset[i - 1] = ds_known(st->frames[i].pc - m->base);
             }
         }
     return r;

@@ -49,14 +49,15 @@ static const field fields[] = {
     FLD(code, F_U32), FLDN("p1", F_U64, params[0]), FLDN("p2", F_U64, params[1]),
     FLDN("p3", F_U64, params[2]), FLDN("p4", F_U64, params[3]), FLD(has_verdict, F_BOOL),
     FLD(title, F_STR), FLD(has_pc, F_BOOL), FLD(pc, F_U64), FLD(pc_module, F_STR),
-    FLD(pc_offset, F_U64), FLD(has_suspect, F_BOOL), FLD(suspect_module, F_STR), FLD(suspect_function, F_STR),
+    FLD(pc_offset, F_OPT64), FLD(has_suspect, F_BOOL), FLD(suspect_module, F_STR), FLD(suspect_function, F_STR),
     FLD(suspect_function_offset, F_U64), FLDN("has_suspect_offset", F_BOOL, suspect_offset.known),
     FLDN("suspect_offset", F_U64, suspect_offset.value), FLD(file_version, F_STR), FLD(product_name, F_STR),
     FLD(company_name, F_STR), FLD(file_description, F_STR),
     FLDN("stack_module1", F_STR, stack_module[0]), FLDN("stack_module2", F_STR, stack_module[1]),
     FLDN("stack_module3", F_STR, stack_module[2]),
-    FLDN("stack_offset1", F_U64, stack_offset[0]), FLDN("stack_offset2", F_U64, stack_offset[1]),
-    FLDN("stack_offset3", F_U64, stack_offset[2]), FLD(confidence, F_INT),
+    FLDN("stack_offset1", F_OPT64, stack_offset[0]),
+    FLDN("stack_offset2", F_OPT64, stack_offset[1]),
+    FLDN("stack_offset3", F_OPT64, stack_offset[2]), FLD(confidence, F_INT),
     FLD(crash_class, F_STR), FLD(bucket, F_STR), FLD(in_cab, F_STR),
 };
 
@@ -430,6 +431,8 @@ static int name_index(const char *s, const char *const *names, int n)
 }
 
 /* A row from a --json report (what batch JSONL holds for a dump). */
+static bool row_offsets(ds_row *r, json_t *o);
+
 static bool row_from_report(ds_row *r, json_t *o)
 {
     static const char *const formats[] = {"unknown", "kernel32", "kernel64", "minidump"};
@@ -441,10 +444,12 @@ static bool row_from_report(ds_row *r, json_t *o)
     if (!dup_path(&r->path, jstr(file, "path", NULL)) ||
         !dup_path(&r->in_cab, jstr(file, "in_cab", NULL)))
         return false;
-    json_t *size = json_object_get(file, "size");
-    if (json_is_integer(size) && json_integer_value(size) >= 0)
-        r->file_size = ds_known((uint64_t)json_integer_value(size));
     r->compressed = json_is_true(json_object_get(file, "compressed"));
+    /* a report's size is of the bytes read: the file's own only when they
+     * were not inflated (a gzip file or a cabinet member's is unknown) */
+    json_t *size = json_object_get(file, "size");
+    if (!r->compressed && json_is_integer(size) && json_integer_value(size) >= 0)
+        r->file_size = ds_known((uint64_t)json_integer_value(size));
     r->format = (ds_format)name_index(jstr(dump, "format", NULL), formats, 4);
     json_int_t type = json_integer_value(json_object_get(dump, "type"));
     if (type > 0 && type <= 0xFFFFFFFF) /* 0: a minidump's (no kernel DumpType) */
@@ -466,6 +471,14 @@ static bool row_from_report(ds_row *r, json_t *o)
     if (json_is_integer(build) && json_integer_value(build) > 0 &&
         json_integer_value(build) <= 0xFFFFFFFF)
         r->os_build = ds_known((uint64_t)json_integer_value(build));
+    /* kernel dumps: the header's MajorVersion, and its MinorVersion, which is
+     * the build */
+    json_t *kernel = json_object_get(o, "kernel");
+    uint64_t kmajor;
+    if (json_is_object(kernel) && jhex(json_object_get(kernel, "major_version"), &kmajor)) {
+        r->kernel_major = ds_known(kmajor);
+        r->kernel_minor = r->os_build;
+    }
     int64_t ct;
     if (iso_unix(jstr(o, "crash_time", NULL), &ct))
         r->crash_time = ds_known(ds_unix_to_filetime(ct));
@@ -490,7 +503,7 @@ static bool row_from_report(ds_row *r, json_t *o)
     json_t *integ = json_object_get(o, "integrity");
     r->damaged = json_is_true(json_object_get(integ, "damaged"));
     if (!json_is_object(verdict))
-        return true;
+        return row_offsets(r, o);
     r->has_verdict = true;
     r->confidence = (ds_confidence)name_index(jstr(verdict, "confidence", NULL), confs, 4);
     const char *mod = jstr(verdict, "suspect", "module");
@@ -514,6 +527,73 @@ static bool row_from_report(ds_row *r, json_t *o)
             !dup_field(&r->file_description, jstr(m, "file_description", NULL)))
             return false;
         break;
+    }
+    return row_offsets(r, o);
+}
+
+/* The offsets a row keeps, as ds_row_from_dump computes them, from what the
+ * report lists: the pc's offset in its module (modules[].base/end), the
+ * suspect's first frame (else the pc) and, for x86, frames 1..3 of the crash
+ * stack (the faulting stack, else the bug-check or crashing thread's). */
+static bool row_offsets(ds_row *r, json_t *o)
+{
+    json_t *mods = json_object_get(o, "modules"), *stacks = json_object_get(o, "stacks");
+    for (size_t i = 0; r->has_pc && r->pc_module && i < json_array_size(mods); i++) {
+        json_t *m = json_array_get(mods, i);
+        uint64_t base, end;
+        const char *name = jstr(m, "name", NULL);
+        if (name && strcmp(name, r->pc_module) == 0 && jhex(json_object_get(m, "base"), &base) &&
+            jhex(json_object_get(m, "end"), &end) && r->pc >= base && r->pc < end) {
+            r->pc_offset = ds_known(r->pc - base);
+            break;
+        }
+    }
+    uint64_t off;
+    for (size_t s = 0; r->suspect_module && !r->suspect_offset.known &&
+                       s < json_array_size(stacks); s++) {
+        json_t *frames = json_object_get(json_array_get(stacks, s), "frames");
+        for (size_t k = 0; k < json_array_size(frames); k++) {
+            json_t *f = json_array_get(frames, k);
+            const char *mod = jstr(f, "module", NULL);
+            if (mod && strcmp(mod, r->suspect_module) == 0 &&
+                jhex(json_object_get(f, "module_offset"), &off)) {
+                r->suspect_offset = ds_known(off);
+                break;
+            }
+        }
+    }
+    if (r->suspect_module && !r->suspect_offset.known && r->pc_module &&
+        strcmp(r->pc_module, r->suspect_module) == 0)
+        r->suspect_offset = r->pc_offset;
+    if (r->arch != DS_ARCH_X86)
+        return true;
+    json_t *threads = json_object_get(o, "threads");
+    json_int_t crashing = -1;
+    for (size_t i = 0; i < json_array_size(threads); i++)
+        if (json_is_true(json_object_get(json_array_get(threads, i), "crashing")))
+            crashing = json_integer_value(json_object_get(json_array_get(threads, i), "id"));
+    json_t *st = NULL;
+    for (size_t s = 0; s < json_array_size(stacks); s++) {
+        json_t *x = json_array_get(stacks, s);
+        const char *kind = jstr(x, "kind", NULL);
+        if (kind && strcmp(kind, "faulting") == 0) {
+            st = x;
+            break;
+        }
+        json_t *tid = json_object_get(x, "thread_id");
+        if (!st && kind && (strcmp(kind, "bugcheck") == 0 ||
+                            (strcmp(kind, "thread") == 0 && json_is_integer(tid) &&
+                             json_integer_value(tid) == crashing)))
+            st = x;
+    }
+    json_t *frames = json_object_get(st, "frames");
+    for (size_t i = 1; i <= 3 && i < json_array_size(frames); i++) {
+        json_t *f = json_array_get(frames, i);
+        if (!jhex(json_object_get(f, "module_offset"), &off))
+            continue; /* in no module */
+        if (!dup_field(&r->stack_module[i - 1], jstr(f, "module", NULL)))
+            return false;
+        r->stack_offset[i - 1] = ds_known(off);
     }
     return true;
 }
