@@ -8,28 +8,34 @@ endif()
 
 add_library(ds_deps INTERFACE)
 
+# ds_lazy_lib(module library include-dirs): compile against the headers only;
+# the library is dlopen()ed on first use (src/io/lazylib.h) by the SONAME
+# passed as DS_<MODULE>_SONAME.
+function(ds_lazy_lib module lib incdirs)
+  target_include_directories(ds_deps INTERFACE $<BUILD_INTERFACE:${incdirs}>)
+  execute_process(COMMAND readelf -d ${lib} OUTPUT_VARIABLE dyn ERROR_QUIET)
+  if(dyn MATCHES "Library soname: \\[([^]]+)\\]")
+    set(soname ${CMAKE_MATCH_1})
+  else()
+    get_filename_component(soname ${lib} REALPATH)
+    get_filename_component(soname ${soname} NAME)
+  endif()
+  string(TOUPPER ${module} upper)
+  target_compile_definitions(ds_deps INTERFACE DS_${upper}_SONAME="${soname}")
+  target_link_libraries(ds_deps INTERFACE ${CMAKE_DL_LIBS})
+  message(STATUS "${module}: loaded on first use from ${soname}")
+endfunction()
+
 # ds_require_pkg(module debian-package [LAZY])
-# LAZY: compile against the headers only; the library is dlopen()ed on first
-# use (src/io/lazylib.h) and its SONAME is passed as DS_<MODULE>_SONAME.
+# LAZY: as ds_lazy_lib above; the library stays out of dumpscan.pc.
 function(ds_require_pkg module debian_pkg)
   pkg_check_modules(DS_${module} QUIET IMPORTED_TARGET ${module})
   if(NOT DS_${module}_FOUND)
     message(FATAL_ERROR "${module} not found: apt-get install ${debian_pkg}")
   endif()
   if("${ARGN}" STREQUAL "LAZY")
-    target_include_directories(ds_deps INTERFACE $<BUILD_INTERFACE:${DS_${module}_INCLUDE_DIRS}>)
     list(GET DS_${module}_LINK_LIBRARIES 0 lib)
-    execute_process(COMMAND readelf -d ${lib} OUTPUT_VARIABLE dyn ERROR_QUIET)
-    if(dyn MATCHES "Library soname: \\[([^]]+)\\]")
-      set(soname ${CMAKE_MATCH_1})
-    else()
-      get_filename_component(soname ${lib} REALPATH)
-      get_filename_component(soname ${soname} NAME)
-    endif()
-    string(TOUPPER ${module} upper)
-    target_compile_definitions(ds_deps INTERFACE DS_${upper}_SONAME="${soname}")
-    target_link_libraries(ds_deps INTERFACE ${CMAKE_DL_LIBS})
-    message(STATUS "${module}: loaded on first use from ${soname}")
+    ds_lazy_lib(${module} ${lib} "${DS_${module}_INCLUDE_DIRS}")
     return()
   endif()
   target_link_libraries(ds_deps INTERFACE PkgConfig::DS_${module})
@@ -42,27 +48,25 @@ endfunction()
 ds_require_pkg(capstone libcapstone-dev LAZY)
 ds_require_pkg(jansson libjansson-dev)
 ds_require_pkg(zlib zlib1g-dev)
-ds_require_pkg(libelf libelf-dev)
+# libelf and libdwarf: only ELF symbol files (Linux minidumps) use them
+# (src/symbols/elf_lazy.h), so they are lazy too.
+ds_require_pkg(libelf libelf-dev LAZY)
 # SQLite: only --db runs use it (src/report/sqlite_lazy.h), so it is lazy too.
 ds_require_pkg(sqlite3 libsqlite3-dev LAZY)
 
 # Debian 12's libdwarf-dev ships no .pc file: look for the header and library.
 pkg_check_modules(DS_libdwarf QUIET IMPORTED_TARGET libdwarf)
 if(DS_libdwarf_FOUND)
-  target_link_libraries(ds_deps INTERFACE PkgConfig::DS_libdwarf)
-  # as the other modules: Requires.private in dumpscan.pc, found again by
-  # dumpscanConfig.cmake for static linking
-  set_property(GLOBAL APPEND PROPERTY DS_PKG_MODULES libdwarf)
+  list(GET DS_libdwarf_LINK_LIBRARIES 0 LIBDWARF_LIBRARY)
+  set(LIBDWARF_INCLUDE_DIR ${DS_libdwarf_INCLUDE_DIRS})
 else()
   find_path(LIBDWARF_INCLUDE_DIR libdwarf.h PATH_SUFFIXES libdwarf libdwarf-0)
   find_library(LIBDWARF_LIBRARY dwarf)
   if(NOT LIBDWARF_INCLUDE_DIR OR NOT LIBDWARF_LIBRARY)
     message(FATAL_ERROR "libdwarf not found: apt-get install libdwarf-dev")
   endif()
-  target_include_directories(ds_deps INTERFACE $<BUILD_INTERFACE:${LIBDWARF_INCLUDE_DIR}>)
-  target_link_libraries(ds_deps INTERFACE ${LIBDWARF_LIBRARY})
-  set_property(GLOBAL APPEND PROPERTY DS_PC_LIBS_PRIVATE -ldwarf)
 endif()
+ds_lazy_lib(libdwarf ${LIBDWARF_LIBRARY} "${LIBDWARF_INCLUDE_DIR}")
 
 find_package(Threads REQUIRED)
 target_link_libraries(ds_deps INTERFACE Threads::Threads)

@@ -1,5 +1,6 @@
 /* Test helpers for real ELF files, independent of ds_elfsym: read a file,
- * find a symbol through libelf, and the file bytes at an address. */
+ * find a symbol through libelf, and the file bytes at an address; a crash
+ * model with an ELF file as its module. */
 #ifndef DS_TESTS_ELF_TESTUTIL_H
 #define DS_TESTS_ELF_TESTUTIL_H
 
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "model/model.h"
 
 static inline uint8_t *slurp(const char *path, size_t *size)
 {
@@ -67,6 +70,42 @@ static inline bool find_sym(uint8_t *file, size_t size, const char *want, uint64
     if (elf)
         elf_end(elf);
     return found;
+}
+
+/* A minidump-like crash model for a walk: one Linux module, name (its path
+ * /opt/app/<name>) with that build id loaded at base, and one thread in
+ * context ctx whose stack is stack_size bytes at stack_va. */
+static inline ds_crash *elf_test_crash(const char *name, const uint8_t *build_id, size_t idlen,
+                                       const ds_context *ctx, uint64_t base, uint64_t stack_va,
+                                       uint64_t stack_size)
+{
+    ds_crash *c = calloc(1, sizeof *c);
+    if (!c)
+        abort(); /* a test out of memory has nothing left to check */
+    c->format = DS_FORMAT_MINIDUMP;
+    c->has_mdmp = true;
+    c->arch = DS_ARCH_X64;
+    ds_module *m = ds_module_add(c, false);
+    char path[512];
+    snprintf(path, sizeof path, "/opt/app/%s", name);
+    ds_str_set(&m->name, strdup(name));
+    ds_str_set(&m->path, strdup(path));
+    m->base = base;
+    m->size = 0x100000;
+    m->has_cv = m->cv.is_elf = true;
+    memcpy(m->cv.build_id, build_id, idlen);
+    m->cv.build_id_len = (uint8_t)idlen;
+    m->flags = DS_MOD_FROM_MINIDUMP;
+    ds_thread *t = ds_thread_add(c);
+    t->id = 1;
+    t->stack_base = stack_va;
+    t->stack_size = stack_size;
+    t->context = *ctx;
+    t->has_context = true;
+    c->crashing_thread = (ds_u64){1, true};
+    c->has_context = true;
+    c->context = *ctx;
+    return c;
 }
 
 #endif

@@ -55,35 +55,6 @@ static void x64_context(ds_context *c, uint64_t pc, uint64_t sp, uint64_t bp)
     c->valid = 0x3FFFF;
 }
 
-/* Walk a minidump-like crash model with the sample as module "elf_sample". */
-static ds_crash *model(const uint8_t *build_id, size_t idlen, const ds_context *ctx)
-{
-    ds_crash *c = calloc(1, sizeof *c);
-    c->format = DS_FORMAT_MINIDUMP;
-    c->has_mdmp = true;
-    c->arch = DS_ARCH_X64;
-    ds_module *m = ds_module_add(c, false);
-    ds_str_set(&m->name, strdup("elf_sample"));
-    ds_str_set(&m->path, strdup("/opt/app/elf_sample"));
-    m->base = BASE;
-    m->size = 0x100000;
-    m->has_cv = m->cv.is_elf = true;
-    memcpy(m->cv.build_id, build_id, idlen);
-    m->cv.build_id_len = (uint8_t)idlen;
-    m->flags = DS_MOD_FROM_MINIDUMP;
-    ds_thread *t = ds_thread_add(c);
-    t->id = 1;
-    t->stack_base = STACK_VA;
-    t->stack_size = 256;
-    t->context = *ctx;
-    t->has_context = true;
-    c->crashing_thread = (ds_u64){1, true};
-    c->has_context = true;
-    c->context = *ctx;
-    return c;
-}
-
-
 /* Section header i of a 64-bit little-endian ELF (the sample's own kind). */
 static uint8_t *shdr_at(uint8_t *b, size_t size, size_t i)
 {
@@ -330,7 +301,7 @@ int main(void)
         if (slash)
             *slash = '\0';
         ds_open_options opt = {DS_OPEN_OPTIONS_INIT, .symbol_path = dir};
-        ds_crash *cr = model(id, idlen, &c);
+        ds_crash *cr = elf_test_crash("elf_sample", id, idlen, &c, BASE, STACK_VA, 256);
         CHECK(ds_analysis_stacks(cr, &m, &opt) == 0);
         CHECK(cr->nstacks == 1);
         if (cr->nstacks == 1 && cr->stacks[0].nframes >= 2) {
@@ -356,7 +327,7 @@ int main(void)
         uint8_t wrong[32];
         memcpy(wrong, id, idlen);
         wrong[0] ^= 0xFF;
-        cr = model(wrong, idlen, &c);
+        cr = elf_test_crash("elf_sample", wrong, idlen, &c, BASE, STACK_VA, 256);
         CHECK(ds_analysis_stacks(cr, &m, &opt) == 0);
         CHECK(cr->modules[0].symbol_file == NULL);
         CHECK(cr->modules[0].symbol_problem &&

@@ -233,13 +233,16 @@ static bool regular_file(const char *path)
 }
 
 /* Try one candidate file: true when its build id is the module's. A
- * mismatch is remembered in *detail (the first one only). */
-static ds_elfsym *try_elf(const ds_module *m, const char *path, char *detail, size_t len)
+ * mismatch is remembered in *detail (the first one only); a file that
+ * cannot be read for want of libelf or libdwarf is the module's problem. */
+static ds_elfsym *try_elf(ds_module *m, const char *path, char *detail, size_t len)
 {
     if (!regular_file(path))
         return NULL;
     ds_error err;
     ds_elfsym *e = ds_elfsym_open(path, &err);
+    if (!e && err.code == DS_E_UNSUPPORTED)
+        set_problem(m, "ELF file unreadable: %s: %s", path, err.text);
     if (!e)
         return NULL;
     ds_symprov p = {.ops = &ds_symprov_elf, .src = e};

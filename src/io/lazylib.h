@@ -3,7 +3,9 @@
  * Linking them normally makes every run pay for them at start-up: the dynamic
  * loader processes all of a library's relocations before main() (capstone
  * alone has about 81,000), even for `dumpscan --version` or a report that
- * never disassembles. bench/startup.sh measures the effect.
+ * never disassembles. bench/startup.sh measures the effect. Loaded through
+ * this: capstone (unwind/capstone_lazy.c), SQLite (report/sqlite_lazy.h),
+ * libelf and libdwarf (symbols/elf_lazy.h); libcurl too, by symbols/symsrv.c.
  *
  * A ds_lazylib is a process-wide handle by nature (dlopen's are); each one is
  * a static in the file that wraps that library, guarded by its own mutex, so

@@ -5,7 +5,6 @@
  * first time a frame needs it. Rules that need a DWARF expression are not
  * evaluated: the step fails and the unwinder falls back to its own methods.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,14 +14,6 @@
 #include "io/file.h"
 #include "io/source.h"
 #include "symbols/elf_priv.h"
-
-static pthread_once_t elf_once = PTHREAD_ONCE_INIT;
-static bool elf_ok;
-
-static void elf_init_once(void)
-{
-    elf_ok = elf_version(EV_CURRENT) != EV_NONE;
-}
 
 /* The caller names the file; the message says only what is wrong with it. */
 static void set_err(ds_error *err, const char *what, const char *path)
@@ -349,9 +340,9 @@ bool ds_elfsym_lookup(ds_elfsym *e, uint64_t rva, char *name, size_t len, uint64
 
 ds_elfsym *ds_elfsym_open(const char *path, ds_error *err)
 {
-    pthread_once(&elf_once, elf_init_once);
-    if (!elf_ok) {
-        set_err(err, "libelf version mismatch", path);
+    const char *why = ds_elflibs_load(); /* loaded now: only ELF symbol files need them */
+    if (why) {
+        ds_set_error(err, DS_E_UNSUPPORTED, "%s", why);
         return NULL;
     }
     ds_elfsym *e = calloc(1, sizeof *e);

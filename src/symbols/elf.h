@@ -18,7 +18,8 @@
 typedef struct ds_elfsym ds_elfsym;
 
 /* Open an ELF file (any class / byte order libelf reads). NULL with *err
- * filled when the file is unreadable or not ELF. */
+ * filled when the file is unreadable or not ELF, DS_E_UNSUPPORTED when
+ * libelf or libdwarf cannot be loaded (the message names which). */
 ds_elfsym *ds_elfsym_open(const char *path, ds_error *err);
 void ds_elfsym_close(ds_elfsym *e);
 

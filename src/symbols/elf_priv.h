@@ -5,11 +5,9 @@
 #ifndef DS_SYMBOLS_ELF_PRIV_H
 #define DS_SYMBOLS_ELF_PRIV_H
 
-#include <gelf.h>
-#include <libelf.h>
-
-#include <libdwarf.h>
 #include <dwarf.h>
+
+#include "symbols/elf_lazy.h" /* libelf and libdwarf, loaded on first use */
 
 #include "symbols/elf.h"
 
