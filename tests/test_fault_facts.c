@@ -7,6 +7,7 @@
  * Synthetic dumps from the generator with the header parameters set to each
  * case; the data table itself is checked against the knowledge base.
  */
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "analysis/access.h"
@@ -206,6 +207,27 @@ static bool lacks_text(ds_dump *d, unsigned flags, const char *needle)
     bool r = t && !strstr(t, needle);
     ds_free(t);
     return r;
+}
+
+/* DUMP_INTEGRITY's word belongs to the dump, not to -v: a dump whose notes
+ * are all informational (here: no symbol path) is "ok" both ways, and -v
+ * lists the notes under it. */
+static void integrity_word_case(void)
+{
+    gen_spec s;
+    unsetenv("DUMPSCAN_SYMBOL_PATH"); /* the info note: no symbol path */
+    unsetenv("_NT_SYMBOL_PATH");
+    ds_dump *d = open_case(DS_ARCH_X64, 4, NULL, NULL, &s, "integrity-word");
+    if (!d)
+        return;
+    const ds_crash *c = ds_dump_crash(d);
+    size_t info = 0, other = 0;
+    for (size_t i = 0; i < c->nnotes; i++)
+        c->notes[i].severity == DS_INFO ? info++ : other++;
+    CHECK(info > 0 && other == 0 && !c->damaged);
+    CHECK(has_text(d, 0, "DUMP_INTEGRITY: ok\n"));
+    CHECK(has_text(d, DS_TEXT_VERBOSE, "DUMP_INTEGRITY: ok\n  info "));
+    ds_close(d);
 }
 
 /* 0x7E's P3 is the real exception, not the header's breakpoint. */
@@ -478,6 +500,7 @@ int main(void)
     os_case(17763, 3, "Windows Server 2019", "server");
     os_case(20348, 2, "Windows Server 2022", "domain_controller");
     os_case(19041, 7, "Windows NT 10.0", NULL); /* a product type that is none of the three */
+    integrity_word_case();
     victimflt_case(DS_ARCH_X64);
     victimflt_case(DS_ARCH_X86);
     victimflt_case(DS_ARCH_ARM64);

@@ -374,12 +374,14 @@ static void register_lines(ds_strbuf *b, const ds_crash *c)
 static void integrity_lines(ds_strbuf *b, const ds_crash *c, bool verbose)
 {
     static const char *const sev[] = {"info", "warning", "DAMAGE"};
-    size_t shown = 0;
+    /* the word depends on the dump, not on -v: info notes (shown with -v)
+     * leave an undamaged dump "ok"; a warning makes it "usable" */
+    size_t warnings = 0;
     for (size_t i = 0; i < c->nnotes; i++)
-        if (verbose || c->notes[i].severity != DS_INFO)
-            shown++;
+        if (c->notes[i].severity != DS_INFO)
+            warnings++;
     ds_sb_printf(b, "DUMP_INTEGRITY: %s\n",
-                 c->damaged ? "damaged (partial report)" : shown ? "usable" : "ok");
+                 c->damaged ? "damaged (partial report)" : warnings ? "usable" : "ok");
     for (size_t i = 0; i < c->nnotes; i++)
         if (verbose || c->notes[i].severity != DS_INFO)
             ds_sb_printf(b, "  %-7s %s\n", sev[c->notes[i].severity], c->notes[i].text);
