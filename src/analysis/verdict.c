@@ -218,16 +218,13 @@ static int module_by_name(const ds_crash *c, const char *name, bool *unloaded)
     if (!*base)
         return -1; /* no name: it would match the modules whose names are unknown */
     for (size_t i = 0; i < c->nmodules; i++)
-        if (strcasecmp(ds_mod_name(&c->modules[i]), base) == 0) {
-            *unloaded = false;
+        if (strcasecmp(ds_mod_name(&c->modules[i]), base) == 0)
             return (int)i;
-        }
     for (size_t i = 0; i < c->nunloaded; i++)
         if (strcasecmp(ds_mod_name(&c->unloaded[i]), base) == 0) {
             *unloaded = true;
             return -1;
         }
-    *unloaded = false;
     return -1;
 }
 

@@ -145,9 +145,10 @@ static const char *key_code(const ds_row *r, char *buf, size_t len)
 
 static const char *key_driver(const ds_row *r, char *buf, size_t len)
 {
-    if (!ds_row_suspect_label(r))
+    const char *suspect = ds_row_suspect_label(r);
+    if (!suspect)
         return NULL;
-    snprintf(buf, len, "%s %s", ds_row_suspect_label(r),
+    snprintf(buf, len, "%s %s", suspect,
              r->file_version ? r->file_version : "(version unknown)");
     return buf;
 }
@@ -485,8 +486,9 @@ static void dump_table(ds_strbuf *b, const ds_row *const *rows, const char *cons
         char code[300];
         cell(b, key_code(r, code, sizeof code));
         char sus[300] = "";
-        if (ds_row_suspect_label(r))
-            snprintf(sus, sizeof sus, "%s%s%s", ds_row_suspect_label(r),
+        const char *suspect = ds_row_suspect_label(r);
+        if (suspect)
+            snprintf(sus, sizeof sus, "%s%s%s", suspect,
                      r->suspect_function ? "!" : "",
                      r->suspect_function ? r->suspect_function : "");
         cell(b, sus);

@@ -36,9 +36,9 @@ static bool table_cells(const ds_row *r, char **v)
     snprintf(code, sizeof code, "0x%x", r->code);
     v[COL_BUG] = r->has_code ? ds_display_join(code, " ", r->title)
                              : ds_display_join(r->title ? r->title : "-", "", NULL);
-    v[COL_SUSPECT] = ds_row_suspect_label(r)
-                         ? ds_display_join(ds_row_suspect_label(r), "!", r->suspect_function)
-                         : ds_display_join("-", "", NULL);
+    const char *suspect = ds_row_suspect_label(r);
+    v[COL_SUSPECT] = suspect ? ds_display_join(suspect, "!", r->suspect_function)
+                             : ds_display_join("-", "", NULL);
     v[COL_CONF] = ds_display_join(r->has_verdict ? ds_confidence_name(r->confidence) : "-", "",
                                NULL);
     v[COL_BUCKET] = ds_display_join(r->bucket ? r->bucket : "-", "", NULL);
