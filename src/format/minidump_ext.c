@@ -204,8 +204,8 @@ static int add_annotation(md_ctx *m, ds_u64 module, uint32_t key_rva, uint32_t v
     bool oom = false;
     char *key = list ? NULL : utf8_at(m, key_rva, &oom);
     char *value = utf8_at(m, value_rva, &oom);
-    const char *name = module.known && module.value < m->c->nmodules
-                           ? m->c->modules[module.value].name : NULL;
+    const ds_module *of = ds_crash_module(m->c, module);
+    const char *name = of ? of->name : NULL;
     char *mod = ds_strdup(name);
     if (oom || (name && !mod) || (!list && !key) || !value) {
         free(key), free(value), free(mod);
@@ -227,9 +227,12 @@ static int add_annotation(md_ctx *m, ds_u64 module, uint32_t key_rva, uint32_t v
 static uint32_t list_at(md_ctx *m, const uint8_t *loc, unsigned entry, const uint8_t **first)
 {
     uint32_t size = ds_le32(loc), rva = ds_le32(loc + 4), n;
-    if (size < 4 || !ds_get32(m->f, rva, &n) || !ds_span(m->f, rva, size))
+    const uint8_t *p;
+    /* the bytes ds_span gives, not f.data + rva: past the resident head of
+     * a large file only the span is in memory */
+    if (size < 4 || !ds_get32(m->f, rva, &n) || !(p = ds_span(m->f, rva, size)))
         return 0;
-    *first = m->f.data + rva + 4;
+    *first = p + 4;
     uint32_t fit = (size - 4) / entry;
     return n < fit ? n : fit;
 }

@@ -139,10 +139,11 @@ static bool parse(ds_cab *c, ds_error *err)
     }
     /* previous / next cabinet names: two strings each */
     for (int s = 0; s < ((flags & F_PREV) ? 2 : 0) + ((flags & F_NEXT) ? 2 : 0); s++) {
+        /* the format keeps these names under 256 bytes */
         const uint8_t *p = ds_span(c->f, pos, 1);
-        while (p && *p)
+        for (unsigned k = 0; p && *p && k < 256; k++)
             p = ds_span(c->f, ++pos, 1);
-        if (!p) {
+        if (!p || *p) {
             ds_set_error(err, DS_E_CORRUPT, "cabinet header cut short");
             return false;
         }
@@ -158,6 +159,10 @@ static bool parse(ds_cab *c, ds_error *err)
     c->nfolders = nfolders;
     for (uint16_t i = 0; i < nfolders; i++, pos += 8u + fres) {
         const uint8_t *p = ds_span(c->f, pos, 8);
+        if (!p) { /* unreadable although inside the file: the folders before stay */
+            c->nfolders = i;
+            break;
+        }
         c->folders[i].type = ds_le16(p + 6) & 0xF;
         c->folders[i].wbits = (ds_le16(p + 6) >> 8) & 0x1F;
         if (index_blocks(c, &c->folders[i], ds_le32(p), ds_le16(p + 4), dres) != 0)
@@ -188,15 +193,19 @@ static bool parse(ds_cab *c, ds_error *err)
         goto oom;
     pos = coff_files;
     for (uint16_t i = 0; i < nfiles; i++) {
-        const uint8_t *p = ds_span(c->f, pos, 16);
+        /* the entry and its name (at most 256 bytes), as one span: past
+         * the resident head only the spanned bytes are in memory */
+        uint64_t name_max = c->f.size - pos - 16;
+        if (name_max > 256)
+            name_max = 256;
+        const uint8_t *p = ds_span(c->f, pos, 16 + name_max);
         if (!p)
             break; /* file table cut short: the members before stay */
-        uint64_t name_max = c->f.size - pos - 16;
         ds_cab_member *m = &c->m[c->nm];
         m->size = ds_le32(p);
         m->offset = ds_le32(p + 4);
         m->folder = ds_le16(p + 8);
-        m->name = member_name(p + 16, name_max > 256 ? 256 : (size_t)name_max);
+        m->name = member_name(p + 16, (size_t)name_max);
         if (!m->name)
             goto oom;
         c->nm++;
@@ -400,8 +409,7 @@ static int save_checkpoint(ds_cab *c, folder *fo, size_t k)
     if (fo->type == DS_CAB_LZX) {
         if (!(fo->lcp[slot] = ds_lzx_new(fo->wbits)))
             return -1;
-        ds_lzx_copy(fo->lcp[slot], c->lzx);
-        return 0;
+        return ds_lzx_copy(fo->lcp[slot], c->lzx) ? 0 : -1;
     }
     fo->cp[slot] = malloc(c->wlen ? c->wlen : 1);
     if (!fo->cp[slot])
@@ -452,12 +460,15 @@ static int get_block(ds_cab *c, size_t fi, size_t k, const char *member, ds_erro
         slot--;
     size_t from = fo->type == DS_CAB_NONE ? k : slot * fo->interval;
     if (c->cur != (long)fi || c->next > k || c->next < from) {
+        /* resume from the checkpoint (its window is the decoder's: both are
+         * the folder's), or decode from the folder's start */
+        if (fo->type == DS_CAB_LZX && !(slot && ds_lzx_copy(c->lzx, fo->lcp[slot]))) {
+            ds_lzx_reset(c->lzx);
+            slot = 0;
+            from = 0;
+        }
         c->cur = (long)fi;
         c->next = from;
-        if (fo->type == DS_CAB_LZX && slot)
-            ds_lzx_copy(c->lzx, fo->lcp[slot]);
-        else if (fo->type == DS_CAB_LZX)
-            ds_lzx_reset(c->lzx);
         c->wlen = fo->type == DS_CAB_MSZIP && slot ? fo->cp_len[slot] : 0;
         if (c->wlen)
             memcpy(c->window, fo->cp[slot], c->wlen);

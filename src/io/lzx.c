@@ -119,12 +119,15 @@ unsigned ds_lzx_window_bits(const ds_lzx *z)
     return z->bits;
 }
 
-void ds_lzx_copy(ds_lzx *dst, const ds_lzx *src)
+bool ds_lzx_copy(ds_lzx *dst, const ds_lzx *src)
 {
+    if (dst->bits != src->bits)
+        return false;
     uint8_t *win = dst->win;
     memcpy(dst, src, sizeof *dst);
     dst->win = win;
     memcpy(dst->win, src->win, src->wsize);
+    return true;
 }
 
 /* ------------------------------------------------------------ bits */

@@ -15,6 +15,7 @@
 #ifndef DS_IO_LZX_H
 #define DS_IO_LZX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,8 +34,8 @@ void ds_lzx_reset(ds_lzx *z);
 unsigned ds_lzx_window_bits(const ds_lzx *z);
 /* Bytes a ds_lzx of this window holds (for memory budgets). */
 size_t ds_lzx_footprint(unsigned window_bits);
-/* Make dst (same window size) a copy of src. */
-void ds_lzx_copy(ds_lzx *dst, const ds_lzx *src);
+/* Make dst a copy of src; false (dst unchanged) when their windows differ. */
+bool ds_lzx_copy(ds_lzx *dst, const ds_lzx *src);
 
 /* Decode the next frame: in/in_len is the frame's compressed bytes (one
  * CFDATA block), out receives out_len (1..DS_LZX_FRAME) bytes. NULL on

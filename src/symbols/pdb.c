@@ -1344,7 +1344,7 @@ static bool load_ipi(ds_pdb *p)
         return false;
     uint64_t pos = hdr, stop = (uint64_t)hdr + bytes;
     uint32_t k = 0;
-    while (k < n && stop - pos >= 4) {
+    while (k < n && pos < stop && stop - pos >= 4) { /* a record may end past stop */
         uint8_t r[2];
         if (!st_read(p, s, pos, r, 2))
             break;
