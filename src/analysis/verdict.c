@@ -717,7 +717,7 @@ static int rank_and_decide(vstate *v, bool blame_allowed)
     if (x->action != DS_RULE_NONE) {
         cap(v, DS_CONFIDENCE_LOW);
         if (CAVEAT(v, "%s is %s; the real cause may be a driver that is not visible here",
-                   x->name[0] ? x->name : "(unnamed module)", x->action == DS_RULE_VICTIM ? "a usual victim of other code"
+                   x->name[0] ? x->name : DS_UNNAMED_MODULE, x->action == DS_RULE_VICTIM ? "a usual victim of other code"
                                                         : "part of the operating system") < 0)
             return -1;
     }
@@ -747,7 +747,7 @@ static int rank_and_decide(vstate *v, bool blame_allowed)
     const ds_module *sm = cand_module(c, x);
     char owner[160];
     owner_words(sm, owner, sizeof owner);
-    if (REASON(v, "%s: %s%s", x->name[0] ? x->name : "(unnamed module)", owner,
+    if (REASON(v, "%s: %s%s", x->name[0] ? x->name : DS_UNNAMED_MODULE, owner,
                !sm || !sm->owner_source ? " (no version resource was read, and it is not in "
                                           "the list of Windows inbox drivers)"
                : strcmp(sm->owner_source, "inbox_list") == 0

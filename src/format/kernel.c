@@ -269,14 +269,11 @@ int ds_kernel_read(ds_reader *r, ds_error *err)
         if (phys_readers[i].read && phys_readers[i].read(r, l, h) < 0)
             goto out;
     }
-    if (!handled && !c->kernel.dump_type.known &&
-        ds_note_add(c, DS_DAMAGE, "unknown_dump_type",
-                    "the DumpType was never written (it holds the \"PAGE\" fill): only "
-                    "the header was read") < 0)
-        goto out;
-    if (!handled && c->kernel.dump_type.known &&
-        ds_note_add(c, DS_DAMAGE, "unknown_dump_type",
-                    "unknown DumpType %u: only the header was read", dump_type) < 0)
+    char what[64] = "the DumpType was never written (it holds the \"PAGE\" fill)";
+    if (c->kernel.dump_type.known)
+        snprintf(what, sizeof what, "unknown DumpType %u", dump_type);
+    if (!handled && ds_note_add(c, DS_DAMAGE, "unknown_dump_type",
+                                "%s: only the header was read", what) < 0)
         goto out;
 
     ds_phys_finish(r->mem);

@@ -53,10 +53,13 @@ static inline const char *ds_mod_name(const ds_module *m)
     return m->name ? m->name : "";
 }
 
-/* A module's name in sentences: "(unnamed module)" when unknown. */
+/* How sentences and tables name a module whose name the dump does not hold. */
+#define DS_UNNAMED_MODULE "(unnamed module)"
+
+/* A module's name in sentences: DS_UNNAMED_MODULE when unknown. */
 static inline const char *ds_mod_display(const ds_module *m)
 {
-    return m->name ? m->name : "(unnamed module)";
+    return m->name ? m->name : DS_UNNAMED_MODULE;
 }
 
 static inline ds_u64 ds_known(uint64_t v)

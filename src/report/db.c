@@ -92,7 +92,7 @@ struct ds_db {
 static int fail(ds_error *err, sqlite3 *h, const char *what)
 {
     ds_set_error(err, h ? DS_E_IO : DS_E_NOMEM, "%s: %s", what,
-                 h ? sqlite3_errmsg(h) : "out of memory");
+                 h ? ds_sqlite->errmsg(h) : "out of memory");
     return -1;
 }
 
@@ -100,21 +100,21 @@ static int schema_version(sqlite3 *h, int *v)
 {
     sqlite3_stmt *st;
     *v = 0;
-    if (sqlite3_prepare_v2(h,
+    if (ds_sqlite->prepare_v2(h,
                            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
                            "name = 'schema_version'",
                            -1, &st, NULL) != SQLITE_OK)
         return -1;
-    bool has = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
-    sqlite3_finalize(st);
+    bool has = ds_sqlite->step(st) == SQLITE_ROW && ds_sqlite->column_int(st, 0) > 0;
+    ds_sqlite->finalize(st);
     if (!has)
         return 0;
-    if (sqlite3_prepare_v2(h, "SELECT max(version) FROM schema_version", -1, &st, NULL) !=
+    if (ds_sqlite->prepare_v2(h, "SELECT max(version) FROM schema_version", -1, &st, NULL) !=
         SQLITE_OK)
         return -1;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *v = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    if (ds_sqlite->step(st) == SQLITE_ROW)
+        *v = ds_sqlite->column_int(st, 0);
+    ds_sqlite->finalize(st);
     return 0;
 }
 
@@ -122,14 +122,14 @@ static int schema_version(sqlite3 *h, int *v)
 static int migrate(sqlite3 *h, int target, ds_error *err)
 {
     int v;
-    if (sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    if (ds_sqlite->exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return fail(err, h, "cannot lock the database");
     if (schema_version(h, &v) != 0) {
-        sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+        ds_sqlite->exec(h, "ROLLBACK", NULL, NULL, NULL);
         return fail(err, h, "cannot read the schema version");
     }
     if (v > LATEST) {
-        sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+        ds_sqlite->exec(h, "ROLLBACK", NULL, NULL, NULL);
         ds_set_error(err, DS_E_UNSUPPORTED,
                  "database schema version %d is newer than this dumpscan knows (%d)", v,
                  LATEST);
@@ -137,22 +137,22 @@ static int migrate(sqlite3 *h, int target, ds_error *err)
     }
     int rc = 0;
     if (v == 0 && target > 0)
-        rc = sqlite3_exec(h, "CREATE TABLE schema_version(version INTEGER NOT NULL);"
+        rc = ds_sqlite->exec(h, "CREATE TABLE schema_version(version INTEGER NOT NULL);"
                              "INSERT INTO schema_version VALUES (0);",
                           NULL, NULL, NULL);
     for (; rc == SQLITE_OK && v < target; v++) {
         char sql[80];
         snprintf(sql, sizeof sql, "UPDATE schema_version SET version = %d", v + 1);
-        rc = sqlite3_exec(h, steps[v], NULL, NULL, NULL);
+        rc = ds_sqlite->exec(h, steps[v], NULL, NULL, NULL);
         if (rc == SQLITE_OK)
-            rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
+            rc = ds_sqlite->exec(h, sql, NULL, NULL, NULL);
     }
     if (rc != SQLITE_OK) {
         fail(err, h, "cannot update the database schema");
-        sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+        ds_sqlite->exec(h, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
-    if (sqlite3_exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    if (ds_sqlite->exec(h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
         return fail(err, h, "cannot update the database schema");
     return 0;
 }
@@ -187,10 +187,10 @@ int ds_db_create_at(const char *path, int version, ds_db **out, ds_error *err);
  * migrated (a write) only when it is older than this dumpscan's. */
 static int open_read(ds_db *db, const char *path, ds_error *err)
 {
-    if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
+    if (ds_sqlite->open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL) !=
         SQLITE_OK)
         return fail(err, db->h, "cannot open the database");
-    sqlite3_busy_timeout(db->h, 10000);
+    ds_sqlite->busy_timeout(db->h, 10000);
     int v;
     if (schema_version(db->h, &v) != 0)
         return fail(err, db->h, "not an SQLite database");
@@ -219,25 +219,25 @@ static int open_at(const char *path, int version, bool read, ds_db **out, ds_err
         }
         goto prepare;
     }
-    if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+    if (ds_sqlite->open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                           SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
         fail(err, db->h, "cannot open the database");
         ds_db_close(db);
         return -1;
     }
-    sqlite3_busy_timeout(db->h, 10000);
+    ds_sqlite->busy_timeout(db->h, 10000);
     /* WAL: readers do not block the writer; NORMAL sync is durable across a
      * killed process (the OS keeps the WAL), the case a batch job meets. */
     char *mode = NULL;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db->h, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            mode = ds_strdup((const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
+    if (ds_sqlite->prepare_v2(db->h, "PRAGMA journal_mode = WAL", -1, &st, NULL) == SQLITE_OK) {
+        if (ds_sqlite->step(st) == SQLITE_ROW)
+            mode = ds_strdup((const char *)ds_sqlite->column_text(st, 0));
+        ds_sqlite->finalize(st);
     }
     bool wal = mode && strcmp(mode, "wal") == 0;
     free(mode);
-    if (!wal || sqlite3_exec(db->h, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
+    if (!wal || ds_sqlite->exec(db->h, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
                              NULL, NULL, NULL) != SQLITE_OK) {
         fail(err, db->h,
              wal ? "cannot set up the database" : "not an SQLite database or cannot use WAL mode");
@@ -253,7 +253,7 @@ prepare:
         sqlite3_stmt **slots[] = {&db->by_path,  &db->by_content,  &db->put_file,
                                   &db->find_dump, &db->insert_dump, &db->update_dump};
         for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
-            if (sqlite3_prepare_v2(db->h, stmt_sql[i], -1, slots[i], NULL) != SQLITE_OK) {
+            if (ds_sqlite->prepare_v2(db->h, stmt_sql[i], -1, slots[i], NULL) != SQLITE_OK) {
                 fail(err, db->h, "cannot prepare a statement");
                 ds_db_close(db);
                 return -1;
@@ -291,33 +291,33 @@ void ds_db_close(ds_db *db)
 {
     if (!db)
         return;
-    sqlite3_finalize(db->by_path);
-    sqlite3_finalize(db->by_content);
-    sqlite3_finalize(db->put_file);
-    sqlite3_finalize(db->find_dump);
-    sqlite3_finalize(db->insert_dump);
-    sqlite3_finalize(db->update_dump);
-    sqlite3_close(db->h);
+    ds_sqlite->finalize(db->by_path);
+    ds_sqlite->finalize(db->by_content);
+    ds_sqlite->finalize(db->put_file);
+    ds_sqlite->finalize(db->find_dump);
+    ds_sqlite->finalize(db->insert_dump);
+    ds_sqlite->finalize(db->update_dump);
+    ds_sqlite->close(db->h);
     free(db);
 }
 
 int ds_db_begin(ds_db *db, ds_error *err)
 {
-    return sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
+    return ds_sqlite->exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
                ? 0
                : fail(err, db->h, "cannot begin a transaction");
 }
 
 int ds_db_commit(ds_db *db, ds_error *err)
 {
-    return sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) == SQLITE_OK
+    return ds_sqlite->exec(db->h, "COMMIT", NULL, NULL, NULL) == SQLITE_OK
                ? 0
                : fail(err, db->h, "cannot commit");
 }
 
 void ds_db_rollback(ds_db *db)
 {
-    sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    ds_sqlite->exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
 /* ------------------------------------------------------------ identity */
@@ -433,7 +433,7 @@ int ds_file_head_hash(const char *path, char hash[DS_HEAD_HASH_LEN + 1], ds_erro
 static bool bind_path(sqlite3_stmt *st, int i, const char *path)
 {
     char *e = ds_path_escape(path ? path : "");
-    bool ok = e && sqlite3_bind_text(st, i, e, -1, SQLITE_TRANSIENT) == SQLITE_OK;
+    bool ok = e && ds_sqlite->bind_text(st, i, e, -1, SQLITE_TRANSIENT) == SQLITE_OK;
     free(e);
     return ok;
 }
@@ -461,7 +461,7 @@ static char *inflate_report(const void *blob, int len)
 /* The row of a stored dump, under `path`; NULL if the record is bad or OOM. */
 static ds_row *stored_row(sqlite3_stmt *st, int col, const char *path)
 {
-    const char *rec = (const char *)sqlite3_column_text(st, col);
+    const char *rec = (const char *)ds_sqlite->column_text(st, col);
     ds_row *r = rec ? ds_row_from_record(rec) : NULL;
     if (r && path) {
         char *p = ds_strdup(path);
@@ -482,16 +482,16 @@ static void forget_renamed(ds_db *db, int64_t id, uint64_t size, int64_t mtime,
                            const char *path)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db->h, "SELECT path FROM files WHERE dump_id = ?1 AND size = ?2"
+    if (ds_sqlite->prepare_v2(db->h, "SELECT path FROM files WHERE dump_id = ?1 AND size = ?2"
                                   " AND mtime = ?3", -1, &st, NULL) != SQLITE_OK)
         return;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
-    sqlite3_bind_int64(st, 3, mtime);
+    ds_sqlite->bind_int64(st, 1, id);
+    ds_sqlite->bind_int64(st, 2, (sqlite3_int64)size);
+    ds_sqlite->bind_int64(st, 3, mtime);
     char *gone[16];
     int n = 0;
-    while (n < 16 && sqlite3_step(st) == SQLITE_ROW) {
-        const char *e = (const char *)sqlite3_column_text(st, 0);
+    while (n < 16 && ds_sqlite->step(st) == SQLITE_ROW) {
+        const char *e = (const char *)ds_sqlite->column_text(st, 0);
         char *raw = e ? ds_json_path_decode(e) : NULL;
         struct stat sb;
         if (raw && strcmp(raw, path) != 0 && file_or_cab_stat(raw, &sb) != 0 &&
@@ -499,13 +499,13 @@ static void forget_renamed(ds_db *db, int64_t id, uint64_t size, int64_t mtime,
             n++;
         free(raw);
     }
-    sqlite3_finalize(st);
+    ds_sqlite->finalize(st);
     for (int i = 0; i < n; i++) {
-        if (sqlite3_prepare_v2(db->h, "DELETE FROM files WHERE path = ?1", -1, &st, NULL) ==
+        if (ds_sqlite->prepare_v2(db->h, "DELETE FROM files WHERE path = ?1", -1, &st, NULL) ==
             SQLITE_OK) {
-            sqlite3_bind_text(st, 1, gone[i], -1, SQLITE_TRANSIENT);
-            sqlite3_step(st);
-            sqlite3_finalize(st);
+            ds_sqlite->bind_text(st, 1, gone[i], -1, SQLITE_TRANSIENT);
+            ds_sqlite->step(st);
+            ds_sqlite->finalize(st);
         }
         free(gone[i]);
     }
@@ -519,59 +519,59 @@ int ds_db_find(ds_db *db, const char *path, uint64_t size, int64_t mtime,
     if (report)
         *report = NULL;
     sqlite3_stmt *st = head_hash ? db->by_content : db->by_path;
-    sqlite3_reset(st);
+    ds_sqlite->reset(st);
     int c = 0;
     if (head_hash) {
-        sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
-        sqlite3_bind_text(st, 2, head_hash, -1, SQLITE_TRANSIENT);
+        ds_sqlite->bind_int64(st, 1, (sqlite3_int64)size);
+        ds_sqlite->bind_text(st, 2, head_hash, -1, SQLITE_TRANSIENT);
         c = 1; /* column 0 is the dump id */
     } else {
         if (!bind_path(st, 1, path))
             return -1;
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)size);
-        sqlite3_bind_int64(st, 3, mtime);
+        ds_sqlite->bind_int64(st, 2, (sqlite3_int64)size);
+        ds_sqlite->bind_int64(st, 3, mtime);
     }
-    int rc = sqlite3_step(st);
+    int rc = ds_sqlite->step(st);
     if (rc == SQLITE_DONE) {
-        sqlite3_reset(st);
+        ds_sqlite->reset(st);
         return 0;
     }
     if (rc != SQLITE_ROW) {
-        sqlite3_reset(st);
+        ds_sqlite->reset(st);
         return -1;
     }
-    bool current = sqlite3_column_int(st, c + 1) >= DS_ANALYSIS_VERSION;
-    bool has_report = sqlite3_column_int(st, c + 2) != 0;
+    bool current = ds_sqlite->column_int(st, c + 1) >= DS_ANALYSIS_VERSION;
+    bool has_report = ds_sqlite->column_int(st, c + 2) != 0;
     /* A stored report names the file it was made from: under another name
      * it would be wrong, so a renamed copy wanting one is analyzed again. */
     if (!current || ((flags & DS_DB_WANT_REPORT) && (!has_report || head_hash))) {
-        sqlite3_reset(st);
+        ds_sqlite->reset(st);
         return 0;
     }
-    int64_t id = head_hash ? sqlite3_column_int64(st, 0) : 0;
+    int64_t id = head_hash ? ds_sqlite->column_int64(st, 0) : 0;
     *row = stored_row(st, c, path);
     if (*row && (*row)->mtime.known) /* this file's own time, not the analyzed copy's */
         (*row)->mtime.value = mtime;
     if (*row && report && has_report) {
-        *report = inflate_report(sqlite3_column_blob(st, c + 3), sqlite3_column_bytes(st, c + 3));
+        *report = inflate_report(ds_sqlite->column_blob(st, c + 3), ds_sqlite->column_bytes(st, c + 3));
         if (!*report) { /* a damaged blob: analyze again */
             ds_row_free(*row);
             *row = NULL;
         }
     }
-    sqlite3_reset(st);
+    ds_sqlite->reset(st);
     if (!*row)
         return 0;
     if (head_hash) { /* remember this name for the next run */
         forget_renamed(db, id, size, mtime, path);
         sqlite3_stmt *f = db->put_file;
-        sqlite3_reset(f);
+        ds_sqlite->reset(f);
         bool bound = bind_path(f, 1, path) && bind_path(f, 5, machine);
-        sqlite3_bind_int64(f, 2, (sqlite3_int64)size);
-        sqlite3_bind_int64(f, 3, mtime);
-        sqlite3_bind_int64(f, 4, id);
-        rc = bound ? sqlite3_step(f) : SQLITE_NOMEM;
-        sqlite3_reset(f);
+        ds_sqlite->bind_int64(f, 2, (sqlite3_int64)size);
+        ds_sqlite->bind_int64(f, 3, mtime);
+        ds_sqlite->bind_int64(f, 4, id);
+        rc = bound ? ds_sqlite->step(f) : SQLITE_NOMEM;
+        ds_sqlite->reset(f);
         if (rc != SQLITE_DONE) {
             ds_row_free(*row);
             *row = NULL;
@@ -590,9 +590,9 @@ int ds_db_find(ds_db *db, const char *path, uint64_t size, int64_t mtime,
 static void bind_opt_text(sqlite3_stmt *st, int i, const char *s)
 {
     if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+        ds_sqlite->bind_text(st, i, s, -1, SQLITE_TRANSIENT);
     else
-        sqlite3_bind_null(st, i);
+        ds_sqlite->bind_null(st, i);
 }
 
 /* Report text -> 8-byte length + zlib stream, in a malloc'd blob. */
@@ -617,11 +617,11 @@ static unsigned char *deflate_report(const char *text, size_t *len)
 static int64_t dump_id(ds_db *db, uint64_t size, const char *head_hash)
 {
     sqlite3_stmt *find = db->find_dump;
-    sqlite3_reset(find);
-    sqlite3_bind_int64(find, 1, (sqlite3_int64)size);
-    sqlite3_bind_text(find, 2, head_hash, -1, SQLITE_TRANSIENT);
-    int64_t id = sqlite3_step(find) == SQLITE_ROW ? sqlite3_column_int64(find, 0) : -1;
-    sqlite3_reset(find);
+    ds_sqlite->reset(find);
+    ds_sqlite->bind_int64(find, 1, (sqlite3_int64)size);
+    ds_sqlite->bind_text(find, 2, head_hash, -1, SQLITE_TRANSIENT);
+    int64_t id = ds_sqlite->step(find) == SQLITE_ROW ? ds_sqlite->column_int64(find, 0) : -1;
+    ds_sqlite->reset(find);
     return id;
 }
 
@@ -646,19 +646,19 @@ int ds_db_store(ds_db *db, const ds_row *r, const char *head_hash, int64_t mtime
         fsize = (uint64_t)cst.st_size;
     bool exists = dump_id(db, fsize, head_hash) >= 0;
     sqlite3_stmt *st = exists ? db->update_dump : db->insert_dump;
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)fsize);
-    sqlite3_bind_text(st, 2, head_hash, -1, SQLITE_TRANSIENT);
+    ds_sqlite->reset(st);
+    ds_sqlite->clear_bindings(st);
+    ds_sqlite->bind_int64(st, 1, (sqlite3_int64)fsize);
+    ds_sqlite->bind_text(st, 2, head_hash, -1, SQLITE_TRANSIENT);
     bool bound = bind_path(st, 3, r->path) && (exists || bind_path(st, 4, machine));
-    sqlite3_bind_int(st, 5, DS_ANALYSIS_VERSION);
-    sqlite3_bind_int64(st, 6, db->now);
+    ds_sqlite->bind_int(st, 5, DS_ANALYSIS_VERSION);
+    ds_sqlite->bind_int64(st, 6, db->now);
     int64_t ct;
     if (row_crash_unix(r, &ct))
-        sqlite3_bind_int64(st, 7, ct);
-    sqlite3_bind_text(st, 8, r->failed ? "failed" : "ok", -1, SQLITE_STATIC);
+        ds_sqlite->bind_int64(st, 7, ct);
+    ds_sqlite->bind_text(st, 8, r->failed ? "failed" : "ok", -1, SQLITE_STATIC);
     if (r->has_code)
-        sqlite3_bind_int64(st, 9, r->code);
+        ds_sqlite->bind_int64(st, 9, r->code);
     bind_opt_text(st, 10, r->title);
     bind_opt_text(st, 11, r->suspect_module);
     bind_opt_text(st, 12, r->file_version);
@@ -666,11 +666,11 @@ int ds_db_store(ds_db *db, const ds_row *r, const char *head_hash, int64_t mtime
                                                         : ds_confidence_name(r->confidence));
     bind_opt_text(st, 14, r->crash_class);
     bind_opt_text(st, 15, r->bucket);
-    sqlite3_bind_text(st, 16, rec, -1, SQLITE_TRANSIENT);
+    ds_sqlite->bind_text(st, 16, rec, -1, SQLITE_TRANSIENT);
     if (blob)
-        sqlite3_bind_blob(st, 17, blob, (int)blen, SQLITE_TRANSIENT);
-    int rc = bound ? sqlite3_step(st) : SQLITE_NOMEM;
-    sqlite3_reset(st);
+        ds_sqlite->bind_blob(st, 17, blob, (int)blen, SQLITE_TRANSIENT);
+    int rc = bound ? ds_sqlite->step(st) : SQLITE_NOMEM;
+    ds_sqlite->reset(st);
     free(rec);
     free(blob);
     if (!bound)
@@ -683,13 +683,13 @@ int ds_db_store(ds_db *db, const ds_row *r, const char *head_hash, int64_t mtime
     if (id >= 0 && r->path)
         forget_renamed(db, id, fsize, mtime, r->path);
     sqlite3_stmt *f = db->put_file;
-    sqlite3_reset(f);
+    ds_sqlite->reset(f);
     bound = bind_path(f, 1, r->path) && bind_path(f, 5, machine);
-    sqlite3_bind_int64(f, 2, (sqlite3_int64)fsize);
-    sqlite3_bind_int64(f, 3, mtime);
-    sqlite3_bind_int64(f, 4, id);
-    rc = !bound ? SQLITE_NOMEM : id >= 0 ? sqlite3_step(f) : SQLITE_ERROR;
-    sqlite3_reset(f);
+    ds_sqlite->bind_int64(f, 2, (sqlite3_int64)fsize);
+    ds_sqlite->bind_int64(f, 3, mtime);
+    ds_sqlite->bind_int64(f, 4, id);
+    rc = !bound ? SQLITE_NOMEM : id >= 0 ? ds_sqlite->step(f) : SQLITE_ERROR;
+    ds_sqlite->reset(f);
     return rc == SQLITE_DONE ? 0 : fail(err, db->h, "cannot store a file name");
 }
 
@@ -700,32 +700,32 @@ int ds_db_each(ds_db *db, ds_db_row_fn fn, void *ctx, ds_error *err)
     /* One entry per file, as a run over the folders would count them;
      * copies share their dump's analysis. */
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db->h,
+    if (ds_sqlite->prepare_v2(db->h,
                            "SELECT d.row, coalesce(f.machine, d.machine), d.report IS NOT NULL,"
                            " d.report, d.recorded, f.path, f.path = d.path, f.mtime FROM files f"
                            " JOIN dumps d ON d.id = f.dump_id ORDER BY f.rowid",
                            -1, &st, NULL) != SQLITE_OK)
         return fail(err, db->h, "cannot read the dumps");
     int rc, out = 0;
-    while (out == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *fp = (const char *)sqlite3_column_text(st, 5);
+    while (out == 0 && (rc = ds_sqlite->step(st)) == SQLITE_ROW) {
+        const char *fp = (const char *)ds_sqlite->column_text(st, 5);
         char *path = fp ? ds_json_path_decode(fp) : NULL;
         ds_row *r = path ? stored_row(st, 0, path) : NULL;
         free(path);
         if (r && r->mtime.known) /* each copy has its own time */
-            r->mtime.value = sqlite3_column_int64(st, 7);
+            r->mtime.value = ds_sqlite->column_int64(st, 7);
         if (!r) {
             ds_set_error(err, DS_E_CORRUPT, "a stored row cannot be read");
             out = -1;
             break;
         }
         /* a stored report names the file it was made from: only for it */
-        char *rep = sqlite3_column_int(st, 2) && sqlite3_column_int(st, 6)
-                        ? inflate_report(sqlite3_column_blob(st, 3), sqlite3_column_bytes(st, 3))
+        char *rep = ds_sqlite->column_int(st, 2) && ds_sqlite->column_int(st, 6)
+                        ? inflate_report(ds_sqlite->column_blob(st, 3), ds_sqlite->column_bytes(st, 3))
                         : NULL;
-        const char *m = (const char *)sqlite3_column_text(st, 1);
+        const char *m = (const char *)ds_sqlite->column_text(st, 1);
         char *machine = m ? ds_json_path_decode(m) : NULL;
-        ds_db_entry e = {r, machine, rep, sqlite3_column_int64(st, 4)};
+        ds_db_entry e = {r, machine, rep, ds_sqlite->column_int64(st, 4)};
         out = m && !machine ? -1 : fn(ctx, &e);
         free(rep);
         free(machine);
@@ -735,7 +735,7 @@ int ds_db_each(ds_db *db, ds_db_row_fn fn, void *ctx, ds_error *err)
     }
     if (out == 0 && rc != SQLITE_DONE)
         out = fail(err, db->h, "cannot read the dumps");
-    sqlite3_finalize(st);
+    ds_sqlite->finalize(st);
     return out;
 }
 
@@ -747,11 +747,11 @@ int ds_db_import(ds_db *db, const char *other, ds_error *err)
         return -1;
     ds_db_close(o);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db->h, "ATTACH ?1 AS part", -1, &st, NULL) != SQLITE_OK)
+    if (ds_sqlite->prepare_v2(db->h, "ATTACH ?1 AS part", -1, &st, NULL) != SQLITE_OK)
         return fail(err, db->h, "cannot attach the database");
-    sqlite3_bind_text(st, 1, other, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    ds_sqlite->bind_text(st, 1, other, -1, SQLITE_TRANSIENT);
+    int rc = ds_sqlite->step(st);
+    ds_sqlite->finalize(st);
     if (rc != SQLITE_DONE)
         return fail(err, db->h, "cannot attach the database");
     /* A dump both know keeps the earliest record and the newest analysis. */
@@ -784,12 +784,12 @@ int ds_db_import(ds_db *db, const char *other, ds_error *err)
         " ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime,"
         "  dump_id = excluded.dump_id, machine = excluded.machine;"
         "COMMIT;";
-    rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+    rc = ds_sqlite->exec(db->h, sql, NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         fail(err, db->h, "cannot merge the database");
-        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+        ds_sqlite->exec(db->h, "ROLLBACK", NULL, NULL, NULL);
     }
-    sqlite3_exec(db->h, "DETACH part", NULL, NULL, NULL);
+    ds_sqlite->exec(db->h, "DETACH part", NULL, NULL, NULL);
     return rc == SQLITE_OK ? 0 : -1;
 }
 

@@ -59,7 +59,7 @@ const char *ds_row_suspect_label(const ds_row *r)
 {
     if (!r->has_suspect)
         return NULL;
-    return r->suspect_module ? r->suspect_module : "(unnamed module)";
+    return r->suspect_module ? r->suspect_module : DS_UNNAMED_MODULE;
 }
 
 size_t ds_row_cabinet_len(const ds_row *r)

@@ -1,5 +1,4 @@
 /* libsqlite3 loaded on first use: see sqlite_lazy.h. */
-#define DS_SQLITE_LAZY_IMPL
 #include <pthread.h>
 
 #include "io/lazylib.h"

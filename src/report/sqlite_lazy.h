@@ -4,10 +4,9 @@
  * linking it made every run, `dumpscan --version` included, pay its
  * relocations at start-up (bench/startup.sh).
  *
- * db.c includes this after <sqlite3.h>: the sqlite3_* names it calls become
- * the loaded library's functions. ds_sqlite_load() must have succeeded before
- * any of them runs (ds_db_open and ds_db_open_read check it first; every
- * other call needs a ds_db they returned).
+ * db.c calls ds_sqlite->NAME for sqlite3_NAME. ds_sqlite_load() must have
+ * succeeded before any of them runs (ds_db_open and ds_db_open_read check it
+ * first; every other call needs a ds_db they returned).
  */
 #ifndef DS_REPORT_SQLITE_LAZY_H
 #define DS_REPORT_SQLITE_LAZY_H
@@ -53,28 +52,5 @@ typedef struct ds_sqlite_api {
 bool ds_sqlite_load(void);
 /* The loaded calls; valid only after ds_sqlite_load() returned true. */
 extern const ds_sqlite_api *const ds_sqlite;
-
-#ifndef DS_SQLITE_LAZY_IMPL
-#define sqlite3_open_v2 (ds_sqlite->open_v2)
-#define sqlite3_close (ds_sqlite->close)
-#define sqlite3_busy_timeout (ds_sqlite->busy_timeout)
-#define sqlite3_exec (ds_sqlite->exec)
-#define sqlite3_errmsg (ds_sqlite->errmsg)
-#define sqlite3_prepare_v2 (ds_sqlite->prepare_v2)
-#define sqlite3_step (ds_sqlite->step)
-#define sqlite3_reset (ds_sqlite->reset)
-#define sqlite3_finalize (ds_sqlite->finalize)
-#define sqlite3_clear_bindings (ds_sqlite->clear_bindings)
-#define sqlite3_bind_int (ds_sqlite->bind_int)
-#define sqlite3_bind_int64 (ds_sqlite->bind_int64)
-#define sqlite3_bind_null (ds_sqlite->bind_null)
-#define sqlite3_bind_text (ds_sqlite->bind_text)
-#define sqlite3_bind_blob (ds_sqlite->bind_blob)
-#define sqlite3_column_int (ds_sqlite->column_int)
-#define sqlite3_column_int64 (ds_sqlite->column_int64)
-#define sqlite3_column_text (ds_sqlite->column_text)
-#define sqlite3_column_blob (ds_sqlite->column_blob)
-#define sqlite3_column_bytes (ds_sqlite->column_bytes)
-#endif
 
 #endif

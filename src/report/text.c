@@ -163,7 +163,7 @@ static void minidump_extras(ds_strbuf *b, const ds_crash *c)
         const ds_annotation *a = &m->annotations[i];
         char who[64] = ""; /* the process's annotations say no module */
         if (a->module_index.known && !a->module && ds_crash_module(c, a->module_index))
-            snprintf(who, sizeof who, "(unnamed module): ");
+            snprintf(who, sizeof who, DS_UNNAMED_MODULE ": ");
         else if (a->module_index.known && !a->module)
             snprintf(who, sizeof who, "module #%" PRIu64 " (not in the module list): ",
                      a->module_index.value);
@@ -348,7 +348,7 @@ static void verdict_lines(ds_strbuf *b, const ds_crash *c)
         for (size_t i = 0; i < v->nalternates; i++)
             ds_sb_printf(b, "  - %s (score %d): %s\n",
                          v->alternates[i].module_name ? v->alternates[i].module_name
-                                                      : "(unnamed module)",
+                                                      : DS_UNNAMED_MODULE,
                          v->alternates[i].score,
                          v->alternates[i].why ? v->alternates[i].why : "");
     }
