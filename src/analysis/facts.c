@@ -212,6 +212,8 @@ static void os_facts(ds_crash *c)
     /* os_major/minor/build are all known or all unknown (kernel header,
      * SystemInfo); a major version 0 is no Windows release. */
     uint64_t major = c->os_major.value, minor = c->os_minor.value, build = c->os_build.value;
+    char num[72]; /* "major.minor.build", the start of every version string */
+    snprintf(num, sizeof num, "%" PRIu64 ".%" PRIu64 ".%" PRIu64, major, minor, build);
     if (windows) {
         if (!major || !c->os_minor.known || !c->os_build.known)
             return;
@@ -229,11 +231,9 @@ static void os_facts(ds_crash *c)
         f->os_revision = lab_revision(lab, build);
         if (!f->os_revision.known)
             f->os_revision = image_revision(c);
-        if (f->os_revision.known)
-            f->os_version = ds_strfmt("%" PRIu64 ".%" PRIu64 ".%" PRIu64 ".%" PRIu64, major,
-                                      minor, build, f->os_revision.value);
-        else
-            f->os_version = ds_strfmt("%" PRIu64 ".%" PRIu64 ".%" PRIu64, major, minor, build);
+        f->os_version = f->os_revision.known
+                            ? ds_strfmt("%s.%" PRIu64, num, f->os_revision.value)
+                            : ds_strdup(num);
         return;
     }
     for (size_t i = 0; i < sizeof platform_names / sizeof *platform_names; i++)
@@ -248,10 +248,9 @@ static void os_facts(ds_crash *c)
     bool numbers = c->os_major.known;
     bool text = csd && *csd;
     if (numbers && text)
-        f->os_version = ds_strfmt("%" PRIu64 ".%" PRIu64 ".%" PRIu64 " %s", major, minor,
-                                  build, csd);
+        f->os_version = ds_strfmt("%s %s", num, csd);
     else if (numbers)
-        f->os_version = ds_strfmt("%" PRIu64 ".%" PRIu64 ".%" PRIu64, major, minor, build);
+        f->os_version = ds_strdup(num);
     else if (text)
         f->os_version = ds_strdup(csd);
 }

@@ -386,21 +386,16 @@ int ds_file_head_hash(const char *path, char hash[DS_HEAD_HASH_LEN + 1], ds_erro
             return -1;
         }
     }
-    while (fd >= 0 && got < sizeof buf) {
-        ssize_t r = pread(fd, buf + got, sizeof buf - got, (off_t)got);
-        if (r < 0 && errno == EINTR)
-            continue;
+    if (fd >= 0) {
+        ssize_t r = ds_file_pread(fd, buf, sizeof buf, 0);
+        int saved = errno;
+        close(fd);
         if (r < 0) {
-            ds_set_errno(err, errno);
-            close(fd);
+            ds_set_errno(err, saved);
             return -1;
         }
-        if (r == 0)
-            break;
-        got += (size_t)r;
+        got = (size_t)r;
     }
-    if (fd >= 0)
-        close(fd);
     /* Two independent 64-bit hashes over 8-byte words (an FNV-style one and
      * a multiply-rotate one), 128 bits together: a collision between two real
      * dumps of the same size is not a concern at fleet sizes. Never change

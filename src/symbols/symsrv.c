@@ -361,7 +361,7 @@ static int temp_in(const char *dir, char *path, size_t cap)
 static bool exists(const char *path)
 {
     struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    return ds_path_stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 /* A fetched cabinet: its one member (or the member named like the file)
