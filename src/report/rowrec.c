@@ -98,21 +98,15 @@ char *ds_row_record(const ds_row *r)
             v = json_true();
             break;
         case F_U32: v = json_integer(*(const uint32_t *)p); break;
-        case F_OPT32: {
-            const ds_u64 *u = (const ds_u64 *)p;
-            if (!u->known)
-                continue;
-            v = json_integer((json_int_t)u->value);
-            break;
-        }
         case F_INT: v = json_integer(*(const int *)p); break;
         case F_I64: v = json_integer((json_int_t) * (const int64_t *)p); break;
         case F_U64: v = ds_json_hex(*(const uint64_t *)p); break;
+        case F_OPT32:
         case F_OPT64: {
             const ds_u64 *u = (const ds_u64 *)p;
             if (!u->known)
                 continue;
-            v = ds_json_hex(u->value);
+            v = f->type == F_OPT32 ? json_integer((json_int_t)u->value) : ds_json_hex(u->value);
             break;
         }
         }
@@ -283,14 +277,13 @@ static bool record_value(cursor *c, const field *f, ds_row *r)
         return true;
     switch (f->type) {
     case F_U32:
-        if (v < 0 || v > 0xFFFFFFFFll)
-            return false;
-        *(uint32_t *)p = (uint32_t)v;
-        return true;
     case F_OPT32:
         if (v < 0 || v > 0xFFFFFFFFll)
             return false;
-        *(ds_u64 *)p = ds_known((uint64_t)v);
+        if (f->type == F_U32)
+            *(uint32_t *)p = (uint32_t)v;
+        else
+            *(ds_u64 *)p = ds_known((uint64_t)v);
         return true;
     case F_INT:
         if (v < 0 || v >= 1000)
@@ -312,7 +305,7 @@ ds_row *ds_row_from_record(const char *text)
     if (*c.p++ != '{')
         goto bad;
     skip_ws(&c);
-    bool ok = true, pct = false;
+    bool pct = false;
     if (*c.p == '}') {
         c.p++;
     } else {
@@ -358,9 +351,7 @@ ds_row *ds_row_from_record(const char *text)
         free(*slot);
         *slot = raw;
     }
-    if (ok && !r->path)
-        ok = (r->path = ds_strdup("")) != NULL;
-    if (!ok)
+    if (!r->path && !(r->path = ds_strdup("")))
         goto bad;
     /* enums from outside: anything unknown reads as unknown */
     if ((unsigned)r->format > DS_FORMAT_MINIDUMP)
