@@ -92,7 +92,8 @@ static bool lists_sane(const uint8_t *p, size_t size)
 static bool sections_sane(ds_elfsym *e, const GElf_Ehdr *eh)
 {
     size_t shnum, shstrndx;
-    if (elf_getshdrnum(e->elf, &shnum) != 0 || elf_getshdrstrndx(e->elf, &shstrndx) != 0)
+    if (ds_elflibs->elf_getshdrnum(e->elf, &shnum) != 0 ||
+        ds_elflibs->elf_getshdrstrndx(e->elf, &shstrndx) != 0)
         return false;
     if (shnum == 0)
         return true;
@@ -102,9 +103,9 @@ static bool sections_sane(ds_elfsym *e, const GElf_Ehdr *eh)
         !ds_in_bounds(eh->e_shoff, shnum * entsize, e->size) || shstrndx >= shnum)
         return false;
     Elf_Scn *scn = NULL;
-    while ((scn = elf_nextscn(e->elf, scn)) != NULL) {
+    while ((scn = ds_elflibs->elf_nextscn(e->elf, scn)) != NULL) {
         GElf_Shdr sh;
-        if (!gelf_getshdr(scn, &sh))
+        if (!ds_elflibs->gelf_getshdr(scn, &sh))
             return false;
         if (sh.sh_type == SHT_NOBITS || sh.sh_type == SHT_NULL)
             continue;
@@ -115,20 +116,20 @@ static bool sections_sane(ds_elfsym *e, const GElf_Ehdr *eh)
             /* Elf32_Chdr: type, size, align (4 bytes each); Elf64_Chdr: type,
              * reserved, size (8), align (8). Byte order is the file's. */
             GElf_Chdr ch;
-            if (sh.sh_size < (is64 ? 24u : 12u) || !gelf_getchdr(scn, &ch) ||
+            if (sh.sh_size < (is64 ? 24u : 12u) || !ds_elflibs->gelf_getchdr(scn, &ch) ||
                 !inflated_size_ok(ch.ch_size, sh.sh_size))
                 return false;
         }
-        const char *name = elf_strptr(e->elf, shstrndx, sh.sh_name);
+        const char *name = ds_elflibs->elf_strptr(e->elf, shstrndx, sh.sh_name);
         if (name && strncmp(name, ".zdebug", 7) == 0 && sh.sh_size >= 12 &&
             memcmp(data, "ZLIB", 4) == 0 && !inflated_size_ok(be64_at(data + 4), sh.sh_size))
             return false;
         if (!name || (strcmp(name, ".debug_rnglists") != 0 && strcmp(name, ".debug_loclists") != 0))
             continue;
         /* inflated in our in-memory copy only: libdwarf reads the file itself */
-        if ((sh.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
+        if ((sh.sh_flags & SHF_COMPRESSED) && ds_elflibs->elf_compress(scn, 0, 0) < 0)
             return false;
-        Elf_Data *d = elf_getdata(scn, NULL);
+        Elf_Data *d = ds_elflibs->elf_getdata(scn, NULL);
         if (d && d->d_size && (!d->d_buf || !lists_sane(d->d_buf, d->d_size)))
             return false;
     }
@@ -143,7 +144,8 @@ static bool note_build_id(ds_elfsym *e, Elf_Data *d)
         return false;
     size_t off = 0, next, name_off, desc_off;
     GElf_Nhdr nh;
-    while (off < d->d_size && (next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+    while (off < d->d_size &&
+           (next = ds_elflibs->gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
         if (next <= off)
             break;
         if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && nh.n_descsz > 0 &&
@@ -164,23 +166,23 @@ static bool note_build_id(ds_elfsym *e, Elf_Data *d)
 static void find_build_id(ds_elfsym *e)
 {
     Elf_Scn *scn = NULL;
-    while ((scn = elf_nextscn(e->elf, scn)) != NULL) {
+    while ((scn = ds_elflibs->elf_nextscn(e->elf, scn)) != NULL) {
         GElf_Shdr sh;
-        if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE &&
-            note_build_id(e, elf_getdata(scn, NULL)))
+        if (ds_elflibs->gelf_getshdr(scn, &sh) && sh.sh_type == SHT_NOTE &&
+            note_build_id(e, ds_elflibs->elf_getdata(scn, NULL)))
             return;
     }
     size_t nph = 0;
-    if (elf_getphdrnum(e->elf, &nph) != 0)
+    if (ds_elflibs->elf_getphdrnum(e->elf, &nph) != 0)
         return;
     for (size_t i = 0; i < nph && i < 4096; i++) {
         GElf_Phdr ph;
-        if (!gelf_getphdr(e->elf, (int)i, &ph) || ph.p_type != PT_NOTE)
+        if (!ds_elflibs->gelf_getphdr(e->elf, (int)i, &ph) || ph.p_type != PT_NOTE)
             continue;
         if (ph.p_offset > e->size || ph.p_filesz > e->size - ph.p_offset)
             continue;
-        Elf_Data *d = elf_getdata_rawchunk(e->elf, (int64_t)ph.p_offset, ph.p_filesz,
-                                           ELF_T_NHDR);
+        Elf_Data *d =
+            ds_elflibs->elf_getdata_rawchunk(e->elf, (int64_t)ph.p_offset, ph.p_filesz, ELF_T_NHDR);
         if (note_build_id(e, d))
             return;
     }
@@ -191,11 +193,11 @@ static void find_min_vaddr(ds_elfsym *e)
     size_t nph = 0;
     bool any = false;
     uint64_t lo = 0;
-    if (elf_getphdrnum(e->elf, &nph) != 0)
+    if (ds_elflibs->elf_getphdrnum(e->elf, &nph) != 0)
         return;
     for (size_t i = 0; i < nph && i < 4096; i++) {
         GElf_Phdr ph;
-        if (gelf_getphdr(e->elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
+        if (ds_elflibs->gelf_getphdr(e->elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
             (!any || ph.p_vaddr < lo)) {
             lo = ph.p_vaddr;
             any = true;
@@ -261,25 +263,26 @@ static bool load_symbols(ds_elfsym *e)
 {
     size_t cap = 0;
     Elf_Scn *scn = NULL;
-    while ((scn = elf_nextscn(e->elf, scn)) != NULL) {
+    while ((scn = ds_elflibs->elf_nextscn(e->elf, scn)) != NULL) {
         GElf_Shdr sh;
-        if (!gelf_getshdr(scn, &sh) || (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
+        if (!ds_elflibs->gelf_getshdr(scn, &sh) ||
+            (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM))
             continue;
-        Elf_Data *d = elf_getdata(scn, NULL);
+        Elf_Data *d = ds_elflibs->elf_getdata(scn, NULL);
         if (!d || !d->d_buf || !sh.sh_entsize)
             continue;
-        size_t n = d->d_size / (gelf_fsize(e->elf, ELF_T_SYM, 1, EV_CURRENT)
-                                    ? gelf_fsize(e->elf, ELF_T_SYM, 1, EV_CURRENT)
+        size_t n = d->d_size / (ds_elflibs->gelf_fsize(e->elf, ELF_T_SYM, 1, EV_CURRENT)
+                                    ? ds_elflibs->gelf_fsize(e->elf, ELF_T_SYM, 1, EV_CURRENT)
                                     : 1);
         for (size_t i = 0; i < n && i <= INT32_MAX; i++) {
             GElf_Sym sym;
-            if (!gelf_getsym(d, (int)i, &sym))
+            if (!ds_elflibs->gelf_getsym(d, (int)i, &sym))
                 break;
             int type = GELF_ST_TYPE(sym.st_info);
             if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
                 sym.st_value == 0)
                 continue;
-            const char *name = elf_strptr(e->elf, sh.sh_link, sym.st_name);
+            const char *name = ds_elflibs->elf_strptr(e->elf, sh.sh_link, sym.st_name);
             if (!name || !*name)
                 continue;
             if (!add_func(e, &cap, sym.st_value, sym.st_size, name))
@@ -362,13 +365,13 @@ ds_elfsym *ds_elfsym_open(const char *path, ds_error *err)
         goto fail;
     }
     e->data = (char *)bytes;
-    e->elf = elf_memory(e->data, e->size);
-    if (!e->elf || elf_kind(e->elf) != ELF_K_ELF) {
+    e->elf = ds_elflibs->elf_memory(e->data, e->size);
+    if (!e->elf || ds_elflibs->elf_kind(e->elf) != ELF_K_ELF) {
         set_err(err, "not an ELF file", path);
         goto fail;
     }
     GElf_Ehdr eh;
-    if (!gelf_getehdr(e->elf, &eh)) {
+    if (!ds_elflibs->gelf_getehdr(e->elf, &eh)) {
         set_err(err, "bad ELF header", path);
         goto fail;
     }
@@ -388,7 +391,7 @@ fail:
 static void free_frames(Dwarf_Debug dbg, frame_list *l)
 {
     if (l->cies || l->fdes)
-        dwarf_fde_cie_list_dealloc(dbg, l->cies, l->ncies, l->fdes, l->nfdes);
+        ds_elflibs->dwarf_fde_cie_list_dealloc(dbg, l->cies, l->ncies, l->fdes, l->nfdes);
     memset(l, 0, sizeof *l);
 }
 
@@ -401,12 +404,12 @@ void ds_elfsym_close(ds_elfsym *e)
         Dwarf_Error de = NULL;
         free_frames(e->dbg, &e->eh);
         free_frames(e->dbg, &e->debug);
-        dwarf_finish(e->dbg, &de);
+        ds_elflibs->dwarf_finish(e->dbg, &de);
     }
     if (e->fd >= 0)
         close(e->fd);
     if (e->elf)
-        elf_end(e->elf);
+        ds_elflibs->elf_end(e->elf);
     free(e->data);
     free(e->funcs);
     free(e->names);
@@ -436,7 +439,7 @@ uint64_t ds_elfsym_min_vaddr(const ds_elfsym *e)
 static void drop_error(Dwarf_Debug dbg, int rc, Dwarf_Error *de)
 {
     if (rc == DW_DLV_ERROR && *de)
-        dwarf_dealloc_error(dbg, *de);
+        ds_elflibs->dwarf_dealloc_error(dbg, *de);
     *de = NULL;
 }
 
@@ -459,7 +462,8 @@ bool elf_open_dwarf(ds_elfsym *e)
         return false;
     Dwarf_Error de = NULL;
     Dwarf_Debug dbg = NULL;
-    int rc = dwarf_init_b(e->fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL, &dbg, &de);
+    int rc =
+        ds_elflibs->dwarf_init_b(e->fd, DW_DLC_READ, DW_GROUPNUMBER_ANY, NULL, NULL, &dbg, &de);
     if (rc != DW_DLV_OK) {
         drop_error(dbg, rc, &de);
         close(e->fd);
@@ -467,19 +471,19 @@ bool elf_open_dwarf(ds_elfsym *e)
         return false;
     }
     e->dbg = dbg;
-    dwarf_set_frame_rule_table_size(dbg, RULE_TABLE_SIZE);
-    dwarf_set_frame_rule_initial_value(dbg, DW_FRAME_SAME_VAL);
-    dwarf_set_frame_cfa_value(dbg, DW_FRAME_CFA_COL3);
-    dwarf_set_frame_same_value(dbg, DW_FRAME_SAME_VAL);
-    dwarf_set_frame_undefined_value(dbg, DW_FRAME_UNDEFINED_VAL);
+    ds_elflibs->dwarf_set_frame_rule_table_size(dbg, RULE_TABLE_SIZE);
+    ds_elflibs->dwarf_set_frame_rule_initial_value(dbg, DW_FRAME_SAME_VAL);
+    ds_elflibs->dwarf_set_frame_cfa_value(dbg, DW_FRAME_CFA_COL3);
+    ds_elflibs->dwarf_set_frame_same_value(dbg, DW_FRAME_SAME_VAL);
+    ds_elflibs->dwarf_set_frame_undefined_value(dbg, DW_FRAME_UNDEFINED_VAL);
     frame_list *l = &e->eh;
-    rc = dwarf_get_fde_list_eh(dbg, &l->cies, &l->ncies, &l->fdes, &l->nfdes, &de);
+    rc = ds_elflibs->dwarf_get_fde_list_eh(dbg, &l->cies, &l->ncies, &l->fdes, &l->nfdes, &de);
     if (rc != DW_DLV_OK) {
         drop_error(dbg, rc, &de);
         memset(l, 0, sizeof *l);
     }
     l = &e->debug;
-    rc = dwarf_get_fde_list(dbg, &l->cies, &l->ncies, &l->fdes, &l->nfdes, &de);
+    rc = ds_elflibs->dwarf_get_fde_list(dbg, &l->cies, &l->ncies, &l->fdes, &l->nfdes, &de);
     if (rc != DW_DLV_OK) {
         drop_error(dbg, rc, &de);
         memset(l, 0, sizeof *l);
@@ -533,7 +537,7 @@ static bool find_fde(ds_elfsym *e, uint64_t rva, Dwarf_Fde *fde)
             continue;
         Dwarf_Error de = NULL;
         Dwarf_Addr lo = 0, hi = 0;
-        int rc = dwarf_get_fde_at_pc(lists[i]->fdes, rva, fde, &lo, &hi, &de);
+        int rc = ds_elflibs->dwarf_get_fde_at_pc(lists[i]->fdes, rva, fde, &lo, &hi, &de);
         if (rc == DW_DLV_OK)
             return true;
         drop_error(e->dbg, rc, &de);
@@ -574,7 +578,7 @@ bool ds_elfsym_unwind(ds_elfsym *e, uint64_t rva, const ds_context *callee,
     tab.rt3_rules = rules;
     Dwarf_Addr row_pc = 0;
     Dwarf_Error de = NULL;
-    int rc = dwarf_get_fde_info_for_all_regs3(fde, rva, &tab, &row_pc, &de);
+    int rc = ds_elflibs->dwarf_get_fde_info_for_all_regs3(fde, rva, &tab, &row_pc, &de);
     if (rc != DW_DLV_OK) {
         drop_error(e->dbg, rc, &de);
         return false;
@@ -649,9 +653,10 @@ int ds_elfsym_is_code(const ds_elfsym *e, uint64_t vaddr)
     /* Sections, when the file has them: executable ones only. */
     bool any = false;
     Elf_Scn *scn = NULL;
-    for (size_t k = 0; k < 65536 && (scn = elf_nextscn(e->elf, scn)) != NULL; k++) {
+    for (size_t k = 0; k < 65536 && (scn = ds_elflibs->elf_nextscn(e->elf, scn)) != NULL; k++) {
         GElf_Shdr sh;
-        if (!gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) || sh.sh_type == SHT_NOBITS)
+        if (!ds_elflibs->gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC) ||
+            sh.sh_type == SHT_NOBITS)
             continue;
         any = true;
         if ((sh.sh_flags & SHF_EXECINSTR) && vaddr >= sh.sh_addr &&
@@ -663,13 +668,13 @@ int ds_elfsym_is_code(const ds_elfsym *e, uint64_t vaddr)
     /* Else executable segments, past the headers mapped at their start. */
     GElf_Ehdr eh;
     size_t nph = 0;
-    if (!gelf_getehdr(e->elf, &eh) || elf_getphdrnum(e->elf, &nph) != 0)
+    if (!ds_elflibs->gelf_getehdr(e->elf, &eh) || ds_elflibs->elf_getphdrnum(e->elf, &nph) != 0)
         return -1;
     uint64_t headers = eh.e_phoff + (uint64_t)nph * eh.e_phentsize;
     for (size_t i = 0; i < nph && i < 4096; i++) {
         GElf_Phdr ph;
-        if (gelf_getphdr(e->elf, (int)i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X) &&
-            vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_memsz)
+        if (ds_elflibs->gelf_getphdr(e->elf, (int)i, &ph) && ph.p_type == PT_LOAD &&
+            (ph.p_flags & PF_X) && vaddr >= ph.p_vaddr && vaddr - ph.p_vaddr < ph.p_memsz)
             return ph.p_offset + (vaddr - ph.p_vaddr) >= headers ? 1 : 0;
     }
     return 0;

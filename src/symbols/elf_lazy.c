@@ -1,5 +1,4 @@
 /* libelf and libdwarf loaded on first use: see elf_lazy.h. */
-#define DS_ELF_LAZY_IMPL
 #include <pthread.h>
 
 #include "io/lazylib.h"

@@ -5,8 +5,8 @@
  * them made every run pay their relocations at start-up (bench/startup.sh).
  *
  * elf_priv.h includes this after the libraries' own headers (their types,
- * constants and macros stay as they are): the elf_*, gelf_* and dwarf_*
- * names it calls become the loaded libraries' functions. ds_elflibs_load()
+ * constants and macros stay as they are); elf.c and elf_lines.c call
+ * ds_elflibs->NAME for each elf_*, gelf_* and dwarf_* NAME. ds_elflibs_load()
  * must have succeeded before any of them runs (ds_elfsym_open checks it
  * first; every other call needs the ds_elfsym it returned).
  *
@@ -133,70 +133,5 @@ typedef struct ds_elflibs_api {
 const char *ds_elflibs_load(void);
 /* The loaded calls; valid only after ds_elflibs_load() returned NULL. */
 extern const ds_elflibs_api *const ds_elflibs;
-
-#ifndef DS_ELF_LAZY_IMPL
-#define elf_version (ds_elflibs->elf_version)
-#define elf_memory (ds_elflibs->elf_memory)
-#define elf_kind (ds_elflibs->elf_kind)
-#define elf_end (ds_elflibs->elf_end)
-#define elf_nextscn (ds_elflibs->elf_nextscn)
-#define elf_getdata (ds_elflibs->elf_getdata)
-#define elf_getdata_rawchunk (ds_elflibs->elf_getdata_rawchunk)
-#define elf_getphdrnum (ds_elflibs->elf_getphdrnum)
-#define elf_getshdrnum (ds_elflibs->elf_getshdrnum)
-#define elf_getshdrstrndx (ds_elflibs->elf_getshdrstrndx)
-#define elf_strptr (ds_elflibs->elf_strptr)
-#define elf_compress (ds_elflibs->elf_compress)
-#define gelf_fsize (ds_elflibs->gelf_fsize)
-#define gelf_getehdr (ds_elflibs->gelf_getehdr)
-#define gelf_getshdr (ds_elflibs->gelf_getshdr)
-#define gelf_getphdr (ds_elflibs->gelf_getphdr)
-#define gelf_getchdr (ds_elflibs->gelf_getchdr)
-#define gelf_getsym (ds_elflibs->gelf_getsym)
-#define gelf_getnote (ds_elflibs->gelf_getnote)
-#define dwarf_init_b (ds_elflibs->dwarf_init_b)
-#define dwarf_finish (ds_elflibs->dwarf_finish)
-#define dwarf_dealloc (ds_elflibs->dwarf_dealloc)
-#define dwarf_dealloc_error (ds_elflibs->dwarf_dealloc_error)
-#define dwarf_dealloc_die (ds_elflibs->dwarf_dealloc_die)
-#define dwarf_dealloc_attribute (ds_elflibs->dwarf_dealloc_attribute)
-#define dwarf_get_fde_list (ds_elflibs->dwarf_get_fde_list)
-#define dwarf_get_fde_list_eh (ds_elflibs->dwarf_get_fde_list_eh)
-#define dwarf_fde_cie_list_dealloc (ds_elflibs->dwarf_fde_cie_list_dealloc)
-#define dwarf_get_fde_at_pc (ds_elflibs->dwarf_get_fde_at_pc)
-#define dwarf_get_fde_info_for_all_regs3 (ds_elflibs->dwarf_get_fde_info_for_all_regs3)
-#define dwarf_set_frame_rule_table_size (ds_elflibs->dwarf_set_frame_rule_table_size)
-#define dwarf_set_frame_rule_initial_value (ds_elflibs->dwarf_set_frame_rule_initial_value)
-#define dwarf_set_frame_cfa_value (ds_elflibs->dwarf_set_frame_cfa_value)
-#define dwarf_set_frame_same_value (ds_elflibs->dwarf_set_frame_same_value)
-#define dwarf_set_frame_undefined_value (ds_elflibs->dwarf_set_frame_undefined_value)
-#define dwarf_next_cu_header_d (ds_elflibs->dwarf_next_cu_header_d)
-#define dwarf_siblingof_b (ds_elflibs->dwarf_siblingof_b)
-#define dwarf_child (ds_elflibs->dwarf_child)
-#define dwarf_offdie_b (ds_elflibs->dwarf_offdie_b)
-#define dwarf_dieoffset (ds_elflibs->dwarf_dieoffset)
-#define dwarf_tag (ds_elflibs->dwarf_tag)
-#define dwarf_diename (ds_elflibs->dwarf_diename)
-#define dwarf_attr (ds_elflibs->dwarf_attr)
-#define dwarf_whatform (ds_elflibs->dwarf_whatform)
-#define dwarf_formudata (ds_elflibs->dwarf_formudata)
-#define dwarf_formsdata (ds_elflibs->dwarf_formsdata)
-#define dwarf_global_formref (ds_elflibs->dwarf_global_formref)
-#define dwarf_lowpc (ds_elflibs->dwarf_lowpc)
-#define dwarf_highpc_b (ds_elflibs->dwarf_highpc_b)
-#define dwarf_get_ranges_b (ds_elflibs->dwarf_get_ranges_b)
-#define dwarf_ranges_dealloc (ds_elflibs->dwarf_ranges_dealloc)
-#define dwarf_rnglists_get_rle_head (ds_elflibs->dwarf_rnglists_get_rle_head)
-#define dwarf_get_rnglists_entry_fields_a (ds_elflibs->dwarf_get_rnglists_entry_fields_a)
-#define dwarf_dealloc_rnglists_head (ds_elflibs->dwarf_dealloc_rnglists_head)
-#define dwarf_srclines_b (ds_elflibs->dwarf_srclines_b)
-#define dwarf_srclines_from_linecontext (ds_elflibs->dwarf_srclines_from_linecontext)
-#define dwarf_srclines_dealloc_b (ds_elflibs->dwarf_srclines_dealloc_b)
-#define dwarf_srcfiles (ds_elflibs->dwarf_srcfiles)
-#define dwarf_lineaddr (ds_elflibs->dwarf_lineaddr)
-#define dwarf_lineno (ds_elflibs->dwarf_lineno)
-#define dwarf_line_srcfileno (ds_elflibs->dwarf_line_srcfileno)
-#define dwarf_lineendsequence (ds_elflibs->dwarf_lineendsequence)
-#endif
 
 #endif

@@ -30,7 +30,7 @@ void elf_lines_free(ds_elfsym *e)
 static void drop(Dwarf_Debug dbg, int rc, Dwarf_Error *de)
 {
     if (rc == DW_DLV_ERROR && *de)
-        dwarf_dealloc_error(dbg, *de);
+        ds_elflibs->dwarf_dealloc_error(dbg, *de);
     *de = NULL;
 }
 
@@ -72,7 +72,7 @@ static bool add_files(ds_elfsym *e, builder *b, Dwarf_Die cu_die, elf_cu *cu)
     char **list = NULL;
     Dwarf_Signed n = 0;
     Dwarf_Error de = NULL;
-    int rc = dwarf_srcfiles(cu_die, &list, &n, &de);
+    int rc = ds_elflibs->dwarf_srcfiles(cu_die, &list, &n, &de);
     cu->file_base = (uint32_t)e->nfiles;
     cu->nfiles = 0;
     if (rc != DW_DLV_OK) {
@@ -88,9 +88,9 @@ static bool add_files(ds_elfsym *e, builder *b, Dwarf_Die cu_die, elf_cu *cu)
             e->files[e->nfiles++] = off;
             cu->nfiles++;
         }
-        dwarf_dealloc(e->dbg, list[i], DW_DLA_STRING);
+        ds_elflibs->dwarf_dealloc(e->dbg, list[i], DW_DLA_STRING);
     }
-    dwarf_dealloc(e->dbg, list, DW_DLA_LIST);
+    ds_elflibs->dwarf_dealloc(e->dbg, list, DW_DLA_LIST);
     return ok;
 }
 
@@ -100,7 +100,7 @@ static bool add_rows(ds_elfsym *e, builder *b, Dwarf_Line_Context lc, uint32_t c
     Dwarf_Line *rows = NULL;
     Dwarf_Signed n = 0;
     Dwarf_Error de = NULL;
-    int rc = dwarf_srclines_from_linecontext(lc, &rows, &n, &de);
+    int rc = ds_elflibs->dwarf_srclines_from_linecontext(lc, &rows, &n, &de);
     if (rc != DW_DLV_OK) {
         drop(e->dbg, rc, &de);
         return true;
@@ -111,10 +111,10 @@ static bool add_rows(ds_elfsym *e, builder *b, Dwarf_Line_Context lc, uint32_t c
         Dwarf_Addr addr;
         Dwarf_Unsigned line = 0, fileno = 0;
         Dwarf_Bool end = 0;
-        if (dwarf_lineaddr(rows[i], &addr, &de) != DW_DLV_OK ||
-            dwarf_lineno(rows[i], &line, &de) != DW_DLV_OK ||
-            dwarf_line_srcfileno(rows[i], &fileno, &de) != DW_DLV_OK ||
-            dwarf_lineendsequence(rows[i], &end, &de) != DW_DLV_OK) {
+        if (ds_elflibs->dwarf_lineaddr(rows[i], &addr, &de) != DW_DLV_OK ||
+            ds_elflibs->dwarf_lineno(rows[i], &line, &de) != DW_DLV_OK ||
+            ds_elflibs->dwarf_line_srcfileno(rows[i], &fileno, &de) != DW_DLV_OK ||
+            ds_elflibs->dwarf_lineendsequence(rows[i], &end, &de) != DW_DLV_OK) {
             drop(e->dbg, DW_DLV_ERROR, &de);
             continue;
         }
@@ -152,12 +152,12 @@ static bool index_cu(ds_elfsym *e, builder *b, Dwarf_Die cu_die)
     Dwarf_Unsigned version = 0;
     Dwarf_Small tables = 0;
     Dwarf_Line_Context lc = NULL;
-    int rc = dwarf_dieoffset(cu_die, &off, &de);
+    int rc = ds_elflibs->dwarf_dieoffset(cu_die, &off, &de);
     if (rc != DW_DLV_OK) {
         drop(e->dbg, rc, &de);
         return true;
     }
-    rc = dwarf_srclines_b(cu_die, &version, &tables, &lc, &de);
+    rc = ds_elflibs->dwarf_srclines_b(cu_die, &version, &tables, &lc, &de);
     if (rc != DW_DLV_OK) {
         drop(e->dbg, rc, &de);
         return true; /* a unit without a line table */
@@ -169,7 +169,7 @@ static bool index_cu(ds_elfsym *e, builder *b, Dwarf_Die cu_die)
         cu->die = off;
         cu->line_version = version > 0xFFFF ? 0xFFFF : (uint16_t)version;
         Dwarf_Addr base;
-        rc = dwarf_lowpc(cu_die, &base, &de);
+        rc = ds_elflibs->dwarf_lowpc(cu_die, &base, &de);
         if (rc == DW_DLV_OK)
             cu->base = base;
         drop(e->dbg, rc, &de);
@@ -177,7 +177,7 @@ static bool index_cu(ds_elfsym *e, builder *b, Dwarf_Die cu_die)
         e->ncus++;
         ok = ok && add_rows(e, b, lc, (uint32_t)(e->ncus - 1));
     }
-    dwarf_srclines_dealloc_b(lc);
+    ds_elflibs->dwarf_srclines_dealloc_b(lc);
     return ok;
 }
 
@@ -191,20 +191,20 @@ static void build_index(ds_elfsym *e)
         Dwarf_Off abbrev = 0;
         Dwarf_Sig8 sig;
         Dwarf_Error de = NULL;
-        int rc = dwarf_next_cu_header_d(dbg, 1, &len, &ver, &abbrev, &asize, &lsize, &esize,
-                                        &sig, &typeoff, &next, &type, &de);
+        int rc = ds_elflibs->dwarf_next_cu_header_d(dbg, 1, &len, &ver, &abbrev, &asize, &lsize,
+                                                    &esize, &sig, &typeoff, &next, &type, &de);
         if (rc != DW_DLV_OK) {
             drop(dbg, rc, &de);
             break;
         }
         Dwarf_Die cu_die = NULL;
-        rc = dwarf_siblingof_b(dbg, NULL, 1, &cu_die, &de);
+        rc = ds_elflibs->dwarf_siblingof_b(dbg, NULL, 1, &cu_die, &de);
         if (rc != DW_DLV_OK) {
             drop(dbg, rc, &de);
             continue;
         }
         bool ok = index_cu(e, &b, cu_die);
-        dwarf_dealloc_die(cu_die);
+        ds_elflibs->dwarf_dealloc_die(cu_die);
         if (!ok)
             break; /* out of memory: keep what was read */
     }
@@ -247,8 +247,8 @@ static bool rnglist_holds(lookup *k, Dwarf_Attribute at, Dwarf_Half form)
     Dwarf_Error de = NULL;
     Dwarf_Unsigned val = 0, count = 0, goff = 0;
     Dwarf_Off off = 0;
-    int rc = form == DW_FORM_rnglistx ? dwarf_formudata(at, &val, &de)
-                                      : dwarf_global_formref(at, &off, &de);
+    int rc = form == DW_FORM_rnglistx ? ds_elflibs->dwarf_formudata(at, &val, &de)
+                                      : ds_elflibs->dwarf_global_formref(at, &off, &de);
     if (rc != DW_DLV_OK) {
         drop(k->e->dbg, rc, &de);
         return false;
@@ -256,7 +256,7 @@ static bool rnglist_holds(lookup *k, Dwarf_Attribute at, Dwarf_Half form)
     if (form != DW_FORM_rnglistx)
         val = off;
     Dwarf_Rnglists_Head head = NULL;
-    rc = dwarf_rnglists_get_rle_head(at, form, val, &head, &count, &goff, &de);
+    rc = ds_elflibs->dwarf_rnglists_get_rle_head(at, form, val, &head, &count, &goff, &de);
     if (rc != DW_DLV_OK) {
         drop(k->e->dbg, rc, &de);
         return false;
@@ -266,8 +266,8 @@ static bool rnglist_holds(lookup *k, Dwarf_Attribute at, Dwarf_Half form)
         unsigned len = 0, code = 0;
         Dwarf_Unsigned raw1, raw2, lo = 0, hi = 0;
         Dwarf_Bool unavailable = 0;
-        rc = dwarf_get_rnglists_entry_fields_a(head, i, &len, &code, &raw1, &raw2,
-                                               &unavailable, &lo, &hi, &de);
+        rc = ds_elflibs->dwarf_get_rnglists_entry_fields_a(head, i, &len, &code, &raw1, &raw2,
+                                                           &unavailable, &lo, &hi, &de);
         if (rc != DW_DLV_OK) {
             drop(k->e->dbg, rc, &de);
             break;
@@ -277,7 +277,7 @@ static bool rnglist_holds(lookup *k, Dwarf_Attribute at, Dwarf_Half form)
         if (code != DW_RLE_base_address && code != DW_RLE_base_addressx && !unavailable)
             hit = k->rva >= lo && k->rva < hi;
     }
-    dwarf_dealloc_rnglists_head(head);
+    ds_elflibs->dwarf_dealloc_rnglists_head(head);
     return hit;
 }
 
@@ -287,10 +287,10 @@ static bool ranges_holds(lookup *k, Dwarf_Die die, Dwarf_Attribute at)
     Dwarf_Error de = NULL;
     Dwarf_Off off = 0, real = 0;
     Dwarf_Unsigned u = 0, bytes = 0;
-    int rc = dwarf_global_formref(at, &off, &de);
+    int rc = ds_elflibs->dwarf_global_formref(at, &off, &de);
     if (rc != DW_DLV_OK) {
         drop(k->e->dbg, rc, &de);
-        if ((rc = dwarf_formudata(at, &u, &de)) != DW_DLV_OK) {
+        if ((rc = ds_elflibs->dwarf_formudata(at, &u, &de)) != DW_DLV_OK) {
             drop(k->e->dbg, rc, &de);
             return false;
         }
@@ -298,7 +298,7 @@ static bool ranges_holds(lookup *k, Dwarf_Die die, Dwarf_Attribute at)
     }
     Dwarf_Ranges *r = NULL;
     Dwarf_Signed n = 0;
-    rc = dwarf_get_ranges_b(k->e->dbg, off, die, &real, &r, &n, &bytes, &de);
+    rc = ds_elflibs->dwarf_get_ranges_b(k->e->dbg, off, die, &real, &r, &n, &bytes, &de);
     if (rc != DW_DLV_OK) {
         drop(k->e->dbg, rc, &de);
         return false;
@@ -313,7 +313,7 @@ static bool ranges_holds(lookup *k, Dwarf_Die die, Dwarf_Attribute at)
         else
             hit = k->rva >= base + r[i].dwr_addr1 && k->rva < base + r[i].dwr_addr2;
     }
-    dwarf_ranges_dealloc(k->e->dbg, r, n);
+    ds_elflibs->dwarf_ranges_dealloc(k->e->dbg, r, n);
     return hit;
 }
 
@@ -324,9 +324,9 @@ static bool die_holds(lookup *k, Dwarf_Die die)
     Dwarf_Addr lo, hi;
     Dwarf_Half form = 0;
     enum Dwarf_Form_Class cls;
-    int rc = dwarf_lowpc(die, &lo, &de);
+    int rc = ds_elflibs->dwarf_lowpc(die, &lo, &de);
     if (rc == DW_DLV_OK) {
-        rc = dwarf_highpc_b(die, &hi, &form, &cls, &de);
+        rc = ds_elflibs->dwarf_highpc_b(die, &hi, &form, &cls, &de);
         if (rc != DW_DLV_OK) {
             drop(k->e->dbg, rc, &de);
             return false;
@@ -337,19 +337,19 @@ static bool die_holds(lookup *k, Dwarf_Die die)
     }
     drop(k->e->dbg, rc, &de);
     Dwarf_Attribute at = NULL;
-    rc = dwarf_attr(die, DW_AT_ranges, &at, &de);
+    rc = ds_elflibs->dwarf_attr(die, DW_AT_ranges, &at, &de);
     if (rc != DW_DLV_OK) {
         drop(k->e->dbg, rc, &de);
         return false;
     }
     bool hit = false;
-    rc = dwarf_whatform(at, &form, &de);
+    rc = ds_elflibs->dwarf_whatform(at, &form, &de);
     if (rc == DW_DLV_OK)
         hit = k->cu->line_version >= 5 || form == DW_FORM_rnglistx
                   ? rnglist_holds(k, at, form)
                   : ranges_holds(k, die, at);
     drop(k->e->dbg, rc, &de);
-    dwarf_dealloc_attribute(at);
+    ds_elflibs->dwarf_dealloc_attribute(at);
     return hit;
 }
 
@@ -359,24 +359,24 @@ static bool attr_udata(lookup *k, Dwarf_Die die, Dwarf_Half name, Dwarf_Unsigned
     Dwarf_Attribute at = NULL;
     Dwarf_Half form = 0;
     Dwarf_Signed sv = 0;
-    int rc = dwarf_attr(die, name, &at, &de);
+    int rc = ds_elflibs->dwarf_attr(die, name, &at, &de);
     if (rc != DW_DLV_OK) {
         drop(k->e->dbg, rc, &de);
         return false;
     }
     /* DWARF 5 compilers write call files as DW_FORM_implicit_const (signed) */
-    if ((rc = dwarf_whatform(at, &form, &de)) == DW_DLV_OK) {
+    if ((rc = ds_elflibs->dwarf_whatform(at, &form, &de)) == DW_DLV_OK) {
         if (form == DW_FORM_implicit_const) {
-            rc = dwarf_formsdata(at, &sv, &de);
+            rc = ds_elflibs->dwarf_formsdata(at, &sv, &de);
             if (rc == DW_DLV_OK && sv < 0)
                 rc = DW_DLV_NO_ENTRY;
             *v = (Dwarf_Unsigned)sv;
         } else {
-            rc = dwarf_formudata(at, v, &de);
+            rc = ds_elflibs->dwarf_formudata(at, v, &de);
         }
     }
     drop(k->e->dbg, rc, &de);
-    dwarf_dealloc_attribute(at);
+    ds_elflibs->dwarf_dealloc_attribute(at);
     return rc == DW_DLV_OK;
 }
 
@@ -385,7 +385,7 @@ static void die_name(lookup *k, Dwarf_Die die, char *out, size_t cap, unsigned h
 {
     Dwarf_Error de = NULL;
     char *name = NULL;
-    int rc = dwarf_diename(die, &name, &de);
+    int rc = ds_elflibs->dwarf_diename(die, &name, &de);
     if (rc == DW_DLV_OK && name) { /* points into the section: not freed */
         ds_srcloc_copy(out, cap, name, strlen(name));
         return;
@@ -396,18 +396,18 @@ static void die_name(lookup *k, Dwarf_Die die, char *out, size_t cap, unsigned h
         Dwarf_Attribute at = NULL;
         Dwarf_Off off = 0;
         Dwarf_Die target = NULL;
-        if ((rc = dwarf_attr(die, refs[i], &at, &de)) != DW_DLV_OK) {
+        if ((rc = ds_elflibs->dwarf_attr(die, refs[i], &at, &de)) != DW_DLV_OK) {
             drop(k->e->dbg, rc, &de);
             continue;
         }
-        rc = dwarf_global_formref(at, &off, &de);
-        dwarf_dealloc_attribute(at);
+        rc = ds_elflibs->dwarf_global_formref(at, &off, &de);
+        ds_elflibs->dwarf_dealloc_attribute(at);
         if (rc == DW_DLV_OK)
-            rc = dwarf_offdie_b(k->e->dbg, off, 1, &target, &de);
+            rc = ds_elflibs->dwarf_offdie_b(k->e->dbg, off, 1, &target, &de);
         drop(k->e->dbg, rc, &de);
         if (rc == DW_DLV_OK) {
             die_name(k, target, out, cap, hops + 1);
-            dwarf_dealloc_die(target);
+            ds_elflibs->dwarf_dealloc_die(target);
             return;
         }
     }
@@ -451,7 +451,7 @@ static bool search(lookup *k, Dwarf_Die parent, unsigned depth)
     Dwarf_Die d = NULL;
     if (depth > MAX_DEPTH)
         return false;
-    int rc = dwarf_child(parent, &d, &de);
+    int rc = ds_elflibs->dwarf_child(parent, &d, &de);
     if (rc != DW_DLV_OK) {
         drop(k->e->dbg, rc, &de);
         return false;
@@ -460,7 +460,7 @@ static bool search(lookup *k, Dwarf_Die parent, unsigned depth)
     while (d && k->budget && !found) {
         k->budget--;
         Dwarf_Half tag = 0;
-        if ((rc = dwarf_tag(d, &tag, &de)) != DW_DLV_OK)
+        if ((rc = ds_elflibs->dwarf_tag(d, &tag, &de)) != DW_DLV_OK)
             drop(k->e->dbg, rc, &de);
         switch (tag) {
         case DW_TAG_subprogram:
@@ -483,15 +483,16 @@ static bool search(lookup *k, Dwarf_Die parent, unsigned depth)
             break;
         }
         Dwarf_Die sib = NULL;
-        if (!found && (rc = dwarf_siblingof_b(k->e->dbg, d, 1, &sib, &de)) != DW_DLV_OK) {
+        if (!found &&
+            (rc = ds_elflibs->dwarf_siblingof_b(k->e->dbg, d, 1, &sib, &de)) != DW_DLV_OK) {
             drop(k->e->dbg, rc, &de);
             sib = NULL;
         }
-        dwarf_dealloc_die(d);
+        ds_elflibs->dwarf_dealloc_die(d);
         d = sib;
     }
     if (d)
-        dwarf_dealloc_die(d);
+        ds_elflibs->dwarf_dealloc_die(d);
     return found;
 }
 
@@ -516,10 +517,10 @@ bool ds_elfsym_source(ds_elfsym *e, uint64_t rva, ds_srcloc *out)
     k->budget = MAX_DIES;
     Dwarf_Error de = NULL;
     Dwarf_Die cu_die = NULL;
-    int rc = dwarf_offdie_b(e->dbg, k->cu->die, 1, &cu_die, &de);
+    int rc = ds_elflibs->dwarf_offdie_b(e->dbg, k->cu->die, 1, &cu_die, &de);
     if (rc == DW_DLV_OK) {
         search(k, cu_die, 0);
-        dwarf_dealloc_die(cu_die);
+        ds_elflibs->dwarf_dealloc_die(cu_die);
     }
     drop(e->dbg, rc, &de);
     const char *file = row->file < e->nfiles ? e->names + e->files[row->file] : NULL;
