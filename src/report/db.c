@@ -101,9 +101,9 @@ static int schema_version(sqlite3 *h, int *v)
     sqlite3_stmt *st;
     *v = 0;
     if (ds_sqlite->prepare_v2(h,
-                           "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-                           "name = 'schema_version'",
-                           -1, &st, NULL) != SQLITE_OK)
+                              "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                              "name = 'schema_version'",
+                              -1, &st, NULL) != SQLITE_OK)
         return -1;
     bool has = ds_sqlite->step(st) == SQLITE_ROW && ds_sqlite->column_int(st, 0) > 0;
     ds_sqlite->finalize(st);
@@ -137,9 +137,10 @@ static int migrate(sqlite3 *h, int target, ds_error *err)
     }
     int rc = 0;
     if (v == 0 && target > 0)
-        rc = ds_sqlite->exec(h, "CREATE TABLE schema_version(version INTEGER NOT NULL);"
+        rc = ds_sqlite->exec(h,
+                             "CREATE TABLE schema_version(version INTEGER NOT NULL);"
                              "INSERT INTO schema_version VALUES (0);",
-                          NULL, NULL, NULL);
+                             NULL, NULL, NULL);
     for (; rc == SQLITE_OK && v < target; v++) {
         char sql[80];
         snprintf(sql, sizeof sql, "UPDATE schema_version SET version = %d", v + 1);
@@ -219,8 +220,9 @@ static int open_at(const char *path, int version, bool read, ds_db **out, ds_err
         }
         goto prepare;
     }
-    if (ds_sqlite->open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                          SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+    if (ds_sqlite->open_v2(path, &db->h,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                           NULL) != SQLITE_OK) {
         fail(err, db->h, "cannot open the database");
         ds_db_close(db);
         return -1;
@@ -238,7 +240,7 @@ static int open_at(const char *path, int version, bool read, ds_db **out, ds_err
     bool wal = mode && strcmp(mode, "wal") == 0;
     free(mode);
     if (!wal || ds_sqlite->exec(db->h, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON",
-                             NULL, NULL, NULL) != SQLITE_OK) {
+                                NULL, NULL, NULL) != SQLITE_OK) {
         fail(err, db->h,
              wal ? "cannot set up the database" : "not an SQLite database or cannot use WAL mode");
         ds_db_close(db);
@@ -477,8 +479,10 @@ static void forget_renamed(ds_db *db, int64_t id, uint64_t size, int64_t mtime,
                            const char *path)
 {
     sqlite3_stmt *st;
-    if (ds_sqlite->prepare_v2(db->h, "SELECT path FROM files WHERE dump_id = ?1 AND size = ?2"
-                                  " AND mtime = ?3", -1, &st, NULL) != SQLITE_OK)
+    if (ds_sqlite->prepare_v2(db->h,
+                              "SELECT path FROM files WHERE dump_id = ?1 AND size = ?2"
+                              " AND mtime = ?3",
+                              -1, &st, NULL) != SQLITE_OK)
         return;
     ds_sqlite->bind_int64(st, 1, id);
     ds_sqlite->bind_int64(st, 2, (sqlite3_int64)size);
@@ -548,7 +552,8 @@ int ds_db_find(ds_db *db, const char *path, uint64_t size, int64_t mtime,
     if (*row && (*row)->mtime.known) /* this file's own time, not the analyzed copy's */
         (*row)->mtime.value = mtime;
     if (*row && report && has_report) {
-        *report = inflate_report(ds_sqlite->column_blob(st, c + 3), ds_sqlite->column_bytes(st, c + 3));
+        *report =
+            inflate_report(ds_sqlite->column_blob(st, c + 3), ds_sqlite->column_bytes(st, c + 3));
         if (!*report) { /* a damaged blob: analyze again */
             ds_row_free(*row);
             *row = NULL;
@@ -696,10 +701,10 @@ int ds_db_each(ds_db *db, ds_db_row_fn fn, void *ctx, ds_error *err)
      * copies share their dump's analysis. */
     sqlite3_stmt *st;
     if (ds_sqlite->prepare_v2(db->h,
-                           "SELECT d.row, coalesce(f.machine, d.machine), d.report IS NOT NULL,"
-                           " d.report, d.recorded, f.path, f.path = d.path, f.mtime FROM files f"
-                           " JOIN dumps d ON d.id = f.dump_id ORDER BY f.rowid",
-                           -1, &st, NULL) != SQLITE_OK)
+                              "SELECT d.row, coalesce(f.machine, d.machine), d.report IS NOT NULL,"
+                              " d.report, d.recorded, f.path, f.path = d.path, f.mtime FROM files f"
+                              " JOIN dumps d ON d.id = f.dump_id ORDER BY f.rowid",
+                              -1, &st, NULL) != SQLITE_OK)
         return fail(err, db->h, "cannot read the dumps");
     int rc, out = 0;
     while (out == 0 && (rc = ds_sqlite->step(st)) == SQLITE_ROW) {
@@ -715,9 +720,10 @@ int ds_db_each(ds_db *db, ds_db_row_fn fn, void *ctx, ds_error *err)
             break;
         }
         /* a stored report names the file it was made from: only for it */
-        char *rep = ds_sqlite->column_int(st, 2) && ds_sqlite->column_int(st, 6)
-                        ? inflate_report(ds_sqlite->column_blob(st, 3), ds_sqlite->column_bytes(st, 3))
-                        : NULL;
+        char *rep =
+            ds_sqlite->column_int(st, 2) && ds_sqlite->column_int(st, 6)
+                ? inflate_report(ds_sqlite->column_blob(st, 3), ds_sqlite->column_bytes(st, 3))
+                : NULL;
         const char *m = (const char *)ds_sqlite->column_text(st, 1);
         char *machine = m ? ds_json_path_decode(m) : NULL;
         ds_db_entry e = {r, machine, rep, ds_sqlite->column_int64(st, 4)};
